@@ -1,0 +1,84 @@
+// Shared int8 helpers, prepended to every int8 kernel.
+// dot4: dot4I8Packed where the adapter has packed_4x8_integer_dot_product, else an unpacking
+// polyfill with identical results (both wrap in i32, neither saturates).
+// Requantization mirrors TFLite's MultiplyByQuantizedMultiplier (gemmlowp double rounding).
+// WGSL has no 64-bit integers, so the 32x32 -> 64 product is built from 16-bit limbs.
+
+fn unpack_i8x4(w: u32) -> vec4<i32> {
+  return vec4<i32>(bitcast<i32>(w << 24u), bitcast<i32>(w << 16u), bitcast<i32>(w << 8u), bitcast<i32>(w)) >> vec4<u32>(24u);
+}
+
+fn pack_i8x4(v: vec4<i32>) -> u32 {
+  let b = bitcast<vec4<u32>>(v) & vec4<u32>(0xFFu);
+  return b.x | (b.y << 8u) | (b.z << 16u) | (b.w << 24u);
+}
+
+fn dot4(a: u32, b: u32) -> i32 {
+#if {{DOT4}}
+  return dot4I8Packed(a, b);
+#else
+  return dot(unpack_i8x4(a), unpack_i8x4(b));
+#endif
+}
+
+// Unsigned 32x32 -> 64 product as (lo, hi).
+fn umul64(a: u32, b: u32) -> vec2<u32> {
+  let a0 = a & 0xFFFFu;
+  let a1 = a >> 16u;
+  let b0 = b & 0xFFFFu;
+  let b1 = b >> 16u;
+  let p00 = a0 * b0;
+  let p01 = a0 * b1;
+  let p10 = a1 * b0;
+  let p11 = a1 * b1;
+  let mid = (p00 >> 16u) + (p01 & 0xFFFFu) + (p10 & 0xFFFFu);
+  let lo = (p00 & 0xFFFFu) | (mid << 16u);
+  let hi = p11 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u);
+  return vec2<u32>(lo, hi);
+}
+
+fn add64(a: vec2<u32>, b: vec2<u32>) -> vec2<u32> {
+  let lo = a.x + b.x;
+  return vec2<u32>(lo, a.y + b.y + select(0u, 1u, lo < a.x));
+}
+
+// gemmlowp SaturatingRoundingDoublingHighMul: (a*b + nudge) / 2^31, truncating toward zero.
+fn srdhm(a: i32, b: i32) -> i32 {
+  let int_min = bitcast<i32>(0x80000000u);
+  if (a == int_min && b == int_min) {
+    return 2147483647;
+  }
+  let ua = bitcast<u32>(a);
+  let ub = bitcast<u32>(b);
+  var p = umul64(ua, ub);
+  // Two's complement correction turns the unsigned product into the signed one (mod 2^64).
+  p.y = p.y - select(0u, ub, a < 0) - select(0u, ua, b < 0);
+  let negative = bitcast<i32>(p.y) < 0;
+  // nudge = 2^30 for a non-negative product, 1 - 2^30 (sign-extended) otherwise.
+  p = add64(p, select(vec2<u32>(0x40000000u, 0u), vec2<u32>(0xC0000001u, 0xFFFFFFFFu), negative));
+  // C++ int64 division truncates toward zero: add 2^31 - 1 first when negative, then shift.
+  if (bitcast<i32>(p.y) < 0) {
+    p = add64(p, vec2<u32>(0x7FFFFFFFu, 0u));
+  }
+  return bitcast<i32>((p.y << 1u) | (p.x >> 31u));
+}
+
+// gemmlowp RoundingDivideByPOT: x / 2^exponent rounded half away from zero, exponent in [0, 31].
+fn rounding_divide_by_pot(x: i32, exponent: u32) -> i32 {
+  let mask = bitcast<i32>((1u << exponent) - 1u);
+  let remainder = x & mask;
+  let threshold = (mask >> 1u) + select(0, 1, x < 0);
+  return (x >> exponent) + select(0, 1, remainder > threshold);
+}
+
+// TFLite MultiplyByQuantizedMultiplier; shift > 0 is a left shift (wrapping like int32 in C++).
+fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i32) -> i32 {
+  let left = u32(max(shift, 0));
+  let right = u32(max(-shift, 0));
+  return rounding_divide_by_pot(srdhm(x << left, multiplier), right);
+}
+
+// Linear invocation index over a 2D dispatch (large tensors exceed 65535 workgroups in x).
+fn linear_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
+}

@@ -1,0 +1,97 @@
+// DEPTHWISE_CONV_2D, int8, NHWC, packed 4 channels to a u32. One invocation computes 4 output
+// channels of one output pixel. The reduction runs over the taps only (no channel sum), so dot4
+// does not apply; each tap is 4 lane-wise multiply-adds. Weights are [k_h][k_w][out_c / 4] words.
+// With depth multiplier 1 an input word maps to an output word; otherwise each output channel
+// reads its input channel (oc / multiplier) byte by byte ({{MULTIPLIER_ONE}}).
+// Zero points as in conv2d: padding reads the input zero point, -zx * sum(w) is in the bias, and
+// a uint8 weight zero point needs the per-lane input sum ({{WEIGHT_ZP}}).
+
+struct Params {
+  batch: u32,
+  in_h: u32,
+  in_w: u32,
+  in_c4: u32,
+  out_h: u32,
+  out_w: u32,
+  out_c4: u32,
+  k_h: u32,
+  k_w: u32,
+  stride_h: u32,
+  stride_w: u32,
+  dil_h: u32,
+  dil_w: u32,
+  pad_top: i32,
+  pad_left: i32,
+  input_zp: i32,
+  multiplier: u32,
+  output_zp: i32,
+  act_min: i32,
+  act_max: i32,
+  weight_zp: i32,
+  total: u32,
+};
+
+@group(0) @binding(0) var<storage, read> input: array<u32>;
+@group(0) @binding(1) var<storage, read> weights: array<u32>;
+@group(0) @binding(2) var<storage, read> channel_params: array<vec4<i32>>;
+@group(0) @binding(3) var<storage, read_write> output: array<u32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+fn input_lane(word_base: u32, channel: u32) -> i32 {
+  let w = input[word_base + channel / 4u];
+  return bitcast<i32>(w << (24u - 8u * (channel % 4u))) >> 24u;
+}
+
+@compute @workgroup_size({{WORKGROUP_SIZE}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let index = linear_index(gid, nwg);
+  if (index >= params.total) {
+    return;
+  }
+  let ocw = index % params.out_c4;
+  var rest = index / params.out_c4;
+  let ox = rest % params.out_w;
+  rest = rest / params.out_w;
+  let oy = rest % params.out_h;
+  let n = rest / params.out_h;
+
+  var acc = vec4<i32>(0);
+  var input_sum = vec4<i32>(0);
+  let zp4 = vec4<i32>(params.input_zp);
+  for (var ky = 0u; ky < params.k_h; ky++) {
+    let iy = i32(oy * params.stride_h + ky * params.dil_h) - params.pad_top;
+    for (var kx = 0u; kx < params.k_w; kx++) {
+      let ix = i32(ox * params.stride_w + kx * params.dil_w) - params.pad_left;
+      let inside = iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w);
+      let in_base = ((n * params.in_h + u32(max(iy, 0))) * params.in_w + u32(max(ix, 0))) * params.in_c4;
+#if {{MULTIPLIER_ONE}}
+      let x = select(zp4, unpack_i8x4(input[in_base + ocw]), inside);
+#else
+      var x = zp4;
+      if (inside) {
+        let c0 = ocw * 4u;
+        // Padded output channels past the real ones read a clamped, harmless input channel.
+        let last = params.in_c4 * 4u - 1u;
+        x = vec4<i32>(
+          input_lane(in_base, min(c0 / params.multiplier, last)),
+          input_lane(in_base, min((c0 + 1u) / params.multiplier, last)),
+          input_lane(in_base, min((c0 + 2u) / params.multiplier, last)),
+          input_lane(in_base, min((c0 + 3u) / params.multiplier, last)));
+      }
+#endif
+      acc += x * unpack_i8x4(weights[(ky * params.k_w + kx) * params.out_c4 + ocw]);
+#if {{WEIGHT_ZP}}
+      input_sum += x;
+#endif
+    }
+  }
+
+  var result = vec4<i32>(0);
+  for (var j = 0u; j < 4u; j++) {
+    let cp = channel_params[ocw * 4u + j];
+    let folded = acc[j] + cp.x - params.weight_zp * input_sum[j];
+    let scaled = multiply_by_quantized_multiplier(folded, cp.y, cp.z) + params.output_zp;
+    result[j] = clamp(scaled, params.act_min, params.act_max);
+  }
+  output[index] = pack_i8x4(result);
+}

@@ -1,0 +1,95 @@
+// What an adapter can do, in the terms Octet's kernels care about. One report serves the CLI's
+// `doctor`, the demo's adapter panel, kernel selection and the benchmark reports.
+
+export interface CapabilityReport {
+  adapter: {
+    vendor: string;
+    architecture: string;
+    device: string;
+    description: string;
+    isFallbackAdapter: boolean;
+    /** Which route found it: 'browser', 'dawn-default', 'dawn-swiftshader', 'dawn-llvmpipe-gles'. */
+    backend: string;
+  };
+  features: string[];
+  wgslLanguageFeatures: string[];
+  /** The fast paths this adapter allows, each with the reason it is on or off. */
+  paths: {
+    dot4I8Packed: boolean;
+    timestampQuery: boolean;
+    subgroups: boolean;
+    shaderF16: boolean;
+  };
+  limits: Record<string, number>;
+}
+
+/** Limits that bound Octet's kernels and buffers. */
+export const COMPUTE_LIMITS = [
+  'maxBufferSize',
+  'maxStorageBufferBindingSize',
+  'maxUniformBufferBindingSize',
+  'maxStorageBuffersPerShaderStage',
+  'maxComputeWorkgroupStorageSize',
+  'maxComputeInvocationsPerWorkgroup',
+  'maxComputeWorkgroupSizeX',
+  'maxComputeWorkgroupSizeY',
+  'maxComputeWorkgroupSizeZ',
+  'maxComputeWorkgroupsPerDimension',
+  'maxBindGroups',
+  'maxBindingsPerBindGroup',
+  'minStorageBufferOffsetAlignment',
+  'minUniformBufferOffsetAlignment',
+  'minSubgroupSize',
+  'maxSubgroupSize',
+] as const;
+
+export function describeAdapter(
+  adapter: GPUAdapter,
+  wgslLanguageFeatures: Iterable<string> | undefined,
+  backend: string,
+): CapabilityReport {
+  const info = adapter.info;
+  const features = [...adapter.features].map(String).sort();
+  const wgsl = [...(wgslLanguageFeatures ?? [])].map(String).sort();
+  const limits: Record<string, number> = {};
+  const rawLimits = adapter.limits as unknown as Record<string, number | undefined>;
+  for (const name of COMPUTE_LIMITS) {
+    const value = rawLimits[name];
+    if (typeof value === 'number') limits[name] = value;
+  }
+  return {
+    adapter: {
+      vendor: info?.vendor ?? '',
+      architecture: info?.architecture ?? '',
+      device: info?.device ?? '',
+      description: info?.description ?? '',
+      isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter),
+      backend,
+    },
+    features,
+    wgslLanguageFeatures: wgsl,
+    paths: {
+      dot4I8Packed: wgsl.includes('packed_4x8_integer_dot_product'),
+      timestampQuery: features.includes('timestamp-query'),
+      subgroups: features.includes('subgroups'),
+      shaderF16: features.includes('shader-f16'),
+    },
+    limits,
+  };
+}
+
+export function formatCapabilityReport(r: CapabilityReport): string {
+  const yes = (b: boolean) => (b ? 'yes' : 'no');
+  const name = [r.adapter.vendor, r.adapter.architecture, r.adapter.description].filter(Boolean).join(' / ');
+  const lines = [
+    `adapter      ${name || '(no description)'}${r.adapter.isFallbackAdapter ? '  [software fallback]' : ''}`,
+    `found via    ${r.adapter.backend}`,
+    `dot4I8Packed ${yes(r.paths.dot4I8Packed)}   (packed_4x8_integer_dot_product; else the unpacking fallback kernel)`,
+    `timestamps   ${yes(r.paths.timestampQuery)}   (per-layer GPU time; else wall time)`,
+    `subgroups    ${yes(r.paths.subgroups)}`,
+    `shader-f16   ${yes(r.paths.shaderF16)}`,
+    'limits',
+    ...Object.entries(r.limits).map(([k, v]) => `  ${k.padEnd(36)} ${v}`),
+  ];
+  return lines.join('\n');
+}

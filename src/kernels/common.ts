@@ -1,0 +1,12 @@
+// Assembles a kernel's WGSL: the shared int8 helpers followed by the op family's shader, both
+// rendered with the same template parameters.
+import commonSource from '../../shaders/common.wgsl?raw';
+import { renderShader, type ShaderParams } from './shader.ts';
+import type { LoweringContext } from './lowering.ts';
+
+export function int8Shader(ctx: LoweringContext, opSource: string, params: ShaderParams): { code: string; key: string } {
+  const all: ShaderParams = { DOT4: ctx.useDot4, WORKGROUP_SIZE: ctx.workgroupSize, ...params };
+  const code = renderShader(commonSource, all) + '\n' + renderShader(opSource, all);
+  // The code itself is the cache key: equal text is an equal pipeline, with no risk of a stale key.
+  return { code, key: code };
+}

@@ -1,0 +1,272 @@
+// CONV_2D and FULLY_CONNECTED lowering onto shaders/conv2d.wgsl.
+import convSource from '../../shaders/conv2d.wgsl?raw';
+import depthwiseSource from '../../shaders/depthwise.wgsl?raw';
+import type { OpOf, TensorIR } from '../model/graph.ts';
+import { quantizeMultiplier } from '../quant/fixedpoint.ts';
+import { constantData } from '../quant/tensor.ts';
+import { int8Shader } from './common.ts';
+import {
+  int8ActivationRange,
+  int8ZeroPoint,
+  LoweringError,
+  paddingBefore,
+  scaleOf,
+  splatByte,
+  tensorOf,
+  uniformWords,
+  workgroupsFor,
+  type LoweredOp,
+  type LoweringContext,
+} from './lowering.ts';
+import { roundUp4 } from '../runtime/layout.ts';
+
+interface ConvGeometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  dilH: number;
+  dilW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** Weights in the int8 domain as [outC][kH·kW·inC], with the weight zero point (int8 domain). */
+function int8Weights(filter: TensorIR): { values: Int8Array; zeroPoint: number } {
+  const raw = constantData(filter);
+  if (filter.dtype === 'int8') {
+    const zps = filter.quant?.zeroPoint ?? new Int32Array(1);
+    if (zps.some((z) => z !== 0)) throw new LoweringError(`int8 weights '${filter.name}' have a non-zero zero point`);
+    return { values: raw as Int8Array, zeroPoint: 0 };
+  }
+  if (filter.dtype === 'uint8') {
+    if ((filter.quant?.zeroPoint.length ?? 0) !== 1) {
+      throw new LoweringError(`uint8 weights '${filter.name}' must be quantized per tensor`);
+    }
+    const u = raw as Uint8Array;
+    const values = new Int8Array(u.length);
+    for (let i = 0; i < u.length; i++) values[i] = u[i]! - 128;
+    return { values, zeroPoint: int8ZeroPoint(filter) };
+  }
+  throw new LoweringError(`weights '${filter.name}' are ${filter.dtype}; the int8 path needs int8 or uint8 (hybrid models run on the float path)`);
+}
+
+function lowerConvLike(
+  ctx: LoweringContext,
+  label: string,
+  input: TensorIR,
+  filter: TensorIR,
+  biasId: number,
+  output: TensorIR,
+  g: ConvGeometry,
+  activation: Parameters<typeof int8ActivationRange>[0],
+): LoweredOp {
+  const { values: w, zeroPoint: weightZp } = int8Weights(filter);
+  const inputZp = int8ZeroPoint(input);
+  const outputZp = int8ZeroPoint(output);
+  const inC4 = roundUp4(g.inC) / 4;
+  const outCPadded = roundUp4(g.outC);
+  const taps = g.kH * g.kW;
+  const k = taps * g.inC;
+
+  // Weights: [outC padded][kH][kW][inC padded] bytes, i.e. [..][inC/4] words.
+  const packed = new Int8Array(outCPadded * taps * inC4 * 4);
+  for (let oc = 0; oc < g.outC; oc++) {
+    for (let t = 0; t < taps; t++) {
+      const src = (oc * taps + t) * g.inC;
+      packed.set(w.subarray(src, src + g.inC), (oc * taps + t) * inC4 * 4);
+    }
+  }
+
+  const bias = biasId >= 0 ? (constantData(tensorOf(ctx, biasId)) as Int32Array) : undefined;
+  if (bias && tensorOf(ctx, biasId).dtype !== 'int32') throw new LoweringError(`bias of ${label} must be int32`);
+  const channelParams = new Int32Array(outCPadded * 4);
+  const inScale = scaleOf(input);
+  const outScale = scaleOf(output);
+  for (let oc = 0; oc < g.outC; oc++) {
+    let weightSum = 0;
+    for (let i = oc * k; i < (oc + 1) * k; i++) weightSum += w[i]!;
+    // Σ(w−zw)(x−zx) = Σwx − zw·Σx − zx·Σw + k·zx·zw: all but Σwx and zw·Σx are constants.
+    const folded = (bias ? bias[oc]! : 0) - inputZp * weightSum + k * inputZp * weightZp;
+    // TFLite computes the effective scale in double from the float32 scales, in this order.
+    const { multiplier, shift } = quantizeMultiplier((inScale * scaleOf(filter, oc)) / outScale);
+    channelParams.set([folded | 0, multiplier, shift, 0], oc * 4);
+  }
+
+  const [actMin, actMax] = int8ActivationRange(activation, output);
+  const lastRealChannels = g.inC - (inC4 - 1) * 4;
+  const lastWordMask = splatByte(1) >>> (8 * (4 - lastRealChannels));
+  const total = g.batch * g.outH * g.outW * (outCPadded / 4);
+  const uniforms = uniformWords([
+    ['u32', g.batch],
+    ['u32', g.inH],
+    ['u32', g.inW],
+    ['u32', inC4],
+    ['u32', g.outH],
+    ['u32', g.outW],
+    ['u32', outCPadded / 4],
+    ['u32', g.kH],
+    ['u32', g.kW],
+    ['u32', g.strideH],
+    ['u32', g.strideW],
+    ['u32', g.dilH],
+    ['u32', g.dilW],
+    ['i32', g.padTop],
+    ['i32', g.padLeft],
+    ['u32', splatByte(inputZp)],
+    ['u32', lastWordMask],
+    ['i32', outputZp],
+    ['i32', actMin],
+    ['i32', actMax],
+    ['i32', weightZp],
+    ['u32', total],
+  ]);
+  const shader = int8Shader(ctx, convSource, { WEIGHT_ZP: weightZp !== 0 });
+  return {
+    constants: [
+      { label: `${label} weights`, data: packed, usage: 'storage' },
+      { label: `${label} channel params`, data: channelParams, usage: 'storage' },
+      { label: `${label} params`, data: uniforms, usage: 'uniform' },
+    ],
+    steps: [
+      {
+        dispatch: {
+          label,
+          shaderKey: shader.key,
+          code: shader.code,
+          bindings: [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }],
+          workgroups: workgroupsFor(ctx, total),
+        },
+      },
+    ],
+  };
+}
+
+export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredOp {
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const filter = tensorOf(ctx, op.inputs[1]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  const [batch, inH, inW, inC] = input.shape as [number, number, number, number];
+  const [outC, kH, kW, filterC] = filter.shape as [number, number, number, number];
+  const [, outH, outW] = output.shape as [number, number, number, number];
+  if (input.shape.length !== 4 || filter.shape.length !== 4 || output.shape.length !== 4) {
+    throw new LoweringError(`CONV_2D at operator ${op.index} needs 4-D input, filter and output`);
+  }
+  if (filterC !== inC) throw new LoweringError(`CONV_2D at operator ${op.index}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
+  const o = op.options;
+  return lowerConvLike(ctx, `conv2d#${op.index}`, input, filter, op.inputs[2] ?? -1, output, {
+    batch, inH, inW, inC, outH, outW, outC, kH, kW,
+    strideH: o.strideH, strideW: o.strideW, dilH: o.dilationH, dilW: o.dilationW,
+    padTop: paddingBefore(o.padding, o.strideH, o.dilationH, inH, kH, outH),
+    padLeft: paddingBefore(o.padding, o.strideW, o.dilationW, inW, kW, outW),
+  }, o.activation);
+}
+
+export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNECTED'>): LoweredOp {
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const filter = tensorOf(ctx, op.inputs[1]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  if (filter.shape.length !== 2) throw new LoweringError(`FULLY_CONNECTED at operator ${op.index} needs 2-D weights`);
+  const [outC, depth] = filter.shape as [number, number];
+  const inputCount = input.shape.reduce((a, b) => a * b, 1);
+  if (inputCount % depth !== 0) throw new LoweringError(`FULLY_CONNECTED at operator ${op.index}: input of ${inputCount} elements is not a multiple of depth ${depth}`);
+  const batch = inputCount / depth;
+  if (input.shape[input.shape.length - 1] !== depth) {
+    // The packed layout pads the innermost dimension; a flattening FC needs a relayout first.
+    throw new LoweringError(`FULLY_CONNECTED at operator ${op.index}: input innermost dimension ${input.shape[input.shape.length - 1]} differs from depth ${depth}`);
+  }
+  return lowerConvLike(ctx, `fc#${op.index}`, input, filter, op.inputs[2] ?? -1, output, {
+    batch, inH: 1, inW: 1, inC: depth, outH: 1, outW: 1, outC, kH: 1, kW: 1,
+    strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0,
+  }, op.options.activation);
+}
+
+export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_CONV_2D'>): LoweredOp {
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const filter = tensorOf(ctx, op.inputs[1]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  if (input.shape.length !== 4 || filter.shape.length !== 4 || output.shape.length !== 4) {
+    throw new LoweringError(`DEPTHWISE_CONV_2D at operator ${op.index} needs 4-D input, filter and output`);
+  }
+  const [batch, inH, inW, inC] = input.shape as [number, number, number, number];
+  const [, kH, kW, outC] = filter.shape as [number, number, number, number];
+  const [, outH, outW] = output.shape as [number, number, number, number];
+  const o = op.options;
+  const multiplier = outC / inC;
+  if (!Number.isInteger(multiplier) || multiplier < 1) {
+    throw new LoweringError(`DEPTHWISE_CONV_2D at operator ${op.index}: ${outC} output channels is not a multiple of ${inC} input channels`);
+  }
+  const { values: w, zeroPoint: weightZp } = int8Weights(filter);
+  const inputZp = int8ZeroPoint(input);
+  const outputZp = int8ZeroPoint(output);
+  const taps = kH * kW;
+  const outCPadded = roundUp4(outC);
+  const packed = new Int8Array(taps * outCPadded);
+  for (let t = 0; t < taps; t++) packed.set(w.subarray(t * outC, (t + 1) * outC), t * outCPadded);
+
+  const biasId = op.inputs[2] ?? -1;
+  const bias = biasId >= 0 ? (constantData(tensorOf(ctx, biasId)) as Int32Array) : undefined;
+  const channelParams = new Int32Array(outCPadded * 4);
+  const inScale = scaleOf(input);
+  const outScale = scaleOf(output);
+  for (let oc = 0; oc < outC; oc++) {
+    let weightSum = 0;
+    for (let t = 0; t < taps; t++) weightSum += w[t * outC + oc]!;
+    const folded = (bias ? bias[oc]! : 0) - inputZp * weightSum + taps * inputZp * weightZp;
+    const { multiplier: m, shift } = quantizeMultiplier((inScale * scaleOf(filter, oc)) / outScale);
+    channelParams.set([folded | 0, m, shift, 0], oc * 4);
+  }
+  const [actMin, actMax] = int8ActivationRange(o.activation, output);
+  const total = batch * outH * outW * (outCPadded / 4);
+  const uniforms = uniformWords([
+    ['u32', batch],
+    ['u32', inH],
+    ['u32', inW],
+    ['u32', roundUp4(inC) / 4],
+    ['u32', outH],
+    ['u32', outW],
+    ['u32', outCPadded / 4],
+    ['u32', kH],
+    ['u32', kW],
+    ['u32', o.strideH],
+    ['u32', o.strideW],
+    ['u32', o.dilationH],
+    ['u32', o.dilationW],
+    ['i32', paddingBefore(o.padding, o.strideH, o.dilationH, inH, kH, outH)],
+    ['i32', paddingBefore(o.padding, o.strideW, o.dilationW, inW, kW, outW)],
+    ['i32', inputZp],
+    ['u32', multiplier],
+    ['i32', outputZp],
+    ['i32', actMin],
+    ['i32', actMax],
+    ['i32', weightZp],
+    ['u32', total],
+  ]);
+  const label = `depthwise#${op.index}`;
+  const shader = int8Shader(ctx, depthwiseSource, { WEIGHT_ZP: weightZp !== 0, MULTIPLIER_ONE: multiplier === 1 });
+  return {
+    constants: [
+      { label: `${label} weights`, data: packed, usage: 'storage' },
+      { label: `${label} channel params`, data: channelParams, usage: 'storage' },
+      { label: `${label} params`, data: uniforms, usage: 'uniform' },
+    ],
+    steps: [
+      {
+        dispatch: {
+          label,
+          shaderKey: shader.key,
+          code: shader.code,
+          bindings: [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }],
+          workgroups: workgroupsFor(ctx, total),
+        },
+      },
+    ],
+  };
+}

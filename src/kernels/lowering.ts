@@ -1,0 +1,108 @@
+// The contract between ops and the GPU program: each op lowers to constant buffers (packed
+// weights, per-channel requantization parameters, uniforms) and dispatches that bind tensors and
+// constants by position. The runtime allocates, uploads and encodes; kernels only describe.
+import type { Activation, Graph, TensorIR } from '../model/graph.ts';
+import { activationRangeQuantized } from '../quant/activation.ts';
+
+export interface ConstantSpec {
+  label: string;
+  data: ArrayBufferView;
+  usage: 'storage' | 'uniform';
+}
+
+/** A binding is a tensor of the graph or one of the op's constants, in @binding order. */
+export type BindingRef = { tensor: number } | { constant: number };
+
+export interface DispatchSpec {
+  label: string;
+  /** Pipelines are cached by key: equal keys must mean equal code. */
+  shaderKey: string;
+  code: string;
+  bindings: BindingRef[];
+  workgroups: [number, number, number];
+}
+
+export interface CopySpec {
+  label: string;
+  from: number;
+  to: number;
+  bytes: number;
+}
+
+export type StepSpec = { dispatch: DispatchSpec } | { copy: CopySpec };
+
+export interface LoweredOp {
+  constants: ConstantSpec[];
+  steps: StepSpec[];
+}
+
+export interface LoweringContext {
+  graph: Graph;
+  useDot4: boolean;
+  workgroupSize: number;
+  maxWorkgroupsPerDimension: number;
+}
+
+export class LoweringError extends Error {
+  override name = 'LoweringError';
+}
+
+export function tensorOf(ctx: LoweringContext, id: number): TensorIR {
+  const t = ctx.graph.tensors[id];
+  if (!t) throw new LoweringError(`tensor ${id} does not exist`);
+  return t;
+}
+
+export function scaleOf(t: TensorIR, channel = 0): number {
+  if (!t.quant) throw new LoweringError(`tensor '${t.name}' has no quantization parameters`);
+  return t.quant.scale.length === 1 ? t.quant.scale[0]! : t.quant.scale[channel]!;
+}
+
+/** Zero point in the int8 domain the GPU works in: uint8 zero points move down by 128. */
+export function int8ZeroPoint(t: TensorIR, channel = 0): number {
+  if (!t.quant) throw new LoweringError(`tensor '${t.name}' has no quantization parameters`);
+  const zp = t.quant.zeroPoint.length === 1 ? t.quant.zeroPoint[0]! : t.quant.zeroPoint[channel]!;
+  return t.dtype === 'uint8' ? zp - 128 : zp;
+}
+
+/** The fused activation's clamp range, in the int8 domain. */
+export function int8ActivationRange(act: Activation, out: TensorIR): [number, number] {
+  if (out.dtype !== 'int8' && out.dtype !== 'uint8') {
+    throw new LoweringError(`tensor '${out.name}' is ${out.dtype}, expected int8 or uint8`);
+  }
+  const zp = out.quant!.zeroPoint[0]!;
+  const [lo, hi] = activationRangeQuantized(act, scaleOf(out), zp, out.dtype);
+  return out.dtype === 'uint8' ? [lo - 128, hi - 128] : [lo, hi];
+}
+
+/** A word holding the same int8 value in all four bytes. */
+export function splatByte(v: number): number {
+  return ((v & 0xff) * 0x01010101) >>> 0;
+}
+
+/** 1D work over `invocations` spread into a 2D grid that respects the per-dimension limit. */
+export function workgroupsFor(ctx: LoweringContext, invocations: number): [number, number, number] {
+  const groups = Math.max(1, Math.ceil(invocations / ctx.workgroupSize));
+  const x = Math.min(groups, ctx.maxWorkgroupsPerDimension);
+  const y = Math.ceil(groups / x);
+  if (y > ctx.maxWorkgroupsPerDimension) throw new LoweringError(`dispatch of ${invocations} invocations is too large`);
+  return [x, y, 1];
+}
+
+/** Little-endian uniform struct from a list of (u32 | i32) fields, padded to 16 bytes. */
+export function uniformWords(fields: Array<['u32' | 'i32', number]>): Uint32Array {
+  const words = new Uint32Array(Math.ceil(fields.length / 4) * 4);
+  const view = new DataView(words.buffer);
+  fields.forEach(([kind, value], i) => {
+    if (kind === 'u32') view.setUint32(i * 4, value >>> 0, true);
+    else view.setInt32(i * 4, value | 0, true);
+  });
+  return words;
+}
+
+/** TFLite's ComputePaddingHeightWidth for one dimension: the padding before the first tap. */
+export function paddingBefore(padding: 'SAME' | 'VALID', stride: number, dilation: number, inSize: number, filter: number, outSize: number): number {
+  if (padding === 'VALID') return 0;
+  const effective = (filter - 1) * dilation + 1;
+  return Math.max(0, Math.floor(((outSize - 1) * stride + effective - inSize) / 2));
+}

@@ -1,0 +1,150 @@
+// Graph IR: what every later stage (planner, GPU program, CPU reference, float path) consumes.
+// It knows nothing about files: the TFLite importer produces it, and tests build it by hand.
+
+export type DType = 'float32' | 'int8' | 'uint8' | 'int16' | 'int32' | 'int64' | 'bool';
+
+export const DTYPE_BYTES: Record<DType, number> = {
+  float32: 4,
+  int8: 1,
+  uint8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  bool: 1,
+};
+
+/**
+ * Affine quantization: real = scale[i] × (q − zeroPoint[i]).
+ * Per-tensor when scale.length === 1; otherwise per channel along `axis`.
+ */
+export interface QuantParams {
+  scale: Float64Array;
+  zeroPoint: Int32Array;
+  axis: number;
+}
+
+export interface TensorIR {
+  id: number;
+  name: string;
+  shape: number[];
+  dtype: DType;
+  quant?: QuantParams;
+  /** Constant data (weights, biases, shape operands), little-endian bytes; absent for activations. */
+  data?: Uint8Array;
+}
+
+export type Activation = 'NONE' | 'RELU' | 'RELU6' | 'RELU_N1_TO_1' | 'TANH' | 'SIGN_BIT';
+export type Padding = 'SAME' | 'VALID';
+
+export interface Conv2DOptions {
+  padding: Padding;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+  activation: Activation;
+}
+
+export interface DepthwiseConv2DOptions extends Conv2DOptions {
+  depthMultiplier: number;
+}
+
+export interface FullyConnectedOptions {
+  activation: Activation;
+  keepNumDims: boolean;
+}
+
+export interface Pool2DOptions {
+  padding: Padding;
+  strideH: number;
+  strideW: number;
+  filterH: number;
+  filterW: number;
+  activation: Activation;
+}
+
+export interface ActivationOptions {
+  activation: Activation;
+}
+
+export interface ReducerOptions {
+  keepDims: boolean;
+}
+
+export interface SoftmaxOptions {
+  beta: number;
+}
+
+export interface ReshapeOptions {
+  /** From ReshapeOptions.new_shape when present; the shape tensor (input 1) wins otherwise. */
+  newShape?: number[];
+}
+
+export interface SqueezeOptions {
+  squeezeDims: number[];
+}
+
+export interface ConcatenationOptions {
+  axis: number;
+  activation: Activation;
+}
+
+/** Op types by their TFLite builtin names. Options per type; ops without options carry `{}`. */
+export interface OpOptionsByType {
+  CONV_2D: Conv2DOptions;
+  DEPTHWISE_CONV_2D: DepthwiseConv2DOptions;
+  FULLY_CONNECTED: FullyConnectedOptions;
+  ADD: ActivationOptions;
+  MUL: ActivationOptions;
+  AVERAGE_POOL_2D: Pool2DOptions;
+  MAX_POOL_2D: Pool2DOptions;
+  MEAN: ReducerOptions;
+  SOFTMAX: SoftmaxOptions;
+  LOGISTIC: Record<string, never>;
+  RELU: Record<string, never>;
+  RELU6: Record<string, never>;
+  RESHAPE: ReshapeOptions;
+  SQUEEZE: SqueezeOptions;
+  PAD: Record<string, never>;
+  TRANSPOSE: Record<string, never>;
+  QUANTIZE: Record<string, never>;
+  DEQUANTIZE: Record<string, never>;
+  CONCATENATION: ConcatenationOptions;
+}
+
+export type OpType = keyof OpOptionsByType;
+
+export type OpIR = {
+  [T in OpType]: {
+    /** Position in the model's operator list (the import order, which TFLite keeps topological). */
+    index: number;
+    type: T;
+    /** Builtin operator version from the model's operator codes. */
+    version: number;
+    /** Tensor ids; −1 marks an absent optional input (e.g. no bias). */
+    inputs: number[];
+    outputs: number[];
+    options: OpOptionsByType[T];
+  };
+}[OpType];
+
+export type OpOf<T extends OpType> = Extract<OpIR, { type: T }>;
+
+export interface Graph {
+  name: string;
+  description: string;
+  tensors: TensorIR[];
+  ops: OpIR[];
+  inputs: number[];
+  outputs: number[];
+}
+
+export function tensorElementCount(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+export function isPerChannel(q: QuantParams | undefined): boolean {
+  return !!q && q.scale.length > 1;
+}

@@ -1,0 +1,334 @@
+// The int8 GPU program of one graph: everything that does not depend on the input is built once
+// (packed weights, per-channel parameters, uniforms, pipelines, bind groups, activation buffers
+// assigned by liveness). A run writes the inputs, encodes every step into one command buffer,
+// submits once and reads the outputs back.
+import { DeviceLostError, GpuValidationError } from '../gpu/errors.ts';
+import type { GpuContext } from '../gpu/context.ts';
+import { GpuBufferTracker, type GpuMemoryStats } from '../gpu/memory.ts';
+import { tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
+import { lowerOp } from '../kernels/registry.ts';
+import type { LoweringContext, StepSpec } from '../kernels/lowering.ts';
+import { fromGpuLayout, gpuByteLength, toGpuLayout, type TensorData } from './layout.ts';
+import { planBuffers, type Plan } from './plan.ts';
+
+export class InputError extends Error {
+  override name = 'InputError';
+}
+
+export class DisposedError extends Error {
+  override name = 'DisposedError';
+}
+
+const STORAGE = 0x80; // GPUBufferUsage.STORAGE, spelled out so this module loads before Dawn's globals.
+const UNIFORM = 0x40;
+const COPY_SRC = 0x04;
+const COPY_DST = 0x08;
+const MAP_READ = 0x01;
+const QUERY_RESOLVE = 0x200;
+
+type EncodedStep =
+  | { kind: 'dispatch'; label: string; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number]; opIndex: number }
+  | { kind: 'copy'; label: string; from: GPUBuffer; to: GPUBuffer; bytes: number; opIndex: number };
+
+export interface LayerTime {
+  label: string;
+  opIndex: number;
+  ns: number;
+}
+
+export interface RunOptions {
+  /** Tensor ids to read back as well (each copied right after its producer). */
+  capture?: number[];
+  /** Per-dispatch GPU time from timestamp-query, where the device has it. */
+  timing?: boolean;
+}
+
+export interface RunResult {
+  outputs: TensorData[];
+  captured: Map<number, TensorData>;
+  layerTimes?: LayerTime[];
+}
+
+export interface GpuProgramOptions {
+  workgroupSize?: number;
+}
+
+export class GpuProgram {
+  private disposed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pipelineCache: Map<string, Promise<GPUComputePipeline>>;
+
+  private constructor(
+    readonly ctx: GpuContext,
+    readonly graph: Graph,
+    readonly plan: Plan,
+    private readonly tracker: GpuBufferTracker,
+    private readonly slotBuffers: GPUBuffer[],
+    private readonly steps: EncodedStep[],
+    readonly weightBytes: number,
+    pipelineCache: Map<string, Promise<GPUComputePipeline>>,
+  ) {
+    this.pipelineCache = pipelineCache;
+  }
+
+  static async build(ctx: GpuContext, graph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
+    ctx.assertAlive();
+    const device = ctx.device;
+    const lowering: LoweringContext = {
+      graph,
+      useDot4: ctx.useDot4,
+      workgroupSize: options.workgroupSize ?? 64,
+      maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+    };
+    // Lower every op first: an unsupported op or a bad tensor is refused before any allocation.
+    const lowered = graph.ops.map((op) => ({ op, lowered: lowerOp(lowering, op) }));
+    const plan = planBuffers(graph);
+    const maxBinding = device.limits.maxStorageBufferBindingSize;
+    for (const slot of plan.slots) {
+      if (slot.bytes > maxBinding || slot.bytes > device.limits.maxBufferSize) {
+        const t = graph.tensors[slot.tensors[0]!]!;
+        throw new GpuValidationError(`tensor '${t.name}'`, `needs ${slot.bytes} bytes, above this adapter's maxStorageBufferBindingSize of ${maxBinding}`);
+      }
+    }
+
+    const tracker = new GpuBufferTracker(device);
+    const pipelineCache = new Map<string, Promise<GPUComputePipeline>>();
+    try {
+      const slotBuffers = plan.slots.map((s) =>
+        tracker.create({ label: `activations ${s.index}`, size: s.bytes, usage: STORAGE | COPY_SRC | COPY_DST }),
+      );
+      const bufferOfTensor = (id: number): GPUBuffer => {
+        const slot = plan.slotOf.get(id);
+        if (slot === undefined) throw new GpuValidationError(`tensor ${id}`, 'has no activation buffer (constant used as activation?)');
+        return slotBuffers[slot]!;
+      };
+      let weightBytes = 0;
+      const steps: EncodedStep[] = [];
+      for (const { op, lowered: l } of lowered) {
+        const constants = l.constants.map((c) => {
+          if (c.usage === 'storage') weightBytes += c.data.byteLength;
+          return tracker.createWithData(c.label, c.data, (c.usage === 'uniform' ? UNIFORM : STORAGE) | COPY_DST);
+        });
+        for (const step of l.steps) steps.push(await encodeStep(ctx, step, op.index, constants, bufferOfTensor, pipelineCache));
+      }
+      const program = new GpuProgram(ctx, graph, plan, tracker, slotBuffers, steps, weightBytes, pipelineCache);
+      return program;
+    } catch (e) {
+      disposeTracker(tracker);
+      throw e;
+    }
+  }
+
+  memory(): GpuMemoryStats {
+    return this.tracker.stats();
+  }
+
+  /** Runs are queued: each has the activation buffers to itself while in flight. */
+  run(inputs: TensorData[], options: RunOptions = {}): Promise<RunResult> {
+    if (this.disposed) return Promise.reject(new DisposedError('this model was disposed'));
+    const result = this.queue.then(() => this.runNow(inputs, options));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async runNow(inputs: TensorData[], options: RunOptions): Promise<RunResult> {
+    if (this.disposed) throw new DisposedError('this model was disposed');
+    this.ctx.assertAlive();
+    const { device } = this.ctx;
+    const graph = this.graph;
+    if (inputs.length !== graph.inputs.length) {
+      throw new InputError(`model takes ${graph.inputs.length} input(s), got ${inputs.length}`);
+    }
+    graph.inputs.forEach((id, i) => {
+      const t = graph.tensors[id]!;
+      checkInput(t, inputs[i]!, i);
+      device.queue.writeBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, toGpuLayout(t, inputs[i]!) as Uint8Array<ArrayBuffer>);
+    });
+
+    const timing = options.timing === true && this.ctx.hasTimestamps;
+    const dispatchCount = this.steps.filter((s) => s.kind === 'dispatch').length;
+    const temporaries: GPUBuffer[] = [];
+    const tracker = this.tracker;
+    const staging = (label: string, size: number) => {
+      const b = tracker.create({ label, size, usage: MAP_READ | COPY_DST });
+      temporaries.push(b);
+      return b;
+    };
+    let querySet: GPUQuerySet | undefined;
+    let queryResolve: GPUBuffer | undefined;
+    let queryRead: GPUBuffer | undefined;
+    if (timing && dispatchCount > 0) {
+      querySet = device.createQuerySet({ type: 'timestamp', count: dispatchCount * 2 });
+      queryResolve = tracker.create({ label: 'timestamps', size: dispatchCount * 16, usage: QUERY_RESOLVE | COPY_SRC });
+      temporaries.push(queryResolve);
+      queryRead = staging('timestamps read', dispatchCount * 16);
+    }
+
+    const capture = new Set(options.capture ?? []);
+    const captureReads = new Map<number, GPUBuffer>();
+    const encoder = device.createCommandEncoder({ label: 'octet run' });
+    const captureIfDone = (opIndex: number) => {
+      const op = graph.ops.find((o) => o.index === opIndex);
+      for (const id of op?.outputs ?? []) {
+        if (!capture.has(id) || captureReads.has(id)) continue;
+        const t = graph.tensors[id]!;
+        const read = staging(`capture ${t.name}`, gpuByteLength(t));
+        encoder.copyBufferToBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, read, 0, gpuByteLength(t));
+        captureReads.set(id, read);
+      }
+    };
+    let q = 0;
+    this.steps.forEach((step, i) => {
+      if (step.kind === 'dispatch') {
+        const pass = encoder.beginComputePass(
+          querySet ? { label: step.label, timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 } } : { label: step.label },
+        );
+        q++;
+        pass.setPipeline(step.pipeline);
+        pass.setBindGroup(0, step.bindGroup);
+        pass.dispatchWorkgroups(...step.workgroups);
+        pass.end();
+      } else {
+        encoder.copyBufferToBuffer(step.from, 0, step.to, 0, step.bytes);
+      }
+      const next = this.steps[i + 1];
+      if (capture.size > 0 && (!next || next.opIndex !== step.opIndex)) captureIfDone(step.opIndex);
+    });
+    for (const id of capture) {
+      // Graph inputs (and anything no op produced) are captured after the run.
+      if (!captureReads.has(id) && this.plan.slotOf.has(id)) {
+        const t = graph.tensors[id]!;
+        const read = staging(`capture ${t.name}`, gpuByteLength(t));
+        encoder.copyBufferToBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, read, 0, gpuByteLength(t));
+        captureReads.set(id, read);
+      }
+    }
+    const outputReads = graph.outputs.map((id) => {
+      const t = graph.tensors[id]!;
+      const read = staging(`output ${t.name}`, gpuByteLength(t));
+      encoder.copyBufferToBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, read, 0, gpuByteLength(t));
+      return read;
+    });
+    if (querySet && queryResolve && queryRead) {
+      encoder.resolveQuerySet(querySet, 0, dispatchCount * 2, queryResolve, 0);
+      encoder.copyBufferToBuffer(queryResolve, 0, queryRead, 0, dispatchCount * 16);
+    }
+
+    let unsubscribe: () => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => {
+      unsubscribe = this.ctx.onLost(reject);
+    });
+    try {
+      device.pushErrorScope('validation');
+      device.queue.submit([encoder.finish()]);
+      const scopeError = await device.popErrorScope();
+      if (scopeError) throw new GpuValidationError('running the model', scopeError.message);
+      const toMap = [...outputReads, ...captureReads.values(), ...(queryRead ? [queryRead] : [])];
+      await Promise.race([Promise.all(toMap.map((b) => b.mapAsync(MAP_READ))), lost]);
+      const outputs = graph.outputs.map((id, i) => fromGpuLayout(graph.tensors[id]!, new Uint8Array(outputReads[i]!.getMappedRange())));
+      const captured = new Map<number, TensorData>();
+      for (const [id, b] of captureReads) captured.set(id, fromGpuLayout(graph.tensors[id]!, new Uint8Array(b.getMappedRange())));
+      let layerTimes: LayerTime[] | undefined;
+      if (queryRead) {
+        const stamps = new BigUint64Array(queryRead.getMappedRange().slice(0));
+        layerTimes = [];
+        let k = 0;
+        for (const step of this.steps) {
+          if (step.kind !== 'dispatch') continue;
+          layerTimes.push({ label: step.label, opIndex: step.opIndex, ns: Number(stamps[2 * k + 1]! - stamps[2 * k]!) });
+          k++;
+        }
+      }
+      return { outputs, captured, layerTimes };
+    } catch (e) {
+      if (this.ctx.isLost && !(e instanceof DeviceLostError)) {
+        this.ctx.assertAlive();
+      }
+      throw e;
+    } finally {
+      unsubscribe();
+      lost.catch(() => undefined);
+      querySet?.destroy();
+      for (const b of temporaries) tracker.destroy(b);
+    }
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    disposeTracker(this.tracker);
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+}
+
+function disposeTracker(tracker: GpuBufferTracker): void {
+  (tracker as unknown as { live: Map<GPUBuffer, number> }).live.forEach((_, b) => tracker.destroy(b));
+}
+
+function checkInput(t: TensorIR, data: TensorData, index: number): void {
+  const expected = tensorElementCount(t.shape);
+  const kind: Record<string, string> = {
+    Int8Array: 'int8',
+    Uint8Array: 'uint8',
+    Int16Array: 'int16',
+    Int32Array: 'int32',
+    Float32Array: 'float32',
+  };
+  const got = kind[data.constructor.name];
+  if (got !== t.dtype) {
+    throw new InputError(`input ${index} ('${t.name}') must be ${t.dtype}, got ${got ?? data.constructor.name}`);
+  }
+  if (data.length !== expected) {
+    throw new InputError(`input ${index} ('${t.name}') must have ${expected} elements (shape [${t.shape.join(', ')}]), got ${data.length}`);
+  }
+  if (data instanceof Float32Array) {
+    for (let i = 0; i < data.length; i++) {
+      if (Number.isNaN(data[i]!)) throw new InputError(`input ${index} ('${t.name}') holds NaN at element ${i}`);
+    }
+  }
+}
+
+async function encodeStep(
+  ctx: GpuContext,
+  step: StepSpec,
+  opIndex: number,
+  constants: GPUBuffer[],
+  bufferOfTensor: (id: number) => GPUBuffer,
+  cache: Map<string, Promise<GPUComputePipeline>>,
+): Promise<EncodedStep> {
+  if ('copy' in step) {
+    const c = step.copy;
+    return { kind: 'copy', label: c.label, from: bufferOfTensor(c.from), to: bufferOfTensor(c.to), bytes: c.bytes, opIndex };
+  }
+  const d = step.dispatch;
+  const device = ctx.device;
+  let pipelinePromise = cache.get(d.shaderKey);
+  if (!pipelinePromise) {
+    pipelinePromise = (async () => {
+      const module = device.createShaderModule({ label: d.label, code: d.code });
+      try {
+        return await device.createComputePipelineAsync({ label: d.label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+      } catch (e) {
+        const info = await module.getCompilationInfo();
+        const messages = info.messages.map((m) => `${m.type} at ${m.lineNum}:${m.linePos}: ${m.message}`).join('; ');
+        throw new GpuValidationError(`compiling the kernel for ${d.label}`, messages || (e as Error).message);
+      }
+    })();
+    cache.set(d.shaderKey, pipelinePromise);
+  }
+  const pipeline = await pipelinePromise;
+  const bindGroup = await ctx.checked(`bind group for ${d.label}`, () =>
+    device.createBindGroup({
+      label: d.label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: d.bindings.map((b, binding) => ({
+        binding,
+        resource: { buffer: 'tensor' in b ? bufferOfTensor(b.tensor) : constants[b.constant]! },
+      })),
+    }),
+  );
+  return { kind: 'dispatch', label: d.label, pipeline, bindGroup, workgroups: d.workgroups, opIndex };
+}

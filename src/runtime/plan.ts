@@ -1,0 +1,80 @@
+// Execution plan, built once at load: which tensors need GPU buffers, when each is live, and a
+// buffer assignment that reuses memory across tensors whose lifetimes do not overlap, so
+// activation memory is the peak of what is live rather than the sum of every tensor.
+import type { Graph } from '../model/graph.ts';
+import { gpuByteLength } from './layout.ts';
+
+export interface BufferSlot {
+  index: number;
+  bytes: number;
+  tensors: number[];
+}
+
+export interface Plan {
+  /** tensor id → slot index, for every activation (non-constant) tensor. */
+  slotOf: Map<number, number>;
+  slots: BufferSlot[];
+  /** Bytes of all activation slots together (what is allocated). */
+  activationBytes: number;
+  /** Bytes if every activation had its own buffer (what reuse saved, for reports). */
+  unsharedBytes: number;
+}
+
+/** Live range [first, last] per activation tensor in op positions; graph inputs start at −1. */
+export function liveRanges(graph: Graph): Map<number, [number, number]> {
+  const ranges = new Map<number, [number, number]>();
+  const end = graph.ops.length;
+  for (const id of graph.inputs) ranges.set(id, [-1, -1]);
+  graph.ops.forEach((op, pos) => {
+    for (const id of op.inputs) {
+      if (id < 0 || graph.tensors[id]?.data) continue;
+      const r = ranges.get(id);
+      if (r) r[1] = Math.max(r[1], pos);
+    }
+    for (const id of op.outputs) if (!ranges.has(id)) ranges.set(id, [pos, pos]);
+  });
+  // Inputs and outputs keep their own buffers for the whole run: inputs are written before the
+  // first dispatch and outputs are read after the last.
+  for (const id of graph.inputs) ranges.get(id)![1] = end;
+  for (const id of graph.outputs) {
+    const r = ranges.get(id);
+    if (r) r[1] = end;
+  }
+  return ranges;
+}
+
+export function planBuffers(graph: Graph): Plan {
+  const ranges = liveRanges(graph);
+  const slots: BufferSlot[] = [];
+  const slotOf = new Map<number, number>();
+  const slotFreeAt: number[] = [];
+  // Greedy in order of definition: take the smallest free slot that fits (growing none), else the
+  // largest free slot grown to size, else a new slot.
+  const order = [...ranges.entries()].sort((a, b) => a[1][0] - b[1][0] || a[0] - b[0]);
+  let unsharedBytes = 0;
+  for (const [id, [first, last]] of order) {
+    const bytes = gpuByteLength(graph.tensors[id]!);
+    unsharedBytes += bytes;
+    let best = -1;
+    for (let s = 0; s < slots.length; s++) {
+      // Free only if its last reader ran strictly before this tensor's producer: no kernel runs in place.
+      if (slotFreeAt[s]! >= first) continue;
+      if (best < 0) best = s;
+      const fits = slots[s]!.bytes >= bytes;
+      const bestFits = slots[best]!.bytes >= bytes;
+      if (fits && (!bestFits || slots[s]!.bytes < slots[best]!.bytes)) best = s;
+      else if (!fits && !bestFits && slots[s]!.bytes > slots[best]!.bytes) best = s;
+    }
+    if (best < 0) {
+      best = slots.length;
+      slots.push({ index: best, bytes, tensors: [] });
+      slotFreeAt.push(last);
+    } else {
+      slots[best]!.bytes = Math.max(slots[best]!.bytes, bytes);
+      slotFreeAt[best] = last;
+    }
+    slots[best]!.tensors.push(id);
+    slotOf.set(id, best);
+  }
+  return { slotOf, slots, activationBytes: slots.reduce((a, s) => a + s.bytes, 0), unsharedBytes };
+}

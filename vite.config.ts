@@ -1,4 +1,4 @@
-import { defineConfig } from 'vite';
+import { defineConfig } from 'vitest/config';
 
 // Vitest runs the Node-side suites (Dawn on a software adapter in CI). GPU suites share one
 // device per file; they are slow on CPU adapters, so timeouts are generous and files run

@@ -82,3 +82,34 @@ fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i32) -> i32 
 fn linear_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
 }
+
+// int32 -> f32 rounded to nearest, ties to even, as C's (float) cast does. WGSL leaves the
+// rounding of inexact integer conversions to the implementation, so |x| >= 2^24 rounds here.
+fn i32_to_f32_rne(x: i32) -> f32 {
+  let magnitude = select(bitcast<u32>(x), 0u - bitcast<u32>(x), x < 0);
+  if (magnitude < 0x1000000u) {
+    return f32(x);
+  }
+  let drop = 8u - countLeadingZeros(magnitude);
+  var mantissa = magnitude >> drop;
+  let remainder = magnitude & ((1u << drop) - 1u);
+  let half = 1u << (drop - 1u);
+  if (remainder > half || (remainder == half && (mantissa & 1u) == 1u)) {
+    mantissa += 1u;
+  }
+  let value = f32(mantissa) * bitcast<f32>((127u + drop) << 23u);
+  return select(value, -value, x < 0);
+}
+
+// Accumulator -> output, with per-channel params (bias, multiplier, shift, float32 scale bits).
+// Fixed point: TFLite's reference kernels. Float: XNNPACK's fp32 requantization (TFLite's default
+// delegate): acc x scale in f32, clamped relative to the zero point, rounded half to even.
+fn requantize(acc: i32, cp: vec4<i32>, output_zp: i32, act_min: i32, act_max: i32) -> i32 {
+#if {{FLOAT_REQUANT}}
+  let scaled = i32_to_f32_rne(acc) * bitcast<f32>(cp.w);
+  let clamped = clamp(scaled, f32(act_min - output_zp), f32(act_max - output_zp));
+  return i32(round(clamped)) + output_zp;
+#else
+  return clamp(multiply_by_quantized_multiplier(acc, cp.y, cp.z) + output_zp, act_min, act_max);
+#endif
+}

@@ -35,7 +35,7 @@ struct Params {
 
 @group(0) @binding(0) var<storage, read> input: array<u32>;
 @group(0) @binding(1) var<storage, read> weights: array<u32>;
-// Per output channel: (bias with zero-point terms folded in, multiplier, shift, unused).
+// Per output channel: (bias with zero-point terms folded in, multiplier, shift, f32 scale bits).
 @group(0) @binding(2) var<storage, read> channel_params: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
@@ -83,8 +83,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var j = 0u; j < 4u; j++) {
     let cp = channel_params[ocw * 4u + j];
     let folded = acc[j] + cp.x - params.weight_zp * input_sum;
-    let scaled = multiply_by_quantized_multiplier(folded, cp.y, cp.z) + params.output_zp;
-    result[j] = clamp(scaled, params.act_min, params.act_max);
+    result[j] = requantize(folded, cp, params.output_zp, params.act_min, params.act_max);
   }
   output[index] = pack_i8x4(result);
 }

@@ -90,8 +90,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var j = 0u; j < 4u; j++) {
     let cp = channel_params[ocw * 4u + j];
     let folded = acc[j] + cp.x - params.weight_zp * input_sum[j];
-    let scaled = multiply_by_quantized_multiplier(folded, cp.y, cp.z) + params.output_zp;
-    result[j] = clamp(scaled, params.act_min, params.act_max);
+    result[j] = requantize(folded, cp, params.output_zp, params.act_min, params.act_max);
   }
   output[index] = pack_i8x4(result);
 }

@@ -16,6 +16,10 @@ export interface NodeGpuOptions extends GpuContextOptions {
 
 type DawnModule = { create(flags: string[]): GPU; globals: Record<string, unknown> };
 let dawn: DawnModule | undefined;
+// Every Dawn instance stays referenced for the life of the process: when the garbage collector
+// destroyed an instance (a probe that found no adapter, say), Dawn aborted the process
+// (std::system_error from a joined thread) at a random later point.
+const instances: GPU[] = [];
 
 async function loadDawn(): Promise<DawnModule> {
   if (dawn) return dawn;
@@ -94,6 +98,7 @@ export async function findNodeAdapter(backend: NodeBackend = 'auto'): Promise<Fo
       continue;
     }
     const gpu = create(route.flags);
+    instances.push(gpu);
     const adapter = await gpu.requestAdapter(route.options);
     if (adapter) return { gpu, adapter, route: route.name };
     tried.push(`${route.name} (no adapter)`);

@@ -5,7 +5,12 @@ import { renderShader, type ShaderParams } from './shader.ts';
 import type { LoweringContext } from './lowering.ts';
 
 export function int8Shader(ctx: LoweringContext, opSource: string, params: ShaderParams): { code: string; key: string } {
-  const all: ShaderParams = { DOT4: ctx.useDot4, WORKGROUP_SIZE: ctx.workgroupSize, ...params };
+  const all: ShaderParams = {
+    DOT4: ctx.useDot4,
+    WORKGROUP_SIZE: ctx.workgroupSize,
+    FLOAT_REQUANT: ctx.requantization === 'xnnpack',
+    ...params,
+  };
   const code = renderShader(commonSource, all) + '\n' + renderShader(opSource, all);
   // The code itself is the cache key: equal text is an equal pipeline, with no risk of a stale key.
   return { code, key: code };

@@ -20,6 +20,13 @@ import {
 } from './lowering.ts';
 import { roundUp4 } from '../runtime/layout.ts';
 
+/** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
+function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
+  const f = Math.fround;
+  const scratch = new Float32Array([f(f(f(inScale) * f(weightScale)) / f(outScale))]);
+  return new Int32Array(scratch.buffer)[0]!;
+}
+
 interface ConvGeometry {
   batch: number;
   inH: number;
@@ -97,7 +104,7 @@ function lowerConvLike(
     const folded = (bias ? bias[oc]! : 0) - inputZp * weightSum + k * inputZp * weightZp;
     // TFLite computes the effective scale in double from the float32 scales, in this order.
     const { multiplier, shift } = quantizeMultiplier((inScale * scaleOf(filter, oc)) / outScale);
-    channelParams.set([folded | 0, multiplier, shift, 0], oc * 4);
+    channelParams.set([folded | 0, multiplier, shift, float32ScaleBits(inScale, scaleOf(filter, oc), outScale)], oc * 4);
   }
 
   const [actMin, actMax] = int8ActivationRange(activation, output);
@@ -221,7 +228,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     for (let t = 0; t < taps; t++) weightSum += w[t * outC + oc]!;
     const folded = (bias ? bias[oc]! : 0) - inputZp * weightSum + taps * inputZp * weightZp;
     const { multiplier: m, shift } = quantizeMultiplier((inScale * scaleOf(filter, oc)) / outScale);
-    channelParams.set([folded | 0, m, shift, 0], oc * 4);
+    channelParams.set([folded | 0, m, shift, float32ScaleBits(inScale, scaleOf(filter, oc), outScale)], oc * 4);
   }
   const [actMin, actMax] = int8ActivationRange(o.activation, output);
   const total = batch * outH * outW * (outCPadded / 4);

@@ -3,6 +3,9 @@
 // constants by position. The runtime allocates, uploads and encodes; kernels only describe.
 import type { Activation, Graph, TensorIR } from '../model/graph.ts';
 import { activationRangeQuantized } from '../quant/activation.ts';
+import type { RequantizationMode } from '../reference/common.ts';
+
+export type { RequantizationMode };
 
 export interface ConstantSpec {
   label: string;
@@ -39,6 +42,13 @@ export interface LoweredOp {
 export interface LoweringContext {
   graph: Graph;
   useDot4: boolean;
+  /**
+   * 'tflite': TFLite's reference fixed-point requantization (MultiplyByQuantizedMultiplier).
+   * 'xnnpack': what TFLite's default XNNPACK delegate computes (float32 scale, round half to
+   * even for convolutions; 20-bit multipliers for ADD), and so what the TFLite runtime outputs.
+   * The CPU reference implements both; GPU and reference must agree byte for byte in each.
+   */
+  requantization: RequantizationMode;
   workgroupSize: number;
   maxWorkgroupsPerDimension: number;
 }

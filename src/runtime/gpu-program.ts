@@ -7,7 +7,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import { GpuBufferTracker, type GpuMemoryStats } from '../gpu/memory.ts';
 import { tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
 import { lowerOp } from '../kernels/registry.ts';
-import type { LoweringContext, StepSpec } from '../kernels/lowering.ts';
+import type { LoweringContext, RequantizationMode, StepSpec } from '../kernels/lowering.ts';
 import { fromGpuLayout, gpuByteLength, toGpuLayout, type TensorData } from './layout.ts';
 import { planBuffers, type Plan } from './plan.ts';
 
@@ -51,6 +51,8 @@ export interface RunResult {
 
 export interface GpuProgramOptions {
   workgroupSize?: number;
+  /** Requantization semantics; see LoweringContext. Default 'xnnpack', what the TFLite runtime outputs. */
+  requantization?: RequantizationMode;
 }
 
 export class GpuProgram {
@@ -77,6 +79,7 @@ export class GpuProgram {
     const lowering: LoweringContext = {
       graph,
       useDot4: ctx.useDot4,
+      requantization: options.requantization ?? 'xnnpack',
       workgroupSize: options.workgroupSize ?? 64,
       maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
     };
@@ -309,12 +312,17 @@ async function encodeStep(
   if (!pipelinePromise) {
     pipelinePromise = (async () => {
       const module = device.createShaderModule({ label: d.label, code: d.code });
+      // Synchronous creation inside an error scope: Dawn's createComputePipelineAsync aborted the
+      // Node process (std::system_error from its worker thread) on the software adapters here.
       try {
-        return await device.createComputePipelineAsync({ label: d.label, layout: 'auto', compute: { module, entryPoint: 'main' } });
+        return await ctx.checked(`compiling the kernel for ${d.label}`, () =>
+          device.createComputePipeline({ label: d.label, layout: 'auto', compute: { module, entryPoint: 'main' } }),
+        );
       } catch (e) {
         const info = await module.getCompilationInfo();
-        const messages = info.messages.map((m) => `${m.type} at ${m.lineNum}:${m.linePos}: ${m.message}`).join('; ');
-        throw new GpuValidationError(`compiling the kernel for ${d.label}`, messages || (e as Error).message);
+        const messages = info.messages.filter((m) => m.type === 'error').map((m) => `line ${m.lineNum}:${m.linePos}: ${m.message}`);
+        if (messages.length === 0) throw e;
+        throw new GpuValidationError(`compiling the kernel for ${d.label}`, messages.join('; '));
       }
     })();
     cache.set(d.shaderKey, pipelinePromise);

@@ -16,3 +16,6 @@ export function testContext(dot4: 'auto' | 'off' = 'auto'): Promise<GpuContext> 
 
 /** Both kernel variants where the adapter has dot4; the fallback alone where it does not. */
 export const DOT4_MODES = ['auto', 'off'] as const;
+
+/** Both requantization semantics; GPU and reference must agree byte for byte in each. */
+export const REQUANTIZATION_MODES = ['tflite', 'xnnpack'] as const;

@@ -1,0 +1,445 @@
+// .tflite bytes → Graph IR. Reads subgraph 0 through the bounds-checked accessors in
+// tflite-schema.ts, maps tensors, quantization, constant data and operator options, then checks
+// that the graph is executable in its stored order. Every failure is a typed error from errors.ts.
+
+import {
+  DTYPE_BYTES,
+  tensorElementCount,
+  type Activation,
+  type DType,
+  type Graph,
+  type OpIR,
+  type OpOptionsByType,
+  type OpType,
+  type Padding,
+  type QuantParams,
+  type TensorIR,
+} from './graph.ts';
+import {
+  ModelFormatError,
+  UnsupportedOpError,
+  UnsupportedTensorTypeError,
+  builtinOperatorName,
+  tensorTypeName,
+} from './errors.ts';
+import {
+  TFL_ACTIVATION_NAMES,
+  TFL_FC_WEIGHTS_FORMAT_DEFAULT,
+  TFL_PADDING_NAMES,
+  TFLITE_FILE_IDENTIFIER,
+  TFLITE_SCHEMA_VERSION,
+  FlatBufferReader,
+  TflActivationOnlyOptions,
+  TflBuiltinOperator,
+  TflBuiltinOptions,
+  TflConcatenationOptions,
+  TflConv2DOptions,
+  TflDepthwiseConv2DOptions,
+  TflFullyConnectedOptions,
+  TflModel,
+  TflPool2DOptions,
+  TflReducerOptions,
+  TflReshapeOptions,
+  TflSoftmaxOptions,
+  TflSqueezeOptions,
+  TflTensorType,
+  type TableClass,
+  type TableVector,
+  type TflBuffer,
+  type TflOperator,
+  type TflOperatorCode,
+  type TflTensor,
+} from './tflite-schema.ts';
+
+/** TFLite TensorType → DType for the element types Octet handles. */
+const DTYPE_OF_TENSOR_TYPE: ReadonlyMap<number, DType> = new Map<number, DType>([
+  [TflTensorType.FLOAT32, 'float32'],
+  [TflTensorType.INT8, 'int8'],
+  [TflTensorType.UINT8, 'uint8'],
+  [TflTensorType.INT16, 'int16'],
+  [TflTensorType.INT32, 'int32'],
+  [TflTensorType.INT64, 'int64'],
+  [TflTensorType.BOOL, 'bool'],
+]);
+
+/** Every OpType, keyed by TFLite builtin code; the names are the same as TFLite's. */
+const OP_TYPE_OF_BUILTIN: ReadonlyMap<number, OpType> = new Map<number, OpType>([
+  [TflBuiltinOperator.CONV_2D, 'CONV_2D'],
+  [TflBuiltinOperator.DEPTHWISE_CONV_2D, 'DEPTHWISE_CONV_2D'],
+  [TflBuiltinOperator.FULLY_CONNECTED, 'FULLY_CONNECTED'],
+  [TflBuiltinOperator.ADD, 'ADD'],
+  [TflBuiltinOperator.MUL, 'MUL'],
+  [TflBuiltinOperator.AVERAGE_POOL_2D, 'AVERAGE_POOL_2D'],
+  [TflBuiltinOperator.MAX_POOL_2D, 'MAX_POOL_2D'],
+  [TflBuiltinOperator.MEAN, 'MEAN'],
+  [TflBuiltinOperator.SOFTMAX, 'SOFTMAX'],
+  [TflBuiltinOperator.LOGISTIC, 'LOGISTIC'],
+  [TflBuiltinOperator.RELU, 'RELU'],
+  [TflBuiltinOperator.RELU6, 'RELU6'],
+  [TflBuiltinOperator.RESHAPE, 'RESHAPE'],
+  [TflBuiltinOperator.SQUEEZE, 'SQUEEZE'],
+  [TflBuiltinOperator.PAD, 'PAD'],
+  [TflBuiltinOperator.TRANSPOSE, 'TRANSPOSE'],
+  [TflBuiltinOperator.QUANTIZE, 'QUANTIZE'],
+  [TflBuiltinOperator.DEQUANTIZE, 'DEQUANTIZE'],
+  [TflBuiltinOperator.CONCATENATION, 'CONCATENATION'],
+]);
+
+/** The op types the importer understands (the keys of OpOptionsByType). */
+export const SUPPORTED_OP_TYPES: ReadonlySet<OpType> = new Set(OP_TYPE_OF_BUILTIN.values());
+
+/** Larger element counts cannot be addressed by 32-bit indices on the GPU, and signal corruption anyway. */
+const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
+
+/**
+ * Parses a .tflite file into the Graph IR (subgraph 0; other subgraphs are ignored).
+ * @param name the graph's name; defaults to the subgraph's name in the file.
+ * @throws ModelFormatError for malformed files, UnsupportedOpError / UnsupportedTensorTypeError
+ *   for valid files that use what Octet does not run.
+ */
+export function importTflite(bytes: Uint8Array, name?: string): Graph {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new ModelFormatError('file', 'expected the model as a Uint8Array');
+  }
+  if (bytes.length < 8) {
+    throw new ModelFormatError('file', `${bytes.length} bytes is too short for a TFLite model (a header alone is 8 bytes)`);
+  }
+  const reader = new FlatBufferReader(bytes);
+  const identifier = reader.fileIdentifier();
+  if (identifier !== TFLITE_FILE_IDENTIFIER) {
+    throw new ModelFormatError('file', `not a TFLite model: file identifier is '${identifier}' (expected '${TFLITE_FILE_IDENTIFIER}')`);
+  }
+  const model = new TflModel(reader, reader.rootTablePosition(), 'model');
+  const version = model.version();
+  if (version !== TFLITE_SCHEMA_VERSION) {
+    throw new ModelFormatError('model', `schema version ${version} is not supported (expected ${TFLITE_SCHEMA_VERSION})`);
+  }
+  const subgraphs = model.subgraphs();
+  if (subgraphs.length === 0) {
+    throw new ModelFormatError('model', 'the main subgraph (subgraph 0) is missing: the model has no subgraphs');
+  }
+  const subgraph = subgraphs.get(0);
+  const buffers = model.buffers();
+  if (buffers.length > 0 && buffers.get(0).data().length > 0) {
+    throw new ModelFormatError('buffer 0', 'must be empty: it is the sentinel that tensors without data refer to');
+  }
+
+  const tflTensors = subgraph.tensors();
+  const tensors: TensorIR[] = [];
+  for (let id = 0; id < tflTensors.length; id++) {
+    tensors.push(readTensor(tflTensors.get(id), id, buffers));
+  }
+
+  const operatorCodes = model.operatorCodes();
+  const tflOps = subgraph.operators();
+  const ops: OpIR[] = [];
+  for (let index = 0; index < tflOps.length; index++) {
+    ops.push(readOperator(tflOps.get(index), index, operatorCodes));
+  }
+
+  const graph: Graph = {
+    name: name ?? subgraph.name() ?? '',
+    description: model.description() ?? '',
+    tensors,
+    ops,
+    inputs: Array.from(subgraph.inputs()),
+    outputs: Array.from(subgraph.outputs()),
+  };
+  validateGraph(graph);
+  return graph;
+}
+
+function tensorWhere(id: number, name: string): string {
+  return `tensor ${id} '${name}'`;
+}
+
+function readTensor(t: TflTensor, id: number, buffers: TableVector<TflBuffer>): TensorIR {
+  const name = t.name() ?? '';
+  const where = tensorWhere(id, name);
+  const shape = Array.from(t.shape());
+  if (shape.some((d) => d < 0)) {
+    throw new ModelFormatError(where, `shape [${shape}] has a negative dimension`);
+  }
+  const elements = tensorElementCount(shape);
+  if (elements > MAX_TENSOR_ELEMENTS) {
+    throw new ModelFormatError(where, `shape [${shape}] has ${elements} elements, more than ${MAX_TENSOR_ELEMENTS}`);
+  }
+  const typeCode = t.type();
+  const dtype = DTYPE_OF_TENSOR_TYPE.get(typeCode);
+  if (!dtype) throw new UnsupportedTensorTypeError(where, tensorTypeName(typeCode));
+  if (t.hasSparsity()) throw new UnsupportedTensorTypeError(where, 'SPARSE', 'sparse tensors are not supported');
+
+  const tensor: TensorIR = { id, name, shape, dtype };
+  const quant = readQuantization(t, where, shape);
+  if (quant) tensor.quant = quant;
+
+  const bufferIndex = t.buffer();
+  // Buffer 0 is the empty sentinel; tolerate files that omit the buffers list altogether.
+  if (bufferIndex === 0 && buffers.length === 0) return tensor;
+  if (bufferIndex >= buffers.length) {
+    throw new ModelFormatError(where, `buffer index ${bufferIndex} out of range (model has ${buffers.length} buffers)`);
+  }
+  const buffer = buffers.get(bufferIndex);
+  const externalOffset = buffer.externalOffset();
+  if (externalOffset > 1n) {
+    throw new ModelFormatError(
+      `${where} → buffer ${bufferIndex}`,
+      `data is stored outside the flatbuffer (offset ${externalOffset}, size ${buffer.externalSize()}); ` +
+        'models over 2 GB with external buffers are not supported',
+    );
+  }
+  const data = buffer.data();
+  if (data.length > 0) {
+    const expected = elements * DTYPE_BYTES[dtype];
+    if (data.length !== expected) {
+      throw new ModelFormatError(
+        where,
+        `constant data is ${data.length} bytes but shape [${shape}] of ${dtype} needs ${expected}`,
+      );
+    }
+    // A copy: aligned at offset 0 (typed-array views work) and independent of the file's lifetime.
+    tensor.data = data.slice();
+  }
+  return tensor;
+}
+
+function readQuantization(t: TflTensor, where: string, shape: number[]): QuantParams | undefined {
+  const q = t.quantization();
+  if (!q) return undefined;
+  if (q.detailsType() !== 0) {
+    throw new UnsupportedTensorTypeError(where, 'CUSTOM_QUANTIZATION', 'quantization details other than affine scale/zero point');
+  }
+  const scales = q.scale();
+  // Min/max only (or nothing): the tensor is not quantized for inference.
+  if (!scales || scales.length === 0) return undefined;
+  const zeroPoints = q.zeroPoint();
+  if (!zeroPoints || zeroPoints.length !== scales.length) {
+    throw new ModelFormatError(where, `quantization has ${scales.length} scales but ${zeroPoints?.length ?? 0} zero points`);
+  }
+  const scale = new Float64Array(scales.length);
+  const zeroPoint = new Int32Array(scales.length);
+  for (let i = 0; i < scales.length; i++) {
+    if (!Number.isFinite(scales[i]) || scales[i] < 0) {
+      throw new ModelFormatError(where, `quantization scale[${i}] = ${scales[i]} is not a finite non-negative number`);
+    }
+    const zp = zeroPoints[i];
+    if (zp < -(2n ** 31n) || zp >= 2n ** 31n) {
+      throw new ModelFormatError(where, `quantization zero_point[${i}] = ${zp} does not fit in int32`);
+    }
+    scale[i] = scales[i];
+    zeroPoint[i] = Number(zp);
+  }
+  const rank = shape.length;
+  const dim = q.quantizedDimension();
+  let axis: number;
+  if (dim >= 0 && dim < rank) {
+    axis = dim;
+  } else if (scales.length === 1 || rank <= 1) {
+    // The axis is meaningless for per-tensor parameters, and a rank-1 tensor has only axis 0
+    // (person_detect.tflite's biases carry quantized_dimension 3, copied from the weights).
+    axis = 0;
+  } else {
+    throw new ModelFormatError(where, `quantized_dimension ${dim} is out of range for shape [${shape}]`);
+  }
+  if (scales.length > 1 && scales.length !== (shape[axis] ?? 0)) {
+    throw new ModelFormatError(
+      where,
+      `has ${scales.length} per-channel scales but dimension ${axis} of shape [${shape}] is ${shape[axis] ?? 0}`,
+    );
+  }
+  return { scale, zeroPoint, axis };
+}
+
+function readOperator(op: TflOperator, index: number, codes: TableVector<TflOperatorCode>): OpIR {
+  const opcodeIndex = op.opcodeIndex();
+  if (opcodeIndex >= codes.length) {
+    throw new ModelFormatError(`operator ${index}`, `opcode_index ${opcodeIndex} out of range (model has ${codes.length} operator codes)`);
+  }
+  const code = codes.get(opcodeIndex);
+  const builtin = code.builtinCode();
+  const version = code.version();
+  const type = OP_TYPE_OF_BUILTIN.get(builtin);
+  if (!type) {
+    const opName =
+      builtin === TflBuiltinOperator.CUSTOM ? `CUSTOM '${code.customCode() ?? ''}'` : builtinOperatorName(builtin);
+    throw new UnsupportedOpError(opName, version, index);
+  }
+  const where = `operator ${index} (${type})`;
+  const inputs = Array.from(op.inputs());
+  const outputs = Array.from(op.outputs());
+  const options = readOptions(type, op, where, version, index);
+  return { index, type, version, inputs, outputs, options } as OpIR;
+}
+
+/**
+ * The options table for `type`, or null when the operator has none (flatbuffers semantics: an
+ * absent table reads as all defaults). A table of another type is a format error.
+ */
+function expectOptions<T>(op: TflOperator, tag: number, cls: TableClass<T>, where: string): T | null {
+  const actual = op.builtinOptionsType();
+  if (actual === TflBuiltinOptions.NONE) return null;
+  if (actual !== tag) {
+    throw new ModelFormatError(where, `builtin_options has union type ${actual}, expected ${tag} (${cls.name.replace(/^Tfl/, '')})`);
+  }
+  return op.builtinOptions(cls);
+}
+
+function activationOf(code: number, where: string): Activation {
+  const name = TFL_ACTIVATION_NAMES[code];
+  if (name === undefined) throw new ModelFormatError(where, `fused_activation_function ${code} is not a known activation`);
+  return name;
+}
+
+function paddingOf(code: number, where: string): Padding {
+  const name = TFL_PADDING_NAMES[code];
+  if (name === undefined) throw new ModelFormatError(where, `padding ${code} is neither SAME (0) nor VALID (1)`);
+  return name;
+}
+
+function positive(value: number, field: string, where: string): number {
+  if (value < 1) throw new ModelFormatError(where, `${field} ${value} must be at least 1`);
+  return value;
+}
+
+function readOptions(type: OpType, op: TflOperator, where: string, version: number, index: number): OpOptionsByType[OpType] {
+  switch (type) {
+    case 'CONV_2D': {
+      const o = expectOptions(op, TflBuiltinOptions.Conv2DOptions, TflConv2DOptions, where);
+      return {
+        padding: paddingOf(o?.padding() ?? 0, where),
+        strideH: positive(o?.strideH() ?? 0, 'stride_h', where),
+        strideW: positive(o?.strideW() ?? 0, 'stride_w', where),
+        dilationH: positive(o?.dilationH() ?? 1, 'dilation_h_factor', where),
+        dilationW: positive(o?.dilationW() ?? 1, 'dilation_w_factor', where),
+        activation: activationOf(o?.fusedActivation() ?? 0, where),
+      } satisfies OpOptionsByType['CONV_2D'];
+    }
+    case 'DEPTHWISE_CONV_2D': {
+      const o = expectOptions(op, TflBuiltinOptions.DepthwiseConv2DOptions, TflDepthwiseConv2DOptions, where);
+      return {
+        padding: paddingOf(o?.padding() ?? 0, where),
+        strideH: positive(o?.strideH() ?? 0, 'stride_h', where),
+        strideW: positive(o?.strideW() ?? 0, 'stride_w', where),
+        dilationH: positive(o?.dilationH() ?? 1, 'dilation_h_factor', where),
+        dilationW: positive(o?.dilationW() ?? 1, 'dilation_w_factor', where),
+        activation: activationOf(o?.fusedActivation() ?? 0, where),
+        // Kept as stored: newer runtimes ignore it and derive the multiplier from the shapes.
+        depthMultiplier: o?.depthMultiplier() ?? 0,
+      } satisfies OpOptionsByType['DEPTHWISE_CONV_2D'];
+    }
+    case 'AVERAGE_POOL_2D':
+    case 'MAX_POOL_2D': {
+      const o = expectOptions(op, TflBuiltinOptions.Pool2DOptions, TflPool2DOptions, where);
+      return {
+        padding: paddingOf(o?.padding() ?? 0, where),
+        strideH: positive(o?.strideH() ?? 0, 'stride_h', where),
+        strideW: positive(o?.strideW() ?? 0, 'stride_w', where),
+        filterH: positive(o?.filterHeight() ?? 0, 'filter_height', where),
+        filterW: positive(o?.filterWidth() ?? 0, 'filter_width', where),
+        activation: activationOf(o?.fusedActivation() ?? 0, where),
+      } satisfies OpOptionsByType['MAX_POOL_2D'];
+    }
+    case 'FULLY_CONNECTED': {
+      const o = expectOptions(op, TflBuiltinOptions.FullyConnectedOptions, TflFullyConnectedOptions, where);
+      const weightsFormat = o?.weightsFormat() ?? TFL_FC_WEIGHTS_FORMAT_DEFAULT;
+      if (weightsFormat !== TFL_FC_WEIGHTS_FORMAT_DEFAULT) {
+        throw new UnsupportedOpError('FULLY_CONNECTED', version, index, `weights_format ${weightsFormat} (shuffled weights) is not supported`);
+      }
+      return {
+        activation: activationOf(o?.fusedActivation() ?? 0, where),
+        keepNumDims: o?.keepNumDims() ?? false,
+      } satisfies OpOptionsByType['FULLY_CONNECTED'];
+    }
+    case 'ADD': {
+      const o = expectOptions(op, TflBuiltinOptions.AddOptions, TflActivationOnlyOptions, where);
+      return { activation: activationOf(o?.fusedActivation() ?? 0, where) };
+    }
+    case 'MUL': {
+      const o = expectOptions(op, TflBuiltinOptions.MulOptions, TflActivationOnlyOptions, where);
+      return { activation: activationOf(o?.fusedActivation() ?? 0, where) };
+    }
+    case 'MEAN': {
+      const o = expectOptions(op, TflBuiltinOptions.ReducerOptions, TflReducerOptions, where);
+      return { keepDims: o?.keepDims() ?? false } satisfies OpOptionsByType['MEAN'];
+    }
+    case 'SOFTMAX': {
+      const o = expectOptions(op, TflBuiltinOptions.SoftmaxOptions, TflSoftmaxOptions, where);
+      return { beta: o?.beta() ?? 0 } satisfies OpOptionsByType['SOFTMAX'];
+    }
+    case 'RESHAPE': {
+      const o = expectOptions(op, TflBuiltinOptions.ReshapeOptions, TflReshapeOptions, where);
+      const newShape = o?.newShape();
+      // Omitted rather than undefined, so graphs compare equal with toStrictEqual after a round trip.
+      return newShape ? ({ newShape: Array.from(newShape) } satisfies OpOptionsByType['RESHAPE']) : {};
+    }
+    case 'SQUEEZE': {
+      const o = expectOptions(op, TflBuiltinOptions.SqueezeOptions, TflSqueezeOptions, where);
+      return { squeezeDims: Array.from(o?.squeezeDims() ?? []) } satisfies OpOptionsByType['SQUEEZE'];
+    }
+    case 'CONCATENATION': {
+      const o = expectOptions(op, TflBuiltinOptions.ConcatenationOptions, TflConcatenationOptions, where);
+      return {
+        axis: o?.axis() ?? 0,
+        activation: activationOf(o?.fusedActivation() ?? 0, where),
+      } satisfies OpOptionsByType['CONCATENATION'];
+    }
+    case 'LOGISTIC':
+    case 'RELU':
+    case 'RELU6':
+    case 'PAD':
+    case 'TRANSPOSE':
+    case 'QUANTIZE':
+    case 'DEQUANTIZE':
+      // No options that change the computation (PadOptions etc. are empty tables).
+      return {};
+  }
+}
+
+/**
+ * Checks that every tensor index is in range and that the stored operator order is executable:
+ * each op reads only graph inputs, constants or tensors written by an earlier op, no tensor is
+ * written twice, and every graph output is written by some op.
+ */
+function validateGraph(g: Graph): void {
+  const count = g.tensors.length;
+  const describe = (t: number) => tensorWhere(t, g.tensors[t].name);
+  const checkIndex = (t: number, where: string, role: string) => {
+    if (!Number.isInteger(t) || t < 0 || t >= count) {
+      throw new ModelFormatError(where, `${role} tensor index ${t} out of range (subgraph has ${count} tensors)`);
+    }
+  };
+  /** Why a tensor already holds a value: a graph input, a constant, or the writing operator. */
+  const source: (string | undefined)[] = g.tensors.map((t) => (t.data ? 'a constant' : undefined));
+  const writtenBy = new Int32Array(count).fill(-1);
+  for (const t of g.inputs) {
+    checkIndex(t, 'subgraph 0 inputs', 'input');
+    if (g.tensors[t].data) throw new ModelFormatError('subgraph 0 inputs', `${describe(t)} is a constant, not an input`);
+    source[t] = 'a graph input';
+  }
+  for (const op of g.ops) {
+    const where = `operator ${op.index}`;
+    for (const t of op.inputs) {
+      if (t === -1) continue; // absent optional input
+      checkIndex(t, where, 'input');
+      if (source[t] === undefined) {
+        throw new ModelFormatError(where, `reads tensor ${t} before any operator writes it (cycle or bad order)`);
+      }
+    }
+    if (op.outputs.length === 0) throw new ModelFormatError(where, `${op.type} has no outputs`);
+    for (const t of op.outputs) {
+      checkIndex(t, where, 'output');
+      if (source[t] !== undefined) {
+        throw new ModelFormatError(where, `writes ${describe(t)}, which is already ${source[t]}`);
+      }
+      source[t] = `the output of operator ${op.index}`;
+      writtenBy[t] = op.index;
+    }
+  }
+  if (g.outputs.length === 0) throw new ModelFormatError('subgraph 0 outputs', 'the graph has no outputs');
+  for (const t of g.outputs) {
+    checkIndex(t, 'subgraph 0 outputs', 'output');
+    if (writtenBy[t] < 0) {
+      throw new ModelFormatError('subgraph 0 outputs', `graph output ${describe(t)} is never written by any operator`);
+    }
+  }
+}

@@ -1,0 +1,182 @@
+// SOFTMAX and LOGISTIC: the two ops with fixed output parameters (scale 1/256; zero point −128
+// for int8, 0 for uint8), computed with gemmlowp fixed point exactly as TFLite's reference
+// kernels do (reference_ops::Softmax quantized, reference_integer_ops::Logistic and
+// reference_ops::Logistic uint8). TFLite's optimized kernels use lookup tables instead and may
+// differ from these by one LSB.
+import { quantizeMultiplier } from '../../quant/fixedpoint.ts';
+import type { OpOf, TensorIR } from '../../model/graph.ts';
+import { elementCount, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
+import {
+  expOnNegativeValues,
+  fixedMul,
+  logistic,
+  oneOverOnePlusXForXIn01,
+  rescale,
+  roundingDivideByPOT,
+} from '../gemmlowp.ts';
+
+/** Checks the fixed output params TFLite's Prepare insists on for 8-bit SOFTMAX / LOGISTIC. */
+function checkFixedOutput(ctx: PrepareContext, input: TensorIR, output: TensorIR): void {
+  if (output.dtype !== input.dtype) throw ctx.unsupported(`${input.dtype} input and ${output.dtype} output`);
+  const q = ctx.perTensorQuant(output, 'output');
+  const expectedZeroPoint = output.dtype === 'int8' ? -128 : 0;
+  if (Math.fround(q.scale) !== 1 / 256 || q.zeroPoint !== expectedZeroPoint) {
+    throw ctx.unsupported(`output scale ${q.scale} and zero point ${q.zeroPoint} (TFLite requires 1/256 and ${expectedZeroPoint})`);
+  }
+}
+
+/**
+ * QuantizeMultiplierGreaterThanOne: QuantizeMultiplier of a real > 1, so the shift is a left
+ * shift (≥ 0).
+ */
+function multiplierGreaterThanOne(ctx: PrepareContext, real: number): { multiplier: number; leftShift: number } {
+  const q = quantizeMultiplier(real);
+  if (q.shift < 0) throw ctx.error(`input scale gives a multiplier ${real} below 1`);
+  return { multiplier: q.multiplier, leftShift: q.shift };
+}
+
+/** CalculateInputRadius: the largest |input − zp| the rescaled input can represent. */
+function inputRadius(integerBits: number, leftShift: number): number {
+  const maxInputRescaled = ((2 ** integerBits - 1) * 2 ** (31 - integerBits)) / 2 ** leftShift;
+  return Math.floor(maxInputRescaled);
+}
+
+/** MultiplyByQuantizedMultiplierGreaterThanOne: SRDHM(x · 2^left, m), the shift wrapping as int32. */
+function multiplyGreaterThanOne(x: number, multiplier: number, leftShift: number): number {
+  return fixedMul(Math.imul(x, 1 << leftShift), multiplier);
+}
+
+/**
+ * SOFTMAX over the last dimension. Float: exp(β(x − max)) / Σ. Quantized: differences from the
+ * row maximum are scaled by β·scale into Q5.26 (PreprocessSoftmaxScaling), exponentiated with
+ * exp_on_negative_values, summed in Q12.19, and divided through a fixed-point reciprocal.
+ */
+export function prepareSoftmax(op: OpOf<'SOFTMAX'>, ctx: PrepareContext): Kernel {
+  const input = ctx.input(0);
+  const output = ctx.output();
+  const count = elementCount(input);
+  const depth = input.shape[input.shape.length - 1] ?? 1;
+  const rows = count / depth;
+  const beta = op.options.beta;
+
+  if (input.dtype === 'float32') {
+    if (output.dtype !== 'float32') throw ctx.unsupported(`float32 input and ${output.dtype} output`);
+    return (values) => {
+      const x = values[input.id] as Float32Array;
+      const out = new Float32Array(count);
+      for (let r = 0; r < rows; r++) {
+        const base = r * depth;
+        let max = -Infinity;
+        for (let c = 0; c < depth; c++) if (x[base + c] > max) max = x[base + c];
+        let sum = 0;
+        for (let c = 0; c < depth; c++) sum += out[base + c] = Math.exp((x[base + c] - max) * beta);
+        for (let c = 0; c < depth; c++) out[base + c] /= sum;
+      }
+      values[output.id] = out;
+    };
+  }
+  if (input.dtype !== 'int8' && input.dtype !== 'uint8') throw ctx.unsupported(`${input.dtype} input`);
+  checkFixedOutput(ctx, input, output);
+  const qi = ctx.perTensorQuant(input, 'input');
+
+  const scaledDiffIntegerBits = 5;
+  const accumulationIntegerBits = 12;
+  const realMultiplier = Math.min(beta * qi.scale * 2 ** (31 - scaledDiffIntegerBits), 2 ** 31 - 1);
+  const { multiplier, leftShift } = multiplierGreaterThanOne(ctx, realMultiplier);
+  const diffMin = -inputRadius(scaledDiffIntegerBits, leftShift);
+  const outputMin = output.dtype === 'int8' ? -128 : 0;
+  const outputMax = output.dtype === 'int8' ? 127 : 255;
+
+  return (values) => {
+    const x = values[input.id] as QuantizedData;
+    const out = output.dtype === 'int8' ? new Int8Array(count) : new Uint8Array(count);
+    for (let r = 0; r < rows; r++) {
+      const base = r * depth;
+      let max = x[base];
+      for (let c = 1; c < depth; c++) if (x[base + c] > max) max = x[base + c];
+
+      let sumOfExps = 0; // Q12.19
+      for (let c = 0; c < depth; c++) {
+        const diff = x[base + c] - max;
+        if (diff >= diffMin) {
+          const scaledDiff = multiplyGreaterThanOne(diff, multiplier, leftShift); // Q5.26
+          const e = expOnNegativeValues(scaledDiff, scaledDiffIntegerBits); // Q0.31
+          sumOfExps = (sumOfExps + rescale(e, 0, accumulationIntegerBits)) | 0;
+        }
+      }
+
+      // GetReciprocal: normalise the sum to [1, 2), take 1/(1 + fraction), remember the exponent.
+      const headroomPlusOne = Math.clz32(sumOfExps);
+      const numBitsOverUnit = accumulationIntegerBits - headroomPlusOne;
+      const shiftedSumMinusOne = ((sumOfExps << headroomPlusOne) - 0x80000000) | 0;
+      const shiftedScale = oneOverOnePlusXForXIn01(shiftedSumMinusOne); // Q0.31
+
+      for (let c = 0; c < depth; c++) {
+        const diff = x[base + c] - max;
+        if (diff >= diffMin) {
+          const scaledDiff = multiplyGreaterThanOne(diff, multiplier, leftShift);
+          const e = expOnNegativeValues(scaledDiff, scaledDiffIntegerBits);
+          const unsaturated = roundingDivideByPOT(fixedMul(shiftedScale, e), numBitsOverUnit + 31 - 8);
+          const shifted = unsaturated + outputMin;
+          out[base + c] = shifted < outputMin ? outputMin : shifted > outputMax ? outputMax : shifted;
+        } else {
+          out[base + c] = outputMin;
+        }
+      }
+    }
+    values[output.id] = out;
+  };
+}
+
+/**
+ * LOGISTIC. Quantized: x − zp is scaled into Q4.27 by QuantizeMultiplierGreaterThanOne(scale ·
+ * 2^27); inputs beyond the representable radius saturate to the output's ends; the rest go
+ * through gemmlowp::logistic and are rounded from Q0.31 to Q23.8 (1/256 steps).
+ */
+export function prepareLogistic(_op: OpOf<'LOGISTIC'>, ctx: PrepareContext): Kernel {
+  const input = ctx.input(0);
+  const output = ctx.output();
+  const count = elementCount(input);
+  if (input.dtype === 'float32') {
+    if (output.dtype !== 'float32') throw ctx.unsupported(`float32 input and ${output.dtype} output`);
+    return (values) => {
+      const x = values[input.id] as Float32Array;
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = 1 / (1 + Math.exp(-x[i]));
+      values[output.id] = out;
+    };
+  }
+  if (input.dtype !== 'int8' && input.dtype !== 'uint8') throw ctx.unsupported(`${input.dtype} input`);
+  checkFixedOutput(ctx, input, output);
+  const qi = ctx.perTensorQuant(input, 'input');
+  const inputIntegerBits = 4;
+  const { multiplier, leftShift } = multiplierGreaterThanOne(ctx, qi.scale * 2 ** (31 - inputIntegerBits));
+  const radius = inputRadius(inputIntegerBits, leftShift);
+  const isInt8 = input.dtype === 'int8';
+  const outputMin = isInt8 ? -128 : 0;
+  const outputMax = isInt8 ? 127 : 255;
+
+  return (values) => {
+    const x = values[input.id] as QuantizedData;
+    const out = isInt8 ? new Int8Array(count) : new Uint8Array(count);
+    for (let i = 0; i < count; i++) {
+      const centered = x[i] - qi.zeroPoint;
+      if (centered <= -radius) {
+        out[i] = outputMin;
+      } else if (centered >= radius) {
+        out[i] = outputMax;
+      } else {
+        const inQ4 = multiplyGreaterThanOne(centered, multiplier, leftShift);
+        const q23 = roundingDivideByPOT(logistic(inQ4, inputIntegerBits), 23);
+        if (isInt8) {
+          const v = q23 + outputMin;
+          out[i] = v < outputMin ? outputMin : v > outputMax ? outputMax : v;
+        } else {
+          // reference_ops::Logistic (uint8) maps exactly 1.0 (256) to 255.
+          out[i] = q23 === 256 ? 255 : q23;
+        }
+      }
+    }
+    values[output.id] = out;
+  };
+}

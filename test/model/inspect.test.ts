@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { expect, test } from 'vitest';
+import { assetPath } from '../../src/assets-node.ts';
+import { importTflite } from '../../src/model/import.ts';
+import { formatSummary, inspectGraph } from '../../src/model/inspect.ts';
+import type { Graph } from '../../src/model/graph.ts';
+
+function fcGraph(): Graph {
+  // x[1,8] int8 → FULLY_CONNECTED(w[4,8] int8, b[4] int32) → y[1,4] int8 → RESHAPE(shape[2] int32 const) → z[4]
+  const q = (s: number) => ({ scale: new Float64Array([s]), zeroPoint: new Int32Array([0]), axis: 0 });
+  return {
+    name: 'fc', description: '',
+    tensors: [
+      { id: 0, name: 'x', shape: [1, 8], dtype: 'int8', quant: q(0.5) },
+      { id: 1, name: 'w', shape: [4, 8], dtype: 'int8', quant: q(0.25), data: new Uint8Array(32) },
+      { id: 2, name: 'b', shape: [4], dtype: 'int32', quant: q(0.125), data: new Uint8Array(16) },
+      { id: 3, name: 'y', shape: [1, 4], dtype: 'int8', quant: q(1) },
+      { id: 4, name: 'shape', shape: [1], dtype: 'int32', data: new Uint8Array(4) },
+      { id: 5, name: 'z', shape: [4], dtype: 'int8', quant: q(1) },
+    ],
+    ops: [
+      { index: 0, type: 'FULLY_CONNECTED', version: 1, inputs: [0, 1, 2], outputs: [3], options: { activation: 'NONE', keepNumDims: false } },
+      { index: 1, type: 'RESHAPE', version: 1, inputs: [3, 4], outputs: [5], options: {} },
+    ],
+    inputs: [0], outputs: [5],
+  };
+}
+
+test('counts parameters (weights and biases, not shape operands) and their bytes', () => {
+  const s = inspectGraph(fcGraph());
+  expect(s.opCount).toBe(2);
+  expect(s.opTypeCounts).toEqual([{ type: 'FULLY_CONNECTED', count: 1 }, { type: 'RESHAPE', count: 1 }]);
+  expect(s.parameterCount).toBe(32 + 4);
+  expect(s.weightBytesStored).toBe(32 + 16);
+  expect(s.weightBytesFloat32).toBe(36 * 4);
+  expect(s.activationBytesUnshared).toBe(8 + 4 + 4);
+  expect(s.inputs).toEqual([{ id: 0, name: 'x', shape: [1, 8], dtype: 'int8', quant: 'per-tensor scale=0.5 zp=0' }]);
+  expect(s.tensors[4]).toMatchObject({ constant: true, quant: 'none', bytes: 4 });
+});
+
+test('MobileNet v2 (int8 per-channel): ~3.5 M parameters, weights about 4x smaller than float32', () => {
+  const g = importTflite(new Uint8Array(readFileSync(assetPath('models', 'coral/tf2_mobilenet_v2_1.0_224_ptq.tflite'))));
+  const s = inspectGraph(g);
+  expect(s.parameterCount).toBeGreaterThan(3.4e6);
+  expect(s.parameterCount).toBeLessThan(3.6e6);
+  const ratio = s.weightBytesFloat32 / s.weightBytesStored;
+  expect(ratio).toBeGreaterThan(3.5); // int32 biases keep it just under 4
+  expect(ratio).toBeLessThan(4);
+  expect(s.opTypeCounts[0].type).toBe('CONV_2D');
+  const conv = g.ops.find((op) => op.type === 'CONV_2D')!;
+  expect(s.tensors[conv.inputs[1]].quant).toMatch(/^per-channel axis=0 \(\d+ channels\)$/);
+
+  const text = formatSummary(s);
+  expect(text).toContain('input ');
+  expect(text).toMatch(/\[1,224,224,3\]\s+uint8/);
+  expect(text).toMatch(/CONV_2D\s+\d+/);
+  expect(text).toMatch(/weights: [\d.]+ MiB stored, [\d.]+ MiB as float32 \(3\.\d\dx\)/);
+  expect(text.split('\n').length).toBeGreaterThan(g.tensors.length);
+});

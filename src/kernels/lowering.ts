@@ -1,7 +1,7 @@
 // The contract between ops and the GPU program: each op lowers to constant buffers (packed
 // weights, per-channel requantization parameters, uniforms) and dispatches that bind tensors and
 // constants by position. The runtime allocates, uploads and encodes; kernels only describe.
-import type { Activation, Graph, TensorIR } from '../model/graph.ts';
+import type { Activation, Graph, OpIR, TensorIR } from '../model/graph.ts';
 import { activationRangeQuantized } from '../quant/activation.ts';
 import type { RequantizationMode } from '../reference/common.ts';
 
@@ -116,3 +116,6 @@ export function paddingBefore(padding: 'SAME' | 'VALID', stride: number, dilatio
   const effective = (filter - 1) * dilation + 1;
   return Math.max(0, Math.floor(((outSize - 1) * stride + effective - inSize) / 2));
 }
+
+/** Lowers one op; each op family module exports a table of these by op type. */
+export type Lowering = (ctx: LoweringContext, op: OpIR) => LoweredOp;

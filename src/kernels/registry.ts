@@ -1,25 +1,38 @@
-// Which lowering handles which op on the int8 GPU path. An op missing here is refused at load,
-// by name, before anything is allocated.
+// Which lowering handles which op on the GPU. An op missing here is refused at load, by name,
+// before anything is allocated. Each op family module exports its own table.
 import type { OpIR, OpType } from '../model/graph.ts';
 import { lowerConv2D, lowerDepthwiseConv2D, lowerFullyConnected } from './conv2d.ts';
-import { LoweringError, type LoweredOp, type LoweringContext } from './lowering.ts';
-
-type Lowering = (ctx: LoweringContext, op: never) => LoweredOp;
+import { POOL_AND_ELEMENTWISE_LOWERINGS } from './pool-elementwise.ts';
+import { SHAPE_AND_ACTIVATION_LOWERINGS } from './shape-ops.ts';
+import { FLOAT_LOWERINGS } from './float-registry.ts';
+import { LoweringError, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
 
 export const INT8_LOWERINGS: Partial<Record<OpType, Lowering>> = {
-  CONV_2D: lowerConv2D,
-  FULLY_CONNECTED: lowerFullyConnected,
-  DEPTHWISE_CONV_2D: lowerDepthwiseConv2D,
+  CONV_2D: lowerConv2D as Lowering,
+  DEPTHWISE_CONV_2D: lowerDepthwiseConv2D as Lowering,
+  FULLY_CONNECTED: lowerFullyConnected as Lowering,
+  ...POOL_AND_ELEMENTWISE_LOWERINGS,
+  ...SHAPE_AND_ACTIVATION_LOWERINGS,
 };
 
-export function registerLowering(type: OpType, lowering: Lowering): void {
-  INT8_LOWERINGS[type] = lowering;
+/**
+ * An op runs on the float path when its first input is float32, except QUANTIZE, which takes
+ * float in and gives 8 bits out and belongs to the int8 path. DEQUANTIZE (8 bits in, float out)
+ * is int8 by the same rule.
+ */
+export function isFloatOp(ctx: LoweringContext, op: OpIR): boolean {
+  if (op.type === 'QUANTIZE') return false;
+  const first = ctx.graph.tensors[op.inputs[0]!];
+  return first?.dtype === 'float32';
 }
 
 export function lowerOp(ctx: LoweringContext, op: OpIR): LoweredOp {
-  const lowering = INT8_LOWERINGS[op.type];
+  const float = isFloatOp(ctx, op);
+  const lowering = (float ? FLOAT_LOWERINGS : INT8_LOWERINGS)[op.type];
   if (!lowering) {
-    throw new LoweringError(`unsupported op ${op.type} (version ${op.version}) at operator ${op.index} on the int8 GPU path`);
+    throw new LoweringError(
+      `unsupported op ${op.type} (version ${op.version}) at operator ${op.index} on the ${float ? 'float32' : 'int8'} GPU path`,
+    );
   }
-  return (lowering as (ctx: LoweringContext, op: OpIR) => LoweredOp)(ctx, op);
+  return lowering(ctx, op);
 }

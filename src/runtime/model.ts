@@ -1,0 +1,128 @@
+// The public model API, the same in the browser and in Node:
+//   const model = await OctetModel.load(bytes, { context });
+//   const [scores] = await model.run(input);
+//   model.info(); model.dispose();
+// The GPU backend runs the int8 program; the CPU backend runs the reference (bit-exact to it).
+import type { GpuContext } from '../gpu/context.ts';
+import type { GpuMemoryStats } from '../gpu/memory.ts';
+import { importTflite } from '../model/import.ts';
+import { inspectGraph, type ModelSummary } from '../model/inspect.ts';
+import type { Graph } from '../model/graph.ts';
+import { prepareReference, type PreparedReference, type RequantizationMode } from '../reference/run.ts';
+import { DisposedError, GpuProgram, InputError, type LayerTime, type RunOptions } from './gpu-program.ts';
+import type { TensorData } from './layout.ts';
+
+export type Backend = 'gpu' | 'cpu';
+
+export interface LoadOptions {
+  /** The GPU to run on; required for the 'gpu' backend (the Node entry acquires one itself). */
+  context?: GpuContext;
+  backend?: Backend;
+  /** Default 'xnnpack': what the TFLite runtime (its default XNNPACK delegate) outputs. */
+  requantization?: RequantizationMode;
+  /** Name used in messages and reports; defaults to the model's own. */
+  name?: string;
+}
+
+export interface ModelInfo extends ModelSummary {
+  backend: Backend;
+  requantization: RequantizationMode;
+  adapter?: string;
+  /** Activation bytes allocated after liveness-based reuse (GPU backend). */
+  activationBytesAllocated?: number;
+  /** Bytes of packed weights and per-channel parameters uploaded to the GPU. */
+  gpuConstantBytes?: number;
+}
+
+export interface DetailedResult {
+  outputs: TensorData[];
+  captured: Map<number, TensorData>;
+  layerTimes?: LayerTime[];
+}
+
+export class OctetModel {
+  private disposed = false;
+
+  private constructor(
+    readonly graph: Graph,
+    readonly backend: Backend,
+    readonly requantization: RequantizationMode,
+    private readonly program: GpuProgram | undefined,
+    private readonly reference: PreparedReference | undefined,
+    private readonly context: GpuContext | undefined,
+  ) {}
+
+  static async load(source: Uint8Array | ArrayBuffer | Graph, options: LoadOptions = {}): Promise<OctetModel> {
+    const graph =
+      source instanceof Uint8Array || source instanceof ArrayBuffer
+        ? importTflite(source instanceof Uint8Array ? source : new Uint8Array(source), options.name)
+        : source;
+    const backend = options.backend ?? 'gpu';
+    const requantization = options.requantization ?? 'xnnpack';
+    if (backend === 'cpu') {
+      return new OctetModel(graph, backend, requantization, undefined, prepareReference(graph, { requantization }), undefined);
+    }
+    if (!options.context) throw new InputError("the 'gpu' backend needs a GPU context (options.context)");
+    const program = await GpuProgram.build(options.context, graph, { requantization });
+    return new OctetModel(graph, backend, requantization, program, undefined, options.context);
+  }
+
+  get inputs() {
+    return this.graph.inputs.map((id) => this.graph.tensors[id]!);
+  }
+
+  get outputs() {
+    return this.graph.outputs.map((id) => this.graph.tensors[id]!);
+  }
+
+  info(): ModelInfo {
+    const summary = inspectGraph(this.graph);
+    return {
+      ...summary,
+      backend: this.backend,
+      requantization: this.requantization,
+      adapter: this.context ? describeContext(this.context) : undefined,
+      activationBytesAllocated: this.program?.plan.activationBytes,
+      gpuConstantBytes: this.program?.weightBytes,
+    };
+  }
+
+  /** Runs the model on one input (or one per model input); resolves to the outputs. */
+  async run(inputs: TensorData | TensorData[]): Promise<TensorData[]> {
+    return (await this.runDetailed(inputs)).outputs;
+  }
+
+  /** Runs with options: capture intermediate tensors by id, per-layer GPU timing. */
+  async runDetailed(inputs: TensorData | TensorData[], options: RunOptions = {}): Promise<DetailedResult> {
+    if (this.disposed) throw new DisposedError(`model '${this.graph.name}' was disposed`);
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (this.program) return this.program.run(list, options);
+    const all = this.reference!.runAll(list);
+    const captured = new Map<number, TensorData>();
+    for (const id of options.capture ?? []) {
+      const v = all.get(id);
+      if (v) captured.set(id, v);
+    }
+    return { outputs: this.graph.outputs.map((id) => all.get(id)!), captured };
+  }
+
+  /** Live GPU buffers and bytes this model holds (zero after dispose). */
+  memory(): GpuMemoryStats {
+    return this.program?.memory() ?? { liveBuffers: 0, liveBytes: 0 };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.program?.dispose();
+  }
+
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+}
+
+export function describeContext(ctx: GpuContext): string {
+  const a = ctx.caps.adapter;
+  return [a.vendor, a.architecture, a.description].filter(Boolean).join(' / ') + (a.isFallbackAdapter ? ' (software)' : '');
+}

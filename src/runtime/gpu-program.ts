@@ -10,6 +10,7 @@ import { lowerOp } from '../kernels/registry.ts';
 import type { LoweringContext, RequantizationMode, StepSpec } from '../kernels/lowering.ts';
 import { fromGpuLayout, gpuByteLength, toGpuLayout, type TensorData } from './layout.ts';
 import { planBuffers, type Plan } from './plan.ts';
+import { canonicalizeForGpu } from './canonicalize.ts';
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -27,8 +28,8 @@ const MAP_READ = 0x01;
 const QUERY_RESOLVE = 0x200;
 
 type EncodedStep =
-  | { kind: 'dispatch'; label: string; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number]; opIndex: number }
-  | { kind: 'copy'; label: string; from: GPUBuffer; to: GPUBuffer; bytes: number; opIndex: number };
+  | { kind: 'dispatch'; label: string; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number]; opPosition: number }
+  | { kind: 'copy'; label: string; from: GPUBuffer; to: GPUBuffer; bytes: number; opPosition: number };
 
 export interface LayerTime {
   label: string;
@@ -73,8 +74,9 @@ export class GpuProgram {
     this.pipelineCache = pipelineCache;
   }
 
-  static async build(ctx: GpuContext, graph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
+  static async build(ctx: GpuContext, modelGraph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
     ctx.assertAlive();
+    const graph = canonicalizeForGpu(modelGraph);
     const device = ctx.device;
     const lowering: LoweringContext = {
       graph,
@@ -84,7 +86,7 @@ export class GpuProgram {
       maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
     };
     // Lower every op first: an unsupported op or a bad tensor is refused before any allocation.
-    const lowered = graph.ops.map((op) => ({ op, lowered: lowerOp(lowering, op) }));
+    const lowered = graph.ops.map((op, position) => ({ op, position, lowered: lowerOp(lowering, op) }));
     const plan = planBuffers(graph);
     const maxBinding = device.limits.maxStorageBufferBindingSize;
     for (const slot of plan.slots) {
@@ -107,12 +109,12 @@ export class GpuProgram {
       };
       let weightBytes = 0;
       const steps: EncodedStep[] = [];
-      for (const { op, lowered: l } of lowered) {
+      for (const { position, lowered: l } of lowered) {
         const constants = l.constants.map((c) => {
           if (c.usage === 'storage') weightBytes += c.data.byteLength;
           return tracker.createWithData(c.label, c.data, (c.usage === 'uniform' ? UNIFORM : STORAGE) | COPY_DST);
         });
-        for (const step of l.steps) steps.push(await encodeStep(ctx, step, op.index, constants, bufferOfTensor, pipelineCache));
+        for (const step of l.steps) steps.push(await encodeStep(ctx, step, position, constants, bufferOfTensor, pipelineCache));
       }
       const program = new GpuProgram(ctx, graph, plan, tracker, slotBuffers, steps, weightBytes, pipelineCache);
       return program;
@@ -170,9 +172,8 @@ export class GpuProgram {
     const capture = new Set(options.capture ?? []);
     const captureReads = new Map<number, GPUBuffer>();
     const encoder = device.createCommandEncoder({ label: 'octet run' });
-    const captureIfDone = (opIndex: number) => {
-      const op = graph.ops.find((o) => o.index === opIndex);
-      for (const id of op?.outputs ?? []) {
+    const captureIfDone = (position: number) => {
+      for (const id of graph.ops[position]?.outputs ?? []) {
         if (!capture.has(id) || captureReads.has(id)) continue;
         const t = graph.tensors[id]!;
         const read = staging(`capture ${t.name}`, gpuByteLength(t));
@@ -195,7 +196,7 @@ export class GpuProgram {
         encoder.copyBufferToBuffer(step.from, 0, step.to, 0, step.bytes);
       }
       const next = this.steps[i + 1];
-      if (capture.size > 0 && (!next || next.opIndex !== step.opIndex)) captureIfDone(step.opIndex);
+      if (capture.size > 0 && (!next || next.opPosition !== step.opPosition)) captureIfDone(step.opPosition);
     });
     for (const id of capture) {
       // Graph inputs (and anything no op produced) are captured after the run.
@@ -238,7 +239,7 @@ export class GpuProgram {
         let k = 0;
         for (const step of this.steps) {
           if (step.kind !== 'dispatch') continue;
-          layerTimes.push({ label: step.label, opIndex: step.opIndex, ns: Number(stamps[2 * k + 1]! - stamps[2 * k]!) });
+          layerTimes.push({ label: step.label, opIndex: graph.ops[step.opPosition]!.index, ns: Number(stamps[2 * k + 1]! - stamps[2 * k]!) });
           k++;
         }
       }
@@ -297,14 +298,14 @@ function checkInput(t: TensorIR, data: TensorData, index: number): void {
 async function encodeStep(
   ctx: GpuContext,
   step: StepSpec,
-  opIndex: number,
+  opPosition: number,
   constants: GPUBuffer[],
   bufferOfTensor: (id: number) => GPUBuffer,
   cache: Map<string, Promise<GPUComputePipeline>>,
 ): Promise<EncodedStep> {
   if ('copy' in step) {
     const c = step.copy;
-    return { kind: 'copy', label: c.label, from: bufferOfTensor(c.from), to: bufferOfTensor(c.to), bytes: c.bytes, opIndex };
+    return { kind: 'copy', label: c.label, from: bufferOfTensor(c.from), to: bufferOfTensor(c.to), bytes: c.bytes, opPosition };
   }
   const d = step.dispatch;
   const device = ctx.device;
@@ -338,5 +339,5 @@ async function encodeStep(
       })),
     }),
   );
-  return { kind: 'dispatch', label: d.label, pipeline, bindGroup, workgroups: d.workgroups, opIndex };
+  return { kind: 'dispatch', label: d.label, pipeline, bindGroup, workgroups: d.workgroups, opPosition };
 }

@@ -1,0 +1,118 @@
+// The runtime's contract, on small conv graphs: buffers reused by liveness, inputs validated with
+// typed errors, overlapping runs each get the right answer, dispose frees every GPU buffer, and a
+// lost device rejects runs instead of hanging.
+import { describe, expect, it } from 'vitest';
+import { requestNodeGpuContext } from '../../src/gpu/node-gpu.ts';
+import { DeviceLostError } from '../../src/gpu/errors.ts';
+import { DisposedError, GpuProgram, InputError } from '../../src/runtime/gpu-program.ts';
+import { planBuffers } from '../../src/runtime/plan.ts';
+import { runReference, runReferenceAll } from '../../src/reference/run.ts';
+import type { Graph } from '../../src/model/graph.ts';
+import { convGraph, GraphBuilder, quant, randomInput } from '../helpers/graphs.ts';
+import { testContext } from '../helpers/gpu.ts';
+import { mulberry32 } from '../helpers/rng.ts';
+
+/** A chain of `depth` 3x3 convolutions, 8 channels: each activation dies after the next layer. */
+function convChain(depth: number): Graph {
+  const rng = mulberry32(5);
+  const b = new GraphBuilder();
+  let current = b.tensor('input', [1, 8, 8, 8], 'int8', quant(0.05, 3));
+  const input = current;
+  for (let i = 0; i < depth; i++) {
+    const w = new Int8Array(8 * 9 * 8).map(() => Math.floor(rng() * 255) - 127);
+    const filter = b.tensor(`w${i}`, [8, 3, 3, 8], 'int8', quant(new Array(8).fill(0.01), new Array(8).fill(0)), w);
+    const out = b.tensor(`a${i}`, [1, 8, 8, 8], 'int8', quant(0.05 + 0.01 * i, -2));
+    b.op({ type: 'CONV_2D', inputs: [current, filter, -1], outputs: [out], options: { padding: 'SAME', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'RELU' } });
+    current = out;
+  }
+  return b.build([input], [current], `chain${depth}`);
+}
+
+describe('GPU program runtime', () => {
+  it('reuses activation buffers by liveness: a chain of 12 layers needs 3 slots, not 13', () => {
+    const plan = planBuffers(convChain(12));
+    // The input lives for the whole run; the activations ping-pong between two slots (a kernel
+    // never writes the buffer it reads, so one is not enough), the output taking the last free one.
+    expect(plan.slots.length).toBe(3);
+    expect(plan.activationBytes).toBeLessThan(plan.unsharedBytes / 3);
+  });
+
+  it('a 12-layer chain equals the reference, and 16 overlapping runs each get their own answer', async () => {
+    const ctx = await testContext();
+    const graph = convChain(12);
+    const program = await GpuProgram.build(ctx, graph);
+    try {
+      const rng = mulberry32(9);
+      const inputs = Array.from({ length: 16 }, () => randomInput(rng, graph.tensors[0]!));
+      const results = await Promise.all(inputs.map((x) => program.run([x])));
+      results.forEach((r, i) => {
+        expect(Array.from(r.outputs[0]!)).toEqual(Array.from(runReference(graph, [inputs[i]!], { requantization: 'xnnpack' })[0]!));
+      });
+      // Distinct inputs give distinct outputs, so the comparison above would catch a shared buffer.
+      expect(new Set(results.map((r) => Array.from(r.outputs[0]!).join(','))).size).toBeGreaterThan(1);
+    } finally {
+      program.dispose();
+    }
+  });
+
+  it('captures intermediate tensors and reports per-layer GPU time where timestamps exist', async () => {
+    const ctx = await testContext();
+    const graph = convChain(3);
+    const program = await GpuProgram.build(ctx, graph);
+    try {
+      const input = randomInput(mulberry32(2), graph.tensors[0]!);
+      // Tensor 4 is the second layer's activation (ids: input 0, w0 1, a0 2, w1 3, a1 4, ...),
+      // copied out right after its producer since later layers may reuse its buffer.
+      const { captured, layerTimes } = await program.run([input], { capture: [4], timing: true });
+      const reference = runReferenceAll(graph, [input], { requantization: 'xnnpack' });
+      expect(Array.from(captured.get(4)!)).toEqual(Array.from(reference.get(4)!));
+      if (ctx.hasTimestamps) {
+        expect(layerTimes).toHaveLength(3);
+        for (const t of layerTimes!) expect(t.ns).toBeGreaterThanOrEqual(0);
+      }
+    } finally {
+      program.dispose();
+    }
+  });
+
+  it('rejects wrong inputs with typed errors and stays usable', async () => {
+    const ctx = await testContext();
+    const rng = mulberry32(3);
+    const graph = convGraph(rng, { kind: 'conv', dtype: 'int8', batch: 1, inH: 4, inW: 4, inC: 3, outC: 4, k: 3, stride: 1, dilation: 1, padding: 'SAME', activation: 'NONE', depthMultiplier: 1, bias: true });
+    const program = await GpuProgram.build(ctx, graph);
+    try {
+      await expect(program.run([new Int8Array(47)])).rejects.toThrow(InputError);
+      await expect(program.run([new Int8Array(47)])).rejects.toThrow(/must have 48 elements \(shape \[1, 4, 4, 3\]\), got 47/);
+      await expect(program.run([new Uint8Array(48)])).rejects.toThrow(/must be int8, got uint8/);
+      await expect(program.run([])).rejects.toThrow(/takes 1 input\(s\), got 0/);
+      const good = randomInput(rng, graph.tensors[0]!);
+      const { outputs } = await program.run([good]);
+      expect(Array.from(outputs[0]!)).toEqual(Array.from(runReference(graph, [good], { requantization: 'xnnpack' })[0]!));
+    } finally {
+      program.dispose();
+    }
+  });
+
+  it('dispose frees every GPU buffer it created, and a disposed program refuses to run', async () => {
+    const ctx = await testContext();
+    const graph = convChain(4);
+    const program = await GpuProgram.build(ctx, graph);
+    const before = program.memory();
+    // 4 layers × (weights, channel params, uniforms) + activation slots.
+    expect(before.liveBuffers).toBe(12 + program.plan.slots.length);
+    await program.run([new Int8Array(512)]);
+    expect(program.memory()).toEqual(before);
+    program.dispose();
+    expect(program.memory()).toEqual({ liveBuffers: 0, liveBytes: 0 });
+    await expect(program.run([new Int8Array(512)])).rejects.toThrow(DisposedError);
+  });
+
+  it('a destroyed device rejects runs with DeviceLostError instead of hanging', async () => {
+    const ctx = await requestNodeGpuContext();
+    const graph = convChain(2);
+    const program = await GpuProgram.build(ctx, graph);
+    ctx.device.destroy();
+    await expect(program.run([new Int8Array(512)])).rejects.toThrow(DeviceLostError);
+    program.dispose();
+  });
+});

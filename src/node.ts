@@ -13,5 +13,6 @@ export async function loadModelFile(path: string, options: LoadOptions & { gpu?:
   const name = options.name ?? path.split('/').pop()!.replace(/\.tflite$/, '');
   const backend = options.backend ?? 'gpu';
   const context = backend === 'gpu' ? (options.context ?? (await requestNodeGpuContext(options.gpu))) : undefined;
-  return OctetModel.load(bytes, { ...options, name, backend, context });
+  const reacquire = options.reacquire ?? (() => requestNodeGpuContext(options.gpu));
+  return OctetModel.load(bytes, { ...options, name, backend, context, reacquire });
 }

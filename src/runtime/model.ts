@@ -22,6 +22,11 @@ export interface LoadOptions {
   requantization?: RequantizationMode;
   /** Name used in messages and reports; defaults to the model's own. */
   name?: string;
+  /**
+   * Where a replacement GPU comes from when the device is lost: the next run acquires one,
+   * rebuilds pipelines and uploads the weights again. Without it, runs after a loss reject.
+   */
+  reacquire?: () => Promise<GpuContext>;
 }
 
 export interface ModelInfo extends ModelSummary {
@@ -42,14 +47,18 @@ export interface DetailedResult {
 
 export class OctetModel {
   private disposed = false;
+  private rebuilding: Promise<void> | undefined;
+  /** How many times the program was rebuilt on a new device after a loss. */
+  recoveries = 0;
 
   private constructor(
     readonly graph: Graph,
     readonly backend: Backend,
     readonly requantization: RequantizationMode,
-    private readonly program: GpuProgram | undefined,
+    private program: GpuProgram | undefined,
     private readonly reference: PreparedReference | undefined,
-    private readonly context: GpuContext | undefined,
+    private context: GpuContext | undefined,
+    private readonly reacquire: (() => Promise<GpuContext>) | undefined,
   ) {}
 
   static async load(source: Uint8Array | ArrayBuffer | Graph, options: LoadOptions = {}): Promise<OctetModel> {
@@ -60,11 +69,11 @@ export class OctetModel {
     const backend = options.backend ?? 'gpu';
     const requantization = options.requantization ?? 'xnnpack';
     if (backend === 'cpu') {
-      return new OctetModel(graph, backend, requantization, undefined, prepareReference(graph, { requantization }), undefined);
+      return new OctetModel(graph, backend, requantization, undefined, prepareReference(graph, { requantization }), undefined, undefined);
     }
     if (!options.context) throw new InputError("the 'gpu' backend needs a GPU context (options.context)");
     const program = await GpuProgram.build(options.context, graph, { requantization });
-    return new OctetModel(graph, backend, requantization, program, undefined, options.context);
+    return new OctetModel(graph, backend, requantization, program, undefined, options.context, options.reacquire);
   }
 
   get inputs() {
@@ -96,7 +105,10 @@ export class OctetModel {
   async runDetailed(inputs: TensorData | TensorData[], options: RunOptions = {}): Promise<DetailedResult> {
     if (this.disposed) throw new DisposedError(`model '${this.graph.name}' was disposed`);
     const list = Array.isArray(inputs) ? inputs : [inputs];
-    if (this.program) return this.program.run(list, options);
+    if (this.program) {
+      if (this.context?.isLost && this.reacquire) await this.recover();
+      return this.program!.run(list, options);
+    }
     const all = this.reference!.runAll(list);
     const captured = new Map<number, TensorData>();
     for (const id of options.capture ?? []) {
@@ -104,6 +116,21 @@ export class OctetModel {
       if (v) captured.set(id, v);
     }
     return { outputs: this.graph.outputs.map((id) => all.get(id)!), captured };
+  }
+
+  /** One rebuild on a fresh device, shared by every run that finds the device lost. */
+  private recover(): Promise<void> {
+    this.rebuilding ??= (async () => {
+      const context = await this.reacquire!();
+      const program = await GpuProgram.build(context, this.graph, { requantization: this.requantization });
+      this.program?.dispose();
+      this.program = program;
+      this.context = context;
+      this.recoveries++;
+    })().finally(() => {
+      this.rebuilding = undefined;
+    });
+    return this.rebuilding;
   }
 
   /** Live GPU buffers and bytes this model holds (zero after dispose). */

@@ -6,6 +6,7 @@ import { requestNodeGpuContext } from '../../src/gpu/node-gpu.ts';
 import { DeviceLostError } from '../../src/gpu/errors.ts';
 import { DisposedError, GpuProgram, InputError } from '../../src/runtime/gpu-program.ts';
 import { planBuffers } from '../../src/runtime/plan.ts';
+import { OctetModel } from '../../src/runtime/model.ts';
 import { runReference, runReferenceAll } from '../../src/reference/run.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { convGraph, GraphBuilder, quant, randomInput } from '../helpers/graphs.ts';
@@ -114,5 +115,22 @@ describe('GPU program runtime', () => {
     ctx.device.destroy();
     await expect(program.run([new Int8Array(512)])).rejects.toThrow(DeviceLostError);
     program.dispose();
+  });
+});
+
+describe('OctetModel after device loss', () => {
+  it('the next run re-acquires a device, rebuilds, and returns the right answer', async () => {
+    const graph = convChain(3);
+    const first = await requestNodeGpuContext();
+    const model = await OctetModel.load(graph, { context: first, reacquire: () => requestNodeGpuContext() });
+    const input = randomInput(mulberry32(4), graph.tensors[0]!);
+    const expected = Array.from(runReference(graph, [input], { requantization: 'xnnpack' })[0]!);
+    expect(Array.from((await model.run(input))[0]!)).toEqual(expected);
+    first.device.destroy();
+    await first.device.lost;
+    expect(Array.from((await model.run(input))[0]!)).toEqual(expected);
+    expect(model.recoveries).toBe(1);
+    model.dispose();
+    await expect(model.run(input)).rejects.toThrow(DisposedError);
   });
 });

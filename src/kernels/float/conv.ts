@@ -1,0 +1,200 @@
+// Float32 CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED onto shaders/float-conv.wgsl and
+// shaders/float-depthwise.wgsl. Weights may be float32, or int8/uint8 with quantization
+// parameters (hybrid models), dequantized once here; biases likewise.
+import convSource from '../../../shaders/float-conv.wgsl?raw';
+import depthwiseSource from '../../../shaders/float-depthwise.wgsl?raw';
+import type { Activation, OpOf, TensorIR } from '../../model/graph.ts';
+import { roundUp4 } from '../../runtime/layout.ts';
+import { LoweringError, paddingBefore, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext } from '../lowering.ts';
+import { elementCount, expectFloat, floatActivationRange, floatConstant, floatOperand, floatShader, floatUniforms } from './common.ts';
+
+interface Geometry {
+  batch: number;
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kH: number;
+  kW: number;
+  strideH: number;
+  strideW: number;
+  dilH: number;
+  dilW: number;
+  padTop: number;
+  padLeft: number;
+}
+
+/** Bias per output channel, zero-padded to a multiple of 4 (zeros when the op has none). */
+function paddedBias(ctx: LoweringContext, biasId: number, outC: number, label: string): Float32Array {
+  const out = new Float32Array(roundUp4(outC));
+  if (biasId < 0) return out;
+  const bias = floatConstant(tensorOf(ctx, biasId), 'bias');
+  if (bias.length !== outC) throw new LoweringError(`${label}: bias has ${bias.length} values for ${outC} output channels`);
+  out.set(bias);
+  return out;
+}
+
+function geometryFields(g: Geometry, activation: Activation, label: string): Array<['u32' | 'i32' | 'f32', number]> {
+  const [actMin, actMax] = floatActivationRange(activation, label);
+  return [
+    ['u32', g.batch],
+    ['u32', g.inH],
+    ['u32', g.inW],
+    ['u32', g.inC],
+    ['u32', g.outH],
+    ['u32', g.outW],
+    ['u32', g.outC],
+    ['u32', roundUp4(g.outC) / 4],
+    ['u32', g.kH],
+    ['u32', g.kW],
+    ['u32', g.strideH],
+    ['u32', g.strideW],
+    ['u32', g.dilH],
+    ['u32', g.dilW],
+    ['i32', g.padTop],
+    ['i32', g.padLeft],
+    ['f32', actMin],
+    ['f32', actMax],
+  ];
+}
+
+/** Shared by CONV_2D and FULLY_CONNECTED: weights [outC][kH][kW][inC] regrouped 4 channels per vec4. */
+function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, filter: TensorIR, biasId: number, output: TensorIR, g: Geometry, activation: Activation): LoweredOp {
+  expectFloat(output, 'output', label);
+  const w = floatConstant(filter, 'weights');
+  const perChannel = g.kH * g.kW * g.inC;
+  if (w.length !== g.outC * perChannel) throw new LoweringError(`${label}: weights hold ${w.length} values, expected ${g.outC}×${perChannel}`);
+  const outC4 = roundUp4(g.outC) / 4;
+  // packed[((group · perChannel) + k) · 4 + lane] = w[(4·group + lane) · perChannel + k]
+  const packed = new Float32Array(outC4 * perChannel * 4);
+  for (let oc = 0; oc < g.outC; oc++) {
+    const group = oc >> 2;
+    const lane = oc & 3;
+    for (let k = 0; k < perChannel; k++) packed[(group * perChannel + k) * 4 + lane] = w[oc * perChannel + k]!;
+  }
+  const constants: ConstantSpec[] = [];
+  const inputBinding = floatOperand(input, 'input', constants, label);
+  constants.push({ label: `${label} weights`, data: packed, usage: 'storage' });
+  constants.push({ label: `${label} bias`, data: paddedBias(ctx, biasId, g.outC, label), usage: 'storage' });
+  const total = g.batch * g.outH * g.outW * outC4;
+  constants.push({ label: `${label} params`, data: floatUniforms([...geometryFields(g, activation, label), ['u32', total]]), usage: 'uniform' });
+  const n = constants.length;
+  const shader = floatShader(ctx, convSource);
+  return {
+    constants,
+    steps: [
+      {
+        dispatch: {
+          label,
+          shaderKey: shader.key,
+          code: shader.code,
+          bindings: [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: output.id }, { constant: n - 1 }],
+          workgroups: workgroupsFor(ctx, total),
+        },
+      },
+    ],
+  };
+}
+
+function fourDims(t: TensorIR, role: string, label: string): [number, number, number, number] {
+  if (t.shape.length !== 4) throw new LoweringError(`${label}: ${role} must be 4-D, got [${t.shape.join(', ')}]`);
+  return t.shape as [number, number, number, number];
+}
+
+export function lowerFloatConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredOp {
+  const label = `float conv2d#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const filter = tensorOf(ctx, op.inputs[1]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  const [batch, inH, inW, inC] = fourDims(input, 'input', label);
+  const [outC, kH, kW, filterC] = fourDims(filter, 'filter', label);
+  const [, outH, outW, outputC] = fourDims(output, 'output', label);
+  if (filterC !== inC) throw new LoweringError(`${label}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
+  if (outputC !== outC) throw new LoweringError(`${label}: output has ${outputC} channels, filter has ${outC}`);
+  const o = op.options;
+  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, {
+    batch, inH, inW, inC, outH, outW, outC, kH, kW,
+    strideH: o.strideH, strideW: o.strideW, dilH: o.dilationH, dilW: o.dilationW,
+    padTop: paddingBefore(o.padding, o.strideH, o.dilationH, inH, kH, outH),
+    padLeft: paddingBefore(o.padding, o.strideW, o.dilationW, inW, kW, outW),
+  }, o.activation);
+}
+
+/**
+ * FULLY_CONNECTED with weights [units, depth]. Float tensors are unpadded, so an input of any
+ * shape is read as [count / depth, depth] — the flattening TFLite does — even when its innermost
+ * dimension is not depth.
+ */
+export function lowerFloatFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNECTED'>): LoweredOp {
+  const label = `float fc#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const filter = tensorOf(ctx, op.inputs[1]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  if (filter.shape.length !== 2) throw new LoweringError(`${label}: weights must be 2-D [units, depth], got [${filter.shape.join(', ')}]`);
+  const [units, depth] = filter.shape as [number, number];
+  const count = elementCount(input);
+  const batch = count / depth;
+  if (!Number.isInteger(batch)) throw new LoweringError(`${label}: input of ${count} elements is not a multiple of depth ${depth}`);
+  if (elementCount(output) !== batch * units) throw new LoweringError(`${label}: output [${output.shape.join(', ')}] is not ${batch}×${units}`);
+  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, {
+    batch, inH: 1, inW: 1, inC: depth, outH: 1, outW: 1, outC: units, kH: 1, kW: 1,
+    strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0,
+  }, op.options.activation);
+}
+
+export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_CONV_2D'>): LoweredOp {
+  const label = `float depthwise#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const filter = tensorOf(ctx, op.inputs[1]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  expectFloat(output, 'output', label);
+  const [batch, inH, inW, inC] = fourDims(input, 'input', label);
+  const [one, kH, kW, outC] = fourDims(filter, 'filter', label);
+  const [, outH, outW, outputC] = fourDims(output, 'output', label);
+  if (one !== 1) throw new LoweringError(`${label}: filter must be [1, kH, kW, channels], got [${filter.shape.join(', ')}]`);
+  if (outputC !== outC) throw new LoweringError(`${label}: output has ${outputC} channels, filter has ${outC}`);
+  // The multiplier follows from the shapes, as in the reference (some converters write an
+  // inconsistent option value).
+  const multiplier = outC / inC;
+  if (!Number.isInteger(multiplier) || multiplier < 1) throw new LoweringError(`${label}: ${outC} output channels is not a multiple of ${inC} input channels`);
+  const w = floatConstant(filter, 'weights');
+  const taps = kH * kW;
+  const outC4 = roundUp4(outC) / 4;
+  const packed = new Float32Array(taps * outC4 * 4);
+  for (let t = 0; t < taps; t++) packed.set(w.subarray(t * outC, (t + 1) * outC), t * outC4 * 4);
+  const o = op.options;
+  const g: Geometry = {
+    batch, inH, inW, inC, outH, outW, outC, kH, kW,
+    strideH: o.strideH, strideW: o.strideW, dilH: o.dilationH, dilW: o.dilationW,
+    padTop: paddingBefore(o.padding, o.strideH, o.dilationH, inH, kH, outH),
+    padLeft: paddingBefore(o.padding, o.strideW, o.dilationW, inW, kW, outW),
+  };
+  const constants: ConstantSpec[] = [];
+  const inputBinding = floatOperand(input, 'input', constants, label);
+  constants.push({ label: `${label} weights`, data: packed, usage: 'storage' });
+  constants.push({ label: `${label} bias`, data: paddedBias(ctx, op.inputs[2] ?? -1, outC, label), usage: 'storage' });
+  const total = batch * outH * outW * outC4;
+  constants.push({
+    label: `${label} params`,
+    data: floatUniforms([...geometryFields(g, o.activation, label), ['u32', multiplier], ['u32', total]]),
+    usage: 'uniform',
+  });
+  const n = constants.length;
+  const shader = floatShader(ctx, depthwiseSource);
+  return {
+    constants,
+    steps: [
+      {
+        dispatch: {
+          label,
+          shaderKey: shader.key,
+          code: shader.code,
+          bindings: [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: output.id }, { constant: n - 1 }],
+          workgroups: workgroupsFor(ctx, total),
+        },
+      },
+    ],
+  };
+}

@@ -1,0 +1,7 @@
+/**
+ * A float model that cannot be quantized, or calibration data that does not fit it. The message
+ * names the problem: which sample, which input, which operator.
+ */
+export class QuantizeError extends Error {
+  override name = 'QuantizeError';
+}

@@ -1,0 +1,79 @@
+// `octet classify`: images → top-K classes with probabilities.
+import { decodeImage } from '../../image/decode.ts';
+import { imageToModelInput, recipeForModel } from '../../image/preprocess.ts';
+import { tensorElementCount } from '../../model/graph.ts';
+import { CliError } from '../errors.ts';
+import { readBytes } from '../files.ts';
+import { resolveLabels } from '../labels.ts';
+import { openModel, type ModelOptions } from '../load-model.ts';
+import { classProbabilities, rankIndices } from '../scores.ts';
+
+export interface ClassifyOptions extends ModelOptions {
+  labels?: string;
+  top?: number;
+}
+
+export interface ClassPrediction {
+  /** Output index (for 1001-class models index 0 is background). */
+  index: number;
+  label: string;
+  /** Probability in [0, 1]. */
+  score: number;
+}
+
+export interface ImageClassification {
+  image: string;
+  top: ClassPrediction[];
+}
+
+export interface ClassifyResult {
+  model: string;
+  backend: string;
+  recipe: string;
+  /** True when the model has no SOFTMAX at its output and the CLI applied one to the dequantized logits. */
+  softmaxApplied: boolean;
+  results: ImageClassification[];
+}
+
+export async function classifyImages(modelPath: string, images: string[], options: ClassifyOptions = {}): Promise<ClassifyResult> {
+  const top = options.top ?? 5;
+  if (!Number.isInteger(top) || top < 1) throw new CliError(`--top must be a positive integer, got ${options.top}`);
+  if (images.length === 0) throw new CliError('no images given');
+  const model = await openModel(modelPath, options);
+  try {
+    const name = model.graph.name;
+    if (model.inputs.length !== 1) throw new CliError(`${name} has ${model.inputs.length} inputs; classify needs a single image input`);
+    const input = model.inputs[0];
+    const recipe = recipeForModel(name, input);
+    if (!recipe) throw new CliError(`${name}: input '${input.name}' [${input.shape.join(',')}] is not an image input`);
+    const outputId = model.graph.outputs[0];
+    const classes = tensorElementCount(model.graph.tensors[outputId].shape);
+    const labels = resolveLabels(name, classes, options.labels);
+    let softmaxApplied = false;
+    const results: ImageClassification[] = [];
+    for (const image of images) {
+      const pixels = decodeImage(readBytes(image, 'image file'), image);
+      const [scores] = await model.run(imageToModelInput(pixels, input, { recipe }));
+      const { probabilities, softmaxApplied: applied } = classProbabilities(model.graph, outputId, scores);
+      softmaxApplied = applied;
+      const best = rankIndices(scores, top);
+      results.push({
+        image,
+        top: best.map((index) => ({ index, label: labels?.[index] ?? `class ${index}`, score: probabilities[index] })),
+      });
+    }
+    return { model: name, backend: model.backend, recipe: recipe.name, softmaxApplied, results };
+  } finally {
+    model.dispose();
+  }
+}
+
+export function formatClassification(r: ClassifyResult): string {
+  const lines: string[] = [];
+  for (const { image, top } of r.results) {
+    lines.push(image);
+    for (const p of top) lines.push(`  ${p.score.toFixed(4)}  ${String(p.index).padStart(4)}  ${p.label}`);
+  }
+  if (r.softmaxApplied) lines.push('(the model has no softmax output; scores are a softmax of its dequantized logits)');
+  return lines.join('\n');
+}

@@ -1,0 +1,120 @@
+// The commander wiring: parse flags, call the command functions in ./commands, print.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import type { NodeBackend } from '../gpu/node-gpu.ts';
+import type { RequantizationMode } from '../reference/run.ts';
+import type { Backend } from '../runtime/model.ts';
+import { version as packageVersion } from '../../package.json';
+import { classifyImages, formatClassification } from './commands/classify.ts';
+import { doctor, formatDoctor } from './commands/doctor.ts';
+import { evaluate, formatEval } from './commands/eval.ts';
+import { formatSummary, inspectModel } from './commands/inspect.ts';
+import { formatRunResult, runModel } from './commands/run.ts';
+import { ADAPTER_ROUTES, BACKENDS, REQUANTIZATION_MODES, type ModelOptions } from './load-model.ts';
+
+export interface ProgramIO {
+  stdout: (text: string) => void;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+interface ModelFlags {
+  backend: Backend;
+  requantization: RequantizationMode;
+  adapter: NodeBackend;
+}
+
+/** The flags every command that runs a model shares. */
+function withModelFlags(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--backend <backend>', 'int8 GPU program, or the bit-exact CPU reference').choices(BACKENDS).default('gpu'))
+    .addOption(
+      new Option('--requantization <mode>', "rounding of TFLite's XNNPACK delegate, or TFLite's reference kernels")
+        .choices(REQUANTIZATION_MODES)
+        .default('xnnpack'),
+    )
+    .addOption(new Option('--adapter <route>', 'how to find the WebGPU adapter (gpu backend)').choices(ADAPTER_ROUTES).default('auto'));
+}
+
+function modelOptions(flags: ModelFlags): ModelOptions {
+  return { backend: flags.backend, requantization: flags.requantization, adapter: flags.adapter };
+}
+
+const json = (value: unknown) => JSON.stringify(value, null, 2);
+
+export function buildProgram(io: ProgramIO): Command {
+  const print = (text: string) => io.stdout(text.endsWith('\n') ? text : `${text}\n`);
+  const program = new Command('octet')
+    .description('Run 8-bit quantized TFLite models on the GPU through WebGPU')
+    .version(packageVersion)
+    .showHelpAfterError('(run octet help for usage)')
+    .configureOutput({ outputError: (text, write) => write(`octet: ${text.replace(/^error: /, '')}`) });
+
+  program
+    .command('doctor')
+    .description('report the WebGPU adapter Node finds and the fast paths it allows')
+    .option('--json', 'print the capability report as JSON')
+    .addOption(new Option('--backend <route>', 'which adapter route to try').choices(ADAPTER_ROUTES).default('auto'))
+    .action(async (flags: { json?: boolean; backend: NodeBackend }) => {
+      const report = await doctor({ backend: flags.backend });
+      print(flags.json ? json(report) : formatDoctor(report));
+    });
+
+  program
+    .command('inspect')
+    .description('ops, tensors, quantization and weight sizes of a .tflite model')
+    .argument('<model>', '.tflite file')
+    .option('--json', 'print the summary as JSON')
+    .action((model: string, flags: { json?: boolean }) => {
+      const summary = inspectModel(model);
+      print(flags.json ? json(summary) : formatSummary(summary));
+    });
+
+  withModelFlags(
+    program
+      .command('run')
+      .description('run a model on raw little-endian tensors in its own dtypes')
+      .argument('<model>', '.tflite file')
+      .requiredOption('--input <file>', 'raw input tensor (repeat for each model input)', collect)
+      .option('--output <file>', 'where to write each output tensor (repeat per output); omitted: print values', collect),
+  ).action(async (model: string, flags: ModelFlags & { input: string[]; output?: string[] }) => {
+    const result = await runModel(model, { ...modelOptions(flags), inputs: flags.input, outputs: flags.output });
+    print(formatRunResult(result));
+  });
+
+  withModelFlags(
+    program
+      .command('classify')
+      .description('top-K classes of images, with probabilities')
+      .argument('<model>', '.tflite image classifier')
+      .argument('<images...>', 'JPEG, PNG or BMP files')
+      .option('--labels <file>', 'class names, one per line (default: chosen from the shared assets)')
+      .option('--top <k>', 'how many classes to show', positiveInt, 5)
+      .option('--json', 'print results as JSON'),
+  ).action(async (model: string, images: string[], flags: ModelFlags & { labels?: string; top: number; json?: boolean }) => {
+    const result = await classifyImages(model, images, { ...modelOptions(flags), labels: flags.labels, top: flags.top });
+    print(flags.json ? json(result) : formatClassification(result));
+  });
+
+  withModelFlags(
+    program
+      .command('eval')
+      .description('top-1 / top-5 accuracy over a labelled eval set')
+      .argument('<model>', '.tflite classifier')
+      .requiredOption('--dataset <dir>', 'eval set folder (labels.csv or y_labels.csv)')
+      .option('--limit <n>', 'evaluate only the first n items', positiveInt)
+      .option('--json', 'print {model, dataset, n, top1, top5, backend, seconds} as JSON'),
+  ).action(async (model: string, flags: ModelFlags & { dataset: string; limit?: number; json?: boolean }) => {
+    const result = await evaluate(model, { ...modelOptions(flags), dataset: flags.dataset, limit: flags.limit });
+    print(flags.json ? json(result) : formatEval(result));
+  });
+
+  return program;
+}

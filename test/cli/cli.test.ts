@@ -1,0 +1,132 @@
+// The `octet` command end to end, through the built bundle (bin/octet.mjs rebuilds it when stale):
+// exit codes, one-line errors, and outputs checked against the shared TFLite reference.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { assetPath } from '../../src/assets-node.ts';
+import { octet } from './helpers.ts';
+
+// The model tests run the int8 GPU program; error paths that fail before running use the CPU reference.
+const BACKEND = 'gpu';
+
+const model = (...parts: string[]) => assetPath('models', ...parts);
+const HELLO = model('tflite-micro', 'hello_world_int8.tflite');
+const RESNET = model('mlperf-tiny', 'pretrainedResnet_quant.tflite');
+const MOBILENET = model('tflite-support', 'mobilenet_v1_0.25_224_quant.tflite');
+const vector = (name: string) => assetPath('reference', 'vectors', name);
+const tmp = mkdtempSync(join(tmpdir(), 'octet-cli-'));
+
+beforeAll(async () => {
+  // Builds dist/cli.mjs once up front if the sources moved, so later calls do not race to rebuild.
+  const r = await octet(['--version']);
+  expect(r.code, r.stderr).toBe(0);
+}, 180_000);
+
+describe('octet doctor', () => {
+  it('prints the capability report as JSON and exits 0', async () => {
+    const r = await octet(['doctor', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['adapter', 'features', 'wgslLanguageFeatures', 'limits', 'paths']));
+    expect(report.adapter.backend).toMatch(/^dawn-/);
+    expect(report.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
+    expect(report.paths.dot4I8Packed).toBe(report.wgslLanguageFeatures.includes('packed_4x8_integer_dot_product'));
+  });
+
+  it('exits 2 with what to install when no adapter is found', async () => {
+    // An ICD list naming no file leaves the Vulkan loader with no driver at all.
+    const r = await octet(['doctor', '--backend', 'default'], { VK_ICD_FILENAMES: join(tmp, 'no-such-icd.json') });
+    expect(r.code).toBe(2);
+    expect(r.errorLines).toHaveLength(1);
+    expect(r.errorLines[0]).toMatch(/^octet: no WebGPU adapter found.*apt-get install/);
+  });
+});
+
+describe('octet inspect', () => {
+  it('summarizes ops and int8 versus float32 weight bytes', async () => {
+    const r = await octet(['inspect', HELLO]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/FULLY_CONNECTED\s+3/);
+    expect(r.stdout).toContain('weights: 420 B stored, 1.3 KiB as float32');
+    const json = JSON.parse((await octet(['inspect', HELLO, '--json'])).stdout);
+    expect(json).toMatchObject({ name: 'hello_world_int8', opCount: 3, weightBytesStored: 420, weightBytesFloat32: 321 * 4 });
+    expect(json.inputs[0]).toMatchObject({ shape: [1, 1], dtype: 'int8' });
+  });
+});
+
+describe('octet run', () => {
+  it('hello_world_int8 on the GPU writes the reference output byte', async () => {
+    const out = join(tmp, 'hello.bin');
+    const r = await octet(['run', HELLO, '--input', vector('hello_world_int8__x1.input.bin'), '--output', out, '--backend', 'gpu']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(new Int8Array(readFileSync(out).buffer)).toEqual(new Int8Array(readFileSync(vector('hello_world_int8__x1.output.bin')).buffer));
+  });
+
+  it('ResNet-8 output is within ±1 of TFLite on a reference vector', async () => {
+    const out = join(tmp, 'resnet.bin');
+    const name = 'pretrainedResnet_quant__lippizaner_s_000613';
+    const r = await octet(['run', RESNET, '--input', vector(`${name}.input.bin`), '--output', out, '--backend', BACKEND]);
+    expect(r.code, r.stderr).toBe(0);
+    const got = new Int8Array(readFileSync(out));
+    const expected = new Int8Array(readFileSync(vector(`${name}.output.bin`)));
+    expect(got.length).toBe(10);
+    for (let i = 0; i < got.length; i++) expect(Math.abs(got[i] - expected[i]), `element ${i}`).toBeLessThanOrEqual(1);
+  });
+
+  it('refuses an input of the wrong size with one line naming shape, dtype and bytes', async () => {
+    const r = await octet(['run', RESNET, '--input', vector('hello_world_int8__x1.input.bin'), '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.errorLines).toHaveLength(1);
+    expect(r.errorLines[0]).toMatch(/1 bytes, but input '.*' int8 \[1,32,32,3\] needs .*3072 bytes/);
+  });
+});
+
+describe('octet classify', () => {
+  it('finds the cheeseburger with mobilenet_v1_0.25_224_quant', async () => {
+    const r = await octet(['classify', MOBILENET, assetPath('images', 'tflite-support', 'burger.jpg'), '--top', '3', '--json', '--backend', BACKEND]);
+    expect(r.code, r.stderr).toBe(0);
+    const { results } = JSON.parse(r.stdout);
+    expect(results).toHaveLength(1);
+    expect(results[0].top).toHaveLength(3);
+    expect(results[0].top[0]).toMatchObject({ index: 934, label: 'cheeseburger' });
+    expect(Math.abs(results[0].top[0].score - 0.96)).toBeLessThanOrEqual(0.01);
+  });
+
+  it('rejects a corrupt image with exit 1 and the file in the message', async () => {
+    const corrupt = join(tmp, 'truncated.jpg');
+    writeFileSync(corrupt, readFileSync(assetPath('images', 'tflite-support', 'burger.jpg')).subarray(0, 2000));
+    const r = await octet(['classify', MOBILENET, corrupt, '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.errorLines).toHaveLength(1);
+    expect(r.errorLines[0].startsWith(`octet: ${corrupt}: corrupt or truncated JPEG`)).toBe(true);
+  });
+
+  it('reports a missing model file', async () => {
+    const missing = join(tmp, 'missing.tflite');
+    const r = await octet(['classify', missing, assetPath('images', 'tflite-support', 'burger.jpg'), '--backend', 'cpu']);
+    expect(r.code).toBe(1);
+    expect(r.errorLines).toEqual([`octet: model file not found: ${missing}`]);
+  });
+});
+
+describe('octet eval', () => {
+  it('reproduces the reference top-1/top-5 on the first 20 CIFAR-10 items', async () => {
+    const dataset = assetPath('eval', 'cifar10-mlperf-ic01');
+    const r = await octet(['eval', RESNET, '--dataset', dataset, '--limit', '20', '--json', '--backend', BACKEND]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(Object.keys(result).sort()).toEqual(['backend', 'dataset', 'model', 'n', 'seconds', 'top1', 'top5']);
+    expect(result).toMatchObject({ model: 'pretrainedResnet_quant', dataset: 'cifar10-mlperf-ic01', n: 20, backend: BACKEND });
+
+    // The TFLite reference's per-item predictions for the same 20 files, in y_labels.csv order.
+    const first20 = readFileSync(join(dataset, 'y_labels.csv'), 'utf8').trim().split('\n').slice(0, 20).map((l) => l.split(',')[0]);
+    const rows = readFileSync(assetPath('reference', 'pretrainedResnet_quant__cifar10-mlperf-ic01.csv'), 'utf8').trim().split('\n').slice(1);
+    const byFile = new Map(rows.map((row) => [row.split(',')[0], row.split(',')]));
+    const ref = first20.map((f) => byFile.get(f)!);
+    expect(result.top1).toBeCloseTo(ref.filter(([, label, top1]) => label === top1).length / 20, 6);
+    expect(result.top5).toBeCloseTo(ref.filter(([, label, , top5]) => top5.split(' ').includes(label)).length / 20, 6);
+    // stderr is a pipe here: plain progress lines, ending at 20/20.
+    expect(r.stderr).toMatch(/eval pretrainedResnet_quant: 20\/20/);
+  });
+});

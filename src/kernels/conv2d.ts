@@ -27,6 +27,23 @@ function float32ScaleBits(inScale: number, weightScale: number, outScale: number
   return new Int32Array(scratch.buffer)[0]!;
 }
 
+/**
+ * dot4I8Packed and i32 additions wrap rather than saturate, so a reduction long enough to
+ * overflow int32 would give silently wrong answers: refuse it at load. In the int8 domain every
+ * product is at most 128·128 in magnitude, the uint8 weight-zero-point term adds |zw|·128 per tap,
+ * and the bias (with folded zero-point terms, bounded the same way) comes on top.
+ */
+export function assertAccumulatorFits(label: string, k: number, weightZp: number, bias: Int32Array | undefined): void {
+  let maxBias = 0;
+  for (const b of bias ?? []) maxBias = Math.max(maxBias, Math.abs(b));
+  const bound = k * (128 * 128 + Math.abs(weightZp) * 128) * 2 + maxBias;
+  if (bound > 2 ** 31 - 1) {
+    throw new LoweringError(
+      `${label}: a reduction over ${k} terms can overflow the int32 accumulator (bound ${bound} > 2^31 - 1); the int8 path refuses it`,
+    );
+  }
+}
+
 interface ConvGeometry {
   batch: number;
   inH: number;
@@ -94,6 +111,7 @@ function lowerConvLike(
 
   const bias = biasId >= 0 ? (constantData(tensorOf(ctx, biasId)) as Int32Array) : undefined;
   if (bias && tensorOf(ctx, biasId).dtype !== 'int32') throw new LoweringError(`bias of ${label} must be int32`);
+  assertAccumulatorFits(label, k, weightZp, bias);
   const channelParams = new Int32Array(outCPadded * 4);
   const inScale = scaleOf(input);
   const outScale = scaleOf(output);
@@ -215,6 +233,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   const outputZp = int8ZeroPoint(output);
   const taps = kH * kW;
   const outCPadded = roundUp4(outC);
+  assertAccumulatorFits(`depthwise#${op.index}`, taps, weightZp, op.inputs[2] !== undefined && op.inputs[2] >= 0 ? (constantData(tensorOf(ctx, op.inputs[2])) as Int32Array) : undefined);
   const packed = new Int8Array(taps * outCPadded);
   for (let t = 0; t < taps; t++) packed.set(w.subarray(t * outC, (t + 1) * outC), t * outCPadded);
 

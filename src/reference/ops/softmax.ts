@@ -116,7 +116,11 @@ export function prepareSoftmax(op: OpOf<'SOFTMAX'>, ctx: PrepareContext): Kernel
         if (diff >= diffMin) {
           const scaledDiff = multiplyGreaterThanOne(diff, multiplier, leftShift);
           const e = expOnNegativeValues(scaledDiff, scaledDiffIntegerBits);
-          const unsaturated = roundingDivideByPOT(fixedMul(shiftedScale, e), numBitsOverUnit + 31 - 8);
+          // Past 31 (a sum of exponentials of 512 or more, beyond gemmlowp's asserted range, where
+          // TFLite's C++ shifts by the count modulo 32 and outputs the maximum) the exact quotient
+          // is below one half and rounds to 0.
+          const exponent = numBitsOverUnit + 31 - 8;
+          const unsaturated = exponent > 31 ? 0 : roundingDivideByPOT(fixedMul(shiftedScale, e), exponent);
           const shifted = unsaturated + outputMin;
           out[base + c] = shifted < outputMin ? outputMin : shifted > outputMax ? outputMax : shifted;
         } else {

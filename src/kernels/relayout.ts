@@ -1,0 +1,252 @@
+// RESHAPE, SQUEEZE, PAD, TRANSPOSE and CONCATENATION on 8-bit tensors. RESHAPE/SQUEEZE that keep
+// the innermost dimension keep the packed layout too and lower to a buffer copy; everything else
+// lowers onto the general gather in shaders/relayout.wgsl.
+import relayoutSource from '../../shaders/relayout.wgsl?raw';
+import type { OpOf, TensorIR } from '../model/graph.ts';
+import { tensorElementCount } from '../model/graph.ts';
+import { constantData } from '../quant/tensor.ts';
+import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from '../runtime/layout.ts';
+import { int8Shader } from './common.ts';
+import {
+  int8ZeroPoint,
+  LoweringError,
+  tensorOf,
+  uniformWords,
+  workgroupsFor,
+  type ConstantSpec,
+  type LoweredOp,
+  type LoweringContext,
+  type StepSpec,
+} from './lowering.ts';
+
+const MAX_RANK = 6;
+
+/** One output dimension of the gather: output coordinate c reads input coordinate c − padBefore. */
+interface MappedDim {
+  outDim: number;
+  inDim: number;
+  padBefore: number;
+  /** Stride of this dimension in the input's logical row-major element order. */
+  inStride: number;
+}
+
+interface Rescale {
+  scale: number;
+  bias: number;
+  zeroPoint: number;
+}
+
+interface GatherOptions {
+  fillByte: number;
+  /** Elements outside the input keep the output's bytes (CONCATENATION) instead of the fill. */
+  keep: boolean;
+  rescale?: Rescale;
+}
+
+function rowMajorStrides(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let d = shape.length - 1; d >= 0; d--) {
+    strides[d] = s;
+    s *= shape[d]!;
+  }
+  return strides;
+}
+
+const f32Bits = (x: number): number => new Uint32Array(new Float32Array([x]).buffer)[0]!;
+
+function check8Bit(label: string, ...tensors: TensorIR[]): void {
+  for (const t of tensors) {
+    if (!isEightBit(t.dtype)) throw new LoweringError(`${label}: tensor '${t.name}' is ${t.dtype}; the int8 path moves 8-bit tensors only`);
+  }
+}
+
+/** One gather dispatch from `input` into `output`; returns its uniform constant and its step. */
+function gather(
+  ctx: LoweringContext,
+  label: string,
+  input: TensorIR,
+  output: TensorIR,
+  dims: MappedDim[],
+  options: GatherOptions,
+  constantIndex: number,
+): { constant: ConstantSpec; step: StepSpec } {
+  if (dims.length === 0 || dims.length > MAX_RANK) throw new LoweringError(`${label}: rank ${dims.length} is outside 1..${MAX_RANK}`);
+  const inInner = innerDim(input.shape);
+  const outInner = innerDim(output.shape);
+  const last = dims[dims.length - 1]!;
+  const wordCopy = last.outDim === outInner && last.inDim === inInner && outInner === inInner && last.padBefore === 0 && last.inStride === 1;
+  const outC4 = roundUp4(outInner) / 4;
+  const total = outerCount(output.shape) * outC4;
+  const r = options.rescale;
+  const header = uniformWords([
+    ['u32', dims.length],
+    ['u32', inInner],
+    ['u32', roundUp4(inInner) / 4],
+    ['u32', outInner],
+    ['u32', outC4],
+    ['u32', total],
+    ['u32', options.fillByte & 0xff],
+    ['i32', input.dtype === 'uint8' ? 128 : 0],
+    ['u32', r ? f32Bits(r.scale) : 0],
+    ['u32', r ? f32Bits(r.bias) : 0],
+    ['i32', r ? r.zeroPoint : 0],
+    ['u32', 0],
+  ]);
+  const dimWords = new Int32Array(MAX_RANK * 4);
+  dims.forEach((d, i) => dimWords.set([d.outDim, d.inDim, d.padBefore, d.inStride], i * 4));
+  const data = new Uint32Array(header.length + dimWords.length);
+  data.set(header);
+  data.set(new Uint32Array(dimWords.buffer), header.length);
+  const shader = int8Shader(ctx, relayoutSource, { MAX_RANK, WORD_COPY: wordCopy, KEEP: options.keep, RESCALE: !!r });
+  return {
+    constant: { label: `${label} params`, data, usage: 'uniform' },
+    step: {
+      dispatch: {
+        label,
+        shaderKey: shader.key,
+        code: shader.code,
+        bindings: [{ tensor: input.id }, { tensor: output.id }, { constant: constantIndex }],
+        workgroups: workgroupsFor(ctx, total),
+      },
+    },
+  };
+}
+
+function singleGather(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR, dims: MappedDim[], options: GatherOptions): LoweredOp {
+  const { constant, step } = gather(ctx, label, input, output, dims, options, 0);
+  return { constants: [constant], steps: [step] };
+}
+
+/** Integer operand (perm, paddings) from a constant int32 or int64 tensor. */
+function constantInts(label: string, t: TensorIR, role: string): number[] {
+  if (!t.data) throw new LoweringError(`${label}: the ${role} must be a constant`);
+  if (t.dtype !== 'int32' && t.dtype !== 'int64') throw new LoweringError(`${label}: the ${role} is ${t.dtype}, expected int32 or int64`);
+  const values = constantData(t) as Int32Array | BigInt64Array;
+  return Array.from({ length: values.length }, (_, i) => Number(values[i]!));
+}
+
+function sameQuantization(a: TensorIR, b: TensorIR): boolean {
+  if (a.quant?.scale.length !== 1 || b.quant?.scale.length !== 1) {
+    throw new LoweringError(`tensors '${a.name}' and '${b.name}' need per-tensor quantization`);
+  }
+  return int8ZeroPoint(a) === int8ZeroPoint(b) && Math.fround(a.quant!.scale[0]!) === Math.fround(b.quant!.scale[0]!);
+}
+
+/**
+ * RESHAPE and SQUEEZE keep the row-major element order. With the same innermost dimension the
+ * packed bytes are identical, so a copy does; otherwise output element i reads input element i.
+ */
+export function lowerReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | OpOf<'SQUEEZE'>): LoweredOp {
+  const label = `${op.type.toLowerCase()}#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  check8Bit(label, input, output);
+  if (input.dtype !== output.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
+  if (tensorElementCount(input.shape) !== tensorElementCount(output.shape)) {
+    throw new LoweringError(`${label}: cannot reshape [${input.shape.join(', ')}] to [${output.shape.join(', ')}]`);
+  }
+  if (innerDim(input.shape) === innerDim(output.shape)) {
+    return { constants: [], steps: [{ copy: { label, from: input.id, to: output.id, bytes: gpuByteLength(output) } }] };
+  }
+  // The output seen as [rows, inner]: its logical index is the input's.
+  const inner = innerDim(output.shape);
+  const rows = outerCount(output.shape);
+  return singleGather(ctx, label, input, output, [
+    { outDim: rows, inDim: rows, padBefore: 0, inStride: inner },
+    { outDim: inner, inDim: inner, padBefore: 0, inStride: 1 },
+  ], { fillByte: 0, keep: false });
+}
+
+/** PAD with the zero point (real 0); paddings (input 1) is a [rank, 2] int32/int64 constant. */
+export function lowerPad(ctx: LoweringContext, op: OpOf<'PAD'>): LoweredOp {
+  const label = `pad#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  check8Bit(label, input, output);
+  const rank = input.shape.length;
+  const paddings = constantInts(label, tensorOf(ctx, op.inputs[1]!), 'paddings');
+  if (paddings.length !== rank * 2) throw new LoweringError(`${label}: paddings hold ${paddings.length} values for rank ${rank}`);
+  if (output.shape.length !== rank || input.shape.some((d, i) => d + paddings[2 * i]! + paddings[2 * i + 1]! !== output.shape[i])) {
+    throw new LoweringError(`${label}: output [${output.shape.join(', ')}] is not the padded input`);
+  }
+  if (paddings.some((p) => p < 0)) throw new LoweringError(`${label}: negative paddings`);
+  if (input.dtype !== output.dtype || !sameQuantization(input, output)) {
+    throw new LoweringError(`${label}: input and output must share dtype and quantization`);
+  }
+  const strides = rowMajorStrides(input.shape);
+  return singleGather(ctx, label, input, output, input.shape.map((d, i) => ({
+    outDim: output.shape[i]!,
+    inDim: d,
+    padBefore: paddings[2 * i]!,
+    inStride: strides[i]!,
+  })), { fillByte: int8ZeroPoint(output), keep: false });
+}
+
+/** TRANSPOSE: output dimension i is input dimension perm[i] (perm is input 1). */
+export function lowerTranspose(ctx: LoweringContext, op: OpOf<'TRANSPOSE'>): LoweredOp {
+  const label = `transpose#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  check8Bit(label, input, output);
+  if (input.dtype !== output.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
+  const rank = input.shape.length;
+  const perm = constantInts(label, tensorOf(ctx, op.inputs[1]!), 'permutation').map((p) => (p < 0 ? p + rank : p));
+  if (perm.length !== rank || new Set(perm).size !== rank || perm.some((p) => p < 0 || p >= rank)) {
+    throw new LoweringError(`${label}: [${perm.join(', ')}] is not a permutation of rank ${rank}`);
+  }
+  if (perm.some((p, i) => input.shape[p] !== output.shape[i])) {
+    throw new LoweringError(`${label}: output [${output.shape.join(', ')}] is not the transposed input`);
+  }
+  const strides = rowMajorStrides(input.shape);
+  return singleGather(ctx, label, input, output, perm.map((p, i) => ({
+    outDim: output.shape[i]!,
+    inDim: output.shape[i]!,
+    padBefore: 0,
+    inStride: strides[p]!,
+  })), { fillByte: 0, keep: false });
+}
+
+/**
+ * CONCATENATION: one gather per input, each writing its slab of the output along the axis and
+ * keeping the rest. Inputs quantized unlike the output are rescaled as
+ * reference_ops::ConcatenationWithScaling does (float32 scale and bias, round half away).
+ */
+export function lowerConcatenation(ctx: LoweringContext, op: OpOf<'CONCATENATION'>): LoweredOp {
+  const label = `concatenation#${op.index}`;
+  const output = tensorOf(ctx, op.outputs[0]!);
+  const inputs = op.inputs.map((id) => tensorOf(ctx, id));
+  check8Bit(label, output, ...inputs);
+  const rank = output.shape.length;
+  const axis = op.options.axis < 0 ? op.options.axis + rank : op.options.axis;
+  if (axis < 0 || axis >= rank) throw new LoweringError(`${label}: axis ${op.options.axis} is outside rank ${rank}`);
+  if (op.options.activation !== 'NONE') throw new LoweringError(`${label}: fused activation ${op.options.activation} is not supported`);
+  let offset = 0;
+  const constants: ConstantSpec[] = [];
+  const steps: StepSpec[] = [];
+  const f = Math.fround;
+  for (const [k, input] of inputs.entries()) {
+    if (input.dtype !== output.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
+    if (input.shape.length !== rank || input.shape.some((d, i) => i !== axis && d !== output.shape[i])) {
+      throw new LoweringError(`${label}: input [${input.shape.join(', ')}] does not fit output [${output.shape.join(', ')}] on axis ${axis}`);
+    }
+    let rescale: Rescale | undefined;
+    if (!sameQuantization(input, output)) {
+      const scale = f(f(input.quant!.scale[0]!) * f(1 / f(output.quant!.scale[0]!)));
+      rescale = { scale, bias: f(-input.quant!.zeroPoint[0]! * scale), zeroPoint: output.quant!.zeroPoint[0]! };
+    }
+    const strides = rowMajorStrides(input.shape);
+    const dims = output.shape.map((d, i) => ({
+      outDim: d,
+      inDim: input.shape[i]!,
+      padBefore: i === axis ? offset : 0,
+      inStride: strides[i]!,
+    }));
+    const { constant, step } = gather(ctx, `${label} input ${k}`, input, output, dims, { fillByte: 0, keep: true, rescale }, k);
+    constants.push(constant);
+    steps.push(step);
+    offset += input.shape[axis]!;
+  }
+  if (offset !== output.shape[axis]) throw new LoweringError(`${label}: inputs add up to ${offset} on axis ${axis}, not ${output.shape[axis]}`);
+  return { constants, steps };
+}

@@ -1,0 +1,128 @@
+// SOFTMAX and LOGISTIC (int8 and legacy uint8) lowering onto shaders/softmax.wgsl: gemmlowp
+// fixed point, byte for byte with src/reference/ops/softmax.ts.
+import softmaxSource from '../../shaders/softmax.wgsl?raw';
+import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
+import { quantizeMultiplier } from '../quant/fixedpoint.ts';
+import { innerDim, outerCount, roundUp4 } from '../runtime/layout.ts';
+import { int8Shader } from './common.ts';
+import {
+  int8ZeroPoint,
+  LoweringError,
+  scaleOf,
+  tensorOf,
+  uniformWords,
+  workgroupsFor,
+  type LoweredOp,
+  type LoweringContext,
+} from './lowering.ts';
+
+/** TFLite's Prepare fixes 8-bit SOFTMAX/LOGISTIC outputs at scale 1/256, zero point −128 (int8) or 0 (uint8). */
+function checkFixedOutput(label: string, input: TensorIR, output: TensorIR): void {
+  if (input.dtype !== 'int8' && input.dtype !== 'uint8') throw new LoweringError(`${label}: ${input.dtype} input is not 8-bit`);
+  if (output.dtype !== input.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
+  if ((input.quant?.scale.length ?? 0) !== 1 || (output.quant?.scale.length ?? 0) !== 1) {
+    throw new LoweringError(`${label}: input and output need per-tensor quantization`);
+  }
+  if (Math.fround(scaleOf(output)) !== 1 / 256 || int8ZeroPoint(output) !== -128) {
+    throw new LoweringError(`${label}: output scale ${scaleOf(output)} and zero point ${output.quant!.zeroPoint[0]} are not TFLite's fixed 1/256 and ${output.dtype === 'int8' ? -128 : 0}`);
+  }
+}
+
+/** QuantizeMultiplierGreaterThanOne: the shift must come out as a left shift. */
+function multiplierGreaterThanOne(label: string, real: number): { multiplier: number; leftShift: number } {
+  const q = quantizeMultiplier(real);
+  if (q.shift < 0) throw new LoweringError(`${label}: input scale gives a multiplier ${real} below 1`);
+  return { multiplier: q.multiplier, leftShift: q.shift };
+}
+
+/** CalculateInputRadius: the largest |x − zp| the rescaled input can represent. */
+function inputRadius(integerBits: number, leftShift: number): number {
+  return Math.floor(((2 ** integerBits - 1) * 2 ** (31 - integerBits)) / 2 ** leftShift);
+}
+
+/** Enough workgroups for one per row, folded into 2D when rows exceed the per-dimension limit. */
+function workgroupPerRow(ctx: LoweringContext, rows: number): [number, number, number] {
+  const x = Math.min(Math.max(rows, 1), ctx.maxWorkgroupsPerDimension);
+  const y = Math.ceil(Math.max(rows, 1) / x);
+  if (y > ctx.maxWorkgroupsPerDimension) throw new LoweringError(`softmax over ${rows} rows is too large for one dispatch`);
+  return [x, y, 1];
+}
+
+export function lowerSoftmax(ctx: LoweringContext, op: OpOf<'SOFTMAX'>): LoweredOp {
+  const label = `softmax#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  checkFixedOutput(label, input, output);
+  const depth = innerDim(input.shape);
+  const rows = outerCount(input.shape);
+  const scaledDiffIntegerBits = 5;
+  const realMultiplier = Math.min(op.options.beta * scaleOf(input) * 2 ** (31 - scaledDiffIntegerBits), 2 ** 31 - 1);
+  const { multiplier, leftShift } = multiplierGreaterThanOne(label, realMultiplier);
+  const uniforms = uniformWords([
+    ['u32', rows],
+    ['u32', depth],
+    ['u32', roundUp4(depth) / 4],
+    ['i32', multiplier],
+    ['u32', leftShift],
+    ['i32', -inputRadius(scaledDiffIntegerBits, leftShift)],
+    ['i32', 0],
+    ['i32', 0],
+    ['u32', 0],
+    ['u32', 4],
+    ['i32', 0],
+  ]);
+  const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: false });
+  return {
+    constants: [{ label: `${label} params`, data: uniforms, usage: 'uniform' }],
+    steps: [
+      {
+        dispatch: {
+          label,
+          shaderKey: shader.key,
+          code: shader.code,
+          bindings: [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }],
+          workgroups: workgroupPerRow(ctx, rows),
+        },
+      },
+    ],
+  };
+}
+
+export function lowerLogistic(ctx: LoweringContext, op: OpOf<'LOGISTIC'>): LoweredOp {
+  const label = `logistic#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  checkFixedOutput(label, input, output);
+  const inputIntegerBits = 4;
+  const { multiplier, leftShift } = multiplierGreaterThanOne(label, scaleOf(input) * 2 ** (31 - inputIntegerBits));
+  const words = (outerCount(input.shape) * roundUp4(innerDim(input.shape))) / 4;
+  if (tensorElementCount(input.shape) !== tensorElementCount(output.shape)) throw new LoweringError(`${label}: input and output sizes differ`);
+  const uniforms = uniformWords([
+    ['u32', outerCount(input.shape)],
+    ['u32', innerDim(input.shape)],
+    ['u32', roundUp4(innerDim(input.shape)) / 4],
+    ['i32', multiplier],
+    ['u32', leftShift],
+    ['i32', 0],
+    ['i32', int8ZeroPoint(input)],
+    ['i32', inputRadius(inputIntegerBits, leftShift)],
+    ['u32', words],
+    ['u32', 4],
+    ['i32', 0],
+  ]);
+  const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: true });
+  return {
+    constants: [{ label: `${label} params`, data: uniforms, usage: 'uniform' }],
+    steps: [
+      {
+        dispatch: {
+          label,
+          shaderKey: shader.key,
+          code: shader.code,
+          bindings: [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }],
+          workgroups: workgroupsFor(ctx, words),
+        },
+      },
+    ],
+  };
+}

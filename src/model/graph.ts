@@ -140,6 +140,8 @@ export interface Graph {
 }
 
 export function tensorElementCount(shape: readonly number[]): number {
+  // A zero dimension makes the tensor empty even when the other dims would overflow to Infinity.
+  if (shape.includes(0)) return 0;
   let n = 1;
   for (const d of shape) n *= d;
   return n;

@@ -4,7 +4,6 @@
 
 import {
   DTYPE_BYTES,
-  tensorElementCount,
   type Activation,
   type DType,
   type Graph,
@@ -126,8 +125,9 @@ export function importTflite(bytes: Uint8Array, name?: string): Graph {
 
   const tflTensors = subgraph.tensors();
   const tensors: TensorIR[] = [];
+  const reads = new ReadBudget(bytes.length);
   for (let id = 0; id < tflTensors.length; id++) {
-    tensors.push(readTensor(tflTensors.get(id), id, buffers));
+    tensors.push(readTensor(tflTensors.get(id), id, buffers, reads));
   }
 
   const operatorCodes = model.operatorCodes();
@@ -153,17 +153,56 @@ function tensorWhere(id: number, name: string): string {
   return `tensor ${id} '${name}'`;
 }
 
-function readTensor(t: TflTensor, id: number, buffers: TableVector<TflBuffer>): TensorIR {
+/**
+ * Flatbuffers may legally point many references at one table, vector or buffer. Reading each
+ * reference anew would let a small hostile file cost time and memory quadratic in its size, so
+ * buffer copies are shared per buffer index and every other read (shapes, names) is charged to a
+ * budget proportional to the file.
+ */
+/** Bytes of reads (shapes, names, buffer copies) an import may make from a file of this size. */
+export function importReadBudget(fileBytes: number): number {
+  return 4 * fileBytes + (1 << 20);
+}
+
+class ReadBudget {
+  private spent = 0;
+  readonly bufferCopies = new Map<number, Uint8Array>();
+  private readonly limit: number;
+
+  constructor(private readonly fileBytes: number) {
+    this.limit = importReadBudget(fileBytes);
+  }
+
+  charge(where: string, bytes: number): void {
+    this.spent += bytes;
+    if (this.spent > this.limit) {
+      throw new ModelFormatError(where, `the file refers to the same data over and over (more than ${this.limit} bytes of reads from a ${this.fileBytes}-byte file)`);
+    }
+  }
+}
+
+/** Product of the dims, stopping at the limit: a running product can overflow to Infinity and then × 0 to NaN. */
+function checkedElementCount(shape: readonly number[], where: string): number {
+  if (shape.includes(0)) return 0;
+  let elements = 1;
+  for (const d of shape) {
+    elements *= d;
+    if (elements > MAX_TENSOR_ELEMENTS) {
+      throw new ModelFormatError(where, `shape [${shape}] has more than ${MAX_TENSOR_ELEMENTS} elements`);
+    }
+  }
+  return elements;
+}
+
+function readTensor(t: TflTensor, id: number, buffers: TableVector<TflBuffer>, reads: ReadBudget): TensorIR {
   const name = t.name() ?? '';
   const where = tensorWhere(id, name);
   const shape = Array.from(t.shape());
+  reads.charge(where, 64 + name.length + shape.length * 4);
   if (shape.some((d) => d < 0)) {
     throw new ModelFormatError(where, `shape [${shape}] has a negative dimension`);
   }
-  const elements = tensorElementCount(shape);
-  if (elements > MAX_TENSOR_ELEMENTS) {
-    throw new ModelFormatError(where, `shape [${shape}] has ${elements} elements, more than ${MAX_TENSOR_ELEMENTS}`);
-  }
+  const elements = checkedElementCount(shape, where);
   const typeCode = t.type();
   const dtype = DTYPE_OF_TENSOR_TYPE.get(typeCode);
   if (!dtype) throw new UnsupportedTensorTypeError(where, tensorTypeName(typeCode));
@@ -197,8 +236,15 @@ function readTensor(t: TflTensor, id: number, buffers: TableVector<TflBuffer>): 
         `constant data is ${data.length} bytes but shape [${shape}] of ${dtype} needs ${expected}`,
       );
     }
-    // A copy: aligned at offset 0 (typed-array views work) and independent of the file's lifetime.
-    tensor.data = data.slice();
+    // A copy: aligned at offset 0 (typed-array views work) and independent of the file's lifetime;
+    // tensors naming the same buffer share one copy (constant data is never written).
+    let copy = reads.bufferCopies.get(bufferIndex);
+    if (!copy) {
+      reads.charge(where, data.length);
+      copy = data.slice();
+      reads.bufferCopies.set(bufferIndex, copy);
+    }
+    tensor.data = copy;
   }
   return tensor;
 }

@@ -9,6 +9,7 @@ import { doctor, formatDoctor } from './commands/doctor.ts';
 import { evaluate, formatEval } from './commands/eval.ts';
 import { formatSummary, inspectModel } from './commands/inspect.ts';
 import { formatRunResult, runModel } from './commands/run.ts';
+import { formatQuantize, quantizeModelFile } from './commands/quantize.ts';
 import { ADAPTER_ROUTES, BACKENDS, REQUANTIZATION_MODES, type ModelOptions } from './load-model.ts';
 
 export interface ProgramIO {
@@ -115,6 +116,27 @@ export function buildProgram(io: ProgramIO): Command {
     const result = await evaluate(model, { ...modelOptions(flags), dataset: flags.dataset, limit: flags.limit });
     print(flags.json ? json(result) : formatEval(result));
   });
+
+  program
+    .command('quantize')
+    .description('post-training int8 quantization of a float model, calibrated with min/max')
+    .argument('<model>', 'float .tflite file')
+    .requiredOption('--calibration <dir>', 'eval-set folder whose inputs calibrate the activation ranges')
+    .option('--count <n>', 'how many calibration inputs (the first n of the folder)', positiveInt, 100)
+    .option('--per-tensor', 'one weight scale per tensor instead of per output channel')
+    .option('--float-io', 'keep float32 inputs and outputs (QUANTIZE/DEQUANTIZE at the ends)')
+    .requiredOption('-o, --output <file>', 'where to write the int8 .tflite')
+    .option('--json', 'print the report (ranges per tensor, sizes) as JSON')
+    .action((model: string, flags: { calibration: string; count: number; perTensor?: boolean; floatIo?: boolean; output: string; json?: boolean }) => {
+      const result = quantizeModelFile(model, {
+        calibration: flags.calibration,
+        count: flags.count,
+        perTensor: flags.perTensor,
+        floatIO: flags.floatIo,
+        output: flags.output,
+      });
+      print(flags.json ? json(result) : formatQuantize(result));
+    });
 
   return program;
 }

@@ -10,6 +10,7 @@ import { evaluate, formatEval } from './commands/eval.ts';
 import { formatSummary, inspectModel } from './commands/inspect.ts';
 import { formatRunResult, runModel } from './commands/run.ts';
 import { formatQuantize, quantizeModelFile } from './commands/quantize.ts';
+import { compareCommand } from './commands/compare.ts';
 import { ADAPTER_ROUTES, BACKENDS, REQUANTIZATION_MODES, type ModelOptions } from './load-model.ts';
 
 export interface ProgramIO {
@@ -115,6 +116,30 @@ export function buildProgram(io: ProgramIO): Command {
   ).action(async (model: string, flags: ModelFlags & { dataset: string; limit?: number; json?: boolean }) => {
     const result = await evaluate(model, { ...modelOptions(flags), dataset: flags.dataset, limit: flags.limit });
     print(flags.json ? json(result) : formatEval(result));
+  });
+
+  withModelFlags(
+    program
+      .command('compare')
+      .description('int8 versus float on the same inputs: accuracy, agreement, per-layer SQNR, weight bytes, latency')
+      .argument('<model>', 'int8 (or uint8) .tflite classifier')
+      .option('--float <file>', 'float .tflite of the same network (default: the int8 model with its weights dequantized)')
+      .requiredOption('--dataset <dir>', 'eval set folder (labels.csv or y_labels.csv)')
+      .option('--limit <n>', 'compare only the first n items', positiveInt)
+      .option('--capture <k>', 'items whose activations are captured for per-layer SQNR', (v) => Number(v), 10)
+      .option('--timed <t>', 'items timed with GPU timestamps', (v) => Number(v), 20)
+      .option('--json', 'print the report as JSON'),
+  ).action(async (model: string, flags: ModelFlags & { float?: string; dataset: string; limit?: number; capture: number; timed: number; json?: boolean }) => {
+    const result = await compareCommand({
+      int8: model,
+      float: flags.float,
+      dataset: flags.dataset,
+      limit: flags.limit,
+      captureInputs: flags.capture,
+      timedInputs: flags.timed,
+      ...modelOptions(flags),
+    });
+    print(flags.json ? json(result.report) : result.format());
   });
 
   program

@@ -5,6 +5,7 @@ import type { OpOf, TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
 import { int8Shader } from './common.ts';
+import { gemmShader, gemmUniforms, gemmWorkgroups, tileAcceptsK, type GemmTile } from './gemm.ts';
 import {
   int8ActivationRange,
   int8ZeroPoint,
@@ -15,6 +16,7 @@ import {
   tensorOf,
   uniformWords,
   workgroupsFor,
+  type ConstantSpec,
   type LoweredOp,
   type LoweringContext,
 } from './lowering.ts';
@@ -42,6 +44,15 @@ export function assertAccumulatorFits(label: string, k: number, weightZp: number
       `${label}: a reduction over ${k} terms can overflow the int32 accumulator (bound ${bound} > 2^31 - 1); the int8 path refuses it`,
     );
   }
+}
+
+/** Tile of the pointwise GEMM: measured fastest of the benchmark's candidates on SwiftShader. */
+const POINTWISE_TILE: GemmTile = { tileM: 32, tileN: 32, tm: 4, tn: 4, k: 16, shared: false, vec: true };
+/** Below this many output pixels a 32-row GEMM tile mostly computes clamped duplicate rows. */
+const POINTWISE_GEMM_MIN_PIXELS = 16;
+
+function isPointwise(g: ConvGeometry): boolean {
+  return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 && g.inH === g.outH && g.inW === g.outW;
 }
 
 interface ConvGeometry {
@@ -153,6 +164,38 @@ function lowerConvLike(
     ['i32', weightZp],
     ['u32', total],
   ]);
+  const constants: ConstantSpec[] = [
+    { label: `${label} weights`, data: packed, usage: 'storage' },
+    { label: `${label} channel params`, data: channelParams, usage: 'storage' },
+  ];
+  const pixels = g.batch * g.outH * g.outW;
+  if (isPointwise(g) && weightZp === 0 && pixels >= POINTWISE_GEMM_MIN_PIXELS) {
+    // A 1×1 convolution is a GEMM: [pixels][inC] × [outC][inC]ᵀ, both packed along K exactly as
+    // the conv kernel's buffers are, so the tiled GEMM (registers-only 4×4 blocks, the choice the
+    // benchmark measured fastest) reads the same constants and writes the same packed output.
+    const kind = ctx.useDot4 ? 'int8-dot4' : 'int8-fallback';
+    const tile = tileAcceptsK(kind, POINTWISE_TILE, inC4 * 4) ? POINTWISE_TILE : { ...POINTWISE_TILE, vec: false };
+    const gemm = gemmShader(kind, tile, { requant: true, floatRequant: ctx.requantization === 'xnnpack' });
+    constants.push({
+      label: `${label} params`,
+      data: gemmUniforms(pixels, outCPadded, inC4 / (gemm.kPack / 4), outputZp, actMin, actMax),
+      usage: 'uniform',
+    });
+    return {
+      constants,
+      steps: [
+        {
+          dispatch: {
+            label: `${label} (gemm)`,
+            shaderKey: gemm.code,
+            code: gemm.code,
+            bindings: [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }],
+            workgroups: gemmWorkgroups(pixels, outCPadded, tile),
+          },
+        },
+      ],
+    };
+  }
   const shader = int8Shader(ctx, convSource, { WEIGHT_ZP: weightZp !== 0 });
   return {
     constants: [

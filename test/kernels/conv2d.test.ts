@@ -8,6 +8,7 @@ import { convGraph, describeCase, fullyConnectedGraph, randomInput, type ConvCas
 import { gpuVersusReference } from '../helpers/compare.ts';
 import { DOT4_MODES, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
+import { lowerOp } from '../../src/kernels/registry.ts';
 
 const ACTIVATIONS: Activation[] = ['NONE', 'RELU', 'RELU6'];
 const PADDINGS: Padding[] = ['SAME', 'VALID'];
@@ -56,6 +57,31 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
         expect(failures).toEqual([]);
       });
     }
+
+    it('pointwise convolutions through the tiled GEMM (K in vec4 and scalar), and the conv kernel below 16 pixels', async () => {
+      const ctx = await testContext(dot4);
+      const failures: string[] = [];
+      const shapes: Array<[number, number, number, number]> = [
+        // [inH, inW, inC, outC]: inC 16/32 takes the vec4 tile; odd sizes the scalar one; 3×3 = 9 pixels the conv kernel.
+        [7, 5, 16, 12],
+        [6, 6, 32, 5],
+        [5, 9, 7, 13],
+        [4, 8, 3, 4],
+        [3, 3, 16, 8],
+      ];
+      for (const [i, [inH, inW, inC, outC]] of shapes.entries()) {
+        const rng = mulberry32(500 + i);
+        const c: ConvCase = { kind: 'conv', dtype: 'int8', batch: i === 2 ? 2 : 1, inH, inW, inC, outC, k: 1, stride: 1, dilation: 1, padding: i % 2 ? 'VALID' : 'SAME', activation: ACTIVATIONS[i % 3]!, depthMultiplier: 1, bias: true };
+        const graph = convGraph(rng, c);
+        // The path taken is part of what is tested: 16+ pixels go through the GEMM.
+        const lowered = lowerOp({ graph, useDot4: ctx.useDot4, requantization, workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
+        const label = 'dispatch' in lowered.steps[0]! ? lowered.steps[0].dispatch.label : '';
+        expect(label.endsWith('(gemm)'), `${describeCase(c)} lowered to ${label}`).toBe(c.batch * inH * inW >= 16);
+        const [cmp] = await gpuVersusReference(ctx, graph, [randomInput(rng, graph.tensors[graph.inputs[0]!]!)], requantization);
+        if (cmp!.differing > 0) failures.push(`${describeCase(c)}: ${cmp!.differing} differ, ${cmp!.firstDiff}`);
+      }
+      expect(failures).toEqual([]);
+    });
 
     it('fully connected: per-tensor, per-channel, uint8, batches', async () => {
       const ctx = await testContext(dot4);

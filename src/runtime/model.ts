@@ -11,6 +11,7 @@ import type { Graph } from '../model/graph.ts';
 import { prepareReference, type PreparedReference, type RequantizationMode } from '../reference/run.ts';
 import { DisposedError, GpuProgram, InputError, type LayerTime, type RunOptions } from './gpu-program.ts';
 import type { TensorData } from './layout.ts';
+import { batchGraph } from './batch.ts';
 
 export type Backend = 'gpu' | 'cpu';
 
@@ -22,6 +23,8 @@ export interface LoadOptions {
   requantization?: RequantizationMode;
   /** Name used in messages and reports; defaults to the model's own. */
   name?: string;
+  /** Run n inputs per call (leading dimension 1 → n); refused with BatchError where the graph mixes the batch axis. */
+  batch?: number;
   /**
    * Where a replacement GPU comes from when the device is lost: the next run acquires one,
    * rebuilds pipelines and uploads the weights again. Without it, runs after a loss reject.
@@ -62,10 +65,11 @@ export class OctetModel {
   ) {}
 
   static async load(source: Uint8Array | ArrayBuffer | Graph, options: LoadOptions = {}): Promise<OctetModel> {
-    const graph =
+    const imported =
       source instanceof Uint8Array || source instanceof ArrayBuffer
         ? importTflite(source instanceof Uint8Array ? source : new Uint8Array(source), options.name)
         : source;
+    const graph = options.batch && options.batch > 1 ? batchGraph(imported, options.batch) : imported;
     const backend = options.backend ?? 'gpu';
     const requantization = options.requantization ?? 'xnnpack';
     if (backend === 'cpu') {

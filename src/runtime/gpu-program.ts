@@ -222,6 +222,8 @@ export class GpuProgram {
     const lost = new Promise<never>((_, reject) => {
       unsubscribe = this.ctx.onLost(reject);
     });
+    // Observed from the start: the loss can land while this run awaits something other than the race.
+    lost.catch(() => undefined);
     try {
       device.pushErrorScope('validation');
       device.queue.submit([encoder.finish()]);
@@ -245,13 +247,20 @@ export class GpuProgram {
       }
       return { outputs, captured, layerTimes };
     } catch (e) {
-      if (this.ctx.isLost && !(e instanceof DeviceLostError)) {
+      if (e instanceof DeviceLostError) throw e;
+      // A device destroyed mid-run fails the submission or the mapping before `lost` resolves;
+      // give it a moment so the caller sees the loss, not the symptom.
+      const lostSoon = await Promise.race([
+        this.ctx.device.lost.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 100)),
+      ]);
+      if (lostSoon || this.ctx.isLost) {
+        await Promise.resolve();
         this.ctx.assertAlive();
       }
       throw e;
     } finally {
       unsubscribe();
-      lost.catch(() => undefined);
       querySet?.destroy();
       for (const b of temporaries) tracker.destroy(b);
     }

@@ -108,6 +108,20 @@ describe('GPU program runtime', () => {
     await expect(program.run([new Int8Array(512)])).rejects.toThrow(DisposedError);
   });
 
+  it('runs in flight when the device is destroyed reject with DeviceLostError', async () => {
+    const ctx = await requestNodeGpuContext();
+    const graph = convChain(12);
+    const program = await GpuProgram.build(ctx, graph);
+    const inFlight = [0, 1, 2, 3].map(() => program.run([new Int8Array(512)]));
+    ctx.device.destroy();
+    const results = await Promise.allSettled(inFlight);
+    // The first may have finished before the loss; every one that did not is a DeviceLostError.
+    const rejected = results.filter((r) => r.status === 'rejected');
+    expect(rejected.length).toBeGreaterThan(0);
+    for (const r of rejected) expect((r as PromiseRejectedResult).reason).toBeInstanceOf(DeviceLostError);
+    program.dispose();
+  });
+
   it('a destroyed device rejects runs with DeviceLostError instead of hanging', async () => {
     const ctx = await requestNodeGpuContext();
     const graph = convChain(2);

@@ -17,6 +17,7 @@ import {
   uniformWords,
   workgroupsFor,
   type ConstantSpec,
+  singleDispatch,
   type LoweredOp,
   type LoweringContext,
 } from './lowering.ts';
@@ -197,24 +198,11 @@ function lowerConvLike(
     };
   }
   const shader = int8Shader(ctx, convSource, { WEIGHT_ZP: weightZp !== 0 });
-  return {
-    constants: [
+  return singleDispatch(label, shader, [
       { label: `${label} weights`, data: packed, usage: 'storage' },
       { label: `${label} channel params`, data: channelParams, usage: 'storage' },
       { label: `${label} params`, data: uniforms, usage: 'uniform' },
-    ],
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+    ], [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }], workgroupsFor(ctx, total));
 }
 
 export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredOp {
@@ -320,22 +308,9 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   ]);
   const label = `depthwise#${op.index}`;
   const shader = int8Shader(ctx, depthwiseSource, { WEIGHT_ZP: weightZp !== 0, MULTIPLIER_ONE: multiplier === 1 });
-  return {
-    constants: [
+  return singleDispatch(label, shader, [
       { label: `${label} weights`, data: packed, usage: 'storage' },
       { label: `${label} channel params`, data: channelParams, usage: 'storage' },
       { label: `${label} params`, data: uniforms, usage: 'uniform' },
-    ],
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+    ], [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }], workgroupsFor(ctx, total));
 }

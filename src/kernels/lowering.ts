@@ -119,3 +119,14 @@ export function paddingBefore(padding: 'SAME' | 'VALID', stride: number, dilatio
 
 /** Lowers one op; each op family module exports a table of these by op type. */
 export type Lowering = (ctx: LoweringContext, op: OpIR) => LoweredOp;
+
+/** The common shape of a lowering: one dispatch of one shader, binding tensors and constants in order. */
+export function singleDispatch(
+  label: string,
+  shader: { code: string; key: string },
+  constants: ConstantSpec[],
+  bindings: BindingRef[],
+  workgroups: [number, number, number],
+): LoweredOp {
+  return { constants, steps: [{ dispatch: { label, shaderKey: shader.key, code: shader.code, bindings, workgroups } }] };
+}

@@ -22,6 +22,7 @@ import {
   type BindingRef,
   type ConstantSpec,
   type Lowering,
+  singleDispatch,
   type LoweredOp,
   type LoweringContext,
 } from './lowering.ts';
@@ -191,20 +192,7 @@ function lowerBinary(ctx: LoweringContext, op: OpOf<'ADD'> | OpOf<'MUL'>): Lower
   constants.push({ label: `${label} params`, data: uniforms, usage: 'uniform' });
   // MUL has one semantics: pin FLOAT_REQUANT so both modes share one pipeline.
   const shader = int8Shader(ctx, elementwiseSource, { MUL: isMul, BROADCAST: broadcast, ...(isMul ? { FLOAT_REQUANT: false } : {}) });
-  return {
-    constants,
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [aBinding, bBinding, { tensor: output.id }, { constant: constants.length - 1 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, constants, [aBinding, bBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -252,20 +240,7 @@ function lowerPool(ctx: LoweringContext, op: OpOf<'AVERAGE_POOL_2D'> | OpOf<'MAX
   const label = `${isMax ? 'maxpool' : 'avgpool'}#${op.index}`;
   // Max pooling is the same for both dtypes; keep one pipeline for it.
   const shader = int8Shader(ctx, poolSource, { MAX: isMax, UINT8: !isMax && input.dtype === 'uint8', FLOAT_REQUANT: false });
-  return {
-    constants: [{ label: `${label} params`, data: uniforms, usage: 'uniform' }],
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, total));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -363,20 +338,7 @@ function lowerMean(ctx: LoweringContext, op: OpOf<'MEAN'>): LoweredOp {
   ]);
   const label = `mean#${op.index}`;
   const shader = int8Shader(ctx, meanSource, { ...finish.flags, WORDWISE: wordwise, FLOAT_REQUANT: false });
-  return {
-    constants: [{ label: `${label} params`, data: uniforms, usage: 'uniform' }],
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, total));
 }
 
 export const POOL_AND_ELEMENTWISE_LOWERINGS: Partial<Record<OpType, Lowering>> = {

@@ -13,6 +13,7 @@ import {
   tensorOf,
   uniformWords,
   workgroupsFor,
+  singleDispatch,
   type LoweredOp,
   type LoweringContext,
 } from './lowering.ts';
@@ -60,20 +61,7 @@ function lowerWith(
     ['u32', scaleBits],
   ]);
   const shader = int8Shader(ctx, quantizeSource, flags);
-  return {
-    constants: [{ label: `${label} params`, data: uniforms, usage: 'uniform' }],
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }],
-          workgroups: workgroupsFor(ctx, p.total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, p.total));
 }
 
 const packedWords = (shape: readonly number[]): number => (outerCount(shape) * roundUp4(innerDim(shape))) / 4;

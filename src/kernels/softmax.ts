@@ -12,6 +12,7 @@ import {
   tensorOf,
   uniformWords,
   workgroupsFor,
+  singleDispatch,
   type LoweredOp,
   type LoweringContext,
 } from './lowering.ts';
@@ -72,20 +73,7 @@ export function lowerSoftmax(ctx: LoweringContext, op: OpOf<'SOFTMAX'>): Lowered
     ['i32', 0],
   ]);
   const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: false });
-  return {
-    constants: [{ label: `${label} params`, data: uniforms, usage: 'uniform' }],
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }],
-          workgroups: workgroupPerRow(ctx, rows),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupPerRow(ctx, rows));
 }
 
 export function lowerLogistic(ctx: LoweringContext, op: OpOf<'LOGISTIC'>): LoweredOp {
@@ -111,18 +99,5 @@ export function lowerLogistic(ctx: LoweringContext, op: OpOf<'LOGISTIC'>): Lower
     ['i32', 0],
   ]);
   const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: true });
-  return {
-    constants: [{ label: `${label} params`, data: uniforms, usage: 'uniform' }],
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }],
-          workgroups: workgroupsFor(ctx, words),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, words));
 }

@@ -5,7 +5,7 @@ import convSource from '../../../shaders/float-conv.wgsl?raw';
 import depthwiseSource from '../../../shaders/float-depthwise.wgsl?raw';
 import type { Activation, OpOf, TensorIR } from '../../model/graph.ts';
 import { roundUp4 } from '../../runtime/layout.ts';
-import { LoweringError, paddingBefore, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext } from '../lowering.ts';
+import { LoweringError, paddingBefore, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { elementCount, expectFloat, floatActivationRange, floatConstant, floatOperand, floatShader, floatUniforms } from './common.ts';
 
 interface Geometry {
@@ -82,20 +82,7 @@ function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, fil
   constants.push({ label: `${label} params`, data: floatUniforms([...geometryFields(g, activation, label), ['u32', total]]), usage: 'uniform' });
   const n = constants.length;
   const shader = floatShader(ctx, convSource);
-  return {
-    constants,
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: output.id }, { constant: n - 1 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, constants, [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: output.id }, { constant: n - 1 }], workgroupsFor(ctx, total));
 }
 
 function fourDims(t: TensorIR, role: string, label: string): [number, number, number, number] {
@@ -183,18 +170,5 @@ export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHW
   });
   const n = constants.length;
   const shader = floatShader(ctx, depthwiseSource);
-  return {
-    constants,
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: output.id }, { constant: n - 1 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, constants, [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: output.id }, { constant: n - 1 }], workgroupsFor(ctx, total));
 }

@@ -3,7 +3,7 @@
 import binarySource from '../../../shaders/float-binary.wgsl?raw';
 import unarySource from '../../../shaders/float-unary.wgsl?raw';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { LoweringError, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext } from '../lowering.ts';
+import { LoweringError, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { elementCount, expectFloat, floatActivationRange, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 
 /**
@@ -55,20 +55,7 @@ export function lowerFloatBinary(ctx: LoweringContext, op: OpOf<'ADD'> | OpOf<'M
     usage: 'uniform',
   });
   const shader = floatShader(ctx, binarySource, { BROADCAST: broadcast, MUL: op.type === 'MUL' });
-  return {
-    constants,
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [aBinding, bBinding, { tensor: output.id }, { constant: constants.length - 1 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, constants, [aBinding, bBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }
 
 export function lowerFloatUnary(ctx: LoweringContext, op: OpOf<'RELU'> | OpOf<'RELU6'> | OpOf<'LOGISTIC'>): LoweredOp {
@@ -84,18 +71,5 @@ export function lowerFloatUnary(ctx: LoweringContext, op: OpOf<'RELU'> | OpOf<'R
   const [actMin, actMax] = logistic ? [0, 0] : floatActivationRange(op.type, label);
   constants.push({ label: `${label} params`, data: floatUniforms([['u32', total], ['f32', actMin], ['f32', actMax]]), usage: 'uniform' });
   const shader = floatShader(ctx, unarySource, { LOGISTIC: logistic });
-  return {
-    constants,
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, constants, [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }

@@ -3,7 +3,7 @@
 import poolSource from '../../../shaders/float-pool.wgsl?raw';
 import meanSource from '../../../shaders/float-mean.wgsl?raw';
 import type { OpOf } from '../../model/graph.ts';
-import { LoweringError, paddingBefore, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext } from '../lowering.ts';
+import { LoweringError, paddingBefore, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { constantInts, elementCount, expectFloat, floatActivationRange, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 
 export function lowerFloatPool(ctx: LoweringContext, op: OpOf<'AVERAGE_POOL_2D'> | OpOf<'MAX_POOL_2D'>): LoweredOp {
@@ -43,20 +43,7 @@ export function lowerFloatPool(ctx: LoweringContext, op: OpOf<'AVERAGE_POOL_2D'>
     usage: 'uniform',
   });
   const shader = floatShader(ctx, poolSource, { MAX: max });
-  return {
-    constants,
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, constants, [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }
 
 /** MEAN over the axes of the constant input 1 (negative axes count from the end; keepDims only changes the output's shape). */
@@ -108,18 +95,5 @@ export function lowerFloatMean(ctx: LoweringContext, op: OpOf<'MEAN'>): LoweredO
     usage: 'uniform',
   });
   const shader = floatShader(ctx, meanSource);
-  return {
-    constants,
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, constants, [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }

@@ -5,7 +5,7 @@ import gatherSource from '../../../shaders/float-gather.wgsl?raw';
 import concatSource from '../../../shaders/float-concat.wgsl?raw';
 import softmaxSource from '../../../shaders/float-softmax.wgsl?raw';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { LoweringError, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, type StepSpec } from '../lowering.ts';
+import { LoweringError, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, type StepSpec, singleDispatch } from '../lowering.ts';
 import { constantInts, elementCount, expectFloat, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 
 export function lowerFloatReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | OpOf<'SQUEEZE'>): LoweredOp {
@@ -38,20 +38,7 @@ function gather(ctx: LoweringContext, label: string, input: TensorIR, output: Te
     usage: 'uniform',
   });
   const shader = floatShader(ctx, gatherSource);
-  return {
-    constants,
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }],
-          workgroups: workgroupsFor(ctx, total),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, constants, [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }
 
 /** PAD with a constant [rank, 2] paddings tensor (before, after per dimension); float pads with 0. */
@@ -152,18 +139,5 @@ export function lowerFloatSoftmax(ctx: LoweringContext, op: OpOf<'SOFTMAX'>): Lo
   const inputBinding = floatOperand(input, 'input', constants, label);
   constants.push({ label: `${label} params`, data: floatUniforms([['u32', rows], ['u32', depth], ['f32', op.options.beta]]), usage: 'uniform' });
   const shader = floatShader(ctx, softmaxSource);
-  return {
-    constants,
-    steps: [
-      {
-        dispatch: {
-          label,
-          shaderKey: shader.key,
-          code: shader.code,
-          bindings: [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }],
-          workgroups: workgroupsFor(ctx, rows),
-        },
-      },
-    ],
-  };
+  return singleDispatch(label, shader, constants, [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, rows));
 }

@@ -6,7 +6,7 @@ import type { GpuContext } from '../src/gpu/context.ts';
 import { GpuProgram } from '../src/runtime/gpu-program.ts';
 import { fromGpuLayout, toGpuLayout, type TensorData } from '../src/runtime/layout.ts';
 import { lowerOp } from '../src/kernels/registry.ts';
-import type { LoweringContext } from '../src/kernels/lowering.ts';
+import { int8ActivationRange, int8ZeroPoint, type LoweringContext } from '../src/kernels/lowering.ts';
 import { describeTile, gemmShader, tileAcceptsK, gemmUniforms, gemmWorkgroupBytes, gemmWorkgroups, packRowsInt8, type GemmKind, type GemmTile } from '../src/kernels/gemm.ts';
 import type { Activation, Graph, OpIR, Padding, QuantParams } from '../src/model/graph.ts';
 import { tensorElementCount } from '../src/model/graph.ts';
@@ -283,21 +283,24 @@ async function gemmAsPointwise(ctx: GpuContext, graph: Graph, input: Int8Array, 
     maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
   };
   const lowered = lowerOp(lctx, graph.ops[0]!);
-  const [weights, channelParams, convUniforms] = lowered.constants.map((c) => c.data);
-  const cu = new Int32Array(convUniforms!.buffer, convUniforms!.byteOffset, convUniforms!.byteLength / 4);
+  // Weights and per-channel parameters are the lowering's own; the output parameters come from the
+  // tensors (the lowering may itself have chosen the GEMM, whose uniform layout differs).
+  const [weights, channelParams] = lowered.constants.map((c) => c.data);
   const inT = graph.tensors[0]!;
   const outT = graph.tensors[3]!;
+  const op = graph.ops[0]!;
+  const [actMin, actMax] = int8ActivationRange(op.type === 'CONV_2D' ? op.options.activation : 'NONE', outT);
+  const outputZp = int8ZeroPoint(outT);
   const [, h, w, inC] = inT.shape as [number, number, number, number];
   const outC = outT.shape[3]!;
   const m = h * w;
   const n = Math.ceil(outC / 4) * 4;
   const k4 = Math.ceil(inC / 4);
-  // Conv2d's Params: output_zp, act_min, act_max are words 17, 18, 19.
   const kind: GemmKind = ctx.useDot4 ? 'int8-dot4' : 'int8-fallback';
   // The vec4 variant needs whole vec4s of K; fall back to the scalar registers-only tile.
   if (!tileAcceptsK(kind, tile, k4 * 4)) tile = { ...tile, vec: false };
   const shader = gemmShader(kind, tile, { requant: true, floatRequant: true });
-  const uniforms = gemmUniforms(m, n, (k4 * 4) / shader.kPack, cu[17]!, cu[18]!, cu[19]!);
+  const uniforms = gemmUniforms(m, n, (k4 * 4) / shader.kPack, outputZp, actMin, actMax);
   const pipeline = await computePipeline(ctx, `gemm pointwise ${describeTile(tile)}`, shader.code);
   const aBuf = storageBuffer(device, toGpuLayout(inT, input));
   const bBuf = storageBuffer(device, weights!);

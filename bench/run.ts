@@ -165,7 +165,7 @@ async function main(): Promise<void> {
   }
 
   if (convs.some((c) => c.gemm)) {
-    notes.push('The tuned int8 GEMM is measured as a 1×1 convolution on the same packed weights and requantization as the conv2d kernel (output compared byte for byte); wiring it into the model path (src/kernels/conv2d.ts) is a follow-up.');
+    notes.push('The tuned int8 GEMM is measured as a 1×1 convolution on the same packed weights and requantization as the conv2d lowering (output compared byte for byte); the lowering itself runs pointwise convolutions of 16+ pixels through the GEMM with a fixed tile.');
   }
   const report: BenchReport = {
     schema: 'octet-bench/1',

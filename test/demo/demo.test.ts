@@ -1,10 +1,11 @@
 // The demo page end to end in Debian's Chromium (SwiftShader WebGPU adapter): Vite's dev server
 // serves the page and the shared assets, puppeteer clicks through it like a user would.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import puppeteer, { type Browser, type ElementHandle, type Page } from 'puppeteer';
+import type { Browser, ElementHandle, Page } from 'puppeteer';
+import { launchChromium, type TestBrowser } from '../helpers/browser.ts';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -15,7 +16,7 @@ const dequantizerExists = existsSync(join(root, 'src', 'float', 'dequantize-grap
 let server: ViteDevServer;
 let browser: Browser;
 let baseUrl: string;
-let userDataDir: string;
+let chromium: TestBrowser;
 
 beforeAll(async () => {
   mkdirSync(outDir, { recursive: true });
@@ -26,26 +27,13 @@ beforeAll(async () => {
   });
   await server.listen();
   baseUrl = `http://127.0.0.1:${(server.httpServer!.address() as AddressInfo).port}/`;
-  userDataDir = mkdtempSync(join(tmpdir(), 'octet-demo-chromium-'));
-  browser = await puppeteer.launch({
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--enable-unsafe-webgpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      `--user-data-dir=${userDataDir}`,
-    ],
-  });
+  chromium = await launchChromium();
+  browser = chromium.browser;
 }, 120_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await chromium?.close();
   await server?.close();
-  if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
 });
 
 /** A page that records every console error and uncaught exception. */
@@ -178,7 +166,7 @@ describe('demo page', () => {
     expect(await cardState(page, 'float')).toBe('done');
     expect(await cardState(page, 'cpu')).toBe('off');
 
-    const junk = join(userDataDir, 'not-an-image.jpg');
+    const junk = join(mkdtempSync(join(tmpdir(), 'octet-demo-upload-')), 'not-an-image.jpg');
     writeFileSync(junk, 'this is text, not pixels');
     const input = (await page.$('[data-testid="file-input"]')) as ElementHandle<HTMLInputElement> | null;
     await input!.uploadFile(junk);

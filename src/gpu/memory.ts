@@ -29,6 +29,11 @@ export class GpuBufferTracker {
     if (this.live.delete(buffer)) buffer.destroy();
   }
 
+  /** Destroys every buffer still live (a program's dispose, or cleanup after a failed build). */
+  destroyAll(): void {
+    for (const buffer of [...this.live.keys()]) this.destroy(buffer);
+  }
+
   stats(): GpuMemoryStats {
     let liveBytes = 0;
     for (const bytes of this.live.values()) liveBytes += bytes;

@@ -89,10 +89,22 @@ export class GpuProgram {
     const lowered = graph.ops.map((op, position) => ({ op, position, lowered: lowerOp(lowering, op) }));
     const plan = planBuffers(graph);
     const maxBinding = device.limits.maxStorageBufferBindingSize;
+    for (const { op, lowered: l } of lowered) {
+      for (const c of l.constants) {
+        const limit = c.usage === 'uniform' ? device.limits.maxUniformBufferBindingSize : Math.min(maxBinding, device.limits.maxBufferSize);
+        if (c.data.byteLength > limit) {
+          const weights = graph.tensors[op.inputs[1] ?? -1];
+          throw new GpuValidationError(
+            `${c.label}${weights ? ` (tensor '${weights.name}')` : ''}`,
+            `needs ${c.data.byteLength} bytes, above this adapter's ${c.usage === 'uniform' ? 'maxUniformBufferBindingSize' : 'maxStorageBufferBindingSize'} of ${limit}; nothing was allocated`,
+          );
+        }
+      }
+    }
     for (const slot of plan.slots) {
       if (slot.bytes > maxBinding || slot.bytes > device.limits.maxBufferSize) {
         const t = graph.tensors[slot.tensors[0]!]!;
-        throw new GpuValidationError(`tensor '${t.name}'`, `needs ${slot.bytes} bytes, above this adapter's maxStorageBufferBindingSize of ${maxBinding}`);
+        throw new GpuValidationError(`tensor '${t.name}'`, `needs ${slot.bytes} bytes, above this adapter's maxStorageBufferBindingSize of ${maxBinding}; nothing was allocated`);
       }
     }
 
@@ -119,7 +131,7 @@ export class GpuProgram {
       const program = new GpuProgram(ctx, graph, plan, tracker, slotBuffers, steps, weightBytes, pipelineCache);
       return program;
     } catch (e) {
-      disposeTracker(tracker);
+      tracker.destroyAll();
       throw e;
     }
   }
@@ -269,7 +281,7 @@ export class GpuProgram {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    disposeTracker(this.tracker);
+    this.tracker.destroyAll();
   }
 
   get isDisposed(): boolean {
@@ -277,9 +289,6 @@ export class GpuProgram {
   }
 }
 
-function disposeTracker(tracker: GpuBufferTracker): void {
-  (tracker as unknown as { live: Map<GPUBuffer, number> }).live.forEach((_, b) => tracker.destroy(b));
-}
 
 function checkInput(t: TensorIR, data: TensorData, index: number): void {
   const expected = tensorElementCount(t.shape);

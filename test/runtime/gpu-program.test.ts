@@ -148,3 +148,18 @@ describe('OctetModel after device loss', () => {
     await expect(model.run(input)).rejects.toThrow(DisposedError);
   });
 });
+
+describe('adapter limits', () => {
+  it("refuses an activation above maxStorageBufferBindingSize, naming the tensor and the limit, before allocating", async () => {
+    const ctx = await testContext();
+    const limit = ctx.device.limits.maxStorageBufferBindingSize;
+    // An 8-channel int8 image with more bytes than the binding limit allows.
+    const side = Math.ceil(Math.sqrt(limit / 8 + 1)) + 1;
+    const b = new GraphBuilder();
+    const input = b.tensor('huge_input', [1, side, side, 8], 'int8', quant(0.05, 0));
+    const output = b.tensor('out', [1, side, side, 8], 'int8', quant(0.05, 0));
+    b.op({ type: 'RELU', inputs: [input], outputs: [output], options: {} });
+    const graph = b.build([input], [output], 'huge');
+    await expect(GpuProgram.build(ctx, graph)).rejects.toThrow(new RegExp(`tensor 'huge_input'.*above this adapter's maxStorageBufferBindingSize of ${limit}; nothing was allocated`));
+  });
+});

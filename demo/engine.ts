@@ -2,6 +2,7 @@
 //   int8  — the quantized model on the GPU (or on the CPU reference when there is no WebGPU),
 //   float — the same network in float32: its float .tflite twin, else the int8 model dequantized,
 //   cpu   — the CPU reference, TFLite's integer arithmetic to the bit.
+import { dequantizeGraph } from '../src/float/dequantize-graph.ts';
 import {
   OctetModel,
   imageToModelInput,
@@ -59,7 +60,7 @@ export interface Agreement {
   identical: boolean;
 }
 
-/** The float path is unavailable for this model (no twin, no dequantizer yet): not an error. */
+/** The float path is unavailable for this model: not an error. */
 export class FloatUnavailableError extends Error {
   override name = 'FloatUnavailableError';
 }
@@ -68,18 +69,6 @@ export class NotAnImageModelError extends Error {
   override name = 'NotAnImageModelError';
 }
 
-type Dequantizer = (graph: Graph) => Graph | Promise<Graph>;
-
-// dequantizeGraph is optional: the float path for models without a float twin appears once
-// src/float/dequantize-graph.ts exists, without this page failing to build before then.
-const dequantizerModules = import.meta.glob('../src/float/dequantize-graph.ts');
-
-async function findDequantizer(): Promise<Dequantizer | undefined> {
-  const load = Object.values(dequantizerModules)[0];
-  if (!load) return undefined;
-  const mod = (await load()) as { dequantizeGraph?: Dequantizer };
-  return mod.dequantizeGraph;
-}
 
 export async function fetchGraph(store: AssetStore, path: string, onProgress?: Progress): Promise<Graph> {
   const bytes = await store.bytes(path, onProgress);
@@ -153,9 +142,11 @@ export async function loadFloat(
     recipe = recipeFor(source, graph);
     origin = `float32 twin ${source.split('/').pop()}`;
   } else {
-    const dequantize = await findDequantizer();
-    if (!dequantize) throw new FloatUnavailableError('no float twin for this model, and the dequantizer (dequantizeGraph) is not built yet');
-    graph = await dequantize(int8Graph);
+    try {
+      graph = dequantizeGraph(int8Graph);
+    } catch (e) {
+      throw new FloatUnavailableError(`no float twin, and the int8 model cannot be run as float (${(e as Error).message})`);
+    }
     source = choice.path;
     recipe = dequantizedRecipe(recipeFor(choice.path, int8Graph), int8Graph, graph);
     origin = 'int8 weights dequantized to float32';

@@ -1,6 +1,6 @@
 // The demo page end to end in Debian's Chromium (SwiftShader WebGPU adapter): Vite's dev server
 // serves the page and the shared assets, puppeteer clicks through it like a user would.
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..');
 const outDir = join(root, 'test-output');
-const dequantizerExists = existsSync(join(root, 'src', 'float', 'dequantize-graph.ts'));
 
 let server: ViteDevServer;
 let browser: Browser;
@@ -119,14 +118,10 @@ describe('demo page', () => {
       identical: 'true',
     });
 
-    // MobileNet v2 has no float twin: its float path is the dequantized graph, once that exists.
+    // MobileNet v2 has no float twin: its float path is the dequantized graph.
     await tick(page, 'float');
-    if (dequantizerExists) {
-      await expectTop1(page, 'float', 'cheeseburger', 934);
-      expect(await page.$eval('[data-testid="agreement-float"]', (e) => (e as HTMLElement).dataset.sameTop1)).toBe('true');
-    } else {
-      expect(await cardState(page, 'float')).toBe('unavailable');
-    }
+    await expectTop1(page, 'float', 'cheeseburger', 934);
+    expect(await page.$eval('[data-testid="agreement-float"]', (e) => (e as HTMLElement).dataset.sameTop1)).toBe('true');
 
     // The MobileNet v1 0.25 pair: the float path runs the float .tflite twin.
     await page.select('[data-testid="model-select"]', 'models/tflite-support/mobilenet_v1_0.25_224_quant.tflite');

@@ -13,6 +13,8 @@ import { applyRecipe, generateStep, STRATEGY_NAMES, type Step } from '../../fuzz
 import { checkInput, firstDifference, retainedBytes, timeLimitMs, TIME_LIMIT_MS } from '../../fuzz/oracle.ts';
 import { formatReport, fuzz, generateInput, type WeightedSeed } from '../../fuzz/runner.ts';
 import { assetSeeds, octetSeeds, type Seed } from '../../fuzz/seeds.ts';
+import { UnsupportedOpError } from '../../src/model/errors.ts';
+import type { Graph } from '../../src/model/graph.ts';
 import { importTflite } from '../../src/model/import.ts';
 import { mulberry32 } from '../helpers/rng.ts';
 
@@ -40,11 +42,21 @@ describe('seeds', () => {
     expect(types.size).toBe(19);
   });
 
-  test('asset models (when present) are unshared and within the cap, so the cap is not too tight', () => {
+  test('asset models (when present) are within the cap, so the cap is not too tight', () => {
     // All assets, not only the small ones: the largest retained/size ratio among them is 0.999.
+    // Models with an op the importer does not read yet (models/corpus/) must be refused by name.
+    const shared = assetSeeds().filter((seed) => hasSharedTables(seed.bytes)).map((seed) => seed.id);
+    // Sharing is legal (converters dedupe identical buffers); the one asset that shares is BlazeFace.
+    expect(shared).toEqual(['asset:models/corpus/openmv_blazeface_front_128.tflite']);
     for (const seed of assetSeeds()) {
-      expect(hasSharedTables(seed.bytes), seed.id).toBe(false);
-      expect(retainedBytes(importTflite(seed.bytes)), seed.id).toBeLessThanOrEqual(seed.bytes.length);
+      let graph: Graph;
+      try {
+        graph = importTflite(seed.bytes);
+      } catch (e) {
+        expect(e, seed.id).toBeInstanceOf(UnsupportedOpError);
+        continue;
+      }
+      expect(retainedBytes(graph), seed.id).toBeLessThanOrEqual(seed.bytes.length);
     }
   });
 });

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { findAssetsDir } from '../../src/assets-node.ts';
 import type { Activation, Graph, OpIR, Padding } from '../../src/model/graph.ts';
 import { importTflite } from '../../src/model/import.ts';
+import { UnsupportedOpError } from '../../src/model/errors.ts';
 import { randomInput } from '../helpers/graphs.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
 import { REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
@@ -218,7 +219,14 @@ function modelOps(): Graph[] {
   const graphs: Graph[] = [];
   for (const folder of readdirSync(root).sort()) {
     for (const file of readdirSync(join(root, folder)).filter((f) => f.endsWith('.tflite')).sort()) {
-      const model = importTflite(new Uint8Array(readFileSync(join(root, folder, file))), file);
+      // Models with ops the importer does not read yet (models/corpus/) give no ops to cut out.
+      let model: Graph;
+      try {
+        model = importTflite(new Uint8Array(readFileSync(join(root, folder, file))), file);
+      } catch (e) {
+        if (e instanceof UnsupportedOpError) continue;
+        throw e;
+      }
       for (const op of model.ops) {
         if (!MODEL_OP_TYPES.has(op.type)) continue;
         const first = model.tensors[op.inputs[0]!]!;

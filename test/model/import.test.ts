@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
 import { importTflite, SUPPORTED_OP_TYPES } from '../../src/model/import.ts';
+import { UnsupportedOpError } from '../../src/model/errors.ts';
 import { DTYPE_BYTES, tensorElementCount, type DType, type Graph, type OpType } from '../../src/model/graph.ts';
 
 interface Expected {
@@ -69,12 +70,48 @@ function isInt8Model(g: Graph): boolean {
   return !!conv && g.tensors[conv.inputs[0]].dtype === 'int8';
 }
 
-test('the expectation table covers every asset model (a new model must be added here)', () => {
+/**
+ * The outside models of models/corpus/ (detection, segmentation, pose, landmarks): what import does
+ * with each today. A refusal names the first op the importer does not read, as an
+ * UnsupportedOpError; a model that imports lists its op types.
+ */
+const CORPUS: Record<string, { refusedOp: string } | { ops: OpType[] }> = {
+  'corpus/armzoo_ssd_mobilenet_v3_int8.tflite': { refusedOp: 'HARD_SWISH' },
+  'corpus/coral_deeplabv3_mnv2_pascal_quant.tflite': { refusedOp: 'RESIZE_BILINEAR' },
+  'corpus/coral_mobilenet_v2_1.0_224_inat_bird_quant.tflite': { ops: ['ADD', AP, C, D, F, S] },
+  'corpus/coral_movenet_single_pose_lightning_ptq.tflite': { refusedOp: 'CAST' },
+  'corpus/coral_split_concat.tflite': { refusedOp: 'SPLIT' },
+  'corpus/gd32_fastvit_food101_192.tflite': { refusedOp: 'MINIMUM' },
+  'corpus/gd32_yolov10_coco80_front.tflite': { refusedOp: 'GATHER' },
+  'corpus/gd32_yolov10_coco80_post.tflite': { refusedOp: 'GATHER' },
+  'corpus/openmv_blazeface_front_128.tflite': { ops: ['ADD', C, D, 'DEQUANTIZE', 'MAX_POOL_2D', 'PAD', 'QUANTIZE', R] },
+  'corpus/openmv_hand_landmarks_full_224.tflite': { ops: ['ADD', C, D, 'DEQUANTIZE', F, 'LOGISTIC', 'MEAN', 'QUANTIZE'] },
+  'corpus/openmv_palm_detection_full_192.tflite': { refusedOp: 'PRELU' },
+  'corpus/openmv_yolov8n_192.tflite': { refusedOp: 'STRIDED_SLICE' },
+  'corpus/tflm_pr1341_id_model.tflite': { refusedOp: 'LEAKY_RELU' },
+  'corpus/tfls_coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite': { refusedOp: "CUSTOM 'TFLite_Detection_PostProcess'" },
+  'corpus/tfls_dilated_conv.tflite': { refusedOp: 'SHAPE' },
+  'corpus/tinymaix_mbnet128_0.25_q.tflite': { refusedOp: 'SHAPE' },
+};
+
+test('the expectation tables cover every asset model (a new model must be added here)', () => {
   const onDisk = readdirSync(modelsDir, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .flatMap((d) => readdirSync(join(modelsDir, d.name)).filter((f) => f.endsWith('.tflite')).map((f) => `${d.name}/${f}`))
     .sort();
-  expect(onDisk).toEqual(Object.keys(EXPECTED).sort());
+  expect(onDisk).toEqual([...Object.keys(EXPECTED), ...Object.keys(CORPUS)].sort());
+});
+
+describe.each(Object.entries(CORPUS))('%s', (rel, expected) => {
+  test('refused naming its unsupported op, or imported with the expected op types', () => {
+    const bytes = readFileSync(join(modelsDir, rel));
+    if ('refusedOp' in expected) {
+      expect(() => importTflite(bytes, rel)).toThrow(UnsupportedOpError);
+      expect(() => importTflite(bytes, rel)).toThrow(`unsupported op ${expected.refusedOp} `);
+    } else {
+      expect([...new Set(importTflite(bytes, rel).ops.map((op) => op.type))].sort()).toEqual([...expected.ops].sort());
+    }
+  });
 });
 
 describe.each(Object.entries(EXPECTED))('%s', (rel, expected) => {

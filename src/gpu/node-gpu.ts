@@ -1,7 +1,8 @@
 // Node: WebGPU through Dawn (the `webgpu` npm package). A real GPU first; on a machine without
 // one, Chromium's SwiftShader Vulkan driver, then Mesa's llvmpipe through OpenGL ES at the
 // compatibility feature level. Dawn rejects lavapipe, so it is never tried.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { createContext, type GpuContext, type GpuContextOptions } from './context.ts';
 import { NoWebGPUError } from './errors.ts';
 
@@ -37,14 +38,34 @@ async function loadDawn(): Promise<DawnModule> {
 
 interface Route {
   name: string;
+  /** False when the route cannot work on this machine; `skipped` then says why. */
   prepare(): boolean;
+  skipped?: string;
   flags: string[];
   options?: GPURequestAdapterOptions;
 }
 
+const VULKAN_DRIVER_VARIABLES = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_DRIVER_FILES'];
+
+/**
+ * Whether the Vulkan loader could find a driver: a variable naming one, or a manifest in the
+ * loader's search folders. On Linux Dawn's default route is Vulkan, and probing it with no driver
+ * only prints three `vkCreateInstance: Found no drivers!` warnings on a machine without a GPU, so
+ * that route is skipped there. Other platforms have their own default backend: always tried.
+ */
+export function vulkanDriverInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
+  if (process.platform !== 'linux') return true;
+  if (VULKAN_DRIVER_VARIABLES.some((v) => env[v])) return true;
+  const dataDirs = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');
+  const configDirs = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':');
+  const home = env.HOME ? [join(env.HOME, '.local', 'share')] : [];
+  const folders = [...configDirs, '/etc', ...home, ...dataDirs].filter(Boolean).map((d) => join(d, 'vulkan', 'icd.d'));
+  return folders.some((folder) => existsSync(folder) && readdirSync(folder).some((f) => f.endsWith('.json')));
+}
+
 function routes(): Route[] {
   return [
-    { name: 'dawn-default', prepare: () => true, flags: [] },
+    { name: 'dawn-default', prepare: vulkanDriverInstalled, flags: [], skipped: 'no Vulkan driver installed' },
     {
       name: 'dawn-swiftshader',
       prepare: () => {
@@ -94,7 +115,7 @@ export async function findNodeAdapter(backend: NodeBackend = 'auto'): Promise<Fo
   const tried: string[] = [];
   for (const route of selectRoutes(chosen)) {
     if (!route.prepare()) {
-      tried.push(`${route.name} (not installed)`);
+      tried.push(`${route.name} (${route.skipped ?? 'not installed'})`);
       continue;
     }
     const gpu = create(route.flags);

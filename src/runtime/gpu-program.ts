@@ -59,7 +59,6 @@ export interface GpuProgramOptions {
 export class GpuProgram {
   private disposed = false;
   private queue: Promise<unknown> = Promise.resolve();
-  private readonly pipelineCache: Map<string, Promise<GPUComputePipeline>>;
 
   private constructor(
     readonly ctx: GpuContext,
@@ -69,10 +68,7 @@ export class GpuProgram {
     private readonly slotBuffers: GPUBuffer[],
     private readonly steps: EncodedStep[],
     readonly weightBytes: number,
-    pipelineCache: Map<string, Promise<GPUComputePipeline>>,
-  ) {
-    this.pipelineCache = pipelineCache;
-  }
+  ) {}
 
   static async build(ctx: GpuContext, modelGraph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
     ctx.assertAlive();
@@ -109,7 +105,7 @@ export class GpuProgram {
     }
 
     const tracker = new GpuBufferTracker(device);
-    const pipelineCache = new Map<string, Promise<GPUComputePipeline>>();
+    const pipelineCache = pipelineCacheOf(device);
     try {
       const slotBuffers = plan.slots.map((s) =>
         tracker.create({ label: `activations ${s.index}`, size: s.bytes, usage: STORAGE | COPY_SRC | COPY_DST }),
@@ -128,7 +124,7 @@ export class GpuProgram {
         });
         for (const step of l.steps) steps.push(await encodeStep(ctx, step, position, constants, bufferOfTensor, pipelineCache));
       }
-      const program = new GpuProgram(ctx, graph, plan, tracker, slotBuffers, steps, weightBytes, pipelineCache);
+      const program = new GpuProgram(ctx, graph, plan, tracker, slotBuffers, steps, weightBytes);
       return program;
     } catch (e) {
       tracker.destroyAll();
@@ -313,6 +309,20 @@ function checkInput(t: TensorIR, data: TensorData, index: number): void {
   }
 }
 
+// Pipelines belong to the device, not to one program: every program on a device (each model, each
+// kernel test case) shares them, so a shader is compiled once per device. Keys are the WGSL text,
+// so equal keys are equal pipelines. A lost device takes its cache with it (a WeakMap key).
+const pipelineCaches = new WeakMap<GPUDevice, Map<string, Promise<GPUComputePipeline>>>();
+
+function pipelineCacheOf(device: GPUDevice): Map<string, Promise<GPUComputePipeline>> {
+  let cache = pipelineCaches.get(device);
+  if (!cache) {
+    cache = new Map();
+    pipelineCaches.set(device, cache);
+  }
+  return cache;
+}
+
 async function encodeStep(
   ctx: GpuContext,
   step: StepSpec,
@@ -345,6 +355,8 @@ async function encodeStep(
       }
     })();
     cache.set(d.shaderKey, pipelinePromise);
+    // A failure is not kept: its message names this program's op, and the next program says its own.
+    pipelinePromise.catch(() => cache.delete(d.shaderKey));
   }
   const pipeline = await pipelinePromise;
   const bindGroup = await ctx.checked(`bind group for ${d.label}`, () =>

@@ -1,6 +1,6 @@
 // `octet eval`: top-1 / top-5 accuracy of a classifier over one of the labelled eval sets.
 import { basename, resolve } from 'node:path';
-import { labelOffsetForModel, listEvalSet, loadEvalInput } from '../../data/datasets-node.ts';
+import { labelOffsetForModel, listEvalSet, loadEvalInput, type EvalItem } from '../../data/datasets-node.ts';
 import { recipeForModel } from '../../image/preprocess.ts';
 import { tensorElementCount } from '../../model/graph.ts';
 import { CliError } from '../errors.ts';
@@ -12,8 +12,23 @@ import { rankIndices } from '../scores.ts';
 export interface EvalOptions extends ModelOptions {
   dataset: string;
   limit?: number;
+  /** Run these items of the set (a sample) instead of its first `limit`. */
+  items?: readonly EvalItem[];
   /** Where progress goes; default stderr. `null` silences it. */
   progress?: ProgressStream | null;
+  /** Called with each item's prediction, in set order: what a per-item comparison needs. */
+  onPrediction?: (prediction: EvalPrediction) => void;
+}
+
+/** One item's outcome, in the model's own output indices. */
+export interface EvalPrediction {
+  file: string;
+  /** The model's output index of the item's label (the set's label plus the background offset). */
+  target: number;
+  /** Output indices best first (5 at most); ties go to the lower index. */
+  top5: number[];
+  /** The raw output value at top5[0]: the quantized integer for 8-bit outputs. */
+  score: number;
 }
 
 export interface EvalResult {
@@ -33,7 +48,7 @@ export async function evaluate(modelPath: string, options: EvalOptions): Promise
   requireDirectory(options.dataset, 'dataset folder');
   const dir = resolve(options.dataset);
   const set = listEvalSet(dir);
-  const items = set.items.slice(0, limit ?? set.items.length);
+  const items = options.items ?? set.items.slice(0, limit ?? set.items.length);
   if (items.length === 0) throw new CliError(`${options.dataset}: the eval set lists no items`);
 
   const start = performance.now();
@@ -58,6 +73,7 @@ export async function evaluate(modelPath: string, options: EvalOptions): Promise
         const target = item.label + offset;
         if (target >= classes) throw new CliError(`${item.file}: label ${item.label} outside the model's ${classes} classes`);
         const best = rankIndices(scores, 5);
+        options.onPrediction?.({ file: item.file, target, top5: best, score: scores[best[0]!]! });
         if (best[0] === target) correct1++;
         if (best.includes(target)) correct5++;
         progress?.update(i + 1, `top-1 ${((100 * correct1) / (i + 1)).toFixed(1)}%`);

@@ -1,6 +1,6 @@
 // The quantizer on real float models from the shared assets, scored with the CPU reference.
 // ResNet-8 gets the full check here (about 40 s of CPU); the larger ResNet and VWW get a cheap
-// structural check here and their full accuracy runs in quantize-eval.test.ts (behind a flag).
+// structural check here and their full accuracy runs in quantize-eval.full.test.ts (npm run test:full).
 import { describe, expect, test } from 'vitest';
 import { importTflite } from '../../src/model/import.ts';
 import { exportTflite } from '../../src/model/tflite-writer.ts';
@@ -36,7 +36,7 @@ describe('pretrainedResnet (ResNet-8 float)', () => {
   }, 300_000);
 });
 
-describe('larger models (structure only; accuracy in quantize-eval.test.ts)', () => {
+describe('larger models (structure only; accuracy in quantize-eval.full.test.ts)', () => {
   test('vww_96_float: depthwise weights per channel on axis 3, input p/255 → scale 1/255, file smaller than TFLite int8', () => {
     const name = 'vww_96_float';
     const { graph, fileBytes } = loadModel(name);

@@ -1,9 +1,5 @@
-// Full accuracy runs of the quantizer on the MLPerf Tiny float models, on the CPU reference.
-// Minutes of CPU, so skipped unless asked for:
-//
-//   OCTET_QUANTIZE_EVAL=1 npx vitest run test/quantize/quantize-eval.test.ts
-//
-// (OCTET_QUANTIZE_EVAL=resnet-large or =vww runs one of them.) Each prints its figures.
+// npm run test:full: full accuracy runs of the quantizer on the MLPerf Tiny float models, on the
+// CPU reference (minutes of CPU). Each prints its figures.
 //
 // Splits (calibration never sees a scored image):
 // - ResNet-8 large: calibrated on 100 images of cifar10-test-jpg (see cifarCalibrationItems),
@@ -19,10 +15,7 @@ import { quantizeFloatModel } from '../../src/quantize/index.ts';
 import { loadCalibrationInputs } from '../../src/quantize/dataset-node.ts';
 import { CIFAR_IC01, CIFAR_JPG, VWW01, cifarCalibrationItems, loadModel, referenceTop1, top1 } from './helpers.ts';
 
-const flag = process.env.OCTET_QUANTIZE_EVAL ?? '';
-const runs = (name: string) => flag === '1' || flag === 'all' || flag.split(',').includes(name);
-
-describe.skipIf(!runs('resnet-large'))('quantize pretrainedResnet_large_float (full eval)', () => {
+describe('quantize pretrainedResnet_large_float (full eval)', () => {
   test('within 1 point of TFLite int8 on cifar10-mlperf-ic01', () => {
     const name = 'pretrainedResnet_large_float';
     const { graph, fileBytes } = loadModel(name);
@@ -46,7 +39,7 @@ describe.skipIf(!runs('resnet-large'))('quantize pretrainedResnet_large_float (f
   }, 1_200_000);
 });
 
-describe.skipIf(!runs('vww'))('quantize vww_96_float (full eval)', () => {
+describe('quantize vww_96_float (full eval)', () => {
   test('within 1 point of TFLite int8 on the first 900 of vww-mlperf-vww01', () => {
     const name = 'vww_96_float';
     const { graph, fileBytes } = loadModel(name);

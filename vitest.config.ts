@@ -1,0 +1,38 @@
+import { configDefaults, defineConfig } from 'vitest/config';
+
+// One vitest run over both software adapters, as two projects: every suite on SwiftShader (Dawn's
+// Vulkan route, as on any machine without a GPU), and the kernel and program suites again on Mesa's
+// llvmpipe (OpenGL ES, compatibility level). `npm run test:full` (OCTET_TEST_FULL=1) adds the
+// *.full.test.ts files: whole eval sets, the long soak, whole-set comparisons and quantizer evals.
+// GPU suites share one device per file; they are slow on CPU adapters, so timeouts are generous and
+// files run in parallel only up to the core count. The last reporter prints the line CI reads.
+const full = process.env.OCTET_TEST_FULL === '1';
+
+export default defineConfig({
+  test: {
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: ['default', './test/count-reporter.ts'],
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'swiftshader',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...(full ? [] : ['test/**/*.full.test.ts'])],
+          env: { OCTET_BACKEND: 'swiftshader' },
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'llvmpipe',
+          include: ['test/kernels/**/*.test.ts', 'test/runtime/gpu-program.test.ts'],
+          env: { OCTET_BACKEND: 'llvmpipe' },
+        },
+      },
+    ],
+  },
+});

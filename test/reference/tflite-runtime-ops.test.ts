@@ -13,7 +13,7 @@ import { createTflitePeer } from '../../bench/peers/tflite-wasm.ts';
 import { compareTensors } from '../helpers/compare.ts';
 import { GraphBuilder, quant } from '../helpers/graphs.ts';
 import { mulberry32 } from '../helpers/rng.ts';
-import { quantizeGraph } from '../helpers/shape-ops-graphs.ts';
+import { quantizeGraph, softmaxGraph } from '../helpers/shape-ops-graphs.ts';
 
 async function versusRuntime(graph: Graph, input: TensorData): Promise<{ differing: number; firstDiff?: string }> {
   const peer = await createTflitePeer(exportTflite(graph));
@@ -109,5 +109,23 @@ describe('MEAN equals the TFLite runtime on every path it takes', () => {
         expect([...kernels].sort()).toEqual(['integer-mean', 'quantized-mean-or-sum', 'xnnpack-global-average-pooling']);
       }, 60_000);
     }
+  }
+});
+
+describe('8-bit SOFTMAX equals the TFLite runtime (its float lookup-table kernel)', () => {
+  for (const dtype of ['int8', 'uint8'] as const) {
+    it(`${dtype}: 3000 rows each of depth 3, 5 and 12 near the row maximum`, async () => {
+      const rng = mulberry32(dtype === 'int8' ? 77 : 78);
+      const failures: string[] = [];
+      for (const [depth, scale, beta] of [[3, 0.108, 1.3], [5, 0.072, 1], [12, 0.175, 0.71]] as const) {
+        const offset = dtype === 'int8' ? -128 : 0;
+        const graph = softmaxGraph(dtype, [3000, depth], quant(scale, offset + 100), beta);
+        const x = dtype === 'int8' ? new Int8Array(3000 * depth) : new Uint8Array(3000 * depth);
+        for (let i = 0; i < x.length; i++) x[i] = 255 - Math.floor(rng() ** 2 * 120) + offset;
+        const cmp = await versusRuntime(graph, x);
+        if (cmp.differing > 0) failures.push(`${graph.name}: ${cmp.differing} differ, ${cmp.firstDiff}`);
+      }
+      expect(failures).toEqual([]);
+    });
   }
 });

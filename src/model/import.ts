@@ -121,8 +121,11 @@ export function importTfliteListing(bytes: Uint8Array, name?: string): GraphList
   return listing;
 }
 
+/** The reason an opaque op carries when its type itself is what Octet does not run. */
+const NO_KERNEL = 'Octet has no kernel for this op';
+
 function unsupportedOfOpaque(op: OpaqueOpIR): UnsupportedOp {
-  const detail = op.reason === 'not an op Octet reads' ? undefined : op.reason;
+  const detail = op.reason === NO_KERNEL ? undefined : op.reason;
   return { opName: op.name, version: op.version, opIndex: op.index, ...(detail ? { detail } : {}) };
 }
 
@@ -178,7 +181,7 @@ function readModel(bytes: Uint8Array, name?: string): GraphListing {
         version: op.version,
         inputs: Array.from(tflOp.inputs()),
         outputs: Array.from(tflOp.outputs()),
-        reason: op.detail ?? 'not an op Octet reads',
+        reason: op.detail ?? NO_KERNEL,
       });
     }
   }

@@ -6,13 +6,12 @@
 // When the innermost dimension is kept ({{WORDWISE}}) an output word sums whole input words;
 // otherwise each lane sums its own bytes.
 //
-// The accumulator is the int8-domain sum S' (uint8 values minus 128). The finishing step mirrors
-// the TFLite kernel the reference picks:
-//  {{INT8_SPATIAL}}: reference_integer_ops::Mean — MBQM(S − zp·n), then divide by n rounding half
-//    away from zero, + zp_out.
-//  {{UINT8_SPATIAL}}: reference_ops::Mean for uint8 — MBQM(S_uint8) + bias, S_uint8 = S' + 128·n.
-//  otherwise: QuantizedMeanOrSum — MBQM(S − zp·n) with 1/n folded into the multiplier, + zp_out.
-// zp_in and zp_out are int8-domain values; S − zp·n is the same in both domains.
+// The accumulator is the int8-domain sum S' (uint8 values minus 128, S' = S - 128·n). Whichever
+// TFLite kernel finishes this MEAN (src/quant/mean.ts: XNNPACK's global average pooling, reduce.cc's
+// optimized 4-D mean, its integer mean or QuantizedMeanOrSum), its rounding is a non-decreasing
+// step function of the sum, given here by the host as 255 thresholds: the int8-domain output is
+// -128 plus the number of thresholds <= S'. The float32 arithmetic of those kernels happens on the
+// host, exactly; the shader only compares integers.
 
 struct Params {
   kept_shape: vec4<u32>,
@@ -22,10 +21,8 @@ struct Params {
   out_c4: u32,
   total: u32,
   count: u32,
-  input_zp: i32,
-  output_zp: i32,
-  multiplier: i32,
-  shift: i32,
+  // thresholds[k / 4][k % 4] for k in 0..254, non-decreasing; entry 255 is 2^31 - 1.
+  thresholds: array<vec4<i32>, 64>,
 };
 
 @group(0) @binding(0) var<storage, read> input: array<u32>;
@@ -45,18 +42,18 @@ fn coordinates(flat: u32, shape: vec4<u32>) -> vec4<u32> {
 }
 
 fn finish(sum: i32) -> i32 {
-  let n = i32(params.count);
-#if {{INT8_SPATIAL}}
-  let acc = multiply_by_quantized_multiplier(sum - params.input_zp * n, params.multiplier, params.shift);
-  let half = n / 2;
-  let mean = (acc + select(-half, half, acc > 0)) / n;
-  return clamp(mean + params.output_zp, -128, 127);
-#elif {{UINT8_SPATIAL}}
-  // output_zp holds the host's bias term (zp_out − round(zp_in·scale_in/scale_out)) − 128.
-  return clamp(multiply_by_quantized_multiplier(sum + 128 * n, params.multiplier, params.shift) + params.output_zp, -128, 127);
-#else
-  return clamp(multiply_by_quantized_multiplier(sum - params.input_zp * n, params.multiplier, params.shift) + params.output_zp, -128, 127);
-#endif
+  // The first k in [0, 255] whose threshold exceeds the sum (entry 255 always does).
+  var lo = 0u;
+  var hi = 255u;
+  for (var step = 0u; step < 8u; step++) {
+    let mid = (lo + hi) / 2u;
+    if (params.thresholds[mid / 4u][mid % 4u] <= sum) {
+      lo = mid + 1u;
+    } else {
+      hi = mid;
+    }
+  }
+  return -128 + i32(lo);
 }
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})

@@ -1,5 +1,7 @@
 // QUANTIZE, DEQUANTIZE, RELU and RELU6 on the int8 path: one value in, one value out.
-//  {{FROM_FLOAT}}: QUANTIZE float32 -> int8/uint8, one invocation per packed output word.
+//  {{FROM_FLOAT}}: QUANTIZE float32 -> int8/uint8, one invocation per packed output word; with
+//                  {{XNN_ROUND}} XNNPACK's rule (x * float32(1/scale), clamped, rounded half to
+//                  even), otherwise AffineQuantize's (round(x / scale) half away from zero).
 //  {{TO_FLOAT}}:   DEQUANTIZE int8/uint8 -> float32, one invocation per output element.
 //  otherwise:      8 bits -> 8 bits, one invocation per packed word: MultiplyByQuantizedMultiplier of
 //                  x - zp_in, + zp_out, clamped to [act_min, act_max] (QUANTIZE's requantization,
@@ -19,7 +21,8 @@ struct Params {
   // FROM_FLOAT: the float32 scale as significand in [2^23, 2^24) times 2^scale_exponent.
   scale_significand: u32,
   scale_exponent: i32,
-  // TO_FLOAT: the float32 scale.
+  // TO_FLOAT: the float32 scale. FROM_FLOAT with XNN_ROUND: the float32 reciprocal of the scale,
+  // and act_min/act_max are the clamp bounds relative to the zero point.
   scale: f32,
 };
 
@@ -90,6 +93,17 @@ fn round_quotient(x: f32) -> i32 {
   return select(i32(magnitude), -i32(magnitude), (bits >> 31u) != 0u);
 }
 
+// XNNPACK's f32 -> qs8/qu8 convert: the product with the float32 reciprocal is correctly rounded
+// in WGSL, clamped in float to [qmin - zp, qmax - zp], and round() rounds half to even, as lrintf
+// and the magic-bias add do. NaN gives the zero point, as on the CPU reference.
+fn xnn_quantize(x: f32) -> i32 {
+  let scaled = x * params.scale;
+  if (scaled != scaled) {
+    return params.output_zp;
+  }
+  return i32(round(clamp(scaled, f32(params.act_min), f32(params.act_max)))) + params.output_zp;
+}
+
 @compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let index = linear_index(gid, nwg);
@@ -102,7 +116,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   for (var b = 0u; b < 4u; b++) {
     let j = jw * 4u + b;
     if (j < params.inner) {
+#if {{XNN_ROUND}}
+      result[b] = xnn_quantize(input[outer * params.inner + j]);
+#else
       result[b] = clamp(round_quotient(input[outer * params.inner + j]) + params.output_zp, -128, 127);
+#endif
     }
   }
   output[index] = pack_i8x4(result);

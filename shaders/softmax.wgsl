@@ -28,6 +28,10 @@ struct Params {
   total: u32,
   lanes: u32,
   opaque_zero: i32,
+#if {{SOFTMAX_TABLE}}
+  // table[k / 4][k % 4] = exp(beta * scale * (k - 255)) in float32 (PopulateSoftmaxLookupTable).
+  table: array<vec4<f32>, 64>,
+#endif
 };
 
 @group(0) @binding(0) var<storage, read> input: array<u32>;
@@ -165,6 +169,86 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     result[b] = logistic_q(v[b]);
   }
   output[index] = pack_i8x4(result);
+}
+
+#elif {{SOFTMAX_TABLE}}
+
+// SOFTMAX as the TFLite runtime's optimized 8-bit kernel computes it (optimized_ops::Softmax with
+// the float lookup table; src/reference/ops/softmax.ts softmaxLookupTable): float32 throughout, so
+// the order of the sum matters. One invocation per row sums in index order, as the C++ loop does;
+// the reciprocal is divided out by hand because WGSL's division may be off by 2.5 ULP.
+
+fn table_at(k: i32) -> f32 {
+  return params.table[u32(k) / 4u][u32(k) % 4u];
+}
+
+fn byte_at(base: u32, j: u32) -> i32 {
+  return bitcast<i32>(input[base + j / 4u] << (24u - 8u * (j % 4u))) >> 24u;
+}
+
+// 1 / y rounded to nearest even, for y a positive normal float32 whose reciprocal is normal too:
+// the quotient of the significands by long division, 24 bits plus a guard bit, the rest sticky.
+fn reciprocal_rn(y: f32) -> f32 {
+  let bits = bitcast<u32>(y);
+  let divisor = (bits & 0x7FFFFFu) | 0x800000u;
+  // 1 = 2^23 * 2^-23 and y = divisor * 2^(biased - 150): the quotient is 2^23 / divisor * 2^e.
+  var e = 127 - i32((bits >> 23u) & 0xFFu);
+  var remainder = 0x800000u;
+  if (remainder < divisor) {
+    remainder <<= 1u;
+    e -= 1;
+  }
+  var q = 0u;
+  for (var i = 0; i < 25 + params.opaque_zero; i++) {
+    q <<= 1u;
+    if (remainder >= divisor) {
+      remainder -= divisor;
+      q |= 1u;
+    }
+    remainder <<= 1u;
+  }
+  var rounded = q >> 1u;
+  if ((q & 1u) != 0u && (remainder != 0u || (rounded & 1u) != 0u)) {
+    rounded += 1u;
+  }
+  if (rounded == 0x1000000u) {
+    rounded >>= 1u;
+    e += 1;
+  }
+  // rounded in [2^23, 2^24) is the significand of 2^e times [1, 2).
+  return bitcast<f32>((u32(e + 127) << 23u) | (rounded & 0x7FFFFFu));
+}
+
+@compute @workgroup_size({{WORKGROUP_SIZE}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let row = linear_index(gid, nwg);
+  if (row >= params.rows) {
+    return;
+  }
+  let base = row * params.row_words;
+  var row_max = -128;
+  for (var j = 0u; j < params.depth; j++) {
+    row_max = max(row_max, byte_at(base, j));
+  }
+  var sum = 0.0;
+  for (var j = 0u; j < params.depth; j++) {
+    sum += table_at(255 - row_max + byte_at(base, j));
+  }
+  // sum >= 1 (the maximum contributes exp(0)), so sum / 256 is exact.
+  let inv = reciprocal_rn(sum * 0.00390625);
+  for (var w = 0u; w < params.row_words; w++) {
+    var result = vec4<i32>(0);
+    for (var b = 0u; b < params.lanes; b++) {
+      let j = w * 4u + b;
+      if (j < params.depth) {
+        // round() rounds half to even, as RoundToNearest; the output zero point is -128 in the
+        // int8 domain for both dtypes.
+        let p = table_at(255 - row_max + byte_at(base, j)) * inv;
+        result[b] = clamp(i32(min(round(p), 1024.0)) - 128, -128, 127);
+      }
+    }
+    output[base + w] = pack_i8x4(result);
+  }
 }
 
 #else

@@ -5,8 +5,8 @@ import { basename } from 'node:path';
 import type { GpuContext } from '../gpu/context.ts';
 import { NoWebGPUError } from '../gpu/errors.ts';
 import { requestNodeGpuContext, type NodeBackend } from '../gpu/node-gpu.ts';
-import { importTflite } from '../model/import.ts';
-import type { Graph } from '../model/graph.ts';
+import { importTflite, importTfliteListing } from '../model/import.ts';
+import type { Graph, GraphListing } from '../model/graph.ts';
 import { ModelFormatError } from '../model/errors.ts';
 import type { RequantizationMode } from '../reference/run.ts';
 import { OctetModel, type Backend } from '../runtime/model.ts';
@@ -39,6 +39,16 @@ export function importModelFile(path: string): Graph {
   const bytes = readBytes(path, 'model file');
   try {
     return importTflite(bytes, modelNameFromPath(path));
+  } catch (e) {
+    throw modelError(path, e);
+  }
+}
+
+/** The model for listing (`octet inspect`): unsupported operators kept in place, none refused. */
+export function listModelFile(path: string): GraphListing {
+  const bytes = readBytes(path, 'model file');
+  try {
+    return importTfliteListing(bytes, modelNameFromPath(path));
   } catch (e) {
     throw modelError(path, e);
   }

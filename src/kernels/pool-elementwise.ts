@@ -7,6 +7,7 @@ import poolSource from '../../shaders/pool.wgsl?raw';
 import type { OpIR, OpOf, OpType, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
+import { meanRule, meanThresholds } from '../quant/mean.ts';
 import { constantData } from '../quant/tensor.ts';
 import { innerDim, roundUp4, toGpuLayout, type TensorData } from '../runtime/layout.ts';
 import { int8Shader } from './common.ts';
@@ -261,43 +262,6 @@ function axesOf(ctx: LoweringContext, op: OpOf<'MEAN'>, rank: number): Set<numbe
   return axes;
 }
 
-/**
- * Which of the reference's three quantized MEAN kernels applies (src/reference/ops/pool.ts),
- * and its multiplier, shift and output offset (int8 domain).
- */
-function meanFinish(input: TensorIR, output: TensorIR, spatial4d: boolean, n: number): {
-  flags: { INT8_SPATIAL: boolean; UINT8_SPATIAL: boolean };
-  multiplier: number;
-  shift: number;
-  outputOffset: number;
-} {
-  const inScale = scaleOf(input);
-  const outScale = scaleOf(output);
-  if (spatial4d && input.dtype === 'int8') {
-    const { multiplier, shift } = quantizeMultiplier(inScale / outScale);
-    return { flags: { INT8_SPATIAL: true, UINT8_SPATIAL: false }, multiplier, shift, outputOffset: int8ZeroPoint(output) };
-  }
-  if (spatial4d) {
-    // reference_ops::Mean (uint8): bias and multiplier in float32 arithmetic, as TFLite has them.
-    const inZp = input.quant!.zeroPoint[0]!;
-    const outZp = output.quant!.zeroPoint[0]!;
-    let temp = f32(f32(inZp * f32(inScale)) / f32(outScale));
-    temp = temp > 0 ? f32(temp + 0.5) : f32(temp - 0.5);
-    const bias = outZp - Math.trunc(temp);
-    const { multiplier, shift } = quantizeMultiplier(f32(f32(inScale) / f32(f32(n) * f32(outScale))));
-    return { flags: { INT8_SPATIAL: false, UINT8_SPATIAL: true }, multiplier, shift, outputOffset: bias - 128 };
-  }
-  // QuantizedMeanOrSum: 1/n folded into the multiplier.
-  const base = quantizeMultiplier(inScale / outScale);
-  const s = Math.min(31 - Math.clz32(n), 32, 31 + base.shift);
-  return {
-    flags: { INT8_SPATIAL: false, UINT8_SPATIAL: false },
-    multiplier: Math.trunc((base.multiplier * 2 ** s) / n),
-    shift: base.shift - s,
-    outputOffset: int8ZeroPoint(output),
-  };
-}
-
 function lowerMean(ctx: LoweringContext, op: OpOf<'MEAN'>): LoweredOp {
   const input = tensorOf(ctx, op.inputs[0]!);
   const output = tensorOf(ctx, op.outputs[0]!);
@@ -317,8 +281,22 @@ function lowerMean(ctx: LoweringContext, op: OpOf<'MEAN'>): LoweredOp {
     throw new LoweringError(`MEAN at operator ${op.index}: output [${output.shape.join(', ')}] does not match reducing [${input.shape.join(', ')}] over [${[...axes].join(', ')}]`);
   }
   const n = tensorElementCount(reducedShape);
-  const spatial4d = rank === 4 && axes.size === 2 && axes.has(1) && axes.has(2);
-  const finish = meanFinish(input, output, spatial4d, n);
+  const axisTensor = tensorOf(ctx, op.inputs[1]!);
+  const rule = meanRule({
+    dtype: input.dtype as 'int8' | 'uint8',
+    rank,
+    rawAxes: Array.from(constantData(axisTensor) as ArrayLike<number | bigint>, Number),
+    axesInt32: axisTensor.dtype === 'int32',
+    keepDims: op.options.keepDims,
+    count: n,
+    inputScale: scaleOf(input),
+    inputZeroPoint: input.quant!.zeroPoint[0]!,
+    outputScale: scaleOf(output),
+    outputZeroPoint: output.quant!.zeroPoint[0]!,
+    requantization: ctx.requantization,
+  });
+  // The finishing rounding as 255 thresholds over the int8-domain sum (src/quant/mean.ts).
+  const thresholds = meanThresholds(rule, input.dtype as 'int8' | 'uint8', n);
   const outInner = innerDim(output.shape);
   const outC4 = roundUp4(outInner) / 4;
   const total = (outCount / Math.max(outInner, 1)) * outC4;
@@ -331,13 +309,11 @@ function lowerMean(ctx: LoweringContext, op: OpOf<'MEAN'>): LoweredOp {
     ['u32', outC4],
     ['u32', total],
     ['u32', n],
-    ['i32', int8ZeroPoint(input)],
-    ['i32', finish.outputOffset],
-    ['i32', finish.multiplier],
-    ['i32', finish.shift],
+    ...Array.from(thresholds, (t) => ['i32', t] as ['i32', number]),
+    ['i32', 0x7fffffff],
   ]);
   const label = `mean#${op.index}`;
-  const shader = int8Shader(ctx, meanSource, { ...finish.flags, WORDWISE: wordwise, FLOAT_REQUANT: false });
+  const shader = int8Shader(ctx, meanSource, { WORDWISE: wordwise, FLOAT_REQUANT: false });
   return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, total));
 }
 

@@ -40,7 +40,7 @@ function lowerWith(
   label: string,
   input: TensorIR,
   output: TensorIR,
-  flags: { FROM_FLOAT: boolean; TO_FLOAT: boolean },
+  flags: { FROM_FLOAT: boolean; TO_FLOAT: boolean; XNN_ROUND?: boolean },
   shape: readonly number[],
   p: QuantizeParams,
 ): LoweredOp {
@@ -60,7 +60,7 @@ function lowerWith(
     ['i32', p.scaleExponent ?? 0],
     ['u32', scaleBits],
   ]);
-  const shader = int8Shader(ctx, quantizeSource, flags);
+  const shader = int8Shader(ctx, quantizeSource, { XNN_ROUND: false, ...flags });
   return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, p.total));
 }
 
@@ -86,7 +86,9 @@ function float32Parts(label: string, x: number): { significand: number; exponent
 }
 
 /**
- * QUANTIZE. float32 in: round(x / scale) half away from zero, + zp, clamped (AffineQuantize).
+ * QUANTIZE. float32 in, 'tflite' mode: round(x / scale) half away from zero, + zp, clamped
+ * (AffineQuantize). float32 in, 'xnnpack' mode: x × float32(1/scale) rounded half to even
+ * (XNNPACK's f32-qs8/qu8 convert), as src/quant/tensor.ts quantizeTensorXnnpack.
  * 8-bit in: MultiplyByQuantizedMultiplier by QuantizeMultiplier(scale_in / scale_out) (Requantize).
  */
 export function lowerQuantize(ctx: LoweringContext, op: OpOf<'QUANTIZE'>): LoweredOp {
@@ -96,6 +98,18 @@ export function lowerQuantize(ctx: LoweringContext, op: OpOf<'QUANTIZE'>): Lower
   if (!isEightBit(output.dtype)) throw new LoweringError(`${label}: ${output.dtype} output is not 8-bit`);
   perTensor(label, output);
   if (input.dtype === 'float32') {
+    if (ctx.requantization === 'xnnpack') {
+      const scale = Math.fround(scaleOf(output));
+      if (!(scale > 0) || !Number.isFinite(scale)) throw new LoweringError(`${label}: scale ${scale} is not a positive finite float32`);
+      return lowerWith(ctx, label, input, output, { FROM_FLOAT: true, TO_FLOAT: false, XNN_ROUND: true }, output.shape, {
+        total: packedWords(output.shape),
+        outputZp: int8ZeroPoint(output),
+        // The float32 reciprocal XNNPACK keeps; the int8-domain clamp bounds relative to the zero point.
+        scale: Math.fround(1 / scale),
+        actMin: -128 - int8ZeroPoint(output),
+        actMax: 127 - int8ZeroPoint(output),
+      });
+    }
     const { significand, exponent } = float32Parts(label, scaleOf(output));
     return lowerWith(ctx, label, input, output, { FROM_FLOAT: true, TO_FLOAT: false }, output.shape, {
       total: packedWords(output.shape),

@@ -1,6 +1,7 @@
 // Which lowering handles which op on the GPU. An op missing here is refused at load, by name,
 // before anything is allocated. Each op family module exports its own table.
-import type { OpIR, OpType } from '../model/graph.ts';
+import type { Graph, OpIR, OpType } from '../model/graph.ts';
+import type { OpPlacement } from '../model/inspect.ts';
 import { lowerConv2D, lowerDepthwiseConv2D, lowerFullyConnected } from './conv2d.ts';
 import { POOL_AND_ELEMENTWISE_LOWERINGS } from './pool-elementwise.ts';
 import { SHAPE_AND_ACTIVATION_LOWERINGS } from './shape-ops.ts';
@@ -21,9 +22,23 @@ export const INT8_LOWERINGS: Partial<Record<OpType, Lowering>> = {
  * is int8 by the same rule.
  */
 export function isFloatOp(ctx: LoweringContext, op: OpIR): boolean {
+  return isFloatOpIn(ctx.graph, op);
+}
+
+function isFloatOpIn(graph: Pick<Graph, 'tensors'>, op: OpIR): boolean {
   if (op.type === 'QUANTIZE') return false;
-  const first = ctx.graph.tensors[op.inputs[0]!];
+  const first = graph.tensors[op.inputs[0]!];
   return first?.dtype === 'float32';
+}
+
+/**
+ * Where an operator would run on the GPU by the rule above, or why it cannot: no lowering on its
+ * path. (A lowering may still refuse a particular shape or quantization when the model loads.)
+ */
+export function gpuPlacement(graph: Pick<Graph, 'tensors'>, op: OpIR): OpPlacement {
+  const float = isFloatOpIn(graph, op);
+  if ((float ? FLOAT_LOWERINGS : INT8_LOWERINGS)[op.type]) return { runsOn: float ? 'float GPU' : 'int8 GPU' };
+  return { runsOn: 'not supported', reason: `no ${float ? 'float32' : 'int8'} GPU kernel for ${op.type}` };
 }
 
 export function lowerOp(ctx: LoweringContext, op: OpIR): LoweredOp {

@@ -1,10 +1,12 @@
 // SOFTMAX and LOGISTIC (int8 and legacy uint8) lowering onto shaders/softmax.wgsl: gemmlowp
-// fixed point, byte for byte with src/reference/ops/softmax.ts.
+// fixed point ('tflite'), or for SOFTMAX under 'xnnpack' the TFLite runtime's float32 lookup-table
+// kernel; byte for byte with src/reference/ops/softmax.ts.
 import softmaxSource from '../../shaders/softmax.wgsl?raw';
 import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { innerDim, outerCount, roundUp4 } from '../runtime/layout.ts';
 import { int8Shader } from './common.ts';
+import { softmaxTable } from '../quant/softmax.ts';
 import {
   int8ZeroPoint,
   LoweringError,
@@ -56,6 +58,16 @@ export function lowerSoftmax(ctx: LoweringContext, op: OpOf<'SOFTMAX'>): Lowered
   checkFixedOutput(label, input, output);
   const depth = innerDim(input.shape);
   const rows = outerCount(input.shape);
+  if (ctx.requantization === 'xnnpack') {
+    // The TFLite runtime's optimized kernel: a float32 lookup table, one invocation per row.
+    const table = softmaxTable(scaleOf(input), op.options.beta);
+    // Params: eleven scalars, then the table at the next 16-byte boundary (word 12).
+    const words = new Uint32Array(12 + 256);
+    words.set([rows, depth, roundUp4(depth) / 4, 0, 0, 0, 0, 0, 0, 4, 0]);
+    words.set(new Uint32Array(table.buffer), 12);
+    const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: false, SOFTMAX_TABLE: true });
+    return singleDispatch(label, shader, [{ label: `${label} params`, data: words, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, rows));
+  }
   const scaledDiffIntegerBits = 5;
   const realMultiplier = Math.min(op.options.beta * scaleOf(input) * 2 ** (31 - scaledDiffIntegerBits), 2 ** 31 - 1);
   const { multiplier, leftShift } = multiplierGreaterThanOne(label, realMultiplier);
@@ -72,7 +84,7 @@ export function lowerSoftmax(ctx: LoweringContext, op: OpOf<'SOFTMAX'>): Lowered
     ['u32', 4],
     ['i32', 0],
   ]);
-  const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: false });
+  const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: false, SOFTMAX_TABLE: false });
   return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupPerRow(ctx, rows));
 }
 
@@ -98,6 +110,6 @@ export function lowerLogistic(ctx: LoweringContext, op: OpOf<'LOGISTIC'>): Lower
     ['u32', 4],
     ['i32', 0],
   ]);
-  const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: true });
+  const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: true, SOFTMAX_TABLE: false });
   return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, words));
 }

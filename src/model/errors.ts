@@ -13,20 +13,68 @@ export class ModelFormatError extends Error {
   }
 }
 
-/** A well-formed model that uses an operator outside Octet's OpType set (or an unsupported variant of one). */
+/** One operator the importer does not read: its name (CUSTOM ops as `CUSTOM 'code'`), version and position. */
+export interface UnsupportedOp {
+  opName: string;
+  version: number;
+  /** Position in subgraph 0's operator list. */
+  opIndex: number;
+  /** Why a known op type is refused (an unsupported variant), when it is not the type itself. */
+  detail?: string;
+}
+
+function describeOne(op: UnsupportedOp, indices: number[]): string {
+  const at = indices.length === 1 ? `operator ${indices[0]}` : `operators ${indices.join(', ')}`;
+  return `${op.opName} (version ${op.version}) at ${at}${op.detail ? `: ${op.detail}` : ''}`;
+}
+
+/** The message: every unsupported op, grouped by name, version and detail in first-use order. */
+function describeAll(ops: readonly UnsupportedOp[]): string {
+  const groups = new Map<string, { op: UnsupportedOp; indices: number[] }>();
+  for (const op of ops) {
+    const key = JSON.stringify([op.opName, op.version, op.detail ?? '']);
+    const group = groups.get(key);
+    if (group) group.indices.push(op.opIndex);
+    else groups.set(key, { op, indices: [op.opIndex] });
+  }
+  if (groups.size === 1) {
+    const [only] = groups.values();
+    return `unsupported op ${describeOne(only!.op, only!.indices)}`;
+  }
+  const names = [...new Set(ops.map((op) => op.opName))];
+  return (
+    `unsupported ops ${names.join(', ')} (${ops.length} operators): ` +
+    [...groups.values()].map((g) => describeOne(g.op, g.indices)).join('; ')
+  );
+}
+
+/**
+ * A well-formed model that uses operators outside Octet's OpType set (or unsupported variants of
+ * them). `ops` lists every one in operator order; opName, version and opIndex are the first's.
+ */
 export class UnsupportedOpError extends Error {
   override name = 'UnsupportedOpError';
+  readonly ops: readonly UnsupportedOp[];
   readonly opName: string;
   readonly version: number;
-  /** Position in subgraph 0's operator list. */
+  /** Position in subgraph 0's operator list (of the first unsupported op). */
   readonly opIndex: number;
-  constructor(opName: string, version: number, opIndex: number, detail?: string) {
-    super(
-      `unsupported op ${opName} (version ${version}) at operator ${opIndex}` + (detail ? `: ${detail}` : ''),
-    );
-    this.opName = opName;
-    this.version = version;
-    this.opIndex = opIndex;
+  constructor(ops: readonly UnsupportedOp[]);
+  constructor(opName: string, version: number, opIndex: number, detail?: string);
+  constructor(opsOrName: readonly UnsupportedOp[] | string, version?: number, opIndex?: number, detail?: string) {
+    const ops: UnsupportedOp[] =
+      typeof opsOrName === 'string' ? [{ opName: opsOrName, version: version ?? 1, opIndex: opIndex ?? 0, ...(detail ? { detail } : {}) }] : [...opsOrName];
+    if (ops.length === 0) throw new Error('UnsupportedOpError needs at least one op');
+    super(describeAll(ops));
+    this.ops = ops;
+    this.opName = ops[0]!.opName;
+    this.version = ops[0]!.version;
+    this.opIndex = ops[0]!.opIndex;
+  }
+
+  /** The distinct op names, in first-use order. */
+  get opNames(): string[] {
+    return [...new Set(this.ops.map((op) => op.opName))];
   }
 }
 

@@ -139,6 +139,30 @@ export interface Graph {
   outputs: number[];
 }
 
+/**
+ * An operator Octet cannot run, kept in place by importTfliteListing so that a listing (`octet
+ * inspect`) shows the whole model: the TFLite op name (CUSTOM ops as `CUSTOM 'code'`), its
+ * version, its tensors, and why it is refused.
+ */
+export interface OpaqueOpIR {
+  opaque: true;
+  index: number;
+  name: string;
+  version: number;
+  inputs: number[];
+  outputs: number[];
+  reason: string;
+}
+
+/** A Graph whose unsupported operators are opaque entries: for listing a model, never for running it. */
+export interface GraphListing extends Omit<Graph, 'ops'> {
+  ops: Array<OpIR | OpaqueOpIR>;
+}
+
+export function isOpaqueOp(op: OpIR | OpaqueOpIR): op is OpaqueOpIR {
+  return 'opaque' in op;
+}
+
 export function tensorElementCount(shape: readonly number[]): number {
   // A zero dimension makes the tensor empty even when the other dims would overflow to Infinity.
   if (shape.includes(0)) return 0;

@@ -7,6 +7,8 @@ import {
   type Activation,
   type DType,
   type Graph,
+  type GraphListing,
+  type OpaqueOpIR,
   type OpIR,
   type OpOptionsByType,
   type OpType,
@@ -19,6 +21,7 @@ import {
   UnsupportedOpError,
   UnsupportedTensorTypeError,
   builtinOperatorName,
+  type UnsupportedOp,
   tensorTypeName,
 } from './errors.ts';
 import {
@@ -93,10 +96,40 @@ const MAX_TENSOR_ELEMENTS = 2 ** 31 - 1;
 /**
  * Parses a .tflite file into the Graph IR (subgraph 0; other subgraphs are ignored).
  * @param name the graph's name; defaults to the subgraph's name in the file.
- * @throws ModelFormatError for malformed files, UnsupportedOpError / UnsupportedTensorTypeError
- *   for valid files that use what Octet does not run.
+ * @throws ModelFormatError for malformed files, UnsupportedTensorTypeError for a tensor type Octet
+ *   does not handle, and UnsupportedOpError naming every operator Octet does not read (all of
+ *   them, in operator order, in its `ops`), for valid files that use what Octet does not run.
  */
 export function importTflite(bytes: Uint8Array, name?: string): Graph {
+  const listing = readModel(bytes, name);
+  const unsupported = listing.ops.filter((op): op is OpaqueOpIR => 'opaque' in op);
+  if (unsupported.length > 0) throw new UnsupportedOpError(unsupported.map(unsupportedOfOpaque));
+  const graph = { ...listing, ops: listing.ops as OpIR[] };
+  validateGraph(graph);
+  return graph;
+}
+
+/**
+ * Parses a .tflite file for listing it (`octet inspect`), also when Octet cannot run it: an
+ * operator the importer does not read stays in place as an OpaqueOpIR (name, version, tensors,
+ * reason). The same structural checks as importTflite apply.
+ * @throws ModelFormatError, UnsupportedTensorTypeError as importTflite; never UnsupportedOpError.
+ */
+export function importTfliteListing(bytes: Uint8Array, name?: string): GraphListing {
+  const listing = readModel(bytes, name);
+  validateGraph(listing);
+  return listing;
+}
+
+/** The reason an opaque op carries when its type itself is what Octet does not run. */
+const NO_KERNEL = 'Octet has no kernel for this op';
+
+function unsupportedOfOpaque(op: OpaqueOpIR): UnsupportedOp {
+  const detail = op.reason === NO_KERNEL ? undefined : op.reason;
+  return { opName: op.name, version: op.version, opIndex: op.index, ...(detail ? { detail } : {}) };
+}
+
+function readModel(bytes: Uint8Array, name?: string): GraphListing {
   if (!(bytes instanceof Uint8Array)) {
     throw new ModelFormatError('file', 'expected the model as a Uint8Array');
   }
@@ -132,12 +165,28 @@ export function importTflite(bytes: Uint8Array, name?: string): Graph {
 
   const operatorCodes = model.operatorCodes();
   const tflOps = subgraph.operators();
-  const ops: OpIR[] = [];
+  const ops: Array<OpIR | OpaqueOpIR> = [];
   for (let index = 0; index < tflOps.length; index++) {
-    ops.push(readOperator(tflOps.get(index), index, operatorCodes));
+    const tflOp = tflOps.get(index);
+    try {
+      ops.push(readOperator(tflOp, index, operatorCodes));
+    } catch (e) {
+      // Every unsupported op is collected (the caller names them all); a format error still stops here.
+      if (!(e instanceof UnsupportedOpError)) throw e;
+      const op = e.ops[0]!;
+      ops.push({
+        opaque: true,
+        index,
+        name: op.opName,
+        version: op.version,
+        inputs: Array.from(tflOp.inputs()),
+        outputs: Array.from(tflOp.outputs()),
+        reason: op.detail ?? NO_KERNEL,
+      });
+    }
   }
 
-  const graph: Graph = {
+  return {
     name: name ?? subgraph.name() ?? '',
     description: model.description() ?? '',
     tensors,
@@ -145,8 +194,6 @@ export function importTflite(bytes: Uint8Array, name?: string): Graph {
     inputs: Array.from(subgraph.inputs()),
     outputs: Array.from(subgraph.outputs()),
   };
-  validateGraph(graph);
-  return graph;
 }
 
 function tensorWhere(id: number, name: string): string {
@@ -446,7 +493,7 @@ function readOptions(type: OpType, op: TflOperator, where: string, version: numb
  * each op reads only graph inputs, constants or tensors written by an earlier op, no tensor is
  * written twice, and every graph output is written by some op.
  */
-function validateGraph(g: Graph): void {
+function validateGraph(g: Graph | GraphListing): void {
   const count = g.tensors.length;
   const describe = (t: number) => tensorWhere(t, g.tensors[t].name);
   const checkIndex = (t: number, where: string, role: string) => {
@@ -471,7 +518,7 @@ function validateGraph(g: Graph): void {
         throw new ModelFormatError(where, `reads tensor ${t} before any operator writes it (cycle or bad order)`);
       }
     }
-    if (op.outputs.length === 0) throw new ModelFormatError(where, `${op.type} has no outputs`);
+    if (op.outputs.length === 0) throw new ModelFormatError(where, `${'opaque' in op ? op.name : op.type} has no outputs`);
     for (const t of op.outputs) {
       checkIndex(t, where, 'output');
       if (source[t] !== undefined) {

@@ -1,7 +1,7 @@
 // Public surface of the model stage: the Graph IR, the TFLite importer/writer, errors, inspection.
 export * from './graph.ts';
 export * from './errors.ts';
-export { importTflite, SUPPORTED_OP_TYPES } from './import.ts';
+export { importTflite, importTfliteListing, SUPPORTED_OP_TYPES } from './import.ts';
 export { exportTflite } from './tflite-writer.ts';
 export { inspectGraph, formatSummary, describeQuant } from './inspect.ts';
-export type { ModelSummary, TensorSummary, IODescription } from './inspect.ts';
+export type { ModelSummary, TensorSummary, IODescription, OperatorSummary, OpPlacement } from './inspect.ts';

@@ -1,7 +1,29 @@
 // A readable summary of a Graph: what ops it uses, what its tensors are, how big its weights are.
 // Used by the CLI's `inspect` command and the demo's model panel.
 
-import { DTYPE_BYTES, tensorElementCount, type DType, type Graph, type OpType, type QuantParams, type TensorIR } from './graph.ts';
+import {
+  DTYPE_BYTES,
+  isOpaqueOp,
+  tensorElementCount,
+  type DType,
+  type Graph,
+  type GraphListing,
+  type OpIR,
+  type QuantParams,
+  type TensorIR,
+} from './graph.ts';
+
+/** Where an operator would run: a GPU path, or nowhere (with the reason). */
+export type OpPlacement = { runsOn: 'int8 GPU' | 'float GPU' } | { runsOn: 'not supported'; reason: string };
+
+export interface OperatorSummary {
+  index: number;
+  /** The op type, or the TFLite name of an op Octet does not read (CUSTOM ops as `CUSTOM 'code'`). */
+  op: string;
+  version: number;
+  runsOn: OpPlacement['runsOn'];
+  reason?: string;
+}
 
 export interface TensorSummary {
   id: number;
@@ -28,7 +50,11 @@ export interface ModelSummary {
   description: string;
   opCount: number;
   /** Op types with how often each occurs, most frequent first (ties by name). */
-  opTypeCounts: { type: OpType; count: number }[];
+  opTypeCounts: { type: string; count: number }[];
+  /** Every operator in order, with where it would run (when a placement was given). */
+  operators: OperatorSummary[];
+  /** The distinct names of the operators that are not supported, in first-use order (empty when all run). */
+  unsupportedOps: string[];
   tensors: TensorSummary[];
   /** Elements of the constant tensors that are parameters (see `isParameter`). */
   parameterCount: number;
@@ -60,12 +86,24 @@ export function describeQuant(q: QuantParams | undefined): string {
   return `per-channel axis=${q.axis} (${q.scale.length} channels)`;
 }
 
-export function inspectGraph(g: Graph): ModelSummary {
-  const counts = new Map<OpType, number>();
-  for (const op of g.ops) counts.set(op.type, (counts.get(op.type) ?? 0) + 1);
+/**
+ * Summarizes a graph, or a listing that keeps unsupported operators as opaque entries
+ * (importTfliteListing). `placement` says where each readable operator would run (the CLI passes
+ * the GPU registry's answer); without it readable ops are listed as supported on the int8 or float
+ * path by their first input's dtype.
+ */
+export function inspectGraph(g: Graph | GraphListing, placement?: (op: OpIR) => OpPlacement): ModelSummary {
+  const counts = new Map<string, number>();
+  const operators: OperatorSummary[] = g.ops.map((op) => {
+    if (isOpaqueOp(op)) return { index: op.index, op: op.name, version: op.version, runsOn: 'not supported', reason: op.reason };
+    const where = placement ? placement(op) : defaultPlacement(g, op);
+    return { index: op.index, op: op.type, version: op.version, ...where };
+  });
+  for (const o of operators) counts.set(o.op, (counts.get(o.op) ?? 0) + 1);
   const opTypeCounts = [...counts]
     .map(([type, count]) => ({ type, count }))
     .sort((a, b) => b.count - a.count || a.type.localeCompare(b.type));
+  const unsupportedOps = [...new Set(operators.filter((o) => o.runsOn === 'not supported').map((o) => o.op))];
 
   let parameterCount = 0;
   let weightBytesStored = 0;
@@ -90,6 +128,8 @@ export function inspectGraph(g: Graph): ModelSummary {
     description: g.description,
     opCount: g.ops.length,
     opTypeCounts,
+    operators,
+    unsupportedOps,
     tensors,
     parameterCount,
     weightBytesStored,
@@ -98,6 +138,12 @@ export function inspectGraph(g: Graph): ModelSummary {
     inputs: g.inputs.map(io),
     outputs: g.outputs.map(io),
   };
+}
+
+/** The GPU path an op's dtypes select (QUANTIZE, float in and 8 bits out, is int8; so is DEQUANTIZE). */
+function defaultPlacement(g: Graph | GraphListing, op: OpIR): OpPlacement {
+  const first = g.tensors[op.inputs[0]!];
+  return { runsOn: op.type !== 'QUANTIZE' && first?.dtype === 'float32' ? 'float GPU' : 'int8 GPU' };
 }
 
 function humanBytes(n: number): string {
@@ -125,8 +171,20 @@ export function formatSummary(s: ModelSummary): string {
   ];
   out.push(...table(['role', 'id', 'name', 'shape', 'dtype', 'quantization'], ioRows));
   out.push('');
+  if (s.unsupportedOps.length > 0) {
+    const count = s.operators.filter((o) => o.runsOn === 'not supported').length;
+    out.push(`not supported: ${s.unsupportedOps.join(', ')} (${count} of ${s.opCount} operators): Octet cannot run this model`);
+    out.push('');
+  }
   out.push(`operators: ${s.opCount}`);
   out.push(...table(['op', 'count'], s.opTypeCounts.map((o) => [o.type, String(o.count)])));
+  out.push('');
+  out.push(
+    ...table(
+      ['#', 'op', 'version', 'runs on', 'reason'],
+      s.operators.map((o) => [String(o.index), o.op, String(o.version), o.runsOn, o.reason ?? '']),
+    ),
+  );
   out.push('');
   out.push(`parameters: ${s.parameterCount.toLocaleString('en-US')}`);
   out.push(`weights: ${humanBytes(s.weightBytesStored)} stored, ${humanBytes(s.weightBytesFloat32)} as float32 (${ratio}x)`);

@@ -77,6 +77,33 @@ export function quantizeTensor(
 }
 
 /**
+ * real → q as the TFLite runtime's XNNPACK delegate converts float32 to 8 bits (QUANTIZE, per
+ * tensor): xnn_create_convert_nc_f32_qs8/qu8 keep the float32 reciprocal 1/scale, and the kernel
+ * (f32-qs8-vcvt) multiplies by it in float32, clamps to [qmin − zp, qmax − zp] and rounds half to
+ * even (lrintf, or the magic-bias add), then adds zp. So an exact tie such as 208.5 goes to 208,
+ * where AffineQuantize's std::round(x / scale) gives 209. NaN quantizes to the zero point here.
+ */
+export function quantizeTensorXnnpack(values: Float32Array, scale: number, zeroPoint: number, dtype: 'int8' | 'uint8'): Int8Array | Uint8Array {
+  const [qmin, qmax] = QUANTIZED_RANGE[dtype];
+  const out = dtype === 'int8' ? new Int8Array(values.length) : new Uint8Array(values.length);
+  const reciprocal = Math.fround(1 / Math.fround(scale));
+  const lo = qmin - zeroPoint;
+  const hi = qmax - zeroPoint;
+  for (let i = 0; i < values.length; i++) {
+    const scaled = Math.fround(values[i] * reciprocal);
+    if (Number.isNaN(scaled)) {
+      out[i] = zeroPoint;
+      continue;
+    }
+    const clamped = scaled < lo ? lo : scaled > hi ? hi : scaled;
+    let rounded = Math.round(clamped);
+    if (rounded - clamped === 0.5 && (rounded & 1) !== 0) rounded -= 1;
+    out[i] = rounded + zeroPoint;
+  }
+  return out;
+}
+
+/**
  * q → real = scale × (q − zp), as float32. Per-tensor mirrors TFLite's Dequantize
  * (double scale × int, then cast to float); per-axis mirrors PerChannelDequantize (float × float).
  * The two agree for 8-bit data; they can differ by rounding for large int32 values.

@@ -8,7 +8,7 @@ import type { TensorData } from '../../src/runtime/layout.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { quant, randomInput } from '../helpers/graphs.ts';
 import { compareTensors } from '../helpers/compare.ts';
-import { runReference } from '../../src/reference/run.ts';
+import { runReference, type RequantizationMode } from '../../src/reference/run.ts';
 import { testContext } from '../helpers/gpu.ts';
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
 import {
@@ -32,15 +32,15 @@ interface Case {
 }
 
 /** Runs every case and returns one line per input set whose output differs anywhere. */
-async function failuresOf(cases: Case[]): Promise<string[]> {
+async function failuresOf(cases: Case[], requantization: RequantizationMode = 'tflite'): Promise<string[]> {
   const ctx = await testContext();
   const failures: string[] = [];
   for (const { graph, inputSets } of cases) {
-    const program = await GpuProgram.build(ctx, graph, { requantization: 'tflite' });
+    const program = await GpuProgram.build(ctx, graph, { requantization });
     try {
       for (const [k, inputs] of inputSets.entries()) {
         const { outputs } = await program.run(inputs);
-        const expected = runReference(graph, inputs, { requantization: 'tflite' });
+        const expected = runReference(graph, inputs, { requantization });
         outputs.forEach((got, i) => {
           const cmp = compareTensors(got, expected[i]!);
           if (cmp.differing > 0) failures.push(`${graph.name} (input set ${k}): ${cmp.differing}/${cmp.elements} differ, ${cmp.firstDiff}`);
@@ -89,7 +89,22 @@ function quotientTies(rng: () => number, scale: number, count: number): Float32A
   return Float32Array.from({ length: count }, (_, i) => out[i % out.length]!);
 }
 
-describe('SOFTMAX equals the reference', () => {
+/** Inputs x whose float32 product with float32(1/scale) is an exact tie (XNNPACK's QUANTIZE). */
+function productTies(rng: () => number, scale: number, count: number): Float32Array {
+  const s = Math.fround(scale);
+  const reciprocal = Math.fround(1 / s);
+  const bits = new Int32Array(1);
+  const view = new Float32Array(bits.buffer);
+  const out: number[] = [];
+  for (let attempt = 0; out.length < count && attempt < 100 * count; attempt++) {
+    view[0] = Math.fround((randInt(rng, -200, 200) + 0.5) * s);
+    bits[0]! += randInt(rng, -3, 3);
+    if (Math.abs(Math.fround(view[0]! * reciprocal) % 1) === 0.5) out.push(view[0]!);
+  }
+  return Float32Array.from({ length: count }, (_, i) => out[i % out.length]!);
+}
+
+describe('SOFTMAX equals the reference (gemmlowp under tflite, the float lookup table under xnnpack)', () => {
   it('random shapes, scales and betas, int8 and uint8', async () => {
     const rng = mulberry32(101);
     const specs: Array<[Int8Type, number[], number]> = [
@@ -104,7 +119,8 @@ describe('SOFTMAX equals the reference', () => {
       const zp = dtype === 'int8' ? randInt(rng, -30, 30) : randInt(rng, 100, 150);
       return withRandomInputs(rng, softmaxGraph(dtype, shape, quant(scale, zp), beta), 2);
     });
-    expect(await failuresOf(cases)).toEqual([]);
+    expect(await failuresOf(cases, 'tflite')).toEqual([]);
+    expect(await failuresOf(cases, 'xnnpack')).toEqual([]);
   });
 
   it('extreme inputs (all equal, one dominant, full range) and beta far from 1', async () => {
@@ -135,7 +151,8 @@ describe('SOFTMAX equals the reference', () => {
       const input = filled(dtype, patterns.length * depth, (i) => patterns[Math.floor(i / depth)]!(i % depth));
       cases.push({ graph, inputSets: [[input]] });
     }
-    expect(await failuresOf(cases)).toEqual([]);
+    expect(await failuresOf(cases, 'tflite')).toEqual([]);
+    expect(await failuresOf(cases, 'xnnpack')).toEqual([]);
   });
 });
 
@@ -219,9 +236,31 @@ describe('QUANTIZE and DEQUANTIZE equal the reference', () => {
       // infinite values.
       const ties = quotientTies(rng, s, n);
       const extremes = Float32Array.from({ length: n }, (_, i) => [0, -0, 1e-40, -1e-30, 1e30, -1e30, Infinity, -Infinity, 3.4e38][i % 9]!);
-      cases.push({ graph, inputSets: [[Float32Array.from({ length: n }, () => (rng() - 0.5) * 300 * s)], [ties], [extremes]] });
+      cases.push({ graph, inputSets: [[Float32Array.from({ length: n }, () => (rng() - 0.5) * 300 * s)], [ties], [productTies(rng, s, n)], [extremes]] });
     }
-    expect(await failuresOf(cases)).toEqual([]);
+    expect(await failuresOf(cases, 'tflite')).toEqual([]);
+    expect(await failuresOf(cases, 'xnnpack')).toEqual([]);
+  });
+
+  it("float32 to int8 at the BlazeFace tie (208.5 steps): 80 under 'xnnpack' as the TFLite runtime, 81 under 'tflite'", async () => {
+    const s = 0.003921568859368563;
+    // 0.8176471 and its neighbours on the 1/255 grid: exactly 205.5 … 211.5 steps in float32 both
+    // as x × float32(1/scale) and as x / scale.
+    const x = Float32Array.from([0.8176471, 0.8058823943138123, 0.8098039627075195, 0.8137255311012268, 0.8215686678886414, 0.8254902362823486, 0.8294118046760559]);
+    const graph = quantizeGraph('float32', 'int8', [1, x.length], undefined, quant(s, -128));
+    const ctx = await testContext();
+    for (const [requantization, expected] of [
+      ['xnnpack', [80, 78, 78, 80, 82, 82, 84]],
+      ['tflite', [81, 78, 79, 80, 82, 83, 84]],
+    ] as const) {
+      const program = await GpuProgram.build(ctx, graph, { requantization });
+      try {
+        const { outputs } = await program.run([x]);
+        expect(Array.from(outputs[0]!), requantization).toEqual(expected);
+      } finally {
+        program.dispose();
+      }
+    }
   });
 
   it('8-bit requantization between int8 and uint8, and DEQUANTIZE to float32', async () => {

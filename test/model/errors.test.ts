@@ -128,7 +128,10 @@ describe('targeted corruptions', () => {
     expect(e.opName).toBe('HARD_SWISH');
     expect(e.version).toBe(version);
     expect(e.opIndex).toBe(0);
-    expect(e.message).toBe(`unsupported op HARD_SWISH (version ${version}) at operator 0`);
+    // All three FULLY_CONNECTED operators of hello_world share opcode 0: every one is named.
+    expect(e.ops.map((op) => op.opIndex)).toEqual(helloGraph.ops.map((op) => op.index));
+    expect(e.opNames).toEqual(['HARD_SWISH']);
+    expect(e.message).toBe(`unsupported op HARD_SWISH (version ${version}) at operators ${helloGraph.ops.map((op) => op.index).join(', ')}`);
   });
 
   test('extended builtin codes (≥ 127) are read from the int32 field', () => {

@@ -2,9 +2,9 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
-import { importTflite, SUPPORTED_OP_TYPES } from '../../src/model/import.ts';
+import { importTflite, importTfliteListing, SUPPORTED_OP_TYPES } from '../../src/model/import.ts';
 import { UnsupportedOpError } from '../../src/model/errors.ts';
-import { DTYPE_BYTES, tensorElementCount, type DType, type Graph, type OpType } from '../../src/model/graph.ts';
+import { DTYPE_BYTES, isOpaqueOp, tensorElementCount, type DType, type Graph, type OpType } from '../../src/model/graph.ts';
 
 interface Expected {
   input: [DType, number[]];
@@ -72,26 +72,33 @@ function isInt8Model(g: Graph): boolean {
 
 /**
  * The outside models of models/corpus/ (detection, segmentation, pose, landmarks): what import does
- * with each today. A refusal names the first op the importer does not read, as an
- * UnsupportedOpError; a model that imports lists its op types.
+ * with each today. A refusal is one UnsupportedOpError naming every op the importer does not read
+ * (distinct names in first-use order, and how many operators they are); a model that imports
+ * lists its op types.
  */
-const CORPUS: Record<string, { refusedOp: string } | { ops: OpType[] }> = {
-  'corpus/armzoo_ssd_mobilenet_v3_int8.tflite': { refusedOp: 'HARD_SWISH' },
-  'corpus/coral_deeplabv3_mnv2_pascal_quant.tflite': { refusedOp: 'RESIZE_BILINEAR' },
+const CORPUS: Record<string, { refusedOps: string[]; operators: number } | { ops: OpType[] }> = {
+  'corpus/armzoo_ssd_mobilenet_v3_int8.tflite': { refusedOps: ['HARD_SWISH'], operators: 18 },
+  'corpus/coral_deeplabv3_mnv2_pascal_quant.tflite': { refusedOps: ['RESIZE_BILINEAR', 'ARG_MAX'], operators: 4 },
   'corpus/coral_mobilenet_v2_1.0_224_inat_bird_quant.tflite': { ops: ['ADD', AP, C, D, F, S] },
-  'corpus/coral_movenet_single_pose_lightning_ptq.tflite': { refusedOp: 'CAST' },
-  'corpus/coral_split_concat.tflite': { refusedOp: 'SPLIT' },
-  'corpus/gd32_fastvit_food101_192.tflite': { refusedOp: 'MINIMUM' },
-  'corpus/gd32_yolov10_coco80_front.tflite': { refusedOp: 'GATHER' },
-  'corpus/gd32_yolov10_coco80_post.tflite': { refusedOp: 'GATHER' },
+  'corpus/coral_movenet_single_pose_lightning_ptq.tflite': {
+    refusedOps: ['CAST', 'SUB', 'RESIZE_BILINEAR', 'ARG_MAX', 'FLOOR_DIV', 'PACK', 'GATHER_ND', 'UNPACK', 'SQRT', 'DIV'],
+    operators: 29,
+  },
+  'corpus/coral_split_concat.tflite': { refusedOps: ['SPLIT'], operators: 1 },
+  'corpus/gd32_fastvit_food101_192.tflite': { refusedOps: ['MINIMUM'], operators: 1 },
+  'corpus/gd32_yolov10_coco80_front.tflite': { refusedOps: ['GATHER'], operators: 4 },
+  'corpus/gd32_yolov10_coco80_post.tflite': { refusedOps: ['GATHER', 'PACK', 'TANH'], operators: 23 },
   'corpus/openmv_blazeface_front_128.tflite': { ops: ['ADD', C, D, 'DEQUANTIZE', 'MAX_POOL_2D', 'PAD', 'QUANTIZE', R] },
   'corpus/openmv_hand_landmarks_full_224.tflite': { ops: ['ADD', C, D, 'DEQUANTIZE', F, 'LOGISTIC', 'MEAN', 'QUANTIZE'] },
-  'corpus/openmv_palm_detection_full_192.tflite': { refusedOp: 'PRELU' },
-  'corpus/openmv_yolov8n_192.tflite': { refusedOp: 'STRIDED_SLICE' },
-  'corpus/tflm_pr1341_id_model.tflite': { refusedOp: 'LEAKY_RELU' },
-  'corpus/tfls_coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite': { refusedOp: "CUSTOM 'TFLite_Detection_PostProcess'" },
-  'corpus/tfls_dilated_conv.tflite': { refusedOp: 'SHAPE' },
-  'corpus/tinymaix_mbnet128_0.25_q.tflite': { refusedOp: 'SHAPE' },
+  'corpus/openmv_palm_detection_full_192.tflite': { refusedOps: ['PRELU', 'RESIZE_BILINEAR'], operators: 33 },
+  'corpus/openmv_yolov8n_192.tflite': { refusedOps: ['STRIDED_SLICE', 'RESIZE_NEAREST_NEIGHBOR', 'SUB'], operators: 24 },
+  'corpus/tflm_pr1341_id_model.tflite': { refusedOps: ['LEAKY_RELU', 'RESIZE_NEAREST_NEIGHBOR', 'EXPAND_DIMS'], operators: 44 },
+  'corpus/tfls_coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite': { refusedOps: ["CUSTOM 'TFLite_Detection_PostProcess'"], operators: 1 },
+  'corpus/tfls_dilated_conv.tflite': {
+    refusedOps: ['SHAPE', 'STRIDED_SLICE', 'PACK', 'FLOOR_MOD', 'SUB', 'SPACE_TO_BATCH_ND', 'BATCH_TO_SPACE_ND'],
+    operators: 21,
+  },
+  'corpus/tinymaix_mbnet128_0.25_q.tflite': { refusedOps: ['SHAPE', 'STRIDED_SLICE', 'PACK'], operators: 3 },
 };
 
 test('the expectation tables cover every asset model (a new model must be added here)', () => {
@@ -103,13 +110,39 @@ test('the expectation tables cover every asset model (a new model must be added 
 });
 
 describe.each(Object.entries(CORPUS))('%s', (rel, expected) => {
-  test('refused naming its unsupported op, or imported with the expected op types', () => {
+  test('refused naming every unsupported op at once, or imported with the expected op types', () => {
     const bytes = readFileSync(join(modelsDir, rel));
-    if ('refusedOp' in expected) {
-      expect(() => importTflite(bytes, rel)).toThrow(UnsupportedOpError);
-      expect(() => importTflite(bytes, rel)).toThrow(`unsupported op ${expected.refusedOp} `);
+    if ('refusedOps' in expected) {
+      let error: unknown;
+      try {
+        importTflite(bytes, rel);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(UnsupportedOpError);
+      const e = error as UnsupportedOpError;
+      expect(e.opNames).toEqual(expected.refusedOps);
+      expect(e.ops).toHaveLength(expected.operators);
+      for (const name of expected.refusedOps) expect(e.message).toContain(name);
+      // In operator order, each at its own index.
+      expect(e.ops.map((op) => op.opIndex)).toEqual([...e.ops.map((op) => op.opIndex)].sort((a, b) => a - b));
     } else {
       expect([...new Set(importTflite(bytes, rel).ops.map((op) => op.type))].sort()).toEqual([...expected.ops].sort());
+    }
+  });
+
+  test('the listing keeps every operator in place, unsupported ones as opaque entries', () => {
+    const bytes = readFileSync(join(modelsDir, rel));
+    const listing = importTfliteListing(bytes, rel);
+    listing.ops.forEach((op, i) => expect(op.index).toBe(i));
+    const opaque = listing.ops.filter(isOpaqueOp);
+    if ('refusedOps' in expected) {
+      expect([...new Set(opaque.map((op) => op.name))]).toEqual(expected.refusedOps);
+      expect(opaque).toHaveLength(expected.operators);
+      for (const op of opaque) expect(op.outputs.length).toBeGreaterThan(0);
+    } else {
+      expect(opaque).toEqual([]);
+      expect(listing.ops).toEqual(importTflite(bytes, rel).ops);
     }
   });
 });

@@ -1,8 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
-import { importTflite } from '../../src/model/import.ts';
+import { importTflite, importTfliteListing } from '../../src/model/import.ts';
 import { formatSummary, inspectGraph } from '../../src/model/inspect.ts';
+import { UnsupportedOpError } from '../../src/model/errors.ts';
+import { gpuPlacement } from '../../src/kernels/registry.ts';
+import { OctetModel } from '../../src/runtime/model.ts';
 import type { Graph } from '../../src/model/graph.ts';
 
 function fcGraph(): Graph {
@@ -56,4 +59,56 @@ test('MobileNet v2 (int8 per-channel): ~3.5 M parameters, weights about 4x small
   expect(text).toMatch(/CONV_2D\s+\d+/);
   expect(text).toMatch(/weights: [\d.]+ MiB stored, [\d.]+ MiB as float32 \(3\.\d\dx\)/);
   expect(text.split('\n').length).toBeGreaterThan(g.tensors.length);
+});
+
+test('a model Octet cannot run is listed whole: every operator with where it would run, all unsupported ops named', () => {
+  const path = assetPath('models', 'corpus', 'coral_movenet_single_pose_lightning_ptq.tflite');
+  const listing = importTfliteListing(new Uint8Array(readFileSync(path)), 'movenet');
+  const s = inspectGraph(listing, (op) => gpuPlacement(listing, op));
+  const unsupported = ['CAST', 'SUB', 'RESIZE_BILINEAR', 'ARG_MAX', 'FLOOR_DIV', 'PACK', 'GATHER_ND', 'UNPACK', 'SQRT', 'DIV'];
+  expect(s.unsupportedOps).toEqual(unsupported);
+  expect(s.operators).toHaveLength(listing.ops.length);
+  expect(s.operators.map((o) => o.index)).toEqual(listing.ops.map((_, i) => i));
+  const notSupported = s.operators.filter((o) => o.runsOn === 'not supported');
+  expect(notSupported).toHaveLength(29);
+  for (const o of notSupported) expect(o.reason).toBeTruthy();
+  // The int8 body runs on the int8 GPU path; a readable op with no kernel on its path would say so.
+  expect(s.operators.filter((o) => o.op === 'CONV_2D').every((o) => o.runsOn === 'int8 GPU')).toBe(true);
+  const text = formatSummary(s);
+  expect(text).toContain(`not supported: ${unsupported.join(', ')} (29 of ${listing.ops.length} operators)`);
+  expect(text).toMatch(/\n0\s+CAST\s+1\s+not supported\s+Octet has no kernel for this op/);
+});
+
+test('placement: float ops on the float path, QUANTIZE on the int8 path, a float op without a float kernel refused', () => {
+  const blaze = importTflite(new Uint8Array(readFileSync(assetPath('models', 'corpus', 'openmv_blazeface_front_128.tflite'))), 'blaze');
+  const s = inspectGraph(blaze, (op) => gpuPlacement(blaze, op));
+  expect(s.unsupportedOps).toEqual([]);
+  expect(s.operators[0]).toMatchObject({ op: 'QUANTIZE', runsOn: 'int8 GPU' });
+  const hello = importTflite(new Uint8Array(readFileSync(assetPath('models', 'tflite-micro', 'hello_world_float.tflite'))), 'hello');
+  expect(inspectGraph(hello, (op) => gpuPlacement(hello, op)).operators.every((o) => o.runsOn === 'float GPU')).toBe(true);
+  const q = { scale: new Float64Array([0.5]), zeroPoint: new Int32Array([0]), axis: 0 };
+  const floatQuantize: Graph = {
+    name: 'dq', description: '',
+    tensors: [
+      { id: 0, name: 'x', shape: [4], dtype: 'int8', quant: q },
+      { id: 1, name: 'y', shape: [4], dtype: 'float32' },
+      { id: 2, name: 'z', shape: [4], dtype: 'float32' },
+    ],
+    ops: [
+      { index: 0, type: 'DEQUANTIZE', version: 1, inputs: [0], outputs: [1], options: {} },
+      { index: 1, type: 'DEQUANTIZE', version: 1, inputs: [1], outputs: [2], options: {} },
+    ],
+    inputs: [0], outputs: [2],
+  };
+  expect(inspectGraph(floatQuantize, (op) => gpuPlacement(floatQuantize, op)).operators.map((o) => [o.runsOn, o.reason])).toEqual([
+    ['int8 GPU', undefined],
+    ['not supported', 'no float32 GPU kernel for DEQUANTIZE'],
+  ]);
+});
+
+test('OctetModel.load names every unsupported op of a model in one error', async () => {
+  const bytes = new Uint8Array(readFileSync(assetPath('models', 'corpus', 'tflm_pr1341_id_model.tflite')));
+  const load = OctetModel.load(bytes, { backend: 'cpu' });
+  await expect(load).rejects.toThrow(UnsupportedOpError);
+  await expect(load).rejects.toThrow(/^unsupported ops LEAKY_RELU, RESIZE_NEAREST_NEIGHBOR, EXPAND_DIMS \(44 operators\): LEAKY_RELU \(version 1\) at operators 2, 5, .*; RESIZE_NEAREST_NEIGHBOR \(version 3\) at operator 107; EXPAND_DIMS \(version 1\) at operator 116$/);
 });

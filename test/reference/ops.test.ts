@@ -264,6 +264,21 @@ describe('QUANTIZE, DEQUANTIZE, RELU', () => {
     expect(run1(g, Float32Array.from([0.25, -0.25, 1, 100, -100]))).toEqual([2, 0, 3, 127, -128]);
   });
 
+  it("QUANTIZE float → int8 at exact ties: 'xnnpack' rounds x × float32(1/scale) half to even (TFLite runtime: 80), 'tflite' half away (81)", () => {
+    // BlazeFace's input QUANTIZE: scale 1/255 as float32, zero point −128. 0.8176471 is exactly
+    // 208.5 steps in float32 (both x × float32(1/scale) and x / scale); so are its neighbours on
+    // the 1/255 grid at 205.5 … 211.5.
+    const x = Float32Array.from([0.8176471, 0.8058823943138123, 0.8098039627075195, 0.8137255311012268, 0.8215686678886414, 0.8254902362823486, 0.8294118046760559, -0.5]);
+    const g = single('QUANTIZE', [{ shape: [x.length], dtype: 'float32' }], { shape: [x.length], dtype: 'int8', q: quant(0.003921568859368563, -128) });
+    expect(Array.from(runReference(g, [x], { requantization: 'xnnpack' })[0]!)).toEqual([80, 78, 78, 80, 82, 82, 84, -128]);
+    expect(Array.from(runReference(g, [x], { requantization: 'tflite' })[0]!)).toEqual([81, 78, 79, 80, 82, 83, 84, -128]);
+    // Negative ties and uint8: −2.5 → −2 (even) under 'xnnpack', −3 under 'tflite'.
+    const h = single('QUANTIZE', [{ shape: [4], dtype: 'float32' }], { shape: [4], dtype: 'uint8', q: quant(0.5, 10) });
+    const y = Float32Array.from([-1.25, -0.75, 1.25, 200]);
+    expect(Array.from(runReference(h, [y], { requantization: 'xnnpack' })[0]!)).toEqual([8, 8, 12, 255]);
+    expect(Array.from(runReference(h, [y], { requantization: 'tflite' })[0]!)).toEqual([7, 8, 13, 255]);
+  });
+
   it('QUANTIZE uint8 → int8 with the same scale is x − 128 exactly', () => {
     const g = single('QUANTIZE', [{ shape: [4], dtype: 'uint8', q: quant(0.02, 128) }], { shape: [4], dtype: 'int8', q: quant(0.02, 0) });
     expect(run1(g, Uint8Array.from([0, 127, 128, 255]))).toEqual([-128, -1, 0, 127]);

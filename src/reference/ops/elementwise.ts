@@ -2,7 +2,7 @@
 // input (ADD and MUL broadcast numpy-style).
 import { activationRangeFloat, activationRangeQuantized } from '../../quant/activation.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/fixedpoint.ts';
-import { dequantizeTensor, quantizeTensor } from '../../quant/tensor.ts';
+import { dequantizeTensor, quantizeTensor, quantizeTensorXnnpack } from '../../quant/tensor.ts';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
 import { roundHalfToEven } from './conv.ts';
 import { allocate, dtypeRange, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
@@ -201,9 +201,14 @@ export function prepareRelu(op: OpOf<'RELU'> | OpOf<'RELU6'>, ctx: PrepareContex
 }
 
 /**
- * QUANTIZE: float32 → int8/uint8 (AffineQuantize: round(x / scale) half away from zero, + zp,
- * clamp), or int8/uint8 → int8/uint8 (Requantize: MultiplyByQuantizedMultiplier of x − zp_in by
- * QuantizeMultiplier(scale_in / scale_out), + zp_out, clamp).
+ * QUANTIZE: float32 → int8/uint8, or int8/uint8 → int8/uint8 (Requantize: MultiplyByQuantizedMultiplier
+ * of x − zp_in by QuantizeMultiplier(scale_in / scale_out), + zp_out, clamp).
+ * From float32 the rounding depends on the mode:
+ *  - 'tflite': reference_ops::AffineQuantize (lite/kernels/internal/reference/quantize.h):
+ *    std::round(x / float(scale)) half away from zero, + zp, clamp; per-tensor or per-channel.
+ *  - 'xnnpack' (per-tensor, what the TFLite runtime's XNNPACK delegate runs): x × float32(1/scale)
+ *    rounded half to even (quantizeTensorXnnpack). Per-channel outputs, which the delegate does
+ *    not take, keep AffineQuantize.
  */
 export function prepareQuantize(_op: OpOf<'QUANTIZE'>, ctx: PrepareContext): Kernel {
   const input = ctx.input(0);
@@ -214,6 +219,13 @@ export function prepareQuantize(_op: OpOf<'QUANTIZE'>, ctx: PrepareContext): Ker
   if (!output.quant || output.quant.scale.length === 0) throw ctx.error(`needs quantization parameters on its output`);
   const outQuant = output.quant;
   if (input.dtype === 'float32') {
+    if (ctx.requantization === 'xnnpack' && outQuant.scale.length === 1) {
+      const scale = outQuant.scale[0]!;
+      const zeroPoint = outQuant.zeroPoint[0]!;
+      return (values) => {
+        values[output.id] = quantizeTensorXnnpack(values[input.id] as Float32Array, scale, zeroPoint, outDType);
+      };
+    }
     return (values) => {
       values[output.id] = quantizeTensor(values[input.id] as Float32Array, output.shape, outQuant, outDType);
     };

@@ -4,9 +4,9 @@
 // float): the window is clipped to the image and the average divides by the number of taps
 // inside it (filter_count), never by the full window.
 import { activationRangeFloat, activationRangeQuantized } from '../../quant/activation.ts';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/fixedpoint.ts';
+import { meanRule } from '../../quant/mean.ts';
 import type { OpOf } from '../../model/graph.ts';
-import { allocate, dtypeRange, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
+import { allocate, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
 import { windowGeometry, type WindowGeometry } from './conv.ts';
 
 type PoolOp = OpOf<'AVERAGE_POOL_2D'> | OpOf<'MAX_POOL_2D'>;
@@ -143,24 +143,18 @@ function reductionIndex(shape: readonly number[], axes: ReadonlySet<number>): { 
 }
 
 /**
- * MEAN. Which TFLite kernel the quantized paths mirror (reduce.cc picks by case):
- *  - int8, 4-D input reduced over H and W: reference_integer_ops::Mean — Σ(x − zp_in), then
- *    MultiplyByQuantizedMultiplier by QuantizeMultiplier(scale_in / scale_out), then divide by
- *    the window size rounding half away from zero, + zp_out.
- *  - uint8, 4-D input reduced over H and W: reference_ops::Mean (uint8) — Σx ×
- *    QuantizeMultiplier(float(scale_in / (n × scale_out))) + bias, where bias = zp_out −
- *    round_away(float(zp_in × scale_in / scale_out)), the scale arithmetic in float32 as there.
- *  - any other axes (either dtype): reference_ops::QuantizedMeanOrSum — Σ(x) − zp_in·n,
- *    multiplied by QuantizeMultiplier(scale_in / scale_out) with 1/n folded into the multiplier
- *    (multiplier·2^s / n, s = min(floor(log2 n), 32, 31 + shift)), + zp_out.
- * TFLite's optimized 4-D kernels (and XNNPACK) can differ from these by one LSB.
+ * MEAN. Float32: Σx / n. 8-bit: the sum of each window's raw values, finished by the kernel the
+ * TFLite runtime runs for this node (src/quant/mean.ts meanRule: XNNPACK's global average pooling
+ * under 'xnnpack' where the delegate takes the node, else reduce.cc's optimized 4-D mean, its
+ * integer mean for equal quantization, or QuantizedMeanOrSum).
  */
 export function prepareMean(op: OpOf<'MEAN'>, ctx: PrepareContext): Kernel {
   const input = ctx.input(0);
   const output = ctx.output();
   const rank = input.shape.length;
+  const rawAxes = ctx.constantInts(ctx.input(1), 'axis');
   const axes = new Set(
-    ctx.constantInts(ctx.input(1), 'axis').map((a) => {
+    rawAxes.map((a) => {
       const axis = a < 0 ? a + rank : a;
       if (axis < 0 || axis >= rank) throw ctx.error(`axis ${a} is outside rank ${rank}`);
       return axis;
@@ -192,50 +186,23 @@ export function prepareMean(op: OpOf<'MEAN'>, ctx: PrepareContext): Kernel {
   if (output.dtype !== input.dtype) throw ctx.unsupported(`${input.dtype} input and ${output.dtype} output`);
   const inQ = ctx.perTensorQuant(input, 'input');
   const outQ = ctx.perTensorQuant(output, 'output');
-  const [qmin, qmax] = dtypeRange(input.dtype);
-  const clamp = (v: number): number => (v < qmin ? qmin : v > qmax ? qmax : v);
-  const spatial4d = rank === 4 && axes.size === 2 && axes.has(1) && axes.has(2);
-
-  if (spatial4d && input.dtype === 'int8') {
-    const { multiplier, shift } = quantizeMultiplier(inQ.scale / outQ.scale);
-    const half = Math.floor(n / 2);
-    return (values) => {
-      const sums = sumInto(values[inId] as QuantizedData);
-      const out = new Int8Array(outCount);
-      for (let o = 0; o < outCount; o++) {
-        const acc = multiplyByQuantizedMultiplier(sums[o] - inQ.zeroPoint * n, multiplier, shift);
-        const mean = acc > 0 ? Math.trunc((acc + half) / n) : Math.trunc((acc - half) / n);
-        out[o] = clamp(mean + outQ.zeroPoint);
-      }
-      values[outId] = out;
-    };
-  }
-  if (spatial4d) {
-    const f = Math.fround;
-    const inScale = f(inQ.scale);
-    const outScale = f(outQ.scale);
-    let temp = f(f(inQ.zeroPoint * inScale) / outScale);
-    temp = temp > 0 ? f(temp + 0.5) : f(temp - 0.5);
-    const bias = outQ.zeroPoint - Math.trunc(temp);
-    const { multiplier, shift } = quantizeMultiplier(f(inScale / f(f(n) * outScale)));
-    return (values) => {
-      const sums = sumInto(values[inId] as QuantizedData);
-      const out = new Uint8Array(outCount);
-      for (let o = 0; o < outCount; o++) out[o] = clamp(multiplyByQuantizedMultiplier(sums[o], multiplier, shift) + bias);
-      values[outId] = out;
-    };
-  }
-  const base = quantizeMultiplier(inQ.scale / outQ.scale);
-  let s = 31 - Math.clz32(n); // 63 − clz64(n) for n < 2^32
-  s = Math.min(s, 32, 31 + base.shift);
-  const multiplier = Math.trunc((base.multiplier * 2 ** s) / n);
-  const shift = base.shift - s;
+  const { finish } = meanRule({
+    dtype: input.dtype,
+    rank,
+    rawAxes: rawAxes.map(Number),
+    axesInt32: ctx.input(1).dtype === 'int32',
+    keepDims: op.options.keepDims,
+    count: n,
+    inputScale: inQ.scale,
+    inputZeroPoint: inQ.zeroPoint,
+    outputScale: outQ.scale,
+    outputZeroPoint: outQ.zeroPoint,
+    requantization: ctx.requantization,
+  });
   return (values) => {
     const sums = sumInto(values[inId] as QuantizedData);
     const out = allocate(output.dtype, outCount);
-    for (let o = 0; o < outCount; o++) {
-      out[o] = clamp(multiplyByQuantizedMultiplier(sums[o] - inQ.zeroPoint * n, multiplier, shift) + outQ.zeroPoint);
-    }
+    for (let o = 0; o < outCount; o++) out[o] = finish(sums[o]);
     values[outId] = out;
   };
 }

@@ -1,9 +1,10 @@
 // SOFTMAX and LOGISTIC: the two ops with fixed output parameters (scale 1/256; zero point −128
 // for int8, 0 for uint8), computed with gemmlowp fixed point exactly as TFLite's reference
 // kernels do (reference_ops::Softmax quantized, reference_integer_ops::Logistic and
-// reference_ops::Logistic uint8). TFLite's optimized kernels use lookup tables instead and may
-// differ from these by one LSB.
+// reference_ops::Logistic uint8). Under 'xnnpack' requantization (what the TFLite runtime
+// outputs) 8-bit SOFTMAX instead follows the runtime's optimized float lookup-table kernel.
 import { quantizeMultiplier } from '../../quant/fixedpoint.ts';
+import { softmaxTable } from '../../quant/softmax.ts';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
 import { elementCount, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
 import {
@@ -78,6 +79,7 @@ export function prepareSoftmax(op: OpOf<'SOFTMAX'>, ctx: PrepareContext): Kernel
   if (input.dtype !== 'int8' && input.dtype !== 'uint8') throw ctx.unsupported(`${input.dtype} input`);
   checkFixedOutput(ctx, input, output);
   const qi = ctx.perTensorQuant(input, 'input');
+  if (ctx.requantization === 'xnnpack') return softmaxLookupTable(input, output, qi.scale, beta, rows, depth);
 
   const scaledDiffIntegerBits = 5;
   const accumulationIntegerBits = 12;
@@ -126,6 +128,43 @@ export function prepareSoftmax(op: OpOf<'SOFTMAX'>, ctx: PrepareContext): Kernel
         } else {
           out[base + c] = outputMin;
         }
+      }
+    }
+    values[output.id] = out;
+  };
+}
+
+/**
+ * SOFTMAX as the TFLite runtime runs it for 8-bit tensors (the XNNPACK delegate does not take a
+ * quantized softmax, so this is the built-in kernel, activations.cc SoftmaxQuantized with
+ * kGenericOptimized): optimized_ops::Softmax over the float32 table of softmaxTable. Per row, in
+ * float32: sum = Σ table[255 − max + x] in index order, inv = 1 / (sum × 1/256), and each output
+ * is RoundToNearest(table[…] × inv) (half to even) + zp_out, clamped. It differs from the gemmlowp
+ * reference kernel by one LSB on some elements (one of 965 on the iNat bird MobileNet's 'bird').
+ */
+function softmaxLookupTable(input: TensorIR, output: TensorIR, inputScale: number, beta: number, rows: number, depth: number): Kernel {
+  const f = Math.fround;
+  const table = softmaxTable(inputScale, beta);
+  const isInt8 = output.dtype === 'int8';
+  const zeroPoint = isInt8 ? -128 : 0;
+  const [lo, hi] = isInt8 ? [-128, 127] : [0, 255];
+  const count = rows * depth;
+  return (values) => {
+    const x = values[input.id] as QuantizedData;
+    const out = isInt8 ? new Int8Array(count) : new Uint8Array(count);
+    for (let r = 0; r < rows; r++) {
+      const base = r * depth;
+      let max = x[base];
+      for (let c = 1; c < depth; c++) if (x[base + c] > max) max = x[base + c];
+      let sum = 0;
+      for (let c = 0; c < depth; c++) sum = f(sum + table[255 - max + x[base + c]]);
+      const inv = f(1 / f(sum / 256));
+      for (let c = 0; c < depth; c++) {
+        const p = f(table[255 - max + x[base + c]] * inv);
+        let q = Math.round(p);
+        if (q - p === 0.5 && (q & 1) !== 0) q -= 1;
+        q += zeroPoint;
+        out[base + c] = q < lo ? lo : q > hi ? hi : q;
       }
     }
     values[output.id] = out;

@@ -172,6 +172,48 @@ describe('the packed tarball', () => {
 });
 
 describe('installed into a fresh project', () => {
+  it("exports at run time what the README's API section lists, one engine behind both entries", async () => {
+    const script =
+      "const a = await import('octet'); const b = await import('octet/node');" +
+      'console.log(JSON.stringify({ octet: Object.keys(a), node: Object.keys(b), shared: Object.keys(a).every((k) => a[k] === b[k]) }));';
+    const r = await ok(process.execPath, ['--input-type=module', '-e', script], app);
+    const real = JSON.parse(r.stdout) as { octet: string[]; node: string[]; shared: boolean };
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const listed = (entry: string): string[] => {
+      const block = new RegExp(`<!-- exports: ${entry} -->([\\s\\S]*?)<!-- /exports -->`).exec(readme);
+      expect(block, `README.md has an exports block for ${entry}`).not.toBeNull();
+      const names = [...block![1]!.matchAll(/`([A-Za-z_$][\w$]*)`/g)].map((m) => m[1]!).filter((n) => n !== 'octet');
+      return [...new Set(names)].sort();
+    };
+    expect(listed('octet')).toEqual([...real.octet].sort());
+    expect(listed('octet/node')).toEqual(real.node.filter((k) => !real.octet.includes(k)).sort());
+    expect(real.shared).toBe(true);
+    record('exports', `octet: ${real.octet.length}, octet/node: ${real.node.length} (${real.node.length - real.octet.length} of its own)`);
+  });
+
+  it('has docs/api as TypeDoc generates it from the packed declarations', async () => {
+    const fresh = join(work, 'docs-api');
+    await ok(join(ROOT, 'node_modules', '.bin', 'typedoc'), ['--out', fresh, '--logLevel', 'Warn'], ROOT);
+    const tree = (dir: string): Map<string, string> => {
+      const files = new Map<string, string>();
+      const walk = (d: string): void => {
+        for (const name of readdirSync(d)) {
+          const full = join(d, name);
+          if (statSync(full).isDirectory()) walk(full);
+          else files.set(relative(dir, full), readFileSync(full, 'utf8'));
+        }
+      };
+      walk(dir);
+      return files;
+    };
+    const committed = tree(join(ROOT, 'docs', 'api'));
+    const generated = tree(fresh);
+    expect([...committed.keys()].sort(), 'docs/api is stale: npm run docs').toEqual([...generated.keys()].sort());
+    const stale = [...generated].filter(([path, text]) => committed.get(path) !== text).map(([path]) => path);
+    expect(stale, 'docs/api is stale: npm run docs').toEqual([]);
+    record('docs/api', `${generated.size} pages, current`);
+  }, 120_000);
+
   it('a strict TypeScript Vite app, built with vite build, classifies on page load and in a Web Worker in Chromium', async () => {
     await ok(process.execPath, [join(app, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], app);
     await ok(process.execPath, [join(app, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--logLevel', 'warn'], app);

@@ -25,8 +25,8 @@ export default defineConfig({
   // Nothing from public/ or the demo: only the library.
   publicDir: false,
   build: {
+    // scripts/build.mjs points outDir at a fresh folder, adds the declarations, then swaps it in.
     outDir: 'dist',
-    // Emptied first: scripts/build.mjs writes the declarations after this build.
     emptyOutDir: true,
     target: 'es2022',
     minify: false,

@@ -7,15 +7,17 @@
 //      node_modules, so they are rewritten to `.js` (the files sit side by side as .d.ts). The two
 //      entry declarations reference @webgpu/types (a dependency): GPUDevice and friends appear in
 //      the API, and TypeScript's DOM library does not declare them.
-// Runs only Node, vite and tsc from this checkout's node_modules.
+// Builds into a fresh folder and swaps it in at the end, so a CLI started meanwhile (parallel tests)
+// never finds dist/ half-written. Runs only Node, vite and tsc from this checkout's node_modules.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const dist = join(root, 'dist');
-const types = join(dist, 'types');
+const next = join(root, `dist.next-${process.pid}`);
+const types = join(next, 'types');
 
 function run(script, args) {
   const r = spawnSync(process.execPath, [join(root, 'node_modules', ...script), ...args], { cwd: root, stdio: 'inherit' });
@@ -33,9 +35,10 @@ function walk(dir) {
   });
 }
 
-rmSync(dist, { recursive: true, force: true });
-run(['vite', 'bin', 'vite.js'], ['build', '--config', 'vite.lib.config.ts', '--logLevel', 'warn']);
-run(['typescript', 'bin', 'tsc'], ['-p', 'tsconfig.build.json']);
+rmSync(next, { recursive: true, force: true });
+process.on('exit', () => rmSync(next, { recursive: true, force: true }));
+run(['vite', 'bin', 'vite.js'], ['build', '--config', 'vite.lib.config.ts', '--logLevel', 'warn', '--outDir', next]);
+run(['typescript', 'bin', 'tsc'], ['-p', 'tsconfig.build.json', '--outDir', types]);
 
 const relativeTs = /((?:from|import)\s*\(?\s*['"])(\.{1,2}\/[^'"]*?)\.ts(['"])/g;
 for (const file of walk(types)) {
@@ -46,3 +49,8 @@ for (const file of walk(types)) {
 }
 // src/types.d.ts declares ?raw shader modules for the build only; nothing in the API uses it.
 rmSync(join(types, 'types.d.ts'), { force: true });
+
+const old = join(root, `dist.old-${process.pid}`);
+if (existsSync(dist)) renameSync(dist, old);
+renameSync(next, dist);
+rmSync(old, { recursive: true, force: true });

@@ -79,8 +79,12 @@ const started = Date.now();
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'octet-package-'));
-  // One pack (prepack builds dist/ from the sources), one install, every consumer in one project.
-  const pack = await ok('npm', ['pack', '--json', '--pack-destination', work], ROOT, userEnv());
+  // dist/ built as the CLI launcher builds it (only when stale, under its lock), so that packing
+  // never rebuilds dist/ under test files that run the CLI in parallel; --ignore-scripts skips
+  // prepack, which would run the same build (npm run build) again.
+  await ok(process.execPath, [join(ROOT, 'scripts', 'build-if-stale.mjs')], ROOT);
+  // One pack, one install, every consumer in one project.
+  const pack = await ok('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], ROOT, userEnv());
   packed = (JSON.parse(pack.stdout) as (typeof packed & { filename: string })[])[0]!;
   tarball = join(work, `${pkg.name}-${pkg.version}.tgz`);
   expect(existsSync(tarball)).toBe(true);

@@ -23,10 +23,10 @@ const ASSETS = findAssetsDir();
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
 /** Gzipped bytes of the browser entry and every chunk it imports (unminified, dependencies excluded). */
-const BROWSER_BUNDLE_BUDGET_GZ = 128 * 1024;
+const BROWSER_BUNDLE_BUDGET_GZ = 128_000;
 /** Gzipped bytes of each script the Vite app ships, the page's and the worker's (each holds the
  * engine and its dependencies, minified by Vite). */
-const APP_SCRIPT_BUDGET_GZ = 160 * 1024;
+const APP_SCRIPT_BUDGET_GZ = 160_000;
 
 const MODEL = 'mobilenet_v1_0.25_224_quant';
 const EXPECTED = { label: 'cheeseburger', index: 934 };
@@ -65,6 +65,7 @@ async function ok(command: string, args: string[], cwd: string, env?: NodeJS.Pro
 const installedVersion = (name: string): string =>
   (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
 
+// Sizes in kB of 1000 bytes, as npm pack and Vite print them.
 const report: Record<string, unknown> = {};
 function record(key: string, value: unknown): void {
   report[key] = value;
@@ -122,7 +123,7 @@ afterAll(() => {
 describe('the packed tarball', () => {
   it('holds dist/, the bin and the package files, and no sources, tests, fuzz inputs, benchmarks or CI', () => {
     const paths = packed.files.map((f) => f.path);
-    record('npm pack', `${packed.entryCount} files, ${(packed.size / 1024).toFixed(1)} kB packed, ${(packed.unpackedSize / 1024).toFixed(1)} kB unpacked`);
+    record('npm pack', `${packed.entryCount} files, ${(packed.size / 1000).toFixed(1)} kB packed, ${(packed.unpackedSize / 1000).toFixed(1)} kB unpacked`);
     expect(paths).toEqual(
       expect.arrayContaining([
         'package.json',
@@ -140,6 +141,18 @@ describe('the packed tarball', () => {
     expect(paths.filter((p) => !allowed.test(p))).toEqual([]);
     expect(paths.filter((p) => /^(test|fuzz|bench|\.ci|src|scripts|shaders|demo|docs)\//.test(p) || /\.test\./.test(p))).toEqual([]);
   });
+
+  it('installs for a browser app without Dawn: webgpu is an optional peer', async () => {
+    const alone = join(work, 'browser-only');
+    mkdirSync(alone);
+    writeFileSync(join(alone, 'package.json'), '{ "name": "browser-only", "private": true, "type": "module" }\n');
+    await ok('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', tarball], alone);
+    const lock = JSON.parse(readFileSync(join(alone, 'package-lock.json'), 'utf8')) as { packages: Record<string, unknown> };
+    const installed = Object.keys(lock.packages).filter((p) => p).map((p) => p.replace(/^node_modules\//, '')).sort();
+    record('npm install octet (alone) brings', installed.join(', '));
+    expect(installed).toContain('octet');
+    expect(installed.filter((p) => /(^|\/)webgpu$/.test(p))).toEqual([]);
+  }, 120_000);
 
   it('passes publint (strict) and arethetypeswrong (ESM-only profile)', async () => {
     const publint = await ok(join(ROOT, 'node_modules', '.bin', 'publint'), ['run', tarball, '--strict'], ROOT);
@@ -169,7 +182,7 @@ describe('the packed tarball', () => {
     const files = [...seen];
     const raw = files.reduce((n, f) => n + statSync(f).size, 0);
     const gz = files.reduce((n, f) => n + gzipSync(readFileSync(f), { level: 9 }).length, 0);
-    record('browser bundle', `${files.map((f) => relative(dist, f)).join(' + ')}: ${(raw / 1024).toFixed(1)} kB, ${(gz / 1024).toFixed(1)} kB gzipped`);
+    record('browser bundle', `${files.map((f) => relative(dist, f)).join(' + ')}: ${(raw / 1000).toFixed(1)} kB, ${(gz / 1000).toFixed(1)} kB gzipped`);
     expect(files.length).toBeGreaterThan(1);
     expect(gz).toBeLessThanOrEqual(BROWSER_BUNDLE_BUDGET_GZ);
   });
@@ -225,7 +238,7 @@ describe('installed into a fresh project', () => {
     const js = readdirSync(join(out, 'static')).filter((f) => f.endsWith('.js'));
     expect(js.some((f) => f.startsWith('worker')), `a worker chunk among ${js.join(', ')}`).toBe(true);
     const scripts = js.map((f) => ({ f, gz: gzipSync(readFileSync(join(out, 'static', f)), { level: 9 }).length }));
-    record('Vite app scripts (minified, dependencies included)', scripts.map(({ f, gz }) => `${f}: ${(gz / 1024).toFixed(1)} kB gzipped`).join(', '));
+    record('Vite app scripts (minified, dependencies included)', scripts.map(({ f, gz }) => `${f}: ${(gz / 1000).toFixed(1)} kB gzipped`).join(', '));
     for (const { gz } of scripts) expect(gz).toBeLessThanOrEqual(APP_SCRIPT_BUDGET_GZ);
 
     const server = await serve(out);

@@ -40,7 +40,11 @@ interface Run {
 /** The environment of a user's shell: none of the npm_* variables of the `npm test` around us. */
 function userEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!/^npm_/i.test(k) && k !== 'INIT_CWD' && k !== 'NODE_OPTIONS') env[k] = v;
+  for (const [k, v] of Object.entries(process.env)) {
+    // npm's cache and registry settings stay: the installs must find what `npm ci` cached.
+    if (/^npm_/i.test(k) && !/^npm_config_(cache|registry)$/i.test(k)) continue;
+    if (k !== 'INIT_CWD' && k !== 'NODE_OPTIONS') env[k] = v;
+  }
   return { ...env, OCTET_ASSETS: ASSETS, ...extra };
 }
 

@@ -1,15 +1,48 @@
-// Browser entry: everything that runs without Node. Acquire a GPU with requestGpuContext().
+// Browser entry (`octet`): everything that runs without Node. Acquire a GPU with requestGpuContext().
+// Every type that an exported signature names is exported too (TypeDoc warns otherwise).
 export { OctetModel, describeContext, type Backend, type LoadOptions, type ModelInfo, type DetailedResult } from './runtime/model.ts';
-export { GpuProgram, InputError, DisposedError, type RunOptions, type RunResult, type LayerTime } from './runtime/gpu-program.ts';
+export { GpuProgram, InputError, DisposedError, type GpuProgramOptions, type RunOptions, type RunResult, type LayerTime } from './runtime/gpu-program.ts';
+export type { Plan, BufferSlot } from './runtime/plan.ts';
+export type { GpuMemoryStats } from './gpu/memory.ts';
 export type { TensorData } from './runtime/layout.ts';
 export { batchGraph, BatchError } from './runtime/batch.ts';
 export { dequantizeGraph, dequantizeInputs, quantizeOutputs } from './float/dequantize-graph.ts';
-export { compareModels, type ComparisonReport } from './compare/compare.ts';
-export { quantizeFloatModel, quantizeFloatModelToTflite, QuantizeError } from './quantize/index.ts';
+export {
+  compareModels,
+  type ComparisonReport,
+  type CompareOptions,
+  type ComparisonItem,
+  type ComparedModel,
+  type LayerReport,
+  type OutputComparison,
+  type LatencySummary,
+  type ComparisonDataset,
+  type LayerComparison,
+  type ComparisonProgress,
+} from './compare/compare.ts';
+export {
+  quantizeFloatModel,
+  quantizeFloatModelToTflite,
+  QuantizeError,
+  type QuantizeOptions,
+  type QuantizedModel,
+  type TensorRangeReport,
+  type ParamsSource,
+  type CalibrationSample,
+} from './quantize/index.ts';
 export { GpuContext, requestGpuContext, type GpuContextOptions } from './gpu/context.ts';
 export { describeAdapter, formatCapabilityReport, type CapabilityReport } from './gpu/capabilities.ts';
 export { NoWebGPUError, GpuValidationError, DeviceLostError } from './gpu/errors.ts';
 export * from './model/index.ts';
-export { prepareReference, runReference, runReferenceAll, ReferenceError, type RequantizationMode } from './reference/index.ts';
+export {
+  prepareReference,
+  runReference,
+  runReferenceAll,
+  ReferenceError,
+  type RequantizationMode,
+  type PreparedReference,
+  type ReferenceOptions,
+  type TensorData as ReferenceTensorData,
+} from './reference/index.ts';
 export * from './quant/index.ts';
 export * from './image/index.ts';

@@ -4,7 +4,14 @@ import { requestNodeGpuContext, type NodeGpuOptions } from './gpu/node-gpu.ts';
 import { OctetModel, type LoadOptions } from './runtime/model.ts';
 
 export * from './index.ts';
-export { requestNodeGpuContext, findNodeAdapter, SWIFTSHADER_ICD, type NodeGpuOptions, type NodeBackend } from './gpu/node-gpu.ts';
+export {
+  requestNodeGpuContext,
+  findNodeAdapter,
+  SWIFTSHADER_ICD,
+  type NodeGpuOptions,
+  type NodeBackend,
+  type FoundAdapter,
+} from './gpu/node-gpu.ts';
 export { findAssetsDir, assetPath, AssetsNotFoundError } from './assets-node.ts';
 
 /** Loads a .tflite file; acquires a GPU context when none is given and the backend is 'gpu'. */

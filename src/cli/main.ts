@@ -1,4 +1,4 @@
-// Entry of the `octet` command (bundled to dist/cli.mjs). Every failure ends as one line
+// Entry of the `octet` command (bundled to dist/cli.js). Every failure ends as one line
 // `octet: <message>` on stderr with exit code 1, or 2 when no WebGPU adapter is found.
 import { buildProgram } from './program.ts';
 import { errorLine, exitCodeFor } from './errors.ts';

@@ -27,7 +27,7 @@ async function loadDawn(): Promise<DawnModule> {
   try {
     dawn = (await import('webgpu')) as unknown as DawnModule;
   } catch (e) {
-    throw new NoWebGPUError(`the 'webgpu' package (Dawn for Node) failed to load: ${(e as Error).message}. Run npm install.`);
+    throw new NoWebGPUError(`the 'webgpu' package (Dawn for Node) failed to load: ${(e as Error).message}. In Node, octet needs it beside it: npm install webgpu`);
   }
   // Dawn's GPU* constants (GPUBufferUsage, GPUMapMode...) are what WebGPU code expects as globals.
   for (const [k, v] of Object.entries(dawn.globals)) {

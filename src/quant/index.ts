@@ -6,4 +6,4 @@ export {
   multiplyByQuantizedMultiplier,
 } from './fixedpoint.ts';
 export { activationRangeQuantized, activationRangeFloat } from './activation.ts';
-export { quantizeTensor, dequantizeTensor, packInt8x4, uint8ToInt8, constantData } from './tensor.ts';
+export { quantizeTensor, dequantizeTensor, packInt8x4, uint8ToInt8, constantData, type ConstantArray } from './tensor.ts';

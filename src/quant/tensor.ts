@@ -163,7 +163,7 @@ export function uint8ToInt8(src: Uint8Array): Int8Array {
 
 const hostIsLittleEndian = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-type ConstantArray = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array | BigInt64Array;
+export type ConstantArray = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array | BigInt64Array;
 
 /**
  * Typed view of a constant tensor's little-endian bytes (copy if unaligned). Throws on a dtype it

@@ -19,7 +19,7 @@ const vector = (name: string) => assetPath('reference', 'vectors', name);
 const tmp = mkdtempSync(join(tmpdir(), 'octet-cli-'));
 
 beforeAll(async () => {
-  // Builds dist/cli.mjs once up front if the sources moved, so later calls do not race to rebuild.
+  // Builds dist/ once up front if the sources moved, so later calls do not race to rebuild.
   const r = await octet(['--version']);
   expect(r.code, r.stderr).toBe(0);
 }, 180_000);

@@ -1,4 +1,4 @@
-// Runs the built CLI (bin/octet.mjs → dist/cli.mjs) as a child process.
+// Runs the built CLI (bin/octet.mjs → dist/cli.js) as a child process.
 import { spawn } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -53,7 +53,7 @@ const VULKAN_DRIVER_VARIABLES = ['VK_ICD_FILENAMES', 'VK_DRIVER_FILES', 'VK_ADD_
  * only prints three `vkCreateInstance: Found no drivers!` warnings on a machine without a GPU, so
  * that route is skipped there. Other platforms have their own default backend: always tried.
  */
-export function vulkanDriverInstalled(env: NodeJS.ProcessEnv = process.env): boolean {
+export function vulkanDriverInstalled(env: Readonly<Record<string, string | undefined>> = process.env): boolean {
   if (process.platform !== 'linux') return true;
   if (VULKAN_DRIVER_VARIABLES.some((v) => env[v])) return true;
   const dataDirs = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':');

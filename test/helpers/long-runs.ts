@@ -30,6 +30,19 @@ export function growth(before: ProcessMemory, after: ProcessMemory): ProcessMemo
   return { heapMiB: after.heapMiB - before.heapMiB, externalMiB: after.externalMiB - before.externalMiB, rssMiB: after.rssMiB - before.rssMiB };
 }
 
+/**
+ * What flat means. A leaked output copy (1 KiB a run) would be 2 MiB of heap or external memory
+ * over 2,000 runs. The resident set moves by −17 to +11 MiB in a steady loop (measured), so its
+ * bound of 16 MiB catches a native leak (a staging buffer, a bind group a run) of 8 KiB a run over
+ * 2,000 runs and of 2 KiB a run over the full soak's 10,000; one leaked MobileNet activation
+ * buffer a run would be tens of MiB.
+ */
+function expectFlat(grew: ProcessMemory): void {
+  expect(grew.heapMiB).toBeLessThan(1);
+  expect(grew.externalMiB).toBeLessThan(1);
+  expect(grew.rssMiB).toBeLessThan(16);
+}
+
 export const describeGrowth = (g: ProcessMemory) => `heap ${g.heapMiB.toFixed(2)}, external ${g.externalMiB.toFixed(2)}, RSS ${g.rssMiB.toFixed(2)} MiB`;
 
 async function load(path: string): Promise<OctetModel> {
@@ -43,8 +56,8 @@ async function load(path: string): Promise<OctetModel> {
  */
 const WARMUP_RUNS = 2000;
 
-/** hello_world_int8 `runs` times: every output equal to the first, memory flat. */
-export async function soakSmallModel(runs: number): Promise<ProcessMemory> {
+/** hello_world_int8 `runs` times: every output equal to the first, memory flat (expectFlat). */
+export async function soakSmallModel(runs: number): Promise<void> {
   const model = await load('tflite-micro/hello_world_int8.tflite');
   const input = new Int8Array([-30]);
   const [first] = await model.run(input);
@@ -57,14 +70,14 @@ export async function soakSmallModel(runs: number): Promise<ProcessMemory> {
   }
   const grew = growth(before, processMemory());
   expect(model.memory()).toEqual(gpuBefore);
+  expectFlat(grew);
   console.log(`hello_world ${runs} runs: GPU ${gpuBefore.liveBuffers} buffers / ${gpuBefore.liveBytes} B before and after; growth: ${describeGrowth(grew)}`);
   model.dispose();
   expect(model.memory()).toEqual({ liveBuffers: 0, liveBytes: 0 });
-  return grew;
 }
 
-/** MobileNet v2 loaded twice, `runs` runs alternating between the two: equal outputs, memory flat. */
-export async function soakMobileNet(runs: number): Promise<ProcessMemory> {
+/** MobileNet v2 loaded twice, `runs` runs alternating between the two: equal outputs, memory flat (expectFlat). */
+export async function soakMobileNet(runs: number): Promise<void> {
   const models = [await load('coral/mobilenet_v2_1.0_224_quant.tflite'), await load('coral/mobilenet_v2_1.0_224_quant.tflite')];
   const input = new Uint8Array(224 * 224 * 3).map((_, i) => (i * 37) % 256);
   const [reference] = await models[0]!.run(input);
@@ -77,8 +90,8 @@ export async function soakMobileNet(runs: number): Promise<ProcessMemory> {
   }
   const grew = growth(before, processMemory());
   expect(models.map((m) => m.memory())).toEqual(gpuBefore);
+  expectFlat(grew);
   console.log(`mobilenet_v2 ×2, ${runs} runs: ${gpuBefore.map((m) => `${m.liveBuffers} buffers / ${(m.liveBytes / 2 ** 20).toFixed(2)} MiB`).join(', ')} before and after; growth: ${describeGrowth(grew)}`);
   for (const m of models) m.dispose();
   expect(models.map((m) => m.memory())).toEqual([{ liveBuffers: 0, liveBytes: 0 }, { liveBuffers: 0, liveBytes: 0 }]);
-  return grew;
 }

@@ -71,10 +71,10 @@ function filled(dtype: Int8Type, count: number, value: (i: number) => number): I
 const DTYPES: Int8Type[] = ['int8', 'uint8'];
 
 /**
- * Reals x (float32) whose float32 quotient x / scale is exactly k + 1/2 although the exact
- * quotient is not: only a correctly rounded division sends them the way TFLite rounds them.
+ * `count` float32 reals near (k + 1/2)·scale (a few ulp either side) for which `isTie` holds,
+ * cycled when fewer are found.
  */
-function quotientTies(rng: () => number, scale: number, count: number): Float32Array {
+function tiesNear(rng: () => number, scale: number, count: number, isTie: (x: number, s: number) => boolean): Float32Array {
   const s = Math.fround(scale);
   const bits = new Int32Array(1);
   const view = new Float32Array(bits.buffer);
@@ -82,27 +82,24 @@ function quotientTies(rng: () => number, scale: number, count: number): Float32A
   for (let attempt = 0; out.length < count && attempt < 100 * count; attempt++) {
     view[0] = Math.fround((randInt(rng, -200, 200) + 0.5) * s);
     bits[0]! += randInt(rng, -3, 3);
-    const x = view[0]!;
-    const q = Math.fround(x / s);
-    if (q !== x / s && Math.abs(q % 1) === 0.5) out.push(x);
+    if (isTie(view[0]!, s)) out.push(view[0]!);
   }
   return Float32Array.from({ length: count }, (_, i) => out[i % out.length]!);
 }
 
+/**
+ * Reals x (float32) whose float32 quotient x / scale is exactly k + 1/2 although the exact
+ * quotient is not: only a correctly rounded division sends them the way TFLite rounds them.
+ */
+const quotientTies = (rng: () => number, scale: number, count: number) =>
+  tiesNear(rng, scale, count, (x, s) => {
+    const q = Math.fround(x / s);
+    return q !== x / s && Math.abs(q % 1) === 0.5;
+  });
+
 /** Inputs x whose float32 product with float32(1/scale) is an exact tie (XNNPACK's QUANTIZE). */
-function productTies(rng: () => number, scale: number, count: number): Float32Array {
-  const s = Math.fround(scale);
-  const reciprocal = Math.fround(1 / s);
-  const bits = new Int32Array(1);
-  const view = new Float32Array(bits.buffer);
-  const out: number[] = [];
-  for (let attempt = 0; out.length < count && attempt < 100 * count; attempt++) {
-    view[0] = Math.fround((randInt(rng, -200, 200) + 0.5) * s);
-    bits[0]! += randInt(rng, -3, 3);
-    if (Math.abs(Math.fround(view[0]! * reciprocal) % 1) === 0.5) out.push(view[0]!);
-  }
-  return Float32Array.from({ length: count }, (_, i) => out[i % out.length]!);
-}
+const productTies = (rng: () => number, scale: number, count: number) =>
+  tiesNear(rng, scale, count, (x, s) => Math.abs(Math.fround(x * Math.fround(1 / s)) % 1) === 0.5);
 
 describe('SOFTMAX equals the reference (gemmlowp under tflite, the float lookup table under xnnpack)', () => {
   it('random shapes, scales and betas, int8 and uint8', async () => {

@@ -6,7 +6,8 @@ import type { Backend } from '../runtime/model.ts';
 import { version as packageVersion } from '../../package.json';
 import { classifyImages, formatClassification } from './commands/classify.ts';
 import { doctor, formatDoctor } from './commands/doctor.ts';
-import { evaluate, formatEval } from './commands/eval.ts';
+import { evaluate, formatEval, predictionsCsv, type EvalPrediction } from './commands/eval.ts';
+import { writeBytes } from './files.ts';
 import { formatSummary, inspectModel } from './commands/inspect.ts';
 import { formatRunResult, runModel } from './commands/run.ts';
 import { formatQuantize, quantizeModelFile } from './commands/quantize.ts';
@@ -112,9 +113,12 @@ export function buildProgram(io: ProgramIO): Command {
       .argument('<model>', '.tflite classifier')
       .requiredOption('--dataset <dir>', 'eval set folder (labels.csv or y_labels.csv)')
       .option('--limit <n>', 'evaluate only the first n items', positiveInt)
+      .option('--predictions <file.csv>', 'write each item\'s prediction: file,label,top1,top5,top1_raw_output')
       .option('--json', 'print {model, dataset, n, top1, top5, backend, seconds} as JSON'),
-  ).action(async (model: string, flags: ModelFlags & { dataset: string; limit?: number; json?: boolean }) => {
-    const result = await evaluate(model, { ...modelOptions(flags), dataset: flags.dataset, limit: flags.limit });
+  ).action(async (model: string, flags: ModelFlags & { dataset: string; limit?: number; predictions?: string; json?: boolean }) => {
+    const predictions: EvalPrediction[] = [];
+    const result = await evaluate(model, { ...modelOptions(flags), dataset: flags.dataset, limit: flags.limit, onPrediction: (p) => predictions.push(p) });
+    if (flags.predictions) writeBytes(flags.predictions, new TextEncoder().encode(predictionsCsv(predictions)), 'predictions file');
     print(flags.json ? json(result) : formatEval(result));
   });
 

@@ -166,4 +166,15 @@ describe('octet eval', () => {
     // stderr is a pipe here: plain progress lines, ending at 20/20.
     expect(r.stderr).toMatch(/eval pretrainedResnet_quant: 20\/20/);
   });
+
+  it('--predictions writes each item as the reference CSVs do, equal to TFLite row by row', async () => {
+    const dataset = assetPath('eval', 'cifar10-mlperf-ic01');
+    const csv = join(tmp, 'predictions.csv');
+    const r = await octet(['eval', RESNET, '--dataset', dataset, '--limit', '20', '--predictions', csv, '--backend', BACKEND]);
+    expect(r.code, r.stderr).toBe(0);
+    const written = readFileSync(csv, 'utf8').trim().split('\n');
+    const reference = readFileSync(assetPath('reference', 'pretrainedResnet_quant__cifar10-mlperf-ic01.csv'), 'utf8').trim().split('\n');
+    // The same header and, for a 10-class set whose files sit at its top, the same rows.
+    expect(written).toEqual(reference.slice(0, 21));
+  });
 });

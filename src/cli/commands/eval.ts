@@ -95,6 +95,17 @@ export async function evaluate(modelPath: string, options: EvalOptions): Promise
   }
 }
 
+/**
+ * Per-item predictions as CSV, in the columns of the TFLite reference CSVs (file, label, top1,
+ * top5, top1_raw_output), so two runs, or a run and a reference, can be diffed item by item.
+ * Indices are the model's outputs (1001-class ImageNet models: background first); file is the
+ * item's path inside the set.
+ */
+export function predictionsCsv(predictions: readonly EvalPrediction[]): string {
+  const rows = predictions.map((p) => [p.file, p.target, p.top5[0], p.top5.join(' '), p.score].join(','));
+  return ['file,label,top1,top5,top1_raw_output', ...rows].join('\n') + '\n';
+}
+
 export function formatEval(r: EvalResult): string {
   const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
   return `${r.model} on ${r.dataset}: top-1 ${pct(r.top1)}  top-5 ${pct(r.top5)}  (n=${r.n}, ${r.backend}, ${r.seconds.toFixed(1)} s)`;

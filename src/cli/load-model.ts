@@ -35,23 +35,23 @@ function modelError(path: string, e: unknown): unknown {
   return new CliError(`${path}: ${what}${e.message}`, { cause: e });
 }
 
-export function importModelFile(path: string): Graph {
+/** Reads a model file with one of the importers, naming the file in any failure. */
+function readModelFile<T>(path: string, read: (bytes: Uint8Array, name: string) => T): T {
   const bytes = readBytes(path, 'model file');
   try {
-    return importTflite(bytes, modelNameFromPath(path));
+    return read(bytes, modelNameFromPath(path));
   } catch (e) {
     throw modelError(path, e);
   }
 }
 
+export function importModelFile(path: string): Graph {
+  return readModelFile(path, importTflite);
+}
+
 /** The model for listing (`octet inspect`): unsupported operators kept in place, none refused. */
 export function listModelFile(path: string): GraphListing {
-  const bytes = readBytes(path, 'model file');
-  try {
-    return importTfliteListing(bytes, modelNameFromPath(path));
-  } catch (e) {
-    throw modelError(path, e);
-  }
+  return readModelFile(path, importTfliteListing);
 }
 
 // One GPU device per adapter route for the process: commands called in-process (tests, scripts)

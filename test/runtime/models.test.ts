@@ -2,15 +2,13 @@
 // reference byte for byte, and equal to what the TFLite runtime produced (its XNNPACK delegate,
 // hence the default 'xnnpack' requantization): 0 differing elements on every vector. The 'tflite'
 // fixed-point mode is checked against the reference byte for byte too, and one model runs with dot4
-// forced off.
+// forced off. The outside models of models/corpus/ are in corpus.test.ts.
 import { describe, expect, it } from 'vitest';
 import { importTflite } from '../../src/model/import.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
 import { prepareReference, type RequantizationMode } from '../../src/reference/run.ts';
 import { compareTensors } from '../helpers/compare.ts';
 import { testContext } from '../helpers/gpu.ts';
-import { readFileSync } from 'node:fs';
-import { assetPath } from '../../src/assets-node.ts';
 import { modelBytes, readTyped, vectorEntries, type VectorEntry } from '../helpers/vectors.ts';
 
 const quantized = vectorEntries().filter((e) => e.input_dtype !== 'float32' || e.output_dtype !== 'float32');
@@ -48,48 +46,4 @@ describe('asset models on the GPU equal the reference and TFLite', () => {
   }
   it('mobilenet_v2_1.0_224_quant with the dot4 fallback', () =>
     checkModel('models/coral/mobilenet_v2_1.0_224_quant.tflite', byModel.get('models/coral/mobilenet_v2_1.0_224_quant.tflite')!, 'xnnpack', 'off'));
-});
-
-interface CorpusEntry {
-  model: string;
-  case: string;
-  inputs: Array<{ file: string; dtype: VectorEntry['input_dtype'] }>;
-  outputs: Array<{ file: string; dtype: VectorEntry['output_dtype'] }>;
-}
-
-/** The corpus models Octet imports: every output tensor equal to TFLite's, byte for byte. */
-const CORPUS_MODELS = [
-  'models/corpus/coral_mobilenet_v2_1.0_224_inat_bird_quant.tflite',
-  'models/corpus/openmv_blazeface_front_128.tflite',
-  'models/corpus/openmv_hand_landmarks_full_224.tflite',
-];
-
-describe('corpus models on the GPU equal the reference and TFLite exactly (xnnpack requantization)', () => {
-  const corpus = JSON.parse(readFileSync(assetPath('reference', 'corpus', 'vectors.json'), 'utf8')) as CorpusEntry[];
-  for (const path of CORPUS_MODELS) {
-    it(path.split('/').pop()!, async () => {
-      const entries = corpus.filter((e) => e.model === path);
-      expect(entries.length).toBeGreaterThan(0);
-      const graph = importTflite(modelBytes(path), path);
-      const model = await OctetModel.load(graph, { context: await testContext(), requantization: 'xnnpack' });
-      const reference = prepareReference(graph, { requantization: 'xnnpack' });
-      const rows: string[] = [];
-      try {
-        for (const e of entries) {
-          const inputs = e.inputs.map((i) => readTyped(i.file, i.dtype));
-          const gpu = await model.run(inputs);
-          const cpu = reference.run(inputs);
-          e.outputs.forEach((o, k) => {
-            const versusTflite = compareTensors(gpu[k]!, readTyped(o.file, o.dtype));
-            rows.push(`${e.case} output ${k}: TFLite ${versusTflite.differing}/${versusTflite.elements} differ`);
-            expect(compareTensors(gpu[k]!, cpu[k]!), `${e.case} output ${k} GPU vs reference`).toMatchObject({ differing: 0 });
-            expect(versusTflite, `${e.case} output ${k} GPU vs TFLite`).toMatchObject({ differing: 0 });
-          });
-        }
-      } finally {
-        model.dispose();
-      }
-      console.log(`${path}\n  ${rows.join('\n  ')}`);
-    });
-  }
 });

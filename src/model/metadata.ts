@@ -15,11 +15,15 @@ import { FlatBufferReader, TflModel, TflTable, type TableVector } from './tflite
 export const TFLITE_METADATA_NAME = 'TFLITE_METADATA';
 export const METADATA_FILE_IDENTIFIER = 'M001';
 
-const ASSOCIATED_FILE_TYPES = ['UNKNOWN', 'DESCRIPTIONS', 'TENSOR_AXIS_LABELS', 'TENSOR_VALUE_LABELS', 'TENSOR_AXIS_SCORE_CALIBRATION', 'VOCABULARY'] as const;
-export type AssociatedFileType = (typeof ASSOCIATED_FILE_TYPES)[number];
-const COLOR_SPACES = ['UNKNOWN', 'RGB', 'GRAYSCALE'] as const;
-const BOUNDING_BOX_TYPES = ['UNKNOWN', 'BOUNDARIES', 'UPPER_LEFT', 'CENTER'] as const;
-const COORDINATE_TYPES = ['RATIO', 'PIXEL'] as const;
+export type AssociatedFileType = 'UNKNOWN' | 'DESCRIPTIONS' | 'TENSOR_AXIS_LABELS' | 'TENSOR_VALUE_LABELS' | 'TENSOR_AXIS_SCORE_CALIBRATION' | 'VOCABULARY';
+export type ColorSpaceType = 'UNKNOWN' | 'RGB' | 'GRAYSCALE';
+export type BoundingBoxType = 'UNKNOWN' | 'BOUNDARIES' | 'UPPER_LEFT' | 'CENTER';
+export type CoordinateType = 'RATIO' | 'PIXEL';
+// The schema's enums by value.
+const ASSOCIATED_FILE_TYPES: readonly AssociatedFileType[] = ['UNKNOWN', 'DESCRIPTIONS', 'TENSOR_AXIS_LABELS', 'TENSOR_VALUE_LABELS', 'TENSOR_AXIS_SCORE_CALIBRATION', 'VOCABULARY'];
+const COLOR_SPACES: readonly ColorSpaceType[] = ['UNKNOWN', 'RGB', 'GRAYSCALE'];
+const BOUNDING_BOX_TYPES: readonly BoundingBoxType[] = ['UNKNOWN', 'BOUNDARIES', 'UPPER_LEFT', 'CENTER'];
+const COORDINATE_TYPES: readonly CoordinateType[] = ['RATIO', 'PIXEL'];
 
 export interface AssociatedFileInfo {
   name: string;
@@ -30,11 +34,11 @@ export interface AssociatedFileInfo {
 
 export type ContentInfo =
   | { kind: 'feature' }
-  | { kind: 'image'; colorSpace: (typeof COLOR_SPACES)[number]; defaultSize?: { width: number; height: number } }
+  | { kind: 'image'; colorSpace: ColorSpaceType; defaultSize?: { width: number; height: number } }
   | {
       kind: 'boundingBox';
-      type: (typeof BOUNDING_BOX_TYPES)[number];
-      coordinateType: (typeof COORDINATE_TYPES)[number];
+      type: BoundingBoxType;
+      coordinateType: CoordinateType;
       /** Order of the box's four values; empty means the type's default order. */
       index: number[];
     };
@@ -96,7 +100,7 @@ class MetaTable extends TflTable {
     const v: TableVector<T> = this.tableVector(id, cls, label);
     return Array.from({ length: v.length }, (_, i) => v.get(i));
   }
-  protected enumName<T extends readonly string[]>(names: T, value: number, label: string): T[number] {
+  protected enumName<T extends string>(names: readonly T[], value: number, label: string): T {
     const name = names[value];
     if (name === undefined) throw new ModelFormatError(this.path, `${label} ${value} is not one of ${names.join(', ')}`);
     return name;

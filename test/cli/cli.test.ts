@@ -161,7 +161,7 @@ describe('octet classify', () => {
     const short = readFileSync(assetPath('labels', 'labels_mobilenet_quant_v1_224.txt'), 'utf8').split('\n');
     for (const p of b.results[0].top) expect(p.label).toBe(short[p.index]);
     const text = await octet(['classify', renamed, burger, '--backend', 'cpu']);
-    expect(text.stdout.split('\n')[0]).toBe("never_seen_classifier: input 'metadata: uint8 pixel' (from the model's metadata); labels metadata (labels.txt)");
+    expect(text.stdout.trim().split('\n').at(-1)).toBe("(input: metadata: uint8 pixel, from the model's metadata; labels: metadata (labels.txt))");
   });
 
   it('rejects a corrupt image with exit 1 and the file in the message', async () => {

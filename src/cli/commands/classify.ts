@@ -77,11 +77,12 @@ export async function classifyImages(modelPath: string, images: string[], option
 
 export function formatClassification(r: ClassifyResult): string {
   const from = { metadata: "the model's metadata", table: "Octet's table of known models", default: 'the default for its input type' }[r.recipeSource];
-  const lines: string[] = [`${r.model}: input '${r.recipe}' (from ${from}); labels ${r.labelsSource ?? 'none (class indices)'}`];
+  const lines: string[] = [];
   for (const { image, top } of r.results) {
     lines.push(image);
     for (const p of top) lines.push(`  ${p.score.toFixed(4)}  ${String(p.index).padStart(4)}  ${p.label}`);
   }
   if (r.softmaxApplied) lines.push('(the model has no softmax output; scores are a softmax of its dequantized logits)');
+  lines.push(`(input: ${r.recipe}, from ${from}; labels: ${r.labelsSource ?? 'none, class indices'})`);
   return lines.join('\n');
 }

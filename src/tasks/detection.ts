@@ -90,8 +90,19 @@ export function detectionHeadOf(graph: GraphIO, metadata?: ModelMetadata): Detec
   );
 }
 
-/** Class names for a head: the option, the metadata's value labels on the classes output, COCO's 80 for 80-class YOLO. */
-export function detectionLabels(head: DetectionHead, metadata?: ModelMetadata): readonly string[] | undefined {
+/** Detectors in the shared assets whose files name no classes: by file basename. */
+const LABELS_BY_MODEL: Readonly<Record<string, readonly string[]>> = {
+  // OpenMV's person detector (ASSETS.md: "person detection, YOLOv8n").
+  openmv_yolov8n_192: ['person'],
+};
+
+/**
+ * Class names for a head: the metadata's value labels on the classes output, else the table of
+ * known asset models by file name, else COCO's 80 for 80-class YOLO models.
+ */
+export function detectionLabels(head: DetectionHead, metadata?: ModelMetadata, modelName = ''): readonly string[] | undefined {
+  const base = (modelName.split(/[\\/]/).pop() ?? '').replace(/\.tflite$/i, '');
+  if (Object.hasOwn(LABELS_BY_MODEL, base)) return LABELS_BY_MODEL[base];
   if (head.kind === 'ssd') {
     const file = metadata?.outputs[head.classes]?.associatedFiles.find((f) => f.type === 'TENSOR_VALUE_LABELS');
     const bytes = file && metadata!.files.get(file.name);
@@ -136,7 +147,7 @@ export function decodeDetections(
   options: DetectOptions = {},
   metadata?: ModelMetadata,
 ): Detection[] {
-  const labels = options.labels ?? detectionLabels(head, metadata);
+  const labels = options.labels ?? detectionLabels(head, metadata, graph.name);
   const label = (c: number) => labels?.[c] || `class ${c}`;
   const tensor = (k: number) => graph.tensors[graph.outputs[k]!]!;
   const values = (k: number) => {

@@ -46,7 +46,7 @@ async function differences(c: MoveCase, indexValues?: number[]): Promise<string[
   const ours = runReference(graph, inputs, { requantization: 'xnnpack' });
   const out: string[] = [];
   ours.forEach((o, k) => {
-    const cmp = compareTensors(o, asDtype(o, theirs[k]!));
+    const cmp = compareTensors(o, asDtype(o, theirs[k]! as TensorData));
     if (cmp.differing > 0) out.push(`${graph.name} output ${k}: ${cmp.differing}/${cmp.elements} differ, ${cmp.firstDiff}`);
   });
   return out;

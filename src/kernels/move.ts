@@ -308,6 +308,9 @@ export function lowerPack(ctx: LoweringContext, op: OpOf<'PACK'>): LoweredOp {
   inputs.forEach((input, k) => {
     checkMove(label, input, output);
     if (fmt(input.shape) !== fmt(shape)) throw new LoweringError(`${label}: inputs ${fmt(shape)} and ${fmt(input.shape)} differ in shape`);
+    if (isEightBit(output.dtype) && (int8ZeroPoint(input) !== int8ZeroPoint(output) || Math.fround(input.quant!.scale[0]!) !== Math.fround(output.quant!.scale[0]!))) {
+      throw new LoweringError(`${label}: input '${input.name}' is quantized unlike the output (PACK copies bytes)`);
+    }
     const binding = dataOperand(`${label} input ${k}`, input, constants);
     const offsets = inShape.map((_, d) => (d === axis ? -k : 0));
     const step = moveStep(ctx, `${label} input ${k}`, input, binding, output, { out: identityOut(outShape), in: inDims(inShape, offsets), keep: true }, constants);

@@ -79,6 +79,9 @@ describe('refused before anything is allocated, with a named error', () => {
     expect(refusal({ ...v, outShapes: [[2, 2], [2, 3], [2, 4]] })).toThrow(/one −1/);
     const p = packCase('int8', [2, 5], 3, 1);
     expect(refusal({ ...p, options: { valuesCount: 2, axis: 1 } })).toThrow(/values_count 2/);
+    const q = moveGraph(packCase('int8', [2, 5], 2, 0));
+    q.tensors[q.inputs[1]!]!.quant = { scale: Float64Array.from([0.07]), zeroPoint: Int32Array.from([-3]), axis: 0 };
+    expect(refusal(q)).toThrow(/quantized unlike the output/);
     const u = unpackCase('int8', [3, 4], 0);
     expect(refusal({ ...u, options: { num: 4, axis: 0 } })).toThrow(/num 4/);
   });

@@ -342,6 +342,12 @@ export function preparePack(op: OpOf<'PACK'>, ctx: PrepareContext): Kernel {
   for (const t of inputs) {
     checkSameDType(ctx, t, output);
     if (!sameShape(t.shape, shape)) throw ctx.error(`inputs ${fmt(shape)} and ${fmt(t.shape)} differ in shape`);
+    // pack.cc copies bytes and so requires one quantization for every 8-bit input and the output.
+    if (output.dtype === 'int8' || output.dtype === 'uint8') {
+      const qi = ctx.perTensorQuant(t, 'input');
+      const qo = ctx.perTensorQuant(output, 'output');
+      if (qi.zeroPoint !== qo.zeroPoint || Math.fround(qi.scale) !== Math.fround(qo.scale)) throw ctx.unsupported(`input '${t.name}' quantized unlike the output`);
+    }
   }
   const outShape = shape.slice();
   outShape.splice(axis, 0, n);

@@ -215,3 +215,20 @@ describe('DEPTH_TO_SPACE, SPACE_TO_DEPTH, SPACE_TO_BATCH_ND, BATCH_TO_SPACE_ND',
     expect(await failuresOf(runs)).toEqual([]);
   });
 });
+
+describe('SHAPE as a graph output, GATHER from constant params (an embedding table)', () => {
+  it('equal the reference on the GPU', async () => {
+    const runs: Run[] = [];
+    for (const dtype of MOVE_DTYPES) {
+      const s = moveGraph({ type: 'SHAPE', dtype, inShapes: [[2, 3, 5]], operands: ['data'], outShapes: [[3]], options: { outType: 'int32' } });
+      s.tensors[s.outputs[0]!] = { ...s.tensors[s.outputs[0]!]!, dtype: 'int32', quant: undefined };
+      runs.push({ graph: s });
+      const e = moveGraph(gatherCase(dtype, [6, 7], { values: [], shape: [2, 2], runtime: true }, 0));
+      const params = e.tensors[e.inputs[0]!]!;
+      const values = moveInputs(mulberry32(9), { ...e, inputs: [params.id] })[0]!;
+      params.data = new Uint8Array(values.buffer.slice(0));
+      runs.push({ graph: { ...e, inputs: e.inputs.slice(1) }, indexValues: [5, 0, 2, 2] });
+    }
+    expect(await failuresOf(runs)).toEqual([]);
+  });
+});

@@ -6,6 +6,7 @@ import type { Lowering } from './lowering.ts';
 import { lowerFloatConv2D, lowerFloatDepthwiseConv2D, lowerFloatFullyConnected } from './float/conv.ts';
 import { lowerFloatBinary, lowerFloatUnary } from './float/elementwise.ts';
 import { lowerFloatMean, lowerFloatPool } from './float/pool.ts';
+import { MOVE_LOWERINGS } from './move.ts';
 import { lowerFloatConcatenation, lowerFloatPad, lowerFloatReshape, lowerFloatSoftmax, lowerFloatTranspose } from './float/shape.ts';
 
 export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
@@ -25,5 +26,7 @@ export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   SQUEEZE: lowerFloatReshape as Lowering,
   PAD: lowerFloatPad as Lowering,
   TRANSPOSE: lowerFloatTranspose as Lowering,
+  // Data movement family: the same lowerings move float32 (and int32) tensors.
+  ...MOVE_LOWERINGS,
   CONCATENATION: lowerFloatConcatenation as Lowering,
 };

@@ -6,6 +6,7 @@ import type { Lowering } from './lowering.ts';
 import { lowerDequantize, lowerQuantize, lowerRelu } from './quantize.ts';
 import { lowerConcatenation, lowerPad, lowerReshape, lowerTranspose } from './relayout.ts';
 import { lowerLogistic, lowerSoftmax } from './softmax.ts';
+import { MOVE_LOWERINGS } from './move.ts';
 
 export const SHAPE_AND_ACTIVATION_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   SOFTMAX: lowerSoftmax as Lowering,
@@ -14,6 +15,8 @@ export const SHAPE_AND_ACTIVATION_LOWERINGS: Partial<Record<OpType, Lowering>> =
   SQUEEZE: lowerReshape as Lowering,
   PAD: lowerPad as Lowering,
   TRANSPOSE: lowerTranspose as Lowering,
+  // Data movement family (8-bit and 32-bit tensors alike).
+  ...MOVE_LOWERINGS,
   CONCATENATION: lowerConcatenation as Lowering,
   QUANTIZE: lowerQuantize as Lowering,
   DEQUANTIZE: lowerDequantize as Lowering,

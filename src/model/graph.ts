@@ -89,6 +89,44 @@ export interface ConcatenationOptions {
   activation: Activation;
 }
 
+// Data movement (STRIDED_SLICE … BATCH_TO_SPACE_ND): options as TFLite's tables hold them.
+export interface StridedSliceOptions {
+  beginMask: number;
+  endMask: number;
+  ellipsisMask: number;
+  newAxisMask: number;
+  shrinkAxisMask: number;
+  /** StridedSliceOptions.offset: `end` is relative to `begin` (end = begin + end). */
+  offset: boolean;
+}
+
+export interface SplitOptions {
+  numSplits: number;
+}
+
+export interface PackOptions {
+  valuesCount: number;
+  axis: number;
+}
+
+export interface UnpackOptions {
+  num: number;
+  axis: number;
+}
+
+export interface GatherOptions {
+  axis: number;
+  batchDims: number;
+}
+
+export interface ShapeOptions {
+  outType: 'int32' | 'int64';
+}
+
+export interface BlockSizeOptions {
+  blockSize: number;
+}
+
 /** Op types by their TFLite builtin names. Options per type; ops without options carry `{}`. */
 export interface OpOptionsByType {
   CONV_2D: Conv2DOptions;
@@ -107,6 +145,24 @@ export interface OpOptionsByType {
   SQUEEZE: SqueezeOptions;
   PAD: Record<string, never>;
   TRANSPOSE: Record<string, never>;
+  // Data movement family.
+  STRIDED_SLICE: StridedSliceOptions;
+  SLICE: Record<string, never>;
+  SPLIT: SplitOptions;
+  SPLIT_V: SplitOptions;
+  PACK: PackOptions;
+  UNPACK: UnpackOptions;
+  GATHER: GatherOptions;
+  GATHER_ND: Record<string, never>;
+  TILE: Record<string, never>;
+  EXPAND_DIMS: Record<string, never>;
+  SHAPE: ShapeOptions;
+  BROADCAST_TO: Record<string, never>;
+  REVERSE_V2: Record<string, never>;
+  DEPTH_TO_SPACE: BlockSizeOptions;
+  SPACE_TO_DEPTH: BlockSizeOptions;
+  SPACE_TO_BATCH_ND: Record<string, never>;
+  BATCH_TO_SPACE_ND: Record<string, never>;
   QUANTIZE: Record<string, never>;
   DEQUANTIZE: Record<string, never>;
   CONCATENATION: ConcatenationOptions;

@@ -45,6 +45,13 @@ import {
   TflSoftmaxOptions,
   TflSqueezeOptions,
   TflTensorType,
+  // Data movement family.
+  TflBlockSizeOptions,
+  TflGatherOptions,
+  TflPackOptions,
+  TflShapeOptions,
+  TflSplitOptions,
+  TflStridedSliceOptions,
   type TableClass,
   type TableVector,
   type TflBuffer,
@@ -82,6 +89,24 @@ const OP_TYPE_OF_BUILTIN: ReadonlyMap<number, OpType> = new Map<number, OpType>(
   [TflBuiltinOperator.SQUEEZE, 'SQUEEZE'],
   [TflBuiltinOperator.PAD, 'PAD'],
   [TflBuiltinOperator.TRANSPOSE, 'TRANSPOSE'],
+  // Data movement family.
+  [TflBuiltinOperator.STRIDED_SLICE, 'STRIDED_SLICE'],
+  [TflBuiltinOperator.SLICE, 'SLICE'],
+  [TflBuiltinOperator.SPLIT, 'SPLIT'],
+  [TflBuiltinOperator.SPLIT_V, 'SPLIT_V'],
+  [TflBuiltinOperator.PACK, 'PACK'],
+  [TflBuiltinOperator.UNPACK, 'UNPACK'],
+  [TflBuiltinOperator.GATHER, 'GATHER'],
+  [TflBuiltinOperator.GATHER_ND, 'GATHER_ND'],
+  [TflBuiltinOperator.TILE, 'TILE'],
+  [TflBuiltinOperator.EXPAND_DIMS, 'EXPAND_DIMS'],
+  [TflBuiltinOperator.SHAPE, 'SHAPE'],
+  [TflBuiltinOperator.BROADCAST_TO, 'BROADCAST_TO'],
+  [TflBuiltinOperator.REVERSE_V2, 'REVERSE_V2'],
+  [TflBuiltinOperator.DEPTH_TO_SPACE, 'DEPTH_TO_SPACE'],
+  [TflBuiltinOperator.SPACE_TO_DEPTH, 'SPACE_TO_DEPTH'],
+  [TflBuiltinOperator.SPACE_TO_BATCH_ND, 'SPACE_TO_BATCH_ND'],
+  [TflBuiltinOperator.BATCH_TO_SPACE_ND, 'BATCH_TO_SPACE_ND'],
   [TflBuiltinOperator.QUANTIZE, 'QUANTIZE'],
   [TflBuiltinOperator.DEQUANTIZE, 'DEQUANTIZE'],
   [TflBuiltinOperator.CONCATENATION, 'CONCATENATION'],
@@ -476,6 +501,60 @@ function readOptions(type: OpType, op: TflOperator, where: string, version: numb
         activation: activationOf(o?.fusedActivation() ?? 0, where),
       } satisfies OpOptionsByType['CONCATENATION'];
     }
+    // Data movement family.
+    case 'STRIDED_SLICE': {
+      const o = expectOptions(op, TflBuiltinOptions.StridedSliceOptions, TflStridedSliceOptions, where);
+      return {
+        beginMask: o?.beginMask() ?? 0,
+        endMask: o?.endMask() ?? 0,
+        ellipsisMask: o?.ellipsisMask() ?? 0,
+        newAxisMask: o?.newAxisMask() ?? 0,
+        shrinkAxisMask: o?.shrinkAxisMask() ?? 0,
+        offset: o?.offset() ?? false,
+      } satisfies OpOptionsByType['STRIDED_SLICE'];
+    }
+    case 'SPLIT':
+    case 'SPLIT_V': {
+      const tag = type === 'SPLIT' ? TflBuiltinOptions.SplitOptions : TflBuiltinOptions.SplitVOptions;
+      const o = expectOptions(op, tag, TflSplitOptions, where);
+      return { numSplits: o?.numSplits() ?? 0 } satisfies OpOptionsByType['SPLIT'];
+    }
+    case 'PACK': {
+      const o = expectOptions(op, TflBuiltinOptions.PackOptions, TflPackOptions, where);
+      return { valuesCount: o?.count() ?? 0, axis: o?.axis() ?? 0 } satisfies OpOptionsByType['PACK'];
+    }
+    case 'UNPACK': {
+      const o = expectOptions(op, TflBuiltinOptions.UnpackOptions, TflPackOptions, where);
+      return { num: o?.count() ?? 0, axis: o?.axis() ?? 0 } satisfies OpOptionsByType['UNPACK'];
+    }
+    case 'GATHER': {
+      const o = expectOptions(op, TflBuiltinOptions.GatherOptions, TflGatherOptions, where);
+      return { axis: o?.axis() ?? 0, batchDims: o?.batchDims() ?? 0 } satisfies OpOptionsByType['GATHER'];
+    }
+    case 'SHAPE': {
+      const o = expectOptions(op, TflBuiltinOptions.ShapeOptions, TflShapeOptions, where);
+      // Without an options table the converter's output tensor type decides; int32 is its default.
+      const code = o ? o.outType() : TflTensorType.INT32;
+      if (code !== TflTensorType.INT32 && code !== TflTensorType.INT64) {
+        throw new UnsupportedOpError('SHAPE', version, index, `out_type ${tensorTypeName(code)} (TFLite's SHAPE gives int32 or int64)`);
+      }
+      return { outType: code === TflTensorType.INT32 ? 'int32' : 'int64' } satisfies OpOptionsByType['SHAPE'];
+    }
+    case 'DEPTH_TO_SPACE':
+    case 'SPACE_TO_DEPTH': {
+      const tag = type === 'DEPTH_TO_SPACE' ? TflBuiltinOptions.DepthToSpaceOptions : TflBuiltinOptions.SpaceToDepthOptions;
+      const o = expectOptions(op, tag, TflBlockSizeOptions, where);
+      return { blockSize: positive(o?.blockSize() ?? 0, 'block_size', where) } satisfies OpOptionsByType['DEPTH_TO_SPACE'];
+    }
+    case 'SLICE':
+    case 'GATHER_ND':
+    case 'TILE':
+    case 'EXPAND_DIMS':
+    case 'BROADCAST_TO':
+    case 'REVERSE_V2':
+    case 'SPACE_TO_BATCH_ND':
+    case 'BATCH_TO_SPACE_ND':
+      return {};
     case 'LOGISTIC':
     case 'RELU':
     case 'RELU6':

@@ -46,6 +46,24 @@ export const TflBuiltinOperator = {
   CUSTOM: 32,
   PAD: 34,
   TRANSPOSE: 39,
+  // Data movement family.
+  DEPTH_TO_SPACE: 5,
+  SPACE_TO_DEPTH: 26,
+  GATHER: 36,
+  BATCH_TO_SPACE_ND: 37,
+  SPACE_TO_BATCH_ND: 38,
+  STRIDED_SLICE: 45,
+  SPLIT: 49,
+  SLICE: 65,
+  TILE: 69,
+  EXPAND_DIMS: 70,
+  SHAPE: 77,
+  PACK: 83,
+  UNPACK: 88,
+  SPLIT_V: 102,
+  REVERSE_V2: 105,
+  GATHER_ND: 107,
+  BROADCAST_TO: 130,
   MEAN: 40,
   SQUEEZE: 43,
   QUANTIZE: 114,
@@ -67,6 +85,24 @@ export const TflBuiltinOptions = {
   MulOptions: 21,
   PadOptions: 22,
   TransposeOptions: 26,
+  // Data movement family.
+  SpaceToDepthOptions: 19,
+  GatherOptions: 23,
+  BatchToSpaceNDOptions: 24,
+  SpaceToBatchNDOptions: 25,
+  StridedSliceOptions: 32,
+  SplitOptions: 35,
+  SliceOptions: 48,
+  TileOptions: 51,
+  ExpandDimsOptions: 52,
+  ShapeOptions: 55,
+  PackOptions: 59,
+  UnpackOptions: 64,
+  SplitVOptions: 79,
+  ReverseV2Options: 81,
+  GatherNdOptions: 83,
+  DepthToSpaceOptions: 94,
+  BroadcastToOptions: 104,
   ReducerOptions: 27,
   SqueezeOptions: 30,
   DequantizeOptions: 38,
@@ -601,5 +637,71 @@ export class TflReducerOptions extends TflTable {
 export class TflSqueezeOptions extends TflTable {
   squeezeDims(): Int32Array | null {
     return this.int32Vector(0, 'squeeze_dims');
+  }
+}
+
+// Data movement family.
+
+/** table StridedSliceOptions { begin_mask; end_mask; ellipsis_mask; new_axis_mask; shrink_axis_mask:int; offset:bool; } */
+export class TflStridedSliceOptions extends TflTable {
+  beginMask(): number {
+    return this.int32(0, 0);
+  }
+  endMask(): number {
+    return this.int32(1, 0);
+  }
+  ellipsisMask(): number {
+    return this.int32(2, 0);
+  }
+  newAxisMask(): number {
+    return this.int32(3, 0);
+  }
+  shrinkAxisMask(): number {
+    return this.int32(4, 0);
+  }
+  offset(): boolean {
+    return this.bool(5, false);
+  }
+}
+
+/** table SplitOptions { num_splits:int; } and table SplitVOptions { num_splits:int; } */
+export class TflSplitOptions extends TflTable {
+  numSplits(): number {
+    return this.int32(0, 0);
+  }
+}
+
+/** table PackOptions { values_count:int; axis:int; } and table UnpackOptions { num:int; axis:int; } */
+export class TflPackOptions extends TflTable {
+  count(): number {
+    return this.int32(0, 0);
+  }
+  axis(): number {
+    return this.int32(1, 0);
+  }
+}
+
+/** table GatherOptions { axis:int; batch_dims:int = 0; } */
+export class TflGatherOptions extends TflTable {
+  axis(): number {
+    return this.int32(0, 0);
+  }
+  batchDims(): number {
+    return this.int32(1, 0);
+  }
+}
+
+/** table ShapeOptions { out_type:TensorType; } */
+export class TflShapeOptions extends TflTable {
+  /** TensorType code; the schema's default is 0 (FLOAT32), which SHAPE refuses. */
+  outType(): number {
+    return this.int8(0, TflTensorType.FLOAT32);
+  }
+}
+
+/** table SpaceToDepthOptions { block_size:int; } and table DepthToSpaceOptions { block_size:int; } */
+export class TflBlockSizeOptions extends TflTable {
+  blockSize(): number {
+    return this.int32(0, 0);
   }
 }

@@ -273,6 +273,70 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
       return { tag: TflBuiltinOptions.PadOptions, table: emptyTable(b) };
     case 'TRANSPOSE':
       return { tag: TflBuiltinOptions.TransposeOptions, table: emptyTable(b) };
+    // Data movement family.
+    case 'STRIDED_SLICE': {
+      const o = op.options;
+      b.startObject(6);
+      b.addFieldInt32(0, o.beginMask, 0);
+      b.addFieldInt32(1, o.endMask, 0);
+      b.addFieldInt32(2, o.ellipsisMask, 0);
+      b.addFieldInt32(3, o.newAxisMask, 0);
+      b.addFieldInt32(4, o.shrinkAxisMask, 0);
+      b.addFieldInt8(5, o.offset ? 1 : 0, 0);
+      return { tag: TflBuiltinOptions.StridedSliceOptions, table: b.endObject() };
+    }
+    case 'SPLIT':
+    case 'SPLIT_V': {
+      b.startObject(1);
+      b.addFieldInt32(0, op.options.numSplits, 0);
+      return { tag: op.type === 'SPLIT' ? TflBuiltinOptions.SplitOptions : TflBuiltinOptions.SplitVOptions, table: b.endObject() };
+    }
+    case 'PACK': {
+      b.startObject(2);
+      b.addFieldInt32(0, op.options.valuesCount, 0);
+      b.addFieldInt32(1, op.options.axis, 0);
+      return { tag: TflBuiltinOptions.PackOptions, table: b.endObject() };
+    }
+    case 'UNPACK': {
+      b.startObject(2);
+      b.addFieldInt32(0, op.options.num, 0);
+      b.addFieldInt32(1, op.options.axis, 0);
+      return { tag: TflBuiltinOptions.UnpackOptions, table: b.endObject() };
+    }
+    case 'GATHER': {
+      b.startObject(2);
+      b.addFieldInt32(0, op.options.axis, 0);
+      b.addFieldInt32(1, op.options.batchDims, 0);
+      return { tag: TflBuiltinOptions.GatherOptions, table: b.endObject() };
+    }
+    case 'SHAPE': {
+      b.startObject(1);
+      // Always written: the schema's default (FLOAT32) is not what SHAPE means.
+      b.addFieldInt8(0, op.options.outType === 'int32' ? TflTensorType.INT32 : TflTensorType.INT64, null);
+      return { tag: TflBuiltinOptions.ShapeOptions, table: b.endObject() };
+    }
+    case 'DEPTH_TO_SPACE':
+    case 'SPACE_TO_DEPTH': {
+      b.startObject(1);
+      b.addFieldInt32(0, op.options.blockSize, 0);
+      return { tag: op.type === 'DEPTH_TO_SPACE' ? TflBuiltinOptions.DepthToSpaceOptions : TflBuiltinOptions.SpaceToDepthOptions, table: b.endObject() };
+    }
+    case 'SLICE':
+      return { tag: TflBuiltinOptions.SliceOptions, table: emptyTable(b) };
+    case 'GATHER_ND':
+      return { tag: TflBuiltinOptions.GatherNdOptions, table: emptyTable(b) };
+    case 'TILE':
+      return { tag: TflBuiltinOptions.TileOptions, table: emptyTable(b) };
+    case 'EXPAND_DIMS':
+      return { tag: TflBuiltinOptions.ExpandDimsOptions, table: emptyTable(b) };
+    case 'BROADCAST_TO':
+      return { tag: TflBuiltinOptions.BroadcastToOptions, table: emptyTable(b) };
+    case 'REVERSE_V2':
+      return { tag: TflBuiltinOptions.ReverseV2Options, table: emptyTable(b) };
+    case 'SPACE_TO_BATCH_ND':
+      return { tag: TflBuiltinOptions.SpaceToBatchNDOptions, table: emptyTable(b) };
+    case 'BATCH_TO_SPACE_ND':
+      return { tag: TflBuiltinOptions.BatchToSpaceNDOptions, table: emptyTable(b) };
     case 'QUANTIZE':
       return { tag: TflBuiltinOptions.QuantizeOptions, table: emptyTable(b) };
     case 'DEQUANTIZE':

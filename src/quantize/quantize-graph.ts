@@ -61,7 +61,15 @@ export interface QuantizedModel {
 }
 
 /** Ops whose int8 output must carry the input's params (TFLite's restrict_same_input_output_scale). */
-const SHARES_INPUT_PARAMS: ReadonlySet<OpType> = new Set(['RESHAPE', 'SQUEEZE', 'MAX_POOL_2D', 'PAD', 'TRANSPOSE', 'AVERAGE_POOL_2D']);
+const SHARES_INPUT_PARAMS: ReadonlySet<OpType> = new Set([
+  'RESHAPE', 'SQUEEZE', 'MAX_POOL_2D', 'PAD', 'TRANSPOSE', 'AVERAGE_POOL_2D',
+  // Data movement family: their int8 kernels copy bytes (PACK's inputs must share one scale).
+  'STRIDED_SLICE', 'SLICE', 'SPLIT', 'SPLIT_V', 'PACK', 'UNPACK', 'GATHER', 'GATHER_ND', 'TILE', 'EXPAND_DIMS',
+  'BROADCAST_TO', 'REVERSE_V2', 'DEPTH_TO_SPACE', 'SPACE_TO_DEPTH', 'SPACE_TO_BATCH_ND', 'BATCH_TO_SPACE_ND',
+]);
+
+/** The data input whose params a SHARES_INPUT_PARAMS op passes on, where it is not input 0. */
+const SHARED_PARAMS_INPUT: Partial<Record<OpType, number>> = { SPLIT: 1 };
 
 const FIXED_OUTPUT_PARAMS: Partial<Record<OpType, { scale: number; zeroPoint: number }>> = {
   SOFTMAX: { scale: 1 / 256, zeroPoint: -128 },
@@ -93,6 +101,24 @@ const INT8_OP_VERSION: Record<OpType, number> = {
   SQUEEZE: 1,
   PAD: 2,
   TRANSPOSE: 2,
+  // Data movement family (int8 versions from op_version.cc).
+  STRIDED_SLICE: 2,
+  SLICE: 2,
+  SPLIT: 2,
+  SPLIT_V: 2,
+  PACK: 2,
+  UNPACK: 2,
+  GATHER: 2,
+  GATHER_ND: 1,
+  TILE: 1,
+  EXPAND_DIMS: 1,
+  SHAPE: 1,
+  BROADCAST_TO: 2,
+  REVERSE_V2: 2,
+  DEPTH_TO_SPACE: 1,
+  SPACE_TO_DEPTH: 2,
+  SPACE_TO_BATCH_ND: 2,
+  BATCH_TO_SPACE_ND: 2,
   QUANTIZE: 1,
   DEQUANTIZE: 2,
   CONCATENATION: 2,
@@ -240,7 +266,8 @@ export function quantizeWithRanges(graph: Graph, ranges: ReadonlyMap<number, Ten
     for (const id of op.outputs) {
       if (fixed) params.set(id, { ...fixed, source: 'fixed', from: op.type });
       else if (SHARES_INPUT_PARAMS.has(op.type)) {
-        params.set(id, { ...inputParams(0), source: 'shared', from: graph.tensors[op.inputs[0]].name });
+        const k = SHARED_PARAMS_INPUT[op.type] ?? 0;
+        params.set(id, { ...inputParams(k), source: 'shared', from: graph.tensors[op.inputs[k]].name });
       } else params.set(id, calibrated(id));
     }
   }

@@ -19,6 +19,8 @@ import { prepareAdd, prepareDequantize, prepareMul, prepareQuantize, prepareRelu
 import { prepareAveragePool2D, prepareMaxPool2D, prepareMean } from './ops/pool.ts';
 import { prepareConcatenation, preparePad, prepareReshape, prepareTranspose } from './ops/shape.ts';
 import { prepareLogistic, prepareSoftmax } from './ops/softmax.ts';
+import * as move from './ops/move.ts';
+import { foldConstants } from '../passes/fold-constants.ts';
 
 export { ReferenceError, type TensorData };
 export type { ReferenceOptions, RequantizationMode } from './common.ts';
@@ -42,6 +44,24 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   SQUEEZE: prepareReshape,
   PAD: preparePad,
   TRANSPOSE: prepareTranspose,
+  // Data movement family.
+  STRIDED_SLICE: move.prepareStridedSlice,
+  SLICE: move.prepareSlice,
+  SPLIT: move.prepareSplit,
+  SPLIT_V: move.prepareSplitV,
+  PACK: move.preparePack,
+  UNPACK: move.prepareUnpack,
+  GATHER: move.prepareGather,
+  GATHER_ND: move.prepareGatherNd,
+  TILE: move.prepareTile,
+  EXPAND_DIMS: move.prepareExpandDims,
+  SHAPE: move.prepareShape,
+  BROADCAST_TO: move.prepareBroadcastTo,
+  REVERSE_V2: move.prepareReverseV2,
+  DEPTH_TO_SPACE: move.prepareDepthToSpace,
+  SPACE_TO_DEPTH: move.prepareSpaceToDepth,
+  SPACE_TO_BATCH_ND: move.prepareSpaceToBatchNd,
+  BATCH_TO_SPACE_ND: move.prepareBatchToSpaceNd,
   QUANTIZE: prepareQuantize,
   DEQUANTIZE: prepareDequantize,
   CONCATENATION: prepareConcatenation,
@@ -51,6 +71,24 @@ function prepareOp(op: OpIR, ctx: PrepareContext): Kernel {
   const prepare = PREPARERS[op.type] as Preparer<OpType> | undefined;
   if (!prepare) throw ctx.error('is not supported');
   return prepare(op as OpOf<OpType>, ctx);
+}
+
+/**
+ * Runs one op on constant inputs (the constant-folding pass): its kernel is prepared and run on
+ * the graph's decoded constants; returns the op's outputs in order.
+ */
+export function evaluateOp(graph: Graph, op: OpIR, options: ReferenceOptions = {}): TensorData[] {
+  const values: TensorValues = new Array(graph.tensors.length);
+  for (const id of op.inputs) {
+    const t = id >= 0 ? graph.tensors[id] : undefined;
+    if (t?.data) values[id] = decodeConstant(t);
+  }
+  prepareOp(op, new PrepareContext(graph, op, values, options))(values);
+  return op.outputs.map((id) => {
+    const v = values[id];
+    if (!v) throw new ReferenceError(`reference: ${op.type} wrote no value for output tensor ${id} (operator ${op.index})`, op.index);
+    return v;
+  });
 }
 
 /** A graph with its constants decoded and every operator's kernel prepared. */
@@ -67,7 +105,9 @@ export interface PreparedReference {
  * Throws ReferenceError for the first operator the reference cannot run, so a model is
  * rejected before any input arrives.
  */
-export function prepareReference(graph: Graph, options: ReferenceOptions = {}): PreparedReference {
+export function prepareReference(modelGraph: Graph, options: ReferenceOptions = {}): PreparedReference {
+  // Ops on constants (shape arithmetic) are computed once here; the original graph is kept for callers.
+  const graph = foldConstants(modelGraph, options);
   const constants: TensorValues = new Array(graph.tensors.length);
   for (const t of graph.tensors) if (t.data) constants[t.id] = decodeConstant(t);
   const kernels = graph.ops.map((op) => prepareOp(op, new PrepareContext(graph, op, constants, options)));
@@ -103,7 +143,7 @@ export function prepareReference(graph: Graph, options: ReferenceOptions = {}): 
   };
 
   return {
-    graph,
+    graph: modelGraph,
     run(inputs) {
       const values = execute(inputs);
       return graph.outputs.map((id) => values[id]!);

@@ -40,6 +40,44 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
       return op.options.squeezeDims.length === 0 || op.options.squeezeDims.some((d) => axisTouchesBatch(d, rankOf(op.inputs[0]!)))
         ? 'it may squeeze the batch axis'
         : undefined;
+    // Data movement family.
+    case 'STRIDED_SLICE': {
+      const o = op.options;
+      const whole = (o.ellipsisMask & 1) !== 0 || ((o.beginMask & 1) !== 0 && (o.endMask & 1) !== 0 && (constInts(op.inputs[3]!) ?? [0])[0] === 1);
+      return whole && !(o.newAxisMask & 1) && !(o.shrinkAxisMask & 1) ? undefined : 'it may slice the batch axis';
+    }
+    case 'SLICE': {
+      const begin = constInts(op.inputs[1]!);
+      const size = constInts(op.inputs[2]!);
+      return begin?.[0] === 0 && size?.[0] === -1 ? undefined : 'it may slice the batch axis';
+    }
+    case 'SPLIT':
+      return axisTouchesBatch((constInts(op.inputs[0]!) ?? [0])[0]!, rankOf(op.inputs[1]!)) ? 'it splits the batch axis' : undefined;
+    case 'SPLIT_V':
+      return axisTouchesBatch((constInts(op.inputs[2]!) ?? [0])[0]!, rankOf(op.inputs[0]!)) ? 'it splits the batch axis' : undefined;
+    case 'UNPACK':
+      return axisTouchesBatch(op.options.axis, rankOf(op.inputs[0]!)) ? 'it unpacks the batch axis' : undefined;
+    case 'PACK':
+      return axisTouchesBatch(op.options.axis, rankOf(op.outputs[0]!)) ? 'it packs along the batch axis' : undefined;
+    case 'EXPAND_DIMS':
+      return axisTouchesBatch((constInts(op.inputs[1]!) ?? [0])[0]!, rankOf(op.outputs[0]!)) ? 'it inserts a dimension before the batch axis' : undefined;
+    case 'REVERSE_V2':
+      return (constInts(op.inputs[1]!) ?? [0]).some((a) => axisTouchesBatch(a, rankOf(op.inputs[0]!))) ? 'it reverses the batch axis' : undefined;
+    case 'TILE':
+      return (constInts(op.inputs[1]!) ?? [0])[0] === 1 ? undefined : 'it tiles the batch axis';
+    case 'GATHER':
+      return axisTouchesBatch(op.options.axis, rankOf(op.inputs[0]!)) || op.options.batchDims !== 0 || !graph.tensors[op.inputs[1]!]?.data
+        ? 'it gathers along the batch axis or with run-time indices'
+        : undefined;
+    case 'GATHER_ND':
+      return 'its indices address the batch axis';
+    case 'SHAPE':
+      return "its output is the batch-1 shape";
+    case 'BROADCAST_TO':
+      return 'its shape operand fixes the batch dimension';
+    case 'SPACE_TO_BATCH_ND':
+    case 'BATCH_TO_SPACE_ND':
+      return 'it moves data between the batch and spatial axes';
     default:
       return undefined;
   }

@@ -11,6 +11,7 @@ import type { LoweringContext, RequantizationMode, StepSpec } from '../kernels/l
 import { fromGpuLayout, gpuByteLength, toGpuLayout, type TensorData } from './layout.ts';
 import { planBuffers, type Plan } from './plan.ts';
 import { canonicalizeForGpu } from './canonicalize.ts';
+import { foldConstants } from '../passes/fold-constants.ts';
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -72,7 +73,7 @@ export class GpuProgram {
 
   static async build(ctx: GpuContext, modelGraph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
     ctx.assertAlive();
-    const graph = canonicalizeForGpu(modelGraph);
+    const graph = canonicalizeForGpu(foldConstants(modelGraph, { requantization: options.requantization ?? 'xnnpack' }));
     const device = ctx.device;
     const lowering: LoweringContext = {
       graph,

@@ -21,6 +21,14 @@ export const CORPUS_RUNS: Record<string, CorpusSuite> = {
   'models/corpus/coral_mobilenet_v2_1.0_224_inat_bird_quant.tflite': 'default',
   'models/corpus/openmv_blazeface_front_128.tflite': 'default',
   'models/corpus/openmv_hand_landmarks_full_224.tflite': 'full',
+  // Data movement family.
+  'models/corpus/coral_split_concat.tflite': 'default',
+  'models/corpus/gd32_yolov10_coco80_front.tflite': 'default',
+  // Loads (its SHAPE → STRIDED_SLICE → PACK tail folds) and the GPU equals the reference, but the
+  // reference's DEPTHWISE_CONV_2D already differs from TFLite by 1 at operator 1 (81 of 32768
+  // elements), growing to 21 of 1000 softmax outputs: a convolution rounding question, kept out
+  // of the default suite until it is settled.
+  'models/corpus/tinymaix_mbnet128_0.25_q.tflite': 'full',
 };
 
 export const FLOAT_RELATIVE = 1e-5;

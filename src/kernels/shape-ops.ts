@@ -6,6 +6,7 @@ import type { Lowering } from './lowering.ts';
 import { lowerDequantize, lowerQuantize, lowerRelu } from './quantize.ts';
 import { lowerConcatenation, lowerPad, lowerReshape, lowerTranspose } from './relayout.ts';
 import { lowerLogistic, lowerSoftmax } from './softmax.ts';
+import { UNARY_LOWERINGS } from './unary.ts';
 
 export const SHAPE_AND_ACTIVATION_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   SOFTMAX: lowerSoftmax as Lowering,
@@ -19,4 +20,6 @@ export const SHAPE_AND_ACTIVATION_LOWERINGS: Partial<Record<OpType, Lowering>> =
   DEQUANTIZE: lowerDequantize as Lowering,
   RELU: lowerRelu as Lowering,
   RELU6: lowerRelu as Lowering,
+  // Unary activations and math.
+  ...UNARY_LOWERINGS,
 };

@@ -19,6 +19,7 @@ import { prepareAdd, prepareDequantize, prepareMul, prepareQuantize, prepareRelu
 import { prepareAveragePool2D, prepareMaxPool2D, prepareMean } from './ops/pool.ts';
 import { prepareConcatenation, preparePad, prepareReshape, prepareTranspose } from './ops/shape.ts';
 import { prepareLogistic, prepareSoftmax } from './ops/softmax.ts';
+import { preparePrelu, prepareUnary } from './ops/unary.ts';
 
 export { ReferenceError, type TensorData };
 export type { ReferenceOptions, RequantizationMode } from './common.ts';
@@ -38,6 +39,22 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   LOGISTIC: prepareLogistic,
   RELU: prepareRelu,
   RELU6: prepareRelu,
+  // Unary activations and math.
+  HARD_SWISH: prepareUnary,
+  LEAKY_RELU: prepareUnary,
+  PRELU: preparePrelu,
+  TANH: prepareUnary,
+  ELU: prepareUnary,
+  GELU: prepareUnary,
+  RELU_N1_TO_1: prepareUnary,
+  RELU_0_TO_1: prepareUnary,
+  EXP: prepareUnary,
+  LOG: prepareUnary,
+  SQRT: prepareUnary,
+  RSQRT: prepareUnary,
+  ABS: prepareUnary,
+  NEG: prepareUnary,
+  SQUARE: prepareUnary,
   RESHAPE: prepareReshape,
   SQUEEZE: prepareReshape,
   PAD: preparePad,

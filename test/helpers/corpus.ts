@@ -21,6 +21,7 @@ export const CORPUS_RUNS: Record<string, CorpusSuite> = {
   'models/corpus/coral_mobilenet_v2_1.0_224_inat_bird_quant.tflite': 'default',
   'models/corpus/openmv_blazeface_front_128.tflite': 'default',
   'models/corpus/openmv_hand_landmarks_full_224.tflite': 'full',
+  'models/corpus/armzoo_ssd_mobilenet_v3_int8.tflite': 'full',
 };
 
 export const FLOAT_RELATIVE = 1e-5;

@@ -11,6 +11,7 @@ import type { TensorData } from '../../src/runtime/layout.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { LoweringError } from '../../src/kernels/lowering.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
+import { describeFailures, floatGpuVersusReference } from '../helpers/float-graphs.ts';
 import { REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { quant, randomBytes } from '../helpers/graphs.ts';
 import { mulberry32 } from '../helpers/rng.ts';
@@ -105,3 +106,31 @@ describe('int32 ABS and NEG on the GPU equal the reference', () => {
   });
 });
 
+
+describe('float32 unary ops and PRELU on the GPU equal the float reference within tolerance', () => {
+  it('every op, inputs in each one\'s domain, odd shapes; PRELU with constant and computed alpha', async () => {
+    const ctx = await testContext();
+    const failures: string[] = [];
+    const ops: UnaryOpType[] = ['HARD_SWISH', 'LEAKY_RELU', 'TANH', 'ELU', 'GELU', 'RELU_N1_TO_1', 'RELU_0_TO_1', 'EXP', 'LOG', 'SQRT', 'RSQRT', 'ABS', 'NEG', 'SQUARE'];
+    const rng = mulberry32(77);
+    const signed = Float32Array.from({ length: 3 * 37 }, () => (rng() - 0.5) * 12);
+    const positive = Float32Array.from({ length: 3 * 37 }, () => 0.01 + rng() * 20);
+    for (const type of ops) {
+      const domainPositive = type === 'LOG' || type === 'SQRT' || type === 'RSQRT';
+      const brs: UnaryBranch[] = type === 'GELU' ? [{ type, options: { approximate: false } }, { type, options: { approximate: true } }] : type === 'LEAKY_RELU' ? [{ type, options: { alpha: 0.3 } }] : [{ type }];
+      const graph = unaryFanGraph('float32', [3, 37], undefined, brs, `float ${type}`);
+      failures.push(...describeFailures(graph.name, await floatGpuVersusReference(ctx, graph, [domainPositive ? positive : signed])));
+    }
+    for (const c of [
+      { dtype: 'float32', shape: [1, 3, 5, 7], alphaShape: [1, 1, 7], constantAlpha: true },
+      { dtype: 'float32', shape: [2, 5, 3], alphaShape: [5, 1], constantAlpha: false },
+    ] satisfies PreluCase[]) {
+      const count = c.shape.reduce((a, b) => a * b, 1);
+      const alpha = Float32Array.from({ length: c.alphaShape.reduce((a, b) => a * b, 1) }, () => rng() - 0.3);
+      const graph = preluGraph(c, alpha);
+      const x = Float32Array.from({ length: count }, () => (rng() - 0.5) * 8);
+      failures.push(...describeFailures(graph.name, await floatGpuVersusReference(ctx, graph, c.constantAlpha ? [x] : [x, alpha])));
+    }
+    expect(failures).toEqual([]);
+  });
+});

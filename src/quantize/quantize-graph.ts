@@ -66,6 +66,8 @@ const SHARES_INPUT_PARAMS: ReadonlySet<OpType> = new Set(['RESHAPE', 'SQUEEZE', 
 const FIXED_OUTPUT_PARAMS: Partial<Record<OpType, { scale: number; zeroPoint: number }>> = {
   SOFTMAX: { scale: 1 / 256, zeroPoint: -128 },
   LOGISTIC: { scale: 1 / 256, zeroPoint: -128 },
+  // Unary activations and math: the converter fixes int8 TANH's output at 1/128, zero point 0.
+  TANH: { scale: 1 / 128, zeroPoint: 0 },
 };
 
 /** Weight input (1) and its output-channel axis, for the ops that have weights and a bias (input 2). */

@@ -7,6 +7,7 @@ import { lowerFloatConv2D, lowerFloatDepthwiseConv2D, lowerFloatFullyConnected }
 import { lowerFloatBinary, lowerFloatUnary } from './float/elementwise.ts';
 import { lowerFloatMean, lowerFloatPool } from './float/pool.ts';
 import { MOVE_LOWERINGS } from './move.ts';
+import { FLOAT_UNARY_LOWERINGS } from './float/unary.ts';
 import { lowerFloatConcatenation, lowerFloatPad, lowerFloatReshape, lowerFloatSoftmax, lowerFloatTranspose } from './float/shape.ts';
 
 export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
@@ -22,6 +23,8 @@ export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   LOGISTIC: lowerFloatUnary as Lowering,
   RELU: lowerFloatUnary as Lowering,
   RELU6: lowerFloatUnary as Lowering,
+  // Unary activations and math.
+  ...FLOAT_UNARY_LOWERINGS,
   RESHAPE: lowerFloatReshape as Lowering,
   SQUEEZE: lowerFloatReshape as Lowering,
   PAD: lowerFloatPad as Lowering,

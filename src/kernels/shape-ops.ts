@@ -7,6 +7,7 @@ import { lowerDequantize, lowerQuantize, lowerRelu } from './quantize.ts';
 import { lowerConcatenation, lowerPad, lowerReshape, lowerTranspose } from './relayout.ts';
 import { lowerLogistic, lowerSoftmax } from './softmax.ts';
 import { MOVE_LOWERINGS } from './move.ts';
+import { UNARY_LOWERINGS } from './unary.ts';
 
 export const SHAPE_AND_ACTIVATION_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   SOFTMAX: lowerSoftmax as Lowering,
@@ -22,4 +23,6 @@ export const SHAPE_AND_ACTIVATION_LOWERINGS: Partial<Record<OpType, Lowering>> =
   DEQUANTIZE: lowerDequantize as Lowering,
   RELU: lowerRelu as Lowering,
   RELU6: lowerRelu as Lowering,
+  // Unary activations and math.
+  ...UNARY_LOWERINGS,
 };

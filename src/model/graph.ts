@@ -75,6 +75,16 @@ export interface SoftmaxOptions {
   beta: number;
 }
 
+/** LEAKY_RELU: f(x) = x for x ≥ 0, alpha · x otherwise. */
+export interface LeakyReluOptions {
+  alpha: number;
+}
+
+/** GELU: the tanh approximation when `approximate`, the erf form otherwise. */
+export interface GeluOptions {
+  approximate: boolean;
+}
+
 export interface ReshapeOptions {
   /** From ReshapeOptions.new_shape when present; the shape tensor (input 1) wins otherwise. */
   newShape?: number[];
@@ -141,6 +151,22 @@ export interface OpOptionsByType {
   LOGISTIC: Record<string, never>;
   RELU: Record<string, never>;
   RELU6: Record<string, never>;
+  // Unary activations and math (src/reference/ops/unary.ts, src/kernels/unary.ts).
+  HARD_SWISH: Record<string, never>;
+  LEAKY_RELU: LeakyReluOptions;
+  PRELU: Record<string, never>;
+  TANH: Record<string, never>;
+  ELU: Record<string, never>;
+  GELU: GeluOptions;
+  RELU_N1_TO_1: Record<string, never>;
+  RELU_0_TO_1: Record<string, never>;
+  EXP: Record<string, never>;
+  LOG: Record<string, never>;
+  SQRT: Record<string, never>;
+  RSQRT: Record<string, never>;
+  ABS: Record<string, never>;
+  NEG: Record<string, never>;
+  SQUARE: Record<string, never>;
   RESHAPE: ReshapeOptions;
   SQUEEZE: SqueezeOptions;
   PAD: Record<string, never>;

@@ -44,6 +44,8 @@ import {
   TflReshapeOptions,
   TflSoftmaxOptions,
   TflSqueezeOptions,
+  TflLeakyReluOptions,
+  TflGeluOptions,
   TflTensorType,
   // Data movement family.
   TflBlockSizeOptions,
@@ -85,6 +87,22 @@ const OP_TYPE_OF_BUILTIN: ReadonlyMap<number, OpType> = new Map<number, OpType>(
   [TflBuiltinOperator.LOGISTIC, 'LOGISTIC'],
   [TflBuiltinOperator.RELU, 'RELU'],
   [TflBuiltinOperator.RELU6, 'RELU6'],
+  // Unary activations and math.
+  [TflBuiltinOperator.HARD_SWISH, 'HARD_SWISH'],
+  [TflBuiltinOperator.LEAKY_RELU, 'LEAKY_RELU'],
+  [TflBuiltinOperator.PRELU, 'PRELU'],
+  [TflBuiltinOperator.TANH, 'TANH'],
+  [TflBuiltinOperator.ELU, 'ELU'],
+  [TflBuiltinOperator.GELU, 'GELU'],
+  [TflBuiltinOperator.RELU_N1_TO_1, 'RELU_N1_TO_1'],
+  [TflBuiltinOperator.RELU_0_TO_1, 'RELU_0_TO_1'],
+  [TflBuiltinOperator.EXP, 'EXP'],
+  [TflBuiltinOperator.LOG, 'LOG'],
+  [TflBuiltinOperator.SQRT, 'SQRT'],
+  [TflBuiltinOperator.RSQRT, 'RSQRT'],
+  [TflBuiltinOperator.ABS, 'ABS'],
+  [TflBuiltinOperator.NEG, 'NEG'],
+  [TflBuiltinOperator.SQUARE, 'SQUARE'],
   [TflBuiltinOperator.RESHAPE, 'RESHAPE'],
   [TflBuiltinOperator.SQUEEZE, 'SQUEEZE'],
   [TflBuiltinOperator.PAD, 'PAD'],
@@ -555,6 +573,31 @@ function readOptions(type: OpType, op: TflOperator, where: string, version: numb
     case 'SPACE_TO_BATCH_ND':
     case 'BATCH_TO_SPACE_ND':
       return {};
+    // Unary activations and math.
+    case 'LEAKY_RELU': {
+      const o = expectOptions(op, TflBuiltinOptions.LeakyReluOptions, TflLeakyReluOptions, where);
+      const alpha = o?.alpha() ?? 0;
+      // TFLite takes any float; a NaN or infinite slope makes every negative input meaningless.
+      if (!Number.isFinite(alpha)) throw new ModelFormatError(where, `alpha ${alpha} is not a finite number`);
+      return { alpha } satisfies OpOptionsByType['LEAKY_RELU'];
+    }
+    case 'GELU': {
+      const o = expectOptions(op, TflBuiltinOptions.GeluOptions, TflGeluOptions, where);
+      return { approximate: o?.approximate() ?? false } satisfies OpOptionsByType['GELU'];
+    }
+    case 'HARD_SWISH':
+    case 'PRELU':
+    case 'TANH':
+    case 'ELU':
+    case 'RELU_N1_TO_1':
+    case 'RELU_0_TO_1':
+    case 'EXP':
+    case 'LOG':
+    case 'SQRT':
+    case 'RSQRT':
+    case 'ABS':
+    case 'NEG':
+    case 'SQUARE':
     case 'LOGISTIC':
     case 'RELU':
     case 'RELU6':

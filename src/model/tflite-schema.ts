@@ -41,6 +41,22 @@ export const TflBuiltinOperator = {
   MUL: 18,
   RELU: 19,
   RELU6: 21,
+  // Unary activations and math.
+  HARD_SWISH: 117,
+  LEAKY_RELU: 98,
+  PRELU: 54,
+  TANH: 28,
+  ELU: 111,
+  GELU: 150,
+  RELU_N1_TO_1: 20,
+  RELU_0_TO_1: 152,
+  EXP: 47,
+  LOG: 73,
+  SQRT: 75,
+  RSQRT: 76,
+  ABS: 101,
+  NEG: 59,
+  SQUARE: 92,
   RESHAPE: 22,
   SOFTMAX: 25,
   CUSTOM: 32,
@@ -107,6 +123,14 @@ export const TflBuiltinOptions = {
   SqueezeOptions: 30,
   DequantizeOptions: 38,
   QuantizeOptions: 89,
+  // Unary activations and math.
+  ExpOptions: 33,
+  NegOptions: 42,
+  SquareOptions: 66,
+  LeakyReluOptions: 75,
+  AbsOptions: 78,
+  HardSwishOptions: 91,
+  GeluOptions: 116,
 } as const;
 
 /** schema.fbs `enum ActivationFunctionType : byte`, indexed by value. */
@@ -703,5 +727,19 @@ export class TflShapeOptions extends TflTable {
 export class TflBlockSizeOptions extends TflTable {
   blockSize(): number {
     return this.int32(0, 0);
+  }
+}
+
+/** table LeakyReluOptions { alpha:float; } */
+export class TflLeakyReluOptions extends TflTable {
+  alpha(): number {
+    return this.float32(0, 0);
+  }
+}
+
+/** table GeluOptions { approximate:bool; } */
+export class TflGeluOptions extends TflTable {
+  approximate(): boolean {
+    return this.bool(0, false);
   }
 }

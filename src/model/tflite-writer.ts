@@ -345,6 +345,37 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
     case 'RELU':
     case 'RELU6':
       return { tag: TflBuiltinOptions.NONE, table: 0 };
+    // Unary activations and math.
+    case 'LEAKY_RELU': {
+      b.startObject(1);
+      // Always written, as SOFTMAX's beta: −0 must not collapse into +0.
+      b.addFieldFloat32(0, op.options.alpha, null);
+      return { tag: TflBuiltinOptions.LeakyReluOptions, table: b.endObject() };
+    }
+    case 'GELU': {
+      b.startObject(1);
+      b.addFieldInt8(0, op.options.approximate ? 1 : 0, 0);
+      return { tag: TflBuiltinOptions.GeluOptions, table: b.endObject() };
+    }
+    case 'HARD_SWISH':
+      return { tag: TflBuiltinOptions.HardSwishOptions, table: emptyTable(b) };
+    case 'EXP':
+      return { tag: TflBuiltinOptions.ExpOptions, table: emptyTable(b) };
+    case 'NEG':
+      return { tag: TflBuiltinOptions.NegOptions, table: emptyTable(b) };
+    case 'SQUARE':
+      return { tag: TflBuiltinOptions.SquareOptions, table: emptyTable(b) };
+    case 'ABS':
+      return { tag: TflBuiltinOptions.AbsOptions, table: emptyTable(b) };
+    case 'PRELU':
+    case 'TANH':
+    case 'ELU':
+    case 'RELU_N1_TO_1':
+    case 'RELU_0_TO_1':
+    case 'LOG':
+    case 'SQRT':
+    case 'RSQRT':
+      return { tag: TflBuiltinOptions.NONE, table: 0 };
   }
 }
 

@@ -74,6 +74,8 @@ const SHARED_PARAMS_INPUT: Partial<Record<OpType, number>> = { SPLIT: 1 };
 const FIXED_OUTPUT_PARAMS: Partial<Record<OpType, { scale: number; zeroPoint: number }>> = {
   SOFTMAX: { scale: 1 / 256, zeroPoint: -128 },
   LOGISTIC: { scale: 1 / 256, zeroPoint: -128 },
+  // Unary activations and math: the converter fixes int8 TANH's output at 1/128, zero point 0.
+  TANH: { scale: 1 / 128, zeroPoint: 0 },
 };
 
 /** Weight input (1) and its output-channel axis, for the ops that have weights and a bias (input 2). */
@@ -97,6 +99,22 @@ const INT8_OP_VERSION: Record<OpType, number> = {
   LOGISTIC: 2,
   RELU: 2,
   RELU6: 2,
+  // Unary activations and math.
+  HARD_SWISH: 1,
+  LEAKY_RELU: 2,
+  PRELU: 1,
+  TANH: 2,
+  ELU: 1,
+  GELU: 2,
+  RELU_N1_TO_1: 2,
+  RELU_0_TO_1: 1,
+  EXP: 2,
+  LOG: 2,
+  SQRT: 2,
+  RSQRT: 2,
+  ABS: 2,
+  NEG: 2,
+  SQUARE: 1,
   RESHAPE: 1,
   SQUEEZE: 1,
   PAD: 2,

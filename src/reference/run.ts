@@ -21,6 +21,7 @@ import { prepareConcatenation, preparePad, prepareReshape, prepareTranspose } fr
 import { prepareLogistic, prepareSoftmax } from './ops/softmax.ts';
 import * as move from './ops/move.ts';
 import { foldConstants } from '../passes/fold-constants.ts';
+import { preparePrelu, prepareUnary } from './ops/unary.ts';
 
 export { ReferenceError, type TensorData };
 export type { ReferenceOptions, RequantizationMode } from './common.ts';
@@ -40,6 +41,22 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   LOGISTIC: prepareLogistic,
   RELU: prepareRelu,
   RELU6: prepareRelu,
+  // Unary activations and math.
+  HARD_SWISH: prepareUnary,
+  LEAKY_RELU: prepareUnary,
+  PRELU: preparePrelu,
+  TANH: prepareUnary,
+  ELU: prepareUnary,
+  GELU: prepareUnary,
+  RELU_N1_TO_1: prepareUnary,
+  RELU_0_TO_1: prepareUnary,
+  EXP: prepareUnary,
+  LOG: prepareUnary,
+  SQRT: prepareUnary,
+  RSQRT: prepareUnary,
+  ABS: prepareUnary,
+  NEG: prepareUnary,
+  SQUARE: prepareUnary,
   RESHAPE: prepareReshape,
   SQUEEZE: prepareReshape,
   PAD: preparePad,

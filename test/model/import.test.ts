@@ -77,7 +77,7 @@ function isInt8Model(g: Graph): boolean {
  * lists its op types.
  */
 const CORPUS: Record<string, { refusedOps: string[]; operators: number } | { ops: OpType[] }> = {
-  'corpus/armzoo_ssd_mobilenet_v3_int8.tflite': { refusedOps: ['HARD_SWISH'], operators: 18 },
+  'corpus/armzoo_ssd_mobilenet_v3_int8.tflite': { ops: ['ADD', AP, 'CONCATENATION', C, D, 'HARD_SWISH', 'LOGISTIC', 'MUL', 'QUANTIZE', R] },
   'corpus/coral_deeplabv3_mnv2_pascal_quant.tflite': { refusedOps: ['RESIZE_BILINEAR', 'ARG_MAX'], operators: 4 },
   'corpus/coral_mobilenet_v2_1.0_224_inat_bird_quant.tflite': { ops: ['ADD', AP, C, D, F, S] },
   'corpus/coral_movenet_single_pose_lightning_ptq.tflite': {

@@ -1,0 +1,159 @@
+// Unary activations and math on the int8 path: every 8-bit op is its 256-entry table (built by
+// src/quant/unary.ts, the very table the CPU reference uses) applied by shaders/unary.wgsl; PRELU
+// (input and alpha) runs shaders/prelu.wgsl, the reference's two-multiplier arithmetic. int32 ABS
+// and NEG share the float path's elementwise shader (src/kernels/float/unary.ts).
+import unarySource from '../../shaders/unary.wgsl?raw';
+import preluSource from '../../shaders/prelu.wgsl?raw';
+import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
+import { UnaryOpError, unaryTable, type UnaryOpType } from '../quant/unary.ts';
+import { PRELU_MAX_RANK, preluMultipliers, unaryOptionsOf } from '../reference/ops/unary.ts';
+import { constantData } from '../quant/tensor.ts';
+import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from '../runtime/layout.ts';
+import { int8Shader } from './common.ts';
+import { lowerInt32Unary } from './float/unary.ts';
+import {
+  int8ZeroPoint,
+  LoweringError,
+  scaleOf,
+  singleDispatch,
+  tensorOf,
+  uniformWords,
+  workgroupsFor,
+  type BindingRef,
+  type ConstantSpec,
+  type Lowering,
+  type LoweredOp,
+  type LoweringContext,
+} from './lowering.ts';
+
+function perTensor(label: string, t: TensorIR): void {
+  if ((t.quant?.scale.length ?? 0) !== 1) throw new LoweringError(`${label}: '${t.name}' needs per-tensor quantization`);
+}
+
+const packedWords = (shape: readonly number[]): number => (outerCount(shape) * roundUp4(innerDim(shape))) / 4;
+
+/**
+ * The op's table moved into the GPU's int8 domain: a legacy uint8 byte u is stored as u − 128
+ * (the top bit flipped), so entry b of the GPU table is the model table's entry b ^ 0x80, flipped.
+ */
+export function gpuTable(table: Uint8Array, dtype: 'int8' | 'uint8'): Uint32Array {
+  const flip = dtype === 'uint8' ? 0x80 : 0;
+  const bytes = new Uint8Array(256);
+  for (let b = 0; b < 256; b++) bytes[b] = table[b ^ flip]! ^ flip;
+  return new Uint32Array(bytes.buffer);
+}
+
+export function lowerUnary(ctx: LoweringContext, op: OpOf<UnaryOpType>): LoweredOp {
+  const label = `${op.type.toLowerCase()}#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  if (input.dtype === 'int32' && output.dtype === 'int32' && (op.type === 'ABS' || op.type === 'NEG')) return lowerInt32Unary(ctx, op);
+  if (!isEightBit(input.dtype) || output.dtype !== input.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
+  perTensor(label, input);
+  perTensor(label, output);
+  // Same packed layout in and out: the word-for-word lookup needs equal innermost dimensions.
+  if (tensorElementCount(input.shape) !== tensorElementCount(output.shape) || innerDim(input.shape) !== innerDim(output.shape)) {
+    throw new LoweringError(`${label}: input [${input.shape.join(', ')}] and output [${output.shape.join(', ')}] differ`);
+  }
+  let table: Uint8Array;
+  try {
+    table = unaryTable(op.type, unaryOptionsOf(op), {
+      dtype: input.dtype as 'int8' | 'uint8',
+      inputScale: scaleOf(input),
+      inputZeroPoint: input.quant!.zeroPoint[0]!,
+      outputScale: scaleOf(output),
+      outputZeroPoint: output.quant!.zeroPoint[0]!,
+      mode: ctx.requantization,
+    });
+  } catch (e) {
+    if (e instanceof UnaryOpError) throw new LoweringError(`${label}: ${e.message}`);
+    throw e;
+  }
+  const total = packedWords(output.shape);
+  const shader = int8Shader(ctx, unarySource, {});
+  return singleDispatch(
+    label,
+    shader,
+    [
+      { label: `${label} table`, data: gpuTable(table, input.dtype as 'int8' | 'uint8'), usage: 'uniform' },
+      { label: `${label} params`, data: uniformWords([['u32', total]]), usage: 'uniform' },
+    ],
+    [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }, { constant: 1 }],
+    workgroupsFor(ctx, total),
+  );
+}
+
+/** PRELU, 8 bits: alpha broadcast over the input (rank ≤ 4), constant or computed. */
+export function lowerPrelu(ctx: LoweringContext, op: OpOf<'PRELU'>): LoweredOp {
+  const label = `prelu#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const alpha = tensorOf(ctx, op.inputs[1]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  if (!isEightBit(input.dtype) || alpha.dtype !== input.dtype || output.dtype !== input.dtype) {
+    throw new LoweringError(`${label}: ${input.dtype} input, ${alpha.dtype} alpha and ${output.dtype} output`);
+  }
+  perTensor(label, input);
+  perTensor(label, alpha);
+  perTensor(label, output);
+  const rank = input.shape.length;
+  if (rank > PRELU_MAX_RANK || alpha.shape.length > rank) throw new LoweringError(`${label}: input [${input.shape.join(', ')}] and alpha [${alpha.shape.join(', ')}] (rank ≤ ${PRELU_MAX_RANK}, alpha's at most the input's)`);
+  if (output.shape.length !== rank || output.shape.some((d, i) => d !== input.shape[i])) throw new LoweringError(`${label}: output [${output.shape.join(', ')}] must have the input's shape`);
+  const shape4 = [...new Array<number>(PRELU_MAX_RANK - rank).fill(1), ...input.shape];
+  const alpha4 = [...new Array<number>(PRELU_MAX_RANK - alpha.shape.length).fill(1), ...alpha.shape];
+  const keep = alpha4.map((d, i) => {
+    if (d !== shape4[i] && d !== 1) throw new LoweringError(`${label}: alpha [${alpha.shape.join(', ')}] does not broadcast to [${input.shape.join(', ')}]`);
+    return d === 1 ? 0 : 1;
+  });
+  const m = preluMultipliers(scaleOf(input), scaleOf(alpha), scaleOf(output));
+  const total = packedWords(output.shape);
+  const uniforms = uniformWords([
+    ['u32', total],
+    ['u32', shape4[3]!],
+    ['u32', roundUp4(shape4[3]!) / 4],
+    ['u32', shape4[1]!],
+    ['u32', shape4[2]!],
+    ['u32', alpha4[1]!],
+    ['u32', alpha4[2]!],
+    ['u32', 0],
+    ['u32', keep[0]!],
+    ['u32', keep[1]!],
+    ['u32', keep[2]!],
+    ['u32', keep[3]!],
+    ['u32', roundUp4(alpha4[3]!)],
+    ['i32', int8ZeroPoint(input)],
+    ['i32', int8ZeroPoint(alpha)],
+    ['i32', int8ZeroPoint(output)],
+    ['i32', m.identity.multiplier],
+    ['i32', m.identity.shift],
+    ['i32', m.alpha.multiplier],
+    ['i32', m.alpha.shift],
+  ]);
+  const constants: ConstantSpec[] = [];
+  // A constant alpha (the usual per-channel slopes) is uploaded once in the packed layout.
+  let alphaBinding: BindingRef = { tensor: alpha.id };
+  if (alpha.data) {
+    constants.push({ label: `${label} alpha`, data: toGpuLayout(alpha, constantData(alpha) as TensorData), usage: 'storage' });
+    alphaBinding = { constant: 0 };
+  }
+  constants.push({ label: `${label} params`, data: uniforms, usage: 'uniform' });
+  const shader = int8Shader(ctx, preluSource, {});
+  return singleDispatch(label, shader, constants, [{ tensor: input.id }, alphaBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
+}
+
+export const UNARY_LOWERINGS: Partial<Record<UnaryOpType | 'PRELU', Lowering>> = {
+  HARD_SWISH: lowerUnary as Lowering,
+  LEAKY_RELU: lowerUnary as Lowering,
+  PRELU: lowerPrelu as Lowering,
+  TANH: lowerUnary as Lowering,
+  ELU: lowerUnary as Lowering,
+  GELU: lowerUnary as Lowering,
+  RELU_N1_TO_1: lowerUnary as Lowering,
+  RELU_0_TO_1: lowerUnary as Lowering,
+  EXP: lowerUnary as Lowering,
+  LOG: lowerUnary as Lowering,
+  SQRT: lowerUnary as Lowering,
+  RSQRT: lowerUnary as Lowering,
+  ABS: lowerUnary as Lowering,
+  NEG: lowerUnary as Lowering,
+  SQUARE: lowerUnary as Lowering,
+};

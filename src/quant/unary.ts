@@ -1,0 +1,364 @@
+// Unary activations and math (HARD_SWISH, LEAKY_RELU, TANH, ELU, GELU, RELU_N1_TO_1, RELU_0_TO_1,
+// EXP, LOG, SQRT, RSQRT, ABS, NEG, SQUARE): each op's float32 function, and its 8-bit function as
+// a 256-entry table. An 8-bit unary op is a function of 256 possible input values, so the CPU
+// reference computes its per-element function over all of them once at load, and the GPU applies
+// the very same table (shaders/unary.wgsl): exact against the reference by construction. The work
+// is in the per-element functions, which follow what the TFLite runtime computes for each op and
+// dtype (test/reference/tflite-runtime-unary.test.ts runs it over all 256 inputs):
+//  - TANH, ELU, GELU, EXP, RSQRT (8 bits): TFLite's LUTPopulate, a table filled in float
+//    in Prepare: dequantize in float32, the float function, × float32(1 / output scale), rounded
+//    half away from zero (std::round), + zero point, clamped.
+//  - HARD_SWISH: TFLite's reference_ops::HardSwish, 16-bit fixed point.
+//  - LEAKY_RELU: reference_ops::QuantizeLeakyRelu, two output multipliers (identity and alpha);
+//    under 'xnnpack', XNNPACK's qs8/qu8 leaky ReLU where the delegate takes it.
+//  - ELU under 'xnnpack': XNNPACK's table, rounded half to even.
+//  - RELU_N1_TO_1, RELU_0_TO_1: activations.cc ReluX, as RELU and RELU6.
+//  - ABS: elementwise.cc AbsEvalQuantized (requantized only when the scales differ).
+import type { DType, OpType } from '../model/graph.ts';
+import { activationRangeQuantized } from './activation.ts';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier } from './fixedpoint.ts';
+
+/** The unary ops whose 8-bit form is one table (PRELU, with its alpha operand, is not one). */
+export const UNARY_TABLE_OPS = [
+  'HARD_SWISH',
+  'LEAKY_RELU',
+  'TANH',
+  'ELU',
+  'GELU',
+  'RELU_N1_TO_1',
+  'RELU_0_TO_1',
+  'EXP',
+  'LOG',
+  'SQRT',
+  'RSQRT',
+  'ABS',
+  'NEG',
+  'SQUARE',
+] as const satisfies readonly OpType[];
+
+export type UnaryOpType = (typeof UNARY_TABLE_OPS)[number];
+
+export interface UnaryOptions {
+  /** LEAKY_RELU's slope for negative inputs. */
+  alpha?: number;
+  /** GELU's tanh approximation. */
+  approximate?: boolean;
+}
+
+/** A combination TFLite refuses (or Octet does not run); callers turn it into their named error. */
+export class UnaryOpError extends Error {
+  override name = 'UnaryOpError';
+}
+
+const f = Math.fround;
+
+/** std::round: half away from zero. */
+function roundHalfAway(x: number): number {
+  return x < 0 ? -Math.round(-x) : Math.round(x);
+}
+
+/** lrintf in the default rounding mode: half to even. */
+function roundHalfEven(x: number): number {
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+const SQRT1_2 = Math.SQRT1_2;
+/** gelu.h kSqrt2dPi = M_2_SQRTPI * M_SQRT1_2, a float constant. */
+const SQRT_2_OVER_PI = f((2 / Math.sqrt(Math.PI)) * Math.SQRT1_2);
+
+/**
+ * erfc in double, far more accurate than the float32 results it feeds: the Maclaurin series of erf
+ * below |x| = 3 (terms peak near e^9, so about 12 significant digits remain), Lentz's continued
+ * fraction beyond.
+ */
+export function erfc(x: number): number {
+  if (Number.isNaN(x)) return NaN;
+  const z = Math.abs(x);
+  let r: number;
+  if (z < 3) {
+    let term = z;
+    let sum = z;
+    for (let n = 1; n < 200; n++) {
+      term *= (-z * z) / n;
+      const add = term / (2 * n + 1);
+      sum += add;
+      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
+    }
+    r = 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  } else {
+    // erfc(z) = exp(−z²)/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + ...)))).
+    const tiny = 1e-300;
+    let fr = z;
+    let c = z;
+    let d = 0;
+    for (let n = 1; n < 500; n++) {
+      const a = n / 2;
+      d = z + a * d;
+      d = d === 0 ? tiny : 1 / d;
+      c = z + a / c;
+      if (c === 0) c = tiny;
+      const delta = c * d;
+      fr *= delta;
+      if (Math.abs(delta - 1) < 1e-16) break;
+    }
+    r = Math.exp(-z * z) / Math.sqrt(Math.PI) / fr;
+  }
+  return x >= 0 ? r : 2 - r;
+}
+
+/**
+ * The float32 function of each op, as TFLite's float kernels compute it (each step rounded to
+ * float32 where the C++ works in float).
+ */
+export function unaryFloatFunction(type: UnaryOpType, options: UnaryOptions = {}): (x: number) => number {
+  switch (type) {
+    case 'HARD_SWISH':
+      // reference_ops::HardSwish: x * min(6, max(0, x + 3)) / 6.
+      return (x) => f(f(x * Math.min(6, Math.max(0, f(x + 3)))) / 6);
+    case 'LEAKY_RELU': {
+      const alpha = f(options.alpha ?? 0);
+      return (x) => (x > 0 ? x : f(x * alpha));
+    }
+    case 'TANH':
+      return (x) => f(Math.tanh(x));
+    case 'ELU':
+      return (x) => (x < 0 ? f(Math.expm1(x)) : x);
+    case 'GELU':
+      if (options.approximate) {
+        return (x) => f(f(0.5 * x) * f(1 + f(Math.tanh(f(SQRT_2_OVER_PI * f(x + f(f(f(f(0.044715 * x) * x) * x))))))));
+      }
+      return (x) => f(f(0.5 * x) * f(erfc(f(x * f(-SQRT1_2)))));
+    case 'RELU_N1_TO_1':
+      return (x) => Math.min(1, Math.max(-1, x));
+    case 'RELU_0_TO_1':
+      return (x) => Math.min(1, Math.max(0, x));
+    case 'EXP':
+      return (x) => f(Math.exp(x));
+    case 'LOG':
+      return (x) => f(Math.log(x));
+    case 'SQRT':
+      return (x) => f(Math.sqrt(x));
+    case 'RSQRT':
+      return (x) => f(1 / f(Math.sqrt(x)));
+    case 'ABS':
+      return (x) => Math.abs(x);
+    case 'NEG':
+      return (x) => -x;
+    case 'SQUARE':
+      return (x) => f(x * x);
+  }
+}
+
+export interface EightBitQuant {
+  dtype: 'int8' | 'uint8';
+  inputScale: number;
+  inputZeroPoint: number;
+  outputScale: number;
+  outputZeroPoint: number;
+  /** 'xnnpack': where the TFLite runtime's XNNPACK delegate takes the op, its rounding. */
+  mode: 'tflite' | 'xnnpack';
+}
+
+/**
+ * The 8-bit dtypes each op takes: what the TFLite runtime accepts (it refuses the rest at
+ * prepare or invoke: uint8 ELU, ABS and RSQRT; 8-bit LOG, SQRT, NEG and SQUARE), plus int8 EXP,
+ * which newer TFLite runs through LUTPopulate like TANH (the WASM runtime predates it).
+ */
+const EIGHT_BIT_DTYPES: Record<UnaryOpType, readonly DType[]> = {
+  HARD_SWISH: ['int8', 'uint8'],
+  LEAKY_RELU: ['int8', 'uint8'],
+  TANH: ['int8', 'uint8'],
+  ELU: ['int8'],
+  GELU: ['int8', 'uint8'],
+  RELU_N1_TO_1: ['int8', 'uint8'],
+  RELU_0_TO_1: ['int8', 'uint8'],
+  EXP: ['int8'],
+  LOG: [],
+  SQRT: [],
+  RSQRT: ['int8'],
+  ABS: ['int8'],
+  NEG: [],
+  SQUARE: [],
+};
+
+/**
+ * The 8-bit table: entry b (the input's stored byte, b = q & 0xff) is the output's stored byte.
+ * @throws UnaryOpError for a dtype or quantization TFLite refuses.
+ */
+export function unaryTable(type: UnaryOpType, options: UnaryOptions, q: EightBitQuant): Uint8Array {
+  if (!EIGHT_BIT_DTYPES[type].includes(q.dtype)) throw new UnaryOpError(`${type} does not take ${q.dtype} (TFLite has no such kernel)`);
+  for (const [name, s] of [['input', q.inputScale], ['output', q.outputScale]] as const) {
+    if (!(s > 0) || !Number.isFinite(s)) throw new UnaryOpError(`${type} needs a positive finite ${name} scale, got ${s}`);
+  }
+  const [qmin, qmax] = q.dtype === 'int8' ? [-128, 127] : [0, 255];
+  const perElement = elementFunction(type, options, q);
+  const table = new Uint8Array(256);
+  for (let v = qmin; v <= qmax; v++) {
+    const out = perElement(v);
+    table[v & 0xff] = (out < qmin ? qmin : out > qmax ? qmax : out) & 0xff;
+  }
+  return table;
+}
+
+function elementFunction(type: UnaryOpType, options: UnaryOptions, q: EightBitQuant): (v: number) => number {
+  const si = f(q.inputScale);
+  const so = f(q.outputScale);
+  const zi = q.inputZeroPoint;
+  const zo = q.outputZeroPoint;
+  switch (type) {
+    case 'ELU':
+      // XNNPACK's qs8 ELU (which the delegate takes) fills its table with lrintf: half to even.
+      return lutPopulate(si, zi, so, zo, unaryFloatFunction(type, options), q.mode === 'xnnpack');
+    case 'TANH':
+    case 'GELU':
+    case 'EXP':
+    case 'RSQRT': {
+      // RSQRT of 0 is +inf and clamps to the top (TFLite: "any value close to 0 represents the max
+      // output value"); TFLite fails at run time on a negative input, here it gives the zero point.
+      const fn = unaryFloatFunction(type, options);
+      return lutPopulate(si, zi, so, zo, fn, false);
+    }
+    case 'HARD_SWISH':
+      return hardSwish(si, zi, so, zo);
+    case 'LEAKY_RELU': {
+      const alpha = f(options.alpha ?? 0);
+      if (q.mode === 'xnnpack') {
+        const xnn = xnnpackLeakyRelu(si, so, alpha, zi, zo);
+        if (xnn) return xnn;
+      }
+      const identity = quantizeMultiplier(f(si / so));
+      const slope = quantizeMultiplier(f(f(si * alpha) / so));
+      return (v) => {
+        const x = v - zi;
+        const m = x >= 0 ? identity : slope;
+        return zo + multiplyByQuantizedMultiplier(x, m.multiplier, m.shift);
+      };
+    }
+    case 'RELU_N1_TO_1':
+    case 'RELU_0_TO_1': {
+      const m = quantizeMultiplier(f(si / so));
+      const [lo, hi] = reluRange(type, so, zo, q.dtype);
+      return (v) => {
+        const out = zo + multiplyByQuantizedMultiplier(v - zi, m.multiplier, m.shift);
+        return out < lo ? lo : out > hi ? hi : out;
+      };
+    }
+    case 'ABS': {
+      const rescale = si !== so;
+      const m = quantizeMultiplier(f(si / so));
+      return (v) => {
+        const x = Math.abs(v - zi);
+        return (rescale ? multiplyByQuantizedMultiplier(x, m.multiplier, m.shift) : x) + zo;
+      };
+    }
+    case 'LOG':
+    case 'SQRT':
+    case 'NEG':
+    case 'SQUARE':
+      throw new UnaryOpError(`${type} has no 8-bit kernel in TFLite`);
+  }
+}
+
+/**
+ * XNNPACK's qs8/qu8 leaky ReLU, where the delegate takes it (both scale ratios within XNNPACK's
+ * bounds, else TFLite's kernel runs): multipliers lrintf(256 · ratio), then
+ * ((x − zp) · multiplier + zp_out · 256 + 128) >> 8, i.e. rounded half up.
+ */
+function xnnpackLeakyRelu(si: number, so: number, alpha: number, zi: number, zo: number): ((v: number) => number) | undefined {
+  const positive = f(si / so);
+  if (positive < 2 ** -8 || positive > 2 ** 7) return undefined;
+  const negative = f(positive * alpha);
+  if (negative < -f(0x1fffc00 / 2 ** 18) || negative > 2 ** 7 || Math.abs(negative) < 2 ** -8) return undefined;
+  // XNNPACK stores lrintf(−256 · scale) and multiplies zp − x by it: the same product.
+  const positiveMultiplier = -roundHalfEven(f(-256 * positive));
+  const negativeMultiplier = -roundHalfEven(f(-256 * negative));
+  const bias = zo * 256 + 0x80;
+  return (v) => {
+    const x = v - zi;
+    return (bias + x * (x > 0 ? positiveMultiplier : negativeMultiplier)) >> 8;
+  };
+}
+
+function reluRange(type: 'RELU_N1_TO_1' | 'RELU_0_TO_1', scale: number, zeroPoint: number, dtype: 'int8' | 'uint8'): [number, number] {
+  if (type === 'RELU_N1_TO_1') return activationRangeQuantized('RELU_N1_TO_1', scale, zeroPoint, dtype);
+  // RELU_0_TO_1: ReluX with act_min 0, act_max 1, quantized as the other bounds are.
+  const [lo] = activationRangeQuantized('RELU', scale, zeroPoint, dtype);
+  const [, hiN1] = activationRangeQuantized('RELU_N1_TO_1', scale, zeroPoint, dtype);
+  return [lo, hiN1];
+}
+
+/**
+ * TFLite LUTPopulate: float32 dequantize, transform, × float32(1 / scale), std::round, + zp.
+ * `halfEven`: XNNPACK's lut-elementwise tables, the same but rounded by lrintf.
+ */
+function lutPopulate(si: number, zi: number, so: number, zo: number, fn: (x: number) => number, halfEven: boolean): (v: number) => number {
+  const inverse = f(1 / so);
+  return (v) => {
+    const y = fn(f(si * (v - zi)));
+    const p = f(y * inverse);
+    const rescaled = halfEven ? roundHalfEven(p) : roundHalfAway(p);
+    if (Number.isNaN(rescaled)) return zo;
+    return rescaled + zo;
+  };
+}
+
+// ---- HARD_SWISH: reference_ops::HardSwish (16-bit fixed point) ---------------------------------
+
+const INT16_MIN = -32768;
+const INT16_MAX = 32767;
+
+function saturate16(x: number): number {
+  return x < INT16_MIN ? INT16_MIN : x > INT16_MAX ? INT16_MAX : x;
+}
+
+/** gemmlowp SaturatingRoundingDoublingHighMul for int16. */
+function srdhm16(a: number, b: number): number {
+  if (a === INT16_MIN && b === INT16_MIN) return INT16_MAX;
+  const ab = a * b;
+  const nudge = ab >= 0 ? 1 << 14 : 1 - (1 << 14);
+  return Math.trunc((ab + nudge) / 32768);
+}
+
+/** TFLite's SaturatingDoublingHighMul (no rounding: C++ division truncates toward zero). */
+function sdhm16(a: number, b: number): number {
+  if (a === INT16_MIN && b === INT16_MIN) return INT16_MAX;
+  return Math.trunc((a * b) / 32768);
+}
+
+function roundingDivideByPOT16(x: number, exponent: number): number {
+  const mask = (1 << exponent) - 1;
+  const remainder = x & mask;
+  const threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> exponent) + (remainder > threshold ? 1 : 0);
+}
+
+/** activations.cc DownScaleInt32ToInt16Multiplier. */
+function downScaleToInt16(m: number): number {
+  if (m >= 2147483647 - (1 << 15)) return INT16_MAX;
+  return (m + (1 << 15)) >> 16;
+}
+
+function hardSwish(si: number, zi: number, so: number, zo: number): (v: number) => number {
+  const hiresInputScale = f(f(1 / 128) * si);
+  const reluishScale = f(3 / 32768);
+  const output = quantizeMultiplier(f(hiresInputScale / so));
+  if (output.shift > 0) throw new UnaryOpError(`HARD_SWISH output multiplier exponent ${output.shift} must be ≤ 0 (TFLite refuses input scale ${si} with output scale ${so})`);
+  const outputMultiplier = downScaleToInt16(output.multiplier);
+  const reluish = quantizeMultiplier(f(hiresInputScale / reluishScale));
+  const reluishMultiplier = downScaleToInt16(reluish.multiplier);
+  const reluishExponent = reluish.shift;
+  return (v) => {
+    const inputValue = v - zi;
+    const hires = saturate16(inputValue * 128);
+    const preshiftOutput = srdhm16(hires, outputMultiplier);
+    let r = hires;
+    if (reluishExponent > 0) r = saturate16(r * 2 ** (reluishExponent - 1));
+    r = srdhm16(r, reluishMultiplier);
+    if (reluishExponent > 0) r = saturate16(r * 2);
+    if (reluishExponent < 0) r = roundingDivideByPOT16(r, -reluishExponent);
+    r = (r + (1 << 15)) >> 1;
+    const preshift = sdhm16(r, preshiftOutput);
+    return roundingDivideByPOT16(preshift, -output.shift) + zo;
+  };
+}

@@ -1,0 +1,162 @@
+// Unary activations and math, and PRELU. float32: each op's float function (src/quant/unary.ts).
+// 8 bits: the op's 256-entry table, built once at load from its per-element function, then one
+// lookup per element; the GPU applies the same table. PRELU (input and alpha) follows
+// reference_ops::BroadcastPrelu4DSlow: two output multipliers, identity and input × alpha.
+import type { OpOf, TensorIR } from '../../model/graph.ts';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/fixedpoint.ts';
+import { UnaryOpError, unaryFloatFunction, unaryTable, type UnaryOpType, type UnaryOptions } from '../../quant/unary.ts';
+import { allocate, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
+
+type UnaryOp = OpOf<UnaryOpType>;
+
+export function unaryOptionsOf(op: UnaryOp): UnaryOptions {
+  if (op.type === 'LEAKY_RELU') return { alpha: op.options.alpha };
+  if (op.type === 'GELU') return { approximate: op.options.approximate };
+  return {};
+}
+
+export function prepareUnary(op: UnaryOp, ctx: PrepareContext): Kernel {
+  const input = ctx.input(0);
+  const output = ctx.output();
+  const count = elementCount(input);
+  if (op.inputs.length !== 1) throw ctx.error(`takes 1 input, got ${op.inputs.length}`);
+  if (output.dtype !== input.dtype) throw ctx.unsupported(`${input.dtype} input and ${output.dtype} output`);
+  if (elementCount(output) !== count) throw ctx.error(`output [${output.shape.join(', ')}] does not match input [${input.shape.join(', ')}]`);
+  if (input.dtype === 'float32') {
+    const fn = unaryFloatFunction(op.type, unaryOptionsOf(op));
+    return (values) => {
+      const x = values[input.id] as Float32Array;
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = fn(x[i]!);
+      values[output.id] = out;
+    };
+  }
+  if (input.dtype === 'int32' && (op.type === 'ABS' || op.type === 'NEG')) {
+    // INT32_MIN stays INT32_MIN under both, as in C++ two's complement.
+    const negate = op.type === 'NEG';
+    return (values) => {
+      const x = values[input.id] as Int32Array;
+      const out = new Int32Array(count);
+      for (let i = 0; i < count; i++) out[i] = negate || x[i]! < 0 ? -x[i]! | 0 : x[i]!;
+      values[output.id] = out;
+    };
+  }
+  if (input.dtype !== 'int8' && input.dtype !== 'uint8') throw ctx.unsupported(`${input.dtype} input`);
+  const table = eightBitTable(op, ctx, input, output);
+  return (values) => {
+    const x = values[input.id] as QuantizedData;
+    // Stores into an Int8Array wrap the table's byte into the signed value.
+    const out = allocate(output.dtype, count) as QuantizedData;
+    for (let i = 0; i < count; i++) out[i] = table[x[i]! & 0xff]!;
+    values[output.id] = out;
+  };
+}
+
+/** The op's 256-entry table for these tensors, or the reference's named error. */
+export function eightBitTable(op: UnaryOp, ctx: PrepareContext, input: TensorIR, output: TensorIR): Uint8Array {
+  const qi = ctx.perTensorQuant(input, 'input');
+  const qo = ctx.perTensorQuant(output, 'output');
+  try {
+    return unaryTable(op.type, unaryOptionsOf(op), {
+      dtype: input.dtype as 'int8' | 'uint8',
+      inputScale: qi.scale,
+      inputZeroPoint: qi.zeroPoint,
+      outputScale: qo.scale,
+      outputZeroPoint: qo.zeroPoint,
+      mode: ctx.requantization,
+    });
+  } catch (e) {
+    if (e instanceof UnaryOpError) throw ctx.error(e.message);
+    throw e;
+  }
+}
+
+/** PRELU broadcasts alpha to the input's shape (the output's); TFLite's kernel takes rank ≤ 4. */
+export const PRELU_MAX_RANK = 4;
+
+/**
+ * For each output element, the index of the alpha element that broadcasts to it; alpha's shape
+ * aligns at the trailing dimension and its 1s stretch (CalculateShapeForBroadcast). The output
+ * must have the input's shape (PreluPrepare insists).
+ */
+export function preluAlphaIndex(inputShape: readonly number[], alphaShape: readonly number[], fail: (m: string) => Error): Int32Array {
+  const rank = inputShape.length;
+  if (rank > PRELU_MAX_RANK || alphaShape.length > PRELU_MAX_RANK) throw fail(`takes rank ≤ ${PRELU_MAX_RANK}, got input [${inputShape.join(', ')}] and alpha [${alphaShape.join(', ')}]`);
+  if (alphaShape.length > rank) throw fail(`alpha [${alphaShape.join(', ')}] has a higher rank than the input [${inputShape.join(', ')}]`);
+  const padded = [...new Array<number>(rank - alphaShape.length).fill(1), ...alphaShape];
+  const strides = stridesOf(padded);
+  for (let d = 0; d < rank; d++) {
+    if (padded[d] !== inputShape[d] && padded[d] !== 1) throw fail(`alpha [${alphaShape.join(', ')}] does not broadcast to the input [${inputShape.join(', ')}]`);
+    if (padded[d] === 1) strides[d] = 0;
+  }
+  const count = inputShape.reduce((a, b) => a * b, 1);
+  const index = new Int32Array(count);
+  const coord = new Array<number>(rank).fill(0);
+  for (let i = 0; i < count; i++) {
+    let s = 0;
+    for (let d = 0; d < rank; d++) s += coord[d]! * strides[d]!;
+    index[i] = s;
+    for (let d = rank - 1; d >= 0; d--) {
+      if (++coord[d]! < inputShape[d]!) break;
+      coord[d] = 0;
+    }
+  }
+  return index;
+}
+
+/** PRELU's two multipliers (PreluPrepare: float scales, float arithmetic, then QuantizeMultiplier). */
+export function preluMultipliers(inputScale: number, alphaScale: number, outputScale: number) {
+  const f = Math.fround;
+  return {
+    identity: quantizeMultiplier(f(f(inputScale) / f(outputScale))),
+    alpha: quantizeMultiplier(f(f(f(inputScale) * f(alphaScale)) / f(outputScale))),
+  };
+}
+
+/**
+ * PRELU: x ≥ 0 ? x : x · alpha. Quantized (reference_ops::BroadcastPrelu4DSlow, both dtypes):
+ * x − zp ≥ 0 → MultiplyByQuantizedMultiplier(x − zp, identity); else MultiplyByQuantizedMultiplier((x −
+ * zp)·(alpha − zp_alpha), alpha multiplier); + zp_out, clamped.
+ */
+export function preparePrelu(op: OpOf<'PRELU'>, ctx: PrepareContext): Kernel {
+  if (op.inputs.length !== 2) throw ctx.error(`takes 2 inputs (input, alpha), got ${op.inputs.length}`);
+  const input = ctx.input(0);
+  const alpha = ctx.input(1);
+  const output = ctx.output();
+  if (alpha.dtype !== input.dtype || output.dtype !== input.dtype) throw ctx.unsupported(`${input.dtype} input, ${alpha.dtype} alpha and ${output.dtype} output`);
+  if (output.shape.length !== input.shape.length || output.shape.some((d, i) => d !== input.shape[i])) {
+    throw ctx.error(`output [${output.shape.join(', ')}] must have the input's shape [${input.shape.join(', ')}]`);
+  }
+  const alphaIndex = preluAlphaIndex(input.shape, alpha.shape, (m) => ctx.error(m));
+  const count = elementCount(input);
+  if (input.dtype === 'float32') {
+    return (values) => {
+      const x = values[input.id] as Float32Array;
+      const a = values[alpha.id] as Float32Array;
+      const out = new Float32Array(count);
+      for (let i = 0; i < count; i++) out[i] = x[i]! >= 0 ? x[i]! : Math.fround(x[i]! * a[alphaIndex[i]!]!);
+      values[output.id] = out;
+    };
+  }
+  if (input.dtype !== 'int8' && input.dtype !== 'uint8') throw ctx.unsupported(`${input.dtype} input`);
+  const qi = ctx.perTensorQuant(input, 'input');
+  const qa = ctx.perTensorQuant(alpha, 'alpha');
+  const qo = ctx.perTensorQuant(output, 'output');
+  const m = preluMultipliers(qi.scale, qa.scale, qo.scale);
+  const [lo, hi] = input.dtype === 'int8' ? [-128, 127] : [0, 255];
+  return (values) => {
+    const x = values[input.id] as QuantizedData;
+    const a = values[alpha.id] as QuantizedData;
+    const out = allocate(output.dtype, count) as QuantizedData;
+    for (let i = 0; i < count; i++) {
+      const v = x[i]! - qi.zeroPoint;
+      const r =
+        v >= 0
+          ? multiplyByQuantizedMultiplier(v, m.identity.multiplier, m.identity.shift)
+          : multiplyByQuantizedMultiplier(v * (a[alphaIndex[i]!]! - qa.zeroPoint), m.alpha.multiplier, m.alpha.shift);
+      const q = r + qo.zeroPoint;
+      out[i] = q < lo ? lo : q > hi ? hi : q;
+    }
+    values[output.id] = out;
+  };
+}

@@ -1,0 +1,59 @@
+// Graphs for the unary activations and math (src/quant/unary.ts) and PRELU: one input feeding
+// several single ops, so that one GPU program checks many tables at once.
+import type { DType, Graph, OpType, QuantParams } from '../../src/model/graph.ts';
+import type { UnaryOpType, UnaryOptions } from '../../src/quant/unary.ts';
+import { GraphBuilder, quant } from './graphs.ts';
+
+export interface UnaryBranch {
+  type: UnaryOpType;
+  options?: UnaryOptions;
+  /** Output params in the model's dtype (uint8 zero points as stored). */
+  output?: { scale: number; zeroPoint: number };
+}
+
+export function unaryOptionsFor(type: OpType, options: UnaryOptions = {}): object {
+  if (type === 'LEAKY_RELU') return { alpha: options.alpha ?? 0.2 };
+  if (type === 'GELU') return { approximate: options.approximate ?? false };
+  return {};
+}
+
+/** x → each branch's op → its own output, all of x's shape and dtype. */
+export function unaryFanGraph(dtype: DType, shape: number[], inputQuant: QuantParams | undefined, branches: UnaryBranch[], name: string): Graph {
+  const b = new GraphBuilder();
+  const x = b.tensor('x', shape, dtype, inputQuant);
+  const outputs = branches.map((br, i) => {
+    const q = br.output ? quant(br.output.scale, br.output.zeroPoint) : undefined;
+    const y = b.tensor(`${br.type.toLowerCase()}${i}`, shape, dtype, q);
+    b.op({ type: br.type, inputs: [x], outputs: [y], options: unaryOptionsFor(br.type, br.options) } as never);
+    return y;
+  });
+  return b.build([x], outputs, name);
+}
+
+export interface PreluCase {
+  dtype: 'int8' | 'uint8' | 'float32';
+  shape: number[];
+  alphaShape: number[];
+  /** Alpha as a constant (the usual per-channel slopes) or a second graph input. */
+  constantAlpha: boolean;
+  inputQuant?: [number, number];
+  alphaQuant?: [number, number];
+  outputQuant?: [number, number];
+}
+
+export function preluGraph(c: PreluCase, alphaData?: ArrayBufferView): Graph {
+  const b = new GraphBuilder();
+  const q = (p?: [number, number]) => (p && c.dtype !== 'float32' ? quant(p[0], p[1]) : undefined);
+  const x = b.tensor('x', c.shape, c.dtype, q(c.inputQuant));
+  const a = b.tensor('alpha', c.alphaShape, c.dtype, q(c.alphaQuant), c.constantAlpha ? alphaData : undefined);
+  const y = b.tensor('y', c.shape, c.dtype, q(c.outputQuant));
+  b.op({ type: 'PRELU', inputs: [x, a], outputs: [y], options: {} });
+  return b.build(c.constantAlpha ? [x] : [x, a], [y], `PRELU ${c.dtype} [${c.shape}] alpha [${c.alphaShape}]${c.constantAlpha ? ' const' : ''}`);
+}
+
+/** Every stored byte at least once (37 is odd, so i·37 mod 256 runs through all of them), then more. */
+export function everyByte(dtype: 'int8' | 'uint8', count: number): Int8Array | Uint8Array {
+  const out = dtype === 'int8' ? new Int8Array(count) : new Uint8Array(count);
+  for (let i = 0; i < count; i++) out[i] = (i * 37 + 11) & 0xff;
+  return out;
+}

@@ -19,6 +19,7 @@ import { prepareAdd, prepareDequantize, prepareMul, prepareQuantize, prepareRelu
 import { prepareAveragePool2D, prepareMaxPool2D, prepareMean } from './ops/pool.ts';
 import { prepareConcatenation, preparePad, prepareReshape, prepareTranspose } from './ops/shape.ts';
 import { prepareLogistic, prepareSoftmax } from './ops/softmax.ts';
+import { prepareBatchMatMul, prepareTransposeConv } from './ops/tconv.ts';
 
 export { ReferenceError, type TensorData };
 export type { ReferenceOptions, RequantizationMode } from './common.ts';
@@ -29,6 +30,9 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   CONV_2D: prepareConv2D,
   DEPTHWISE_CONV_2D: prepareDepthwiseConv2D,
   FULLY_CONNECTED: prepareFullyConnected,
+  // Convolution family additions.
+  TRANSPOSE_CONV: prepareTransposeConv,
+  BATCH_MATMUL: prepareBatchMatMul,
   ADD: prepareAdd,
   MUL: prepareMul,
   AVERAGE_POOL_2D: prepareAveragePool2D,

@@ -7,9 +7,12 @@ import {
   OctetModel,
   imageToModelInput,
   labelsForModel,
+  labelsFromMetadata,
   parseLabels,
-  recipeForModel,
+  chooseInputRecipe,
   importTflite,
+  readTfliteMetadata,
+  type ModelMetadata,
   type GpuContext,
   type Graph,
   type InputRecipe,
@@ -70,13 +73,30 @@ export class NotAnImageModelError extends Error {
 }
 
 
+// The TFLite Support metadata each fetched model carries (how it wants its pixels, its packed
+// labels), kept by graph so a model works the same under any file name.
+const metadataByGraph = new WeakMap<Graph, ModelMetadata | undefined>();
+const metadataBySource = new Map<string, ModelMetadata | undefined>();
+
 export async function fetchGraph(store: AssetStore, path: string, onProgress?: Progress): Promise<Graph> {
   const bytes = await store.bytes(path, onProgress);
-  return importTflite(bytes, path);
+  const graph = importTflite(bytes, path);
+  let metadata: ModelMetadata | undefined;
+  try {
+    metadata = readTfliteMetadata(bytes);
+  } catch (e) {
+    console.warn(`${path}: its metadata is unreadable, so the recipe table and asset labels serve instead (${(e as Error).message})`);
+  }
+  metadataByGraph.set(graph, metadata);
+  metadataBySource.set(path, metadata);
+  return graph;
 }
 
 async function loadLabels(store: AssetStore, modelPath: string, output: TensorIR): Promise<string[] | undefined> {
   const classes = output.shape[output.shape.length - 1] ?? 0;
+  const packed = metadataBySource.get(modelPath);
+  const fromMetadata = packed && labelsFromMetadata(packed);
+  if (fromMetadata && fromMetadata.labels.length === classes) return fromMetadata.labels;
   const file = labelsForModel(modelPath, classes);
   if (!file) return undefined;
   try {
@@ -88,9 +108,9 @@ async function loadLabels(store: AssetStore, modelPath: string, output: TensorIR
 
 function recipeFor(modelPath: string, graph: Graph): InputRecipe {
   const input = graph.tensors[graph.inputs[0]!]!;
-  const recipe = recipeForModel(modelPath, input);
-  if (!recipe) throw new NotAnImageModelError(`${modelPath} does not take an image input`);
-  return recipe;
+  const chosen = chooseInputRecipe(modelPath, input, metadataByGraph.get(graph));
+  if (!chosen) throw new NotAnImageModelError(`${modelPath} does not take an image input`);
+  return chosen.recipe;
 }
 
 async function finish(

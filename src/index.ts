@@ -46,3 +46,4 @@ export {
 } from './reference/index.ts';
 export * from './quant/index.ts';
 export * from './image/index.ts';
+export * from './tasks/index.ts';

@@ -8,6 +8,7 @@ import { requestNodeGpuContext, type NodeBackend } from '../gpu/node-gpu.ts';
 import { importTflite, importTfliteListing } from '../model/import.ts';
 import type { Graph, GraphListing } from '../model/graph.ts';
 import { ModelFormatError } from '../model/errors.ts';
+import { readTfliteMetadata, type ModelMetadata } from '../model/metadata.ts';
 import type { RequantizationMode } from '../reference/run.ts';
 import { OctetModel, type Backend } from '../runtime/model.ts';
 import { CliError } from './errors.ts';
@@ -43,6 +44,11 @@ function readModelFile<T>(path: string, read: (bytes: Uint8Array, name: string) 
   } catch (e) {
     throw modelError(path, e);
   }
+}
+
+/** The model file's TFLite Support metadata (preprocessing, packed labels), or undefined when it has none. */
+export function modelMetadataOfFile(path: string): ModelMetadata | undefined {
+  return readModelFile(path, (bytes) => readTfliteMetadata(bytes));
 }
 
 export function importModelFile(path: string): Graph {

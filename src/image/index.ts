@@ -5,6 +5,8 @@ export { resizeBilinear, resizeBilinearInto, resizeNearest } from './resize.ts';
 export {
   RECIPES,
   recipeForModel,
+  recipeFromMetadata,
+  chooseInputRecipe,
   defaultRecipe,
   modelBaseName,
   imageInputLayout,
@@ -14,5 +16,5 @@ export {
   encodePixels,
   PreprocessError,
 } from './preprocess.ts';
-export type { InputRecipe, InputLayout, PixelEncoding, ImageToModelInputOptions, ModelInputArray } from './preprocess.ts';
+export type { InputRecipe, RecipeSource, ChosenRecipe, InputLayout, PixelEncoding, ImageToModelInputOptions, ModelInputArray } from './preprocess.ts';
 export { parseLabels, labelsForModel, LABEL_FILES } from '../data/labels.ts';

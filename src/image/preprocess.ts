@@ -5,10 +5,14 @@
 // scale 1/127.5, zp 127 yet takes the raw uint8 pixel. So the conversion is an explicit
 // InputRecipe, chosen from a table keyed by model file name with a documented default.
 //
+// A model that carries TFLite Support metadata says itself how it wants its pixels
+// (recipeFromMetadata); the table and the dtype default serve models without it (chooseInputRecipe).
+//
 // Pipeline: whole-image resize (no crop) to the input's H×W → round to 8-bit pixels (the
 // reference inputs and PIL/TFLite Support all go through an 8-bit image) → optional grayscale
 // → encode per recipe → NHWC or NCHW.
 import type { TensorIR } from '../model/graph.ts';
+import type { ModelMetadata, TensorMetadataInfo } from '../model/metadata.ts';
 import type { RgbImage } from './decode.ts';
 import { resizeBilinearInto, resizeNearest } from './resize.ts';
 
@@ -157,6 +161,68 @@ export function recipeForModel(modelName: string, input: TensorIR): InputRecipe 
   const base = modelBaseName(modelName);
   if (Object.hasOwn(RECIPE_BY_MODEL, base)) return RECIPE_BY_MODEL[base] ?? undefined;
   return defaultRecipe(input);
+}
+
+/** Where a model's input recipe came from: its own metadata, Octet's table of asset models, or the dtype default. */
+export type RecipeSource = 'metadata' | 'table' | 'default';
+
+export interface ChosenRecipe {
+  recipe: InputRecipe;
+  source: RecipeSource;
+}
+
+/**
+ * The recipe an image input's TFLite Support metadata implies, as the TFLite Task Library reads it:
+ * a uint8 input takes the raw pixel (the Task Library feeds 8-bit images as they are); a float32
+ * input takes (p − mean[c]) / std[c] from the NormalizationOptions; an int8 input (which the Task
+ * Library does not take) quantizes that normalized value with the input's own parameters. The
+ * colour space picks RGB or grayscale. Undefined when the metadata does not describe an image
+ * input or lacks what its dtype needs (a float32 input without normalization).
+ */
+export function recipeFromMetadata(input: TensorIR, metadata: TensorMetadataInfo): InputRecipe | undefined {
+  const content = metadata.content;
+  if (content?.kind !== 'image') return undefined;
+  const layout = imageInputLayout(input);
+  if (!layout) return undefined;
+  const channels = (layout === 'NHWC' ? input.shape[3] : input.shape[1]) as 1 | 3;
+  const wanted = content.colorSpace === 'GRAYSCALE' ? 1 : content.colorSpace === 'RGB' ? 3 : channels;
+  if (wanted !== channels) {
+    throw new PreprocessError(
+      `input '${input.name}' [${input.shape.join(', ')}] has ${channels} channel(s), but its metadata says ${content.colorSpace}`,
+    );
+  }
+  if (input.dtype === 'uint8') {
+    return { name: 'metadata: uint8 pixel', layout, channels, resize: 'bilinear', encoding: { kind: 'pixel', offset: 0 } };
+  }
+  const norm = metadata.normalization;
+  if (!norm || (input.dtype !== 'float32' && input.dtype !== 'int8')) return undefined;
+  const mean = (c: number) => norm.mean[norm.mean.length === 1 ? 0 : c] ?? norm.mean[0]!;
+  const std = (c: number) => norm.std[norm.std.length === 1 ? 0 : c] ?? norm.std[0]!;
+  if ((norm.mean.length !== 1 && norm.mean.length !== channels) || (norm.std.length !== 1 && norm.std.length !== channels)) {
+    throw new PreprocessError(`input '${input.name}': metadata normalization has ${norm.mean.length} means and ${norm.std.length} stds for ${channels} channel(s)`);
+  }
+  const describe = (v: number[]) => (v.length === 1 ? String(v[0]) : `[${v.join(', ')}]`);
+  const description = `(p − ${describe(norm.mean)}) / ${describe(norm.std)}`;
+  return {
+    name: `metadata: ${description}`,
+    layout,
+    channels,
+    resize: 'bilinear',
+    encoding: { kind: 'real', toReal: (p, c) => (p - mean(c)) / std(c), description },
+  };
+}
+
+/**
+ * The recipe for input `inputIndex` of a model: from its metadata when it has usable image
+ * metadata, else recipeForModel (Octet's table by file name, then the dtype default), with the
+ * source said. Undefined when the input is not an image.
+ */
+export function chooseInputRecipe(modelName: string, input: TensorIR, metadata?: ModelMetadata, inputIndex = 0): ChosenRecipe | undefined {
+  const fromMetadata = metadata?.inputs[inputIndex] && recipeFromMetadata(input, metadata.inputs[inputIndex]);
+  if (fromMetadata) return { recipe: fromMetadata, source: 'metadata' };
+  const recipe = recipeForModel(modelName, input);
+  if (!recipe) return undefined;
+  return { recipe, source: Object.hasOwn(RECIPE_BY_MODEL, modelBaseName(modelName)) ? 'table' : 'default' };
 }
 
 export function defaultRecipe(input: TensorIR): InputRecipe | undefined {

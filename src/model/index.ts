@@ -5,3 +5,5 @@ export { importTflite, importTfliteListing, SUPPORTED_OP_TYPES } from './import.
 export { exportTflite } from './tflite-writer.ts';
 export { inspectGraph, formatSummary, describeQuant } from './inspect.ts';
 export type { ModelSummary, TensorSummary, IODescription, OperatorSummary, OpPlacement } from './inspect.ts';
+export { readTfliteMetadata, labelsFromMetadata, TFLITE_METADATA_NAME, METADATA_FILE_IDENTIFIER } from './metadata.ts';
+export type { ModelMetadata, TensorMetadataInfo, AssociatedFileInfo, AssociatedFileType, ContentInfo, ColorSpaceType, BoundingBoxType, CoordinateType } from './metadata.ts';

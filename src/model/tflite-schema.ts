@@ -326,6 +326,20 @@ export class TflModel extends TflTable {
   buffers(): TableVector<TflBuffer> {
     return this.tableVector(4, TflBuffer, 'buffers');
   }
+  /** Named buffers (id 6; id 5 is the deprecated metadata_buffer), e.g. TFLITE_METADATA, min_runtime_version. */
+  metadata(): TableVector<TflMetadata> {
+    return this.tableVector(6, TflMetadata, 'metadata');
+  }
+}
+
+/** table Metadata { name:string; buffer:uint; } */
+export class TflMetadata extends TflTable {
+  name(): string | null {
+    return this.string(0, 'name');
+  }
+  buffer(): number {
+    return this.uint32(1, 0);
+  }
 }
 
 /** table OperatorCode { deprecated_builtin_code:byte; custom_code:string; version:int = 1; builtin_code:BuiltinOperator; } */

@@ -1,6 +1,6 @@
 // The `octet` command end to end, through the built bundle (bin/octet.mjs rebuilds it when stale):
 // exit codes, one-line errors, and outputs checked against the shared TFLite reference.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,21 @@ describe('octet inspect', () => {
     const json = JSON.parse((await octet(['inspect', HELLO, '--json'])).stdout);
     expect(json).toMatchObject({ name: 'hello_world_int8', opCount: 3, weightBytesStored: 420, weightBytesFloat32: 321 * 4 });
     expect(json.inputs[0]).toMatchObject({ shape: [1, 1], dtype: 'int8' });
+  });
+});
+
+describe('octet inspect shows the TFLite Support metadata', () => {
+  it('normalization, boxes and packed files of SSD MobileNet v1; none for a model without', async () => {
+    const r = await octet(['inspect', model('corpus', 'tfls_coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite')]);
+    expect(r.code, r.stderr).toBe(0);
+    const tail = r.stdout.slice(r.stdout.indexOf('\nmetadata: '));
+    expect(tail).toContain('metadata: Coco SSD MobileNetV1, version v1, by TensorFlow');
+    expect(tail).toContain("input 0 'image', image RGB, normalization mean [127.5] std [127.5]");
+    expect(tail).toContain("output 0 'locations', boxes BOUNDARIES RATIO order [1,0,3,2]");
+    expect(tail).toContain("output 1 'classes', TENSOR_VALUE_LABELS labelmap.txt");
+    expect(tail).toMatch(/packed files: labelmap\.txt \(\d+ B\)/);
+    const json = JSON.parse((await octet(['inspect', HELLO, '--json'])).stdout);
+    expect(json.metadata).toBeNull();
   });
 });
 
@@ -128,6 +143,25 @@ describe('octet classify', () => {
     // same way: whole-image bilinear resize, uint8 pixels), dequantized with the output's 1/256 scale.
     const tflite = readFileSync(vector('mobilenet_v1_0.25_224_quant__burger.output.bin'));
     expect(results[0].top[0].score).toBe(tflite[934]! / 256);
+  });
+
+  it('a classifier that carries metadata, renamed, keeps its own preprocessing and packed labels', async () => {
+    const burger = assetPath('images', 'tflite-support', 'burger.jpg');
+    const renamed = join(tmp, 'never_seen_classifier.tflite');
+    copyFileSync(MOBILENET, renamed);
+    const own = await octet(['classify', MOBILENET, burger, '--json', '--backend', 'cpu']);
+    const other = await octet(['classify', renamed, burger, '--json', '--backend', 'cpu']);
+    expect(own.code, own.stderr).toBe(0);
+    expect(other.code, other.stderr).toBe(0);
+    const [a, b] = [JSON.parse(own.stdout), JSON.parse(other.stdout)];
+    expect(b).toMatchObject({ model: 'never_seen_classifier', recipe: 'metadata: uint8 pixel', recipeSource: 'metadata', labelsSource: 'metadata (labels.txt)' });
+    expect(a).toMatchObject({ recipeSource: 'metadata', labelsSource: 'metadata (labels.txt)' });
+    expect(b.results[0].top).toEqual(a.results[0].top);
+    // The packed list has the short names (the class-count default would give 'tench, Tinca tinca' style ones).
+    const short = readFileSync(assetPath('labels', 'labels_mobilenet_quant_v1_224.txt'), 'utf8').split('\n');
+    for (const p of b.results[0].top) expect(p.label).toBe(short[p.index]);
+    const text = await octet(['classify', renamed, burger, '--backend', 'cpu']);
+    expect(text.stdout.trim().split('\n').at(-1)).toBe("(input: metadata: uint8 pixel, from the model's metadata; labels: metadata (labels.txt))");
   });
 
   it('rejects a corrupt image with exit 1 and the file in the message', async () => {

@@ -1,11 +1,11 @@
 // `octet classify`: images → top-K classes with probabilities.
 import { decodeImage } from '../../image/decode.ts';
-import { imageToModelInput, recipeForModel } from '../../image/preprocess.ts';
+import { chooseInputRecipe, imageToModelInput, type RecipeSource } from '../../image/preprocess.ts';
 import { tensorElementCount } from '../../model/graph.ts';
 import { CliError } from '../errors.ts';
 import { readBytes } from '../files.ts';
 import { resolveLabels } from '../labels.ts';
-import { openModel, type ModelOptions } from '../load-model.ts';
+import { modelMetadataOfFile, openModel, type ModelOptions } from '../load-model.ts';
 import { classProbabilities, rankIndices } from '../scores.ts';
 
 export interface ClassifyOptions extends ModelOptions {
@@ -30,6 +30,10 @@ export interface ClassifyResult {
   model: string;
   backend: string;
   recipe: string;
+  /** Where the recipe came from: the model's own metadata, Octet's table of asset models, or the dtype default. */
+  recipeSource: RecipeSource;
+  /** Where the class names came from (`--labels` file, `metadata (FILE)`, `assets (FILE)`), or null for indices only. */
+  labelsSource: string | null;
   /** True when the model has no SOFTMAX at its output and the CLI applied one to the dequantized logits. */
   softmaxApplied: boolean;
   results: ImageClassification[];
@@ -39,16 +43,19 @@ export async function classifyImages(modelPath: string, images: string[], option
   const top = options.top ?? 5;
   if (!Number.isInteger(top) || top < 1) throw new CliError(`--top must be a positive integer, got ${options.top}`);
   if (images.length === 0) throw new CliError('no images given');
+  const metadata = modelMetadataOfFile(modelPath);
   const model = await openModel(modelPath, options);
   try {
     const name = model.graph.name;
     if (model.inputs.length !== 1) throw new CliError(`${name} has ${model.inputs.length} inputs; classify needs a single image input`);
     const input = model.inputs[0];
-    const recipe = recipeForModel(name, input);
-    if (!recipe) throw new CliError(`${name}: input '${input.name}' [${input.shape.join(',')}] is not an image input`);
+    const chosen = chooseInputRecipe(name, input, metadata);
+    if (!chosen) throw new CliError(`${name}: input '${input.name}' [${input.shape.join(',')}] is not an image input`);
+    const { recipe } = chosen;
     const outputId = model.graph.outputs[0];
     const classes = tensorElementCount(model.graph.tensors[outputId].shape);
-    const labels = resolveLabels(name, classes, options.labels);
+    const resolved = resolveLabels(name, classes, options.labels, metadata);
+    const labels = resolved?.labels;
     let softmaxApplied = false;
     const results: ImageClassification[] = [];
     for (const image of images) {
@@ -62,18 +69,20 @@ export async function classifyImages(modelPath: string, images: string[], option
         top: best.map((index) => ({ index, label: labels?.[index] ?? `class ${index}`, score: probabilities[index] })),
       });
     }
-    return { model: name, backend: model.backend, recipe: recipe.name, softmaxApplied, results };
+    return { model: name, backend: model.backend, recipe: recipe.name, recipeSource: chosen.source, labelsSource: resolved?.source ?? null, softmaxApplied, results };
   } finally {
     model.dispose();
   }
 }
 
 export function formatClassification(r: ClassifyResult): string {
+  const from = { metadata: "the model's metadata", table: "Octet's table of known models", default: 'the default for its input type' }[r.recipeSource];
   const lines: string[] = [];
   for (const { image, top } of r.results) {
     lines.push(image);
     for (const p of top) lines.push(`  ${p.score.toFixed(4)}  ${String(p.index).padStart(4)}  ${p.label}`);
   }
   if (r.softmaxApplied) lines.push('(the model has no softmax output; scores are a softmax of its dequantized logits)');
+  lines.push(`(input: ${r.recipe}, from ${from}; labels: ${r.labelsSource ?? 'none, class indices'})`);
   return lines.join('\n');
 }

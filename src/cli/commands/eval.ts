@@ -1,11 +1,11 @@
 // `octet eval`: top-1 / top-5 accuracy of a classifier over one of the labelled eval sets.
 import { basename, resolve } from 'node:path';
 import { labelOffsetForModel, listEvalSet, loadEvalInput, type EvalItem } from '../../data/datasets-node.ts';
-import { recipeForModel } from '../../image/preprocess.ts';
+import { chooseInputRecipe } from '../../image/preprocess.ts';
 import { tensorElementCount } from '../../model/graph.ts';
 import { CliError } from '../errors.ts';
 import { requireDirectory } from '../files.ts';
-import { openModel, type ModelOptions } from '../load-model.ts';
+import { modelMetadataOfFile, openModel, type ModelOptions } from '../load-model.ts';
 import { createProgress, type ProgressStream } from '../progress.ts';
 import { rankIndices } from '../scores.ts';
 
@@ -52,12 +52,14 @@ export async function evaluate(modelPath: string, options: EvalOptions): Promise
   if (items.length === 0) throw new CliError(`${options.dataset}: the eval set lists no items`);
 
   const start = performance.now();
+  const metadata = modelMetadataOfFile(modelPath);
   const model = await openModel(modelPath, options);
   try {
     const name = model.graph.name;
     if (model.inputs.length !== 1) throw new CliError(`${name} has ${model.inputs.length} inputs; eval needs a single-input classifier`);
     const input = model.inputs[0];
-    const recipe = recipeForModel(name, input);
+    // Undefined for non-image inputs: their items are raw tensors.
+    const recipe = chooseInputRecipe(name, input, metadata)?.recipe;
     const classes = tensorElementCount(model.outputs[0].shape);
     const offset = labelOffsetForModel(classes);
     if (set.classes !== undefined && set.classes + offset !== classes) {

@@ -24,7 +24,7 @@ import {
 import { roundUp4 } from '../runtime/layout.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
-function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
+export function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
   const f = Math.fround;
   const scratch = new Float32Array([f(f(f(inScale) * f(weightScale)) / f(outScale))]);
   return new Int32Array(scratch.buffer)[0]!;
@@ -75,7 +75,7 @@ interface ConvGeometry {
 }
 
 /** Weights in the int8 domain as [outC][kH·kW·inC], with the weight zero point (int8 domain). */
-function int8Weights(filter: TensorIR): { values: Int8Array; zeroPoint: number } {
+export function int8Weights(filter: TensorIR): { values: Int8Array; zeroPoint: number } {
   const raw = constantData(filter);
   if (filter.dtype === 'int8') {
     const zps = filter.quant?.zeroPoint ?? new Int32Array(1);

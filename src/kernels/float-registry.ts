@@ -4,6 +4,7 @@
 import type { OpType } from '../model/graph.ts';
 import type { Lowering } from './lowering.ts';
 import { lowerFloatConv2D, lowerFloatDepthwiseConv2D, lowerFloatFullyConnected } from './float/conv.ts';
+import { lowerFloatBatchMatMul, lowerFloatTransposeConv } from './float/tconv.ts';
 import { lowerFloatBinary, lowerFloatUnary } from './float/elementwise.ts';
 import { lowerFloatMean, lowerFloatPool } from './float/pool.ts';
 import { MOVE_LOWERINGS } from './move.ts';
@@ -14,6 +15,9 @@ export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   CONV_2D: lowerFloatConv2D as Lowering,
   DEPTHWISE_CONV_2D: lowerFloatDepthwiseConv2D as Lowering,
   FULLY_CONNECTED: lowerFloatFullyConnected as Lowering,
+  // Convolution family additions.
+  TRANSPOSE_CONV: lowerFloatTransposeConv as Lowering,
+  BATCH_MATMUL: lowerFloatBatchMatMul as Lowering,
   ADD: lowerFloatBinary as Lowering,
   MUL: lowerFloatBinary as Lowering,
   AVERAGE_POOL_2D: lowerFloatPool as Lowering,

@@ -3,6 +3,7 @@
 import type { Graph, OpIR, OpType } from '../model/graph.ts';
 import type { OpPlacement } from '../model/inspect.ts';
 import { lowerConv2D, lowerDepthwiseConv2D, lowerFullyConnected } from './conv2d.ts';
+import { lowerBatchMatMul, lowerTransposeConv } from './tconv.ts';
 import { POOL_AND_ELEMENTWISE_LOWERINGS } from './pool-elementwise.ts';
 import { SHAPE_AND_ACTIVATION_LOWERINGS } from './shape-ops.ts';
 import { FLOAT_LOWERINGS } from './float-registry.ts';
@@ -12,6 +13,9 @@ export const INT8_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   CONV_2D: lowerConv2D as Lowering,
   DEPTHWISE_CONV_2D: lowerDepthwiseConv2D as Lowering,
   FULLY_CONNECTED: lowerFullyConnected as Lowering,
+  // Convolution family additions.
+  TRANSPOSE_CONV: lowerTransposeConv as Lowering,
+  BATCH_MATMUL: lowerBatchMatMul as Lowering,
   ...POOL_AND_ELEMENTWISE_LOWERINGS,
   ...SHAPE_AND_ACTIVATION_LOWERINGS,
 };
@@ -27,7 +31,8 @@ export function isFloatOp(ctx: LoweringContext, op: OpIR): boolean {
 
 function isFloatOpIn(graph: Pick<Graph, 'tensors'>, op: OpIR): boolean {
   if (op.type === 'QUANTIZE') return false;
-  const first = graph.tensors[op.inputs[0]!];
+  // TRANSPOSE_CONV's first input is its int32 output_shape; its data input is input 2.
+  const first = graph.tensors[op.inputs[op.type === 'TRANSPOSE_CONV' ? 2 : 0]!];
   return first?.dtype === 'float32';
 }
 

@@ -54,6 +54,21 @@ export interface FullyConnectedOptions {
   keepNumDims: boolean;
 }
 
+// Convolution family additions: TRANSPOSE_CONV and BATCH_MATMUL.
+export interface TransposeConvOptions {
+  padding: Padding;
+  strideH: number;
+  strideW: number;
+  /** fused_activation_function (TRANSPOSE_CONV version 4 and later; NONE before). */
+  activation: Activation;
+}
+
+export interface BatchMatMulOptions {
+  /** Transpose (adjoint) the last two dims of the LHS / RHS before multiplying. */
+  adjX: boolean;
+  adjY: boolean;
+}
+
 export interface Pool2DOptions {
   padding: Padding;
   strideH: number;
@@ -142,6 +157,9 @@ export interface OpOptionsByType {
   CONV_2D: Conv2DOptions;
   DEPTHWISE_CONV_2D: DepthwiseConv2DOptions;
   FULLY_CONNECTED: FullyConnectedOptions;
+  // Convolution family additions.
+  TRANSPOSE_CONV: TransposeConvOptions;
+  BATCH_MATMUL: BatchMatMulOptions;
   ADD: ActivationOptions;
   MUL: ActivationOptions;
   AVERAGE_POOL_2D: Pool2DOptions;

@@ -38,6 +38,8 @@ import {
   TflConv2DOptions,
   TflDepthwiseConv2DOptions,
   TflFullyConnectedOptions,
+  TflTransposeConvOptions,
+  TflBatchMatMulOptions,
   TflModel,
   TflPool2DOptions,
   TflReducerOptions,
@@ -61,6 +63,7 @@ import {
   type TflOperatorCode,
   type TflTensor,
 } from './tflite-schema.ts';
+import { ConvFamilyShapeError, batchMatMulGeometry, transposeConvGeometry } from './conv-family.ts';
 
 /** TFLite TensorType → DType for the element types Octet handles. */
 const DTYPE_OF_TENSOR_TYPE: ReadonlyMap<number, DType> = new Map<number, DType>([
@@ -78,6 +81,9 @@ const OP_TYPE_OF_BUILTIN: ReadonlyMap<number, OpType> = new Map<number, OpType>(
   [TflBuiltinOperator.CONV_2D, 'CONV_2D'],
   [TflBuiltinOperator.DEPTHWISE_CONV_2D, 'DEPTHWISE_CONV_2D'],
   [TflBuiltinOperator.FULLY_CONNECTED, 'FULLY_CONNECTED'],
+  // Convolution family additions.
+  [TflBuiltinOperator.TRANSPOSE_CONV, 'TRANSPOSE_CONV'],
+  [TflBuiltinOperator.BATCH_MATMUL, 'BATCH_MATMUL'],
   [TflBuiltinOperator.ADD, 'ADD'],
   [TflBuiltinOperator.MUL, 'MUL'],
   [TflBuiltinOperator.AVERAGE_POOL_2D, 'AVERAGE_POOL_2D'],
@@ -486,6 +492,20 @@ function readOptions(type: OpType, op: TflOperator, where: string, version: numb
         keepNumDims: o?.keepNumDims() ?? false,
       } satisfies OpOptionsByType['FULLY_CONNECTED'];
     }
+    // Convolution family additions.
+    case 'TRANSPOSE_CONV': {
+      const o = expectOptions(op, TflBuiltinOptions.TransposeConvOptions, TflTransposeConvOptions, where);
+      return {
+        padding: paddingOf(o?.padding() ?? 0, where),
+        strideH: positive(o?.strideH() ?? 0, 'stride_h', where),
+        strideW: positive(o?.strideW() ?? 0, 'stride_w', where),
+        activation: activationOf(o?.fusedActivation() ?? 0, where),
+      } satisfies OpOptionsByType['TRANSPOSE_CONV'];
+    }
+    case 'BATCH_MATMUL': {
+      const o = expectOptions(op, TflBuiltinOptions.BatchMatMulOptions, TflBatchMatMulOptions, where);
+      return { adjX: o?.adjX() ?? false, adjY: o?.adjY() ?? false } satisfies OpOptionsByType['BATCH_MATMUL'];
+    }
     case 'ADD': {
       const o = expectOptions(op, TflBuiltinOptions.AddOptions, TflActivationOnlyOptions, where);
       return { activation: activationOf(o?.fusedActivation() ?? 0, where) };
@@ -648,6 +668,17 @@ function validateGraph(g: Graph | GraphListing): void {
       }
       source[t] = `the output of operator ${op.index}`;
       writtenBy[t] = op.index;
+    }
+  }
+  // Convolution family additions: shape rules checked before anything is allocated.
+  for (const op of g.ops) {
+    if ('opaque' in op || (op.type !== 'TRANSPOSE_CONV' && op.type !== 'BATCH_MATMUL')) continue;
+    try {
+      if (op.type === 'TRANSPOSE_CONV') transposeConvGeometry(g, op);
+      else batchMatMulGeometry(g, op);
+    } catch (e) {
+      if (e instanceof ConvFamilyShapeError) throw new ModelFormatError(`operator ${op.index} (${op.type})`, e.message);
+      throw e;
     }
   }
   if (g.outputs.length === 0) throw new ModelFormatError('subgraph 0 outputs', 'the graph has no outputs');

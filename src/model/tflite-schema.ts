@@ -36,6 +36,9 @@ export const TflBuiltinOperator = {
   DEPTHWISE_CONV_2D: 4,
   DEQUANTIZE: 6,
   FULLY_CONNECTED: 9,
+  // Convolution family additions.
+  TRANSPOSE_CONV: 67,
+  BATCH_MATMUL: 126,
   LOGISTIC: 14,
   MAX_POOL_2D: 17,
   MUL: 18,
@@ -94,6 +97,9 @@ export const TflBuiltinOptions = {
   DepthwiseConv2DOptions: 2,
   Pool2DOptions: 5,
   FullyConnectedOptions: 8,
+  // Convolution family additions.
+  TransposeConvOptions: 49,
+  BatchMatMulOptions: 101,
   SoftmaxOptions: 9,
   ConcatenationOptions: 10,
   AddOptions: 11,
@@ -616,6 +622,33 @@ export class TflFullyConnectedOptions extends TflTable {
   }
   keepNumDims(): boolean {
     return this.bool(2, false);
+  }
+}
+
+// Convolution family additions.
+/** table TransposeConvOptions { padding; stride_w; stride_h; fused_activation_function; quantized_bias_type; } */
+export class TflTransposeConvOptions extends TflTable {
+  padding(): number {
+    return this.int8(0, 0);
+  }
+  strideW(): number {
+    return this.int32(1, 0);
+  }
+  strideH(): number {
+    return this.int32(2, 0);
+  }
+  fusedActivation(): number {
+    return this.int8(3, 0);
+  }
+}
+
+/** table BatchMatMulOptions { adj_x:bool; adj_y:bool; asymmetric_quantize_inputs:bool; } */
+export class TflBatchMatMulOptions extends TflTable {
+  adjX(): boolean {
+    return this.bool(0, false);
+  }
+  adjY(): boolean {
+    return this.bool(1, false);
   }
 }
 

@@ -230,6 +230,22 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
       b.addFieldInt8(2, o.keepNumDims ? 1 : 0, 0);
       return { tag: TflBuiltinOptions.FullyConnectedOptions, table: b.endObject() };
     }
+    // Convolution family additions.
+    case 'TRANSPOSE_CONV': {
+      const o = op.options;
+      b.startObject(4);
+      b.addFieldInt8(0, paddingCode(o.padding), 0);
+      b.addFieldInt32(1, o.strideW, 0);
+      b.addFieldInt32(2, o.strideH, 0);
+      b.addFieldInt8(3, activationCode(o.activation), 0);
+      return { tag: TflBuiltinOptions.TransposeConvOptions, table: b.endObject() };
+    }
+    case 'BATCH_MATMUL': {
+      b.startObject(2);
+      b.addFieldInt8(0, op.options.adjX ? 1 : 0, 0);
+      b.addFieldInt8(1, op.options.adjY ? 1 : 0, 0);
+      return { tag: TflBuiltinOptions.BatchMatMulOptions, table: b.endObject() };
+    }
     case 'ADD':
     case 'MUL': {
       b.startObject(1);

@@ -90,6 +90,9 @@ const INT8_OP_VERSION: Record<OpType, number> = {
   CONV_2D: 3,
   DEPTHWISE_CONV_2D: 3,
   FULLY_CONNECTED: 4,
+  // Convolution family additions (TRANSPOSE_CONV: 3 with a bias input, 4 with a fused activation; see below).
+  TRANSPOSE_CONV: 3,
+  BATCH_MATMUL: 2,
   ADD: 2,
   MUL: 2,
   AVERAGE_POOL_2D: 2,

@@ -22,6 +22,7 @@ import { prepareLogistic, prepareSoftmax } from './ops/softmax.ts';
 import * as move from './ops/move.ts';
 import { foldConstants } from '../passes/fold-constants.ts';
 import { preparePrelu, prepareUnary } from './ops/unary.ts';
+import { prepareBatchMatMul, prepareTransposeConv } from './ops/tconv.ts';
 
 export { ReferenceError, type TensorData };
 export type { ReferenceOptions, RequantizationMode } from './common.ts';
@@ -32,6 +33,9 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   CONV_2D: prepareConv2D,
   DEPTHWISE_CONV_2D: prepareDepthwiseConv2D,
   FULLY_CONNECTED: prepareFullyConnected,
+  // Convolution family additions.
+  TRANSPOSE_CONV: prepareTransposeConv,
+  BATCH_MATMUL: prepareBatchMatMul,
   ADD: prepareAdd,
   MUL: prepareMul,
   AVERAGE_POOL_2D: prepareAveragePool2D,

@@ -1,0 +1,74 @@
+// TRANSPOSE_CONV, float32, NHWC, unpadded, as a gather (see tconv.wgsl): one invocation computes
+// 4 output channels of one output pixel from the taps of its phase. Weights are regrouped on the
+// host as float-conv.wgsl's: [out_c / 4][k_h][k_w][in_c] vec4s, lane j being output channel 4g + j.
+
+struct Params {
+  batch: u32,
+  in_h: u32,
+  in_w: u32,
+  in_c: u32,
+  out_h: u32,
+  out_w: u32,
+  out_c: u32,
+  out_c4: u32,
+  k_h: u32,
+  k_w: u32,
+  stride_h: u32,
+  stride_w: u32,
+  pad_top: u32,
+  pad_left: u32,
+  act_min: f32,
+  act_max: f32,
+  total: u32,
+};
+
+@group(0) @binding(0) var<storage, read> input: array<f32>;
+@group(0) @binding(1) var<storage, read> weights: array<vec4<f32>>;
+@group(0) @binding(2) var<storage, read> bias: array<vec4<f32>>;
+@group(0) @binding(3) var<storage, read_write> output: array<f32>;
+@group(0) @binding(4) var<uniform> params: Params;
+
+@compute @workgroup_size({{WORKGROUP_SIZE}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let index = linear_index(gid, nwg);
+  if (index >= params.total) {
+    return;
+  }
+  let oc4 = index % params.out_c4;
+  var rest = index / params.out_c4;
+  let ox = rest % params.out_w;
+  rest = rest / params.out_w;
+  let oy = rest % params.out_h;
+  let n = rest / params.out_h;
+
+  let ty = oy + params.pad_top;
+  let tx = ox + params.pad_left;
+  var acc = vec4<f32>(0.0);
+  let w_base = oc4 * params.k_h * params.k_w * params.in_c;
+  for (var ky = ty % params.stride_h; ky < params.k_h; ky += params.stride_h) {
+    let iy = (i32(ty) - i32(ky)) / i32(params.stride_h);
+    if (iy < 0 || iy >= i32(params.in_h)) {
+      continue;
+    }
+    for (var kx = tx % params.stride_w; kx < params.k_w; kx += params.stride_w) {
+      let ix = (i32(tx) - i32(kx)) / i32(params.stride_w);
+      if (ix < 0 || ix >= i32(params.in_w)) {
+        continue;
+      }
+      let in_base = ((n * params.in_h + u32(iy)) * params.in_w + u32(ix)) * params.in_c;
+      let tap = w_base + (ky * params.k_w + kx) * params.in_c;
+      for (var ic = 0u; ic < params.in_c; ic++) {
+        acc += input[in_base + ic] * weights[tap + ic];
+      }
+    }
+  }
+
+  let result = clamp(acc + bias[oc4], vec4<f32>(params.act_min), vec4<f32>(params.act_max));
+  let first = oc4 * 4u;
+  let out_base = ((n * params.out_h + oy) * params.out_w + ox) * params.out_c + first;
+  for (var j = 0u; j < 4u; j++) {
+    if (first + j < params.out_c) {
+      output[out_base + j] = result[j];
+    }
+  }
+}

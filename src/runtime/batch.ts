@@ -40,6 +40,22 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
       return op.options.squeezeDims.length === 0 || op.options.squeezeDims.some((d) => axisTouchesBatch(d, rankOf(op.inputs[0]!)))
         ? 'it may squeeze the batch axis'
         : undefined;
+    // binary arithmetic with broadcasting: an activation operand of lower rank than the output
+    // aligns its leading (batch) dimension with a non-batch one of the output.
+    case 'ADD':
+    case 'MUL':
+    case 'SUB':
+    case 'DIV':
+    case 'MAXIMUM':
+    case 'MINIMUM':
+    case 'SQUARED_DIFFERENCE':
+    case 'POW':
+    case 'FLOOR_DIV':
+    case 'FLOOR_MOD': {
+      const outRank = rankOf(op.outputs[0]!);
+      const low = op.inputs.find((id) => !graph.tensors[id]!.data && rankOf(id) < outRank);
+      return low === undefined ? undefined : `its operand '${graph.tensors[low]!.name}' has a lower rank than the output, so its batch axis would broadcast along another`;
+    }
     default:
       return undefined;
   }

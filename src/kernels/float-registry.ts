@@ -5,6 +5,7 @@ import type { OpType } from '../model/graph.ts';
 import type { Lowering } from './lowering.ts';
 import { lowerFloatConv2D, lowerFloatDepthwiseConv2D, lowerFloatFullyConnected } from './float/conv.ts';
 import { lowerFloatBinary, lowerFloatUnary } from './float/elementwise.ts';
+import { FLOAT_BINARY_ARITH_LOWERINGS } from './float/binary.ts';
 import { lowerFloatMean, lowerFloatPool } from './float/pool.ts';
 import { lowerFloatConcatenation, lowerFloatPad, lowerFloatReshape, lowerFloatSoftmax, lowerFloatTranspose } from './float/shape.ts';
 
@@ -14,6 +15,8 @@ export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   FULLY_CONNECTED: lowerFloatFullyConnected as Lowering,
   ADD: lowerFloatBinary as Lowering,
   MUL: lowerFloatBinary as Lowering,
+  // binary arithmetic with broadcasting
+  ...FLOAT_BINARY_ARITH_LOWERINGS,
   AVERAGE_POOL_2D: lowerFloatPool as Lowering,
   MAX_POOL_2D: lowerFloatPool as Lowering,
   MEAN: lowerFloatMean as Lowering,

@@ -6,6 +6,7 @@ import type { Lowering } from './lowering.ts';
 import { lowerFloatConv2D, lowerFloatDepthwiseConv2D, lowerFloatFullyConnected } from './float/conv.ts';
 import { lowerFloatBatchMatMul, lowerFloatTransposeConv } from './float/tconv.ts';
 import { lowerFloatBinary, lowerFloatUnary } from './float/elementwise.ts';
+import { FLOAT_BINARY_ARITH_LOWERINGS } from './float/binary.ts';
 import { lowerFloatMean, lowerFloatPool } from './float/pool.ts';
 import { MOVE_LOWERINGS } from './move.ts';
 import { FLOAT_UNARY_LOWERINGS } from './float/unary.ts';
@@ -20,6 +21,8 @@ export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   BATCH_MATMUL: lowerFloatBatchMatMul as Lowering,
   ADD: lowerFloatBinary as Lowering,
   MUL: lowerFloatBinary as Lowering,
+  // binary arithmetic with broadcasting
+  ...FLOAT_BINARY_ARITH_LOWERINGS,
   AVERAGE_POOL_2D: lowerFloatPool as Lowering,
   MAX_POOL_2D: lowerFloatPool as Lowering,
   MEAN: lowerFloatMean as Lowering,

@@ -11,6 +11,7 @@ import { meanRule, meanThresholds } from '../quant/mean.ts';
 import { constantData } from '../quant/tensor.ts';
 import { innerDim, roundUp4, toGpuLayout, type TensorData } from '../runtime/layout.ts';
 import { int8Shader } from './common.ts';
+import { lowerBinaryArith } from './binary.ts';
 import {
   int8ActivationRange,
   int8ZeroPoint,
@@ -119,10 +120,16 @@ function mulCoefficients(a: TensorIR, b: TensorIR, out: TensorIR): BinaryCoeffic
   return { aMultiplier: 0, aShift: 0, bMultiplier: 0, bShift: 0, outMultiplier: m.multiplier, outShift: m.shift };
 }
 
+function sameShapeAs(t: TensorIR, out: TensorIR): boolean {
+  return t.shape.length === out.shape.length && t.shape.every((d, i) => d === out.shape[i]);
+}
+
 function lowerBinary(ctx: LoweringContext, op: OpOf<'ADD'> | OpOf<'MUL'>): LoweredOp {
   const a = tensorOf(ctx, op.inputs[0]!);
   const b = tensorOf(ctx, op.inputs[1]!);
   const output = tensorOf(ctx, op.outputs[0]!);
+  // int32 operands and 8-bit broadcasts above rank 4: the binary arithmetic family's kernels.
+  if (a.dtype === 'int32' || (output.shape.length > 4 && (!sameShapeAs(a, output) || !sameShapeAs(b, output)))) return lowerBinaryArith(ctx, op);
   checkEightBitPerTensor(a, 'first input', op);
   checkEightBitPerTensor(b, 'second input', op);
   checkEightBitPerTensor(output, 'output', op);

@@ -5,6 +5,7 @@ import type { OpPlacement } from '../model/inspect.ts';
 import { lowerConv2D, lowerDepthwiseConv2D, lowerFullyConnected } from './conv2d.ts';
 import { lowerBatchMatMul, lowerTransposeConv } from './tconv.ts';
 import { POOL_AND_ELEMENTWISE_LOWERINGS } from './pool-elementwise.ts';
+import { BINARY_ARITH_LOWERINGS } from './binary.ts';
 import { SHAPE_AND_ACTIVATION_LOWERINGS } from './shape-ops.ts';
 import { FLOAT_LOWERINGS } from './float-registry.ts';
 import { LoweringError, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
@@ -17,6 +18,8 @@ export const INT8_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   TRANSPOSE_CONV: lowerTransposeConv as Lowering,
   BATCH_MATMUL: lowerBatchMatMul as Lowering,
   ...POOL_AND_ELEMENTWISE_LOWERINGS,
+  // binary arithmetic with broadcasting
+  ...BINARY_ARITH_LOWERINGS,
   ...SHAPE_AND_ACTIVATION_LOWERINGS,
 };
 

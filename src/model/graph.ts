@@ -162,6 +162,15 @@ export interface OpOptionsByType {
   BATCH_MATMUL: BatchMatMulOptions;
   ADD: ActivationOptions;
   MUL: ActivationOptions;
+  // binary arithmetic with broadcasting (src/reference/ops/binary.ts)
+  SUB: ActivationOptions;
+  DIV: ActivationOptions;
+  MAXIMUM: Record<string, never>;
+  MINIMUM: Record<string, never>;
+  SQUARED_DIFFERENCE: Record<string, never>;
+  POW: Record<string, never>;
+  FLOOR_DIV: Record<string, never>;
+  FLOOR_MOD: Record<string, never>;
   AVERAGE_POOL_2D: Pool2DOptions;
   MAX_POOL_2D: Pool2DOptions;
   MEAN: ReducerOptions;

@@ -86,6 +86,15 @@ const OP_TYPE_OF_BUILTIN: ReadonlyMap<number, OpType> = new Map<number, OpType>(
   [TflBuiltinOperator.BATCH_MATMUL, 'BATCH_MATMUL'],
   [TflBuiltinOperator.ADD, 'ADD'],
   [TflBuiltinOperator.MUL, 'MUL'],
+  // binary arithmetic with broadcasting
+  [TflBuiltinOperator.SUB, 'SUB'],
+  [TflBuiltinOperator.DIV, 'DIV'],
+  [TflBuiltinOperator.MAXIMUM, 'MAXIMUM'],
+  [TflBuiltinOperator.MINIMUM, 'MINIMUM'],
+  [TflBuiltinOperator.SQUARED_DIFFERENCE, 'SQUARED_DIFFERENCE'],
+  [TflBuiltinOperator.POW, 'POW'],
+  [TflBuiltinOperator.FLOOR_DIV, 'FLOOR_DIV'],
+  [TflBuiltinOperator.FLOOR_MOD, 'FLOOR_MOD'],
   [TflBuiltinOperator.AVERAGE_POOL_2D, 'AVERAGE_POOL_2D'],
   [TflBuiltinOperator.MAX_POOL_2D, 'MAX_POOL_2D'],
   [TflBuiltinOperator.MEAN, 'MEAN'],
@@ -514,6 +523,23 @@ function readOptions(type: OpType, op: TflOperator, where: string, version: numb
       const o = expectOptions(op, TflBuiltinOptions.MulOptions, TflActivationOnlyOptions, where);
       return { activation: activationOf(o?.fusedActivation() ?? 0, where) };
     }
+    // binary arithmetic with broadcasting
+    case 'SUB': {
+      const o = expectOptions(op, TflBuiltinOptions.SubOptions, TflActivationOnlyOptions, where);
+      return { activation: activationOf(o?.fusedActivation() ?? 0, where) };
+    }
+    case 'DIV': {
+      const o = expectOptions(op, TflBuiltinOptions.DivOptions, TflActivationOnlyOptions, where);
+      return { activation: activationOf(o?.fusedActivation() ?? 0, where) };
+    }
+    case 'MAXIMUM':
+    case 'MINIMUM':
+    case 'SQUARED_DIFFERENCE':
+    case 'POW':
+    case 'FLOOR_DIV':
+    case 'FLOOR_MOD':
+      // Empty option tables (MaximumMinimumOptions, PowOptions, …): nothing changes the computation.
+      return {};
     case 'MEAN': {
       const o = expectOptions(op, TflBuiltinOptions.ReducerOptions, TflReducerOptions, where);
       return { keepDims: o?.keepDims() ?? false } satisfies OpOptionsByType['MEAN'];

@@ -42,6 +42,15 @@ export const TflBuiltinOperator = {
   LOGISTIC: 14,
   MAX_POOL_2D: 17,
   MUL: 18,
+  // binary arithmetic with broadcasting
+  SUB: 41,
+  DIV: 42,
+  MAXIMUM: 55,
+  MINIMUM: 57,
+  POW: 78,
+  FLOOR_DIV: 90,
+  FLOOR_MOD: 95,
+  SQUARED_DIFFERENCE: 99,
   RELU: 19,
   RELU6: 21,
   // Unary activations and math.
@@ -105,6 +114,14 @@ export const TflBuiltinOptions = {
   AddOptions: 11,
   ReshapeOptions: 17,
   MulOptions: 21,
+  // binary arithmetic with broadcasting
+  SubOptions: 28,
+  DivOptions: 29,
+  MaximumMinimumOptions: 39,
+  PowOptions: 56,
+  FloorDivOptions: 65,
+  FloorModOptions: 72,
+  SquaredDifferenceOptions: 76,
   PadOptions: 22,
   TransposeOptions: 26,
   // Data movement family.
@@ -669,7 +686,10 @@ export class TflConcatenationOptions extends TflTable {
   }
 }
 
-/** table AddOptions { fused_activation_function; pot_scale_int16:bool = true; } and table MulOptions { fused_activation_function; } */
+/**
+ * table AddOptions { fused_activation_function; pot_scale_int16:bool = true; }, table MulOptions
+ * { fused_activation_function; }, SubOptions (as AddOptions) and DivOptions (as MulOptions).
+ */
 export class TflActivationOnlyOptions extends TflTable {
   fusedActivation(): number {
     return this.int8(0, 0);

@@ -253,6 +253,25 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
       const tag = op.type === 'ADD' ? TflBuiltinOptions.AddOptions : TflBuiltinOptions.MulOptions;
       return { tag, table: b.endObject() };
     }
+    // binary arithmetic with broadcasting
+    case 'SUB':
+    case 'DIV': {
+      b.startObject(1);
+      b.addFieldInt8(0, activationCode(op.options.activation), 0);
+      const tag = op.type === 'SUB' ? TflBuiltinOptions.SubOptions : TflBuiltinOptions.DivOptions;
+      return { tag, table: b.endObject() };
+    }
+    case 'MAXIMUM':
+    case 'MINIMUM':
+      return { tag: TflBuiltinOptions.MaximumMinimumOptions, table: emptyTable(b) };
+    case 'SQUARED_DIFFERENCE':
+      return { tag: TflBuiltinOptions.SquaredDifferenceOptions, table: emptyTable(b) };
+    case 'POW':
+      return { tag: TflBuiltinOptions.PowOptions, table: emptyTable(b) };
+    case 'FLOOR_DIV':
+      return { tag: TflBuiltinOptions.FloorDivOptions, table: emptyTable(b) };
+    case 'FLOOR_MOD':
+      return { tag: TflBuiltinOptions.FloorModOptions, table: emptyTable(b) };
     case 'MEAN': {
       b.startObject(1);
       b.addFieldInt8(0, op.options.keepDims ? 1 : 0, 0);

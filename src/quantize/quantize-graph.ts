@@ -62,7 +62,7 @@ export interface QuantizedModel {
 
 /** Ops whose int8 output must carry the input's params (TFLite's restrict_same_input_output_scale). */
 const SHARES_INPUT_PARAMS: ReadonlySet<OpType> = new Set([
-  'RESHAPE', 'SQUEEZE', 'MAX_POOL_2D', 'PAD', 'TRANSPOSE', 'AVERAGE_POOL_2D',
+  'RESHAPE', 'SQUEEZE', 'MAX_POOL_2D', 'PAD', 'TRANSPOSE', 'AVERAGE_POOL_2D', 'MAXIMUM', 'MINIMUM',
   // Data movement family: their int8 kernels copy bytes (PACK's inputs must share one scale).
   'STRIDED_SLICE', 'SLICE', 'SPLIT', 'SPLIT_V', 'PACK', 'UNPACK', 'GATHER', 'GATHER_ND', 'TILE', 'EXPAND_DIMS',
   'BROADCAST_TO', 'REVERSE_V2', 'DEPTH_TO_SPACE', 'SPACE_TO_DEPTH', 'SPACE_TO_BATCH_ND', 'BATCH_TO_SPACE_ND',
@@ -70,6 +70,9 @@ const SHARES_INPUT_PARAMS: ReadonlySet<OpType> = new Set([
 
 /** The data input whose params a SHARES_INPUT_PARAMS op passes on, where it is not input 0. */
 const SHARED_PARAMS_INPUT: Partial<Record<OpType, number>> = { SPLIT: 1 };
+
+/** binary arithmetic: ops whose every operand must carry the first input's params (raw comparisons). */
+const SAME_PARAMS_OPERANDS: ReadonlySet<OpType> = new Set(['MAXIMUM', 'MINIMUM']);
 
 const FIXED_OUTPUT_PARAMS: Partial<Record<OpType, { scale: number; zeroPoint: number }>> = {
   SOFTMAX: { scale: 1 / 256, zeroPoint: -128 },
@@ -95,6 +98,15 @@ const INT8_OP_VERSION: Record<OpType, number> = {
   BATCH_MATMUL: 2,
   ADD: 2,
   MUL: 2,
+  // binary arithmetic with broadcasting (DIV, POW, FLOOR_DIV, FLOOR_MOD have no int8 kernel: refused)
+  SUB: 2,
+  DIV: 1,
+  MAXIMUM: 2,
+  MINIMUM: 2,
+  SQUARED_DIFFERENCE: 2,
+  POW: 1,
+  FLOOR_DIV: 1,
+  FLOOR_MOD: 1,
   AVERAGE_POOL_2D: 2,
   MAX_POOL_2D: 2,
   MEAN: 2,
@@ -175,11 +187,17 @@ export function quantizeFloatModelToTflite(
   return { ...result, tflite: exportTflite(result.graph) };
 }
 
+const NO_INT8_KERNEL: ReadonlySet<OpType> = new Set(['DIV', 'POW', 'FLOOR_DIV', 'FLOOR_MOD']);
+
 function checkSupported(graph: Graph): void {
   checkFloatInputs(graph);
   for (const op of graph.ops) {
     if (op.type === 'QUANTIZE' || op.type === 'DEQUANTIZE') {
       throw new QuantizeError(`operator ${op.index} is ${op.type}: the graph is already (partly) quantized`);
+    }
+    // binary arithmetic with broadcasting: TFLite has no int8 kernel for these.
+    if (NO_INT8_KERNEL.has(op.type)) {
+      throw new QuantizeError(`operator ${op.index} is ${op.type}, which TFLite has no int8 kernel for`);
     }
     for (const id of op.outputs) {
       const t = graph.tensors[id];
@@ -270,8 +288,10 @@ export function quantizeWithRanges(graph: Graph, ranges: ReadonlyMap<number, Ten
           if (v < min) min = v;
           if (v > max) max = v;
         }
-        const { scale, zeroPoint } = activationParams(min, max);
-        convertConstant(id, 'activation operand', () => ({
+        // binary arithmetic: MAXIMUM and MINIMUM compare raw values, so a constant operand takes the
+        // first input's params (TFLite's converter gives all three tensors the same scale).
+        const { scale, zeroPoint } = SAME_PARAMS_OPERANDS.has(op.type) && k > 0 ? inputParams(0) : activationParams(min, max);
+        convertConstant(id, SAME_PARAMS_OPERANDS.has(op.type) && k > 0 ? `${op.type} operand for input scale ${scale}` : 'activation operand', () => ({
           data: quantizeActivation(values, scale, zeroPoint),
           quant: perTensor(scale, zeroPoint),
           dtype: 'int8',
@@ -282,6 +302,13 @@ export function quantizeWithRanges(graph: Graph, ranges: ReadonlyMap<number, Ten
     op.inputs.forEach((id, k) => {
       if (id >= 0 && isFloatActivation(graph.tensors[id])) inputParams(k);
     });
+    if (SAME_PARAMS_OPERANDS.has(op.type)) {
+      const p0 = inputParams(0);
+      const p1 = inputParams(1);
+      if (p0.scale !== p1.scale || p0.zeroPoint !== p1.zeroPoint) {
+        throw new QuantizeError(`operator ${op.index} (${op.type}) compares two activations with different calibrated params; its int8 kernel needs them equal`);
+      }
+    }
 
     const fixed = FIXED_OUTPUT_PARAMS[op.type];
     for (const id of op.outputs) {

@@ -16,6 +16,7 @@ import {
 } from './common.ts';
 import { prepareConv2D, prepareDepthwiseConv2D, prepareFullyConnected } from './ops/conv.ts';
 import { prepareAdd, prepareDequantize, prepareMul, prepareQuantize, prepareRelu } from './ops/elementwise.ts';
+import { prepareBinaryArith } from './ops/binary.ts';
 import { prepareAveragePool2D, prepareMaxPool2D, prepareMean } from './ops/pool.ts';
 import { prepareConcatenation, preparePad, prepareReshape, prepareTranspose } from './ops/shape.ts';
 import { prepareLogistic, prepareSoftmax } from './ops/softmax.ts';
@@ -38,6 +39,15 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   BATCH_MATMUL: prepareBatchMatMul,
   ADD: prepareAdd,
   MUL: prepareMul,
+  // binary arithmetic with broadcasting
+  SUB: prepareBinaryArith,
+  DIV: prepareBinaryArith,
+  MAXIMUM: prepareBinaryArith,
+  MINIMUM: prepareBinaryArith,
+  SQUARED_DIFFERENCE: prepareBinaryArith,
+  POW: prepareBinaryArith,
+  FLOOR_DIV: prepareBinaryArith,
+  FLOOR_MOD: prepareBinaryArith,
   AVERAGE_POOL_2D: prepareAveragePool2D,
   MAX_POOL_2D: prepareMaxPool2D,
   MEAN: prepareMean,

@@ -78,6 +78,22 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
     case 'SPACE_TO_BATCH_ND':
     case 'BATCH_TO_SPACE_ND':
       return 'it moves data between the batch and spatial axes';
+    // binary arithmetic with broadcasting: an activation operand of lower rank than the output
+    // aligns its leading (batch) dimension with a non-batch one of the output.
+    case 'ADD':
+    case 'MUL':
+    case 'SUB':
+    case 'DIV':
+    case 'MAXIMUM':
+    case 'MINIMUM':
+    case 'SQUARED_DIFFERENCE':
+    case 'POW':
+    case 'FLOOR_DIV':
+    case 'FLOOR_MOD': {
+      const outRank = rankOf(op.outputs[0]!);
+      const low = op.inputs.find((id) => !graph.tensors[id]!.data && rankOf(id) < outRank);
+      return low === undefined ? undefined : `its operand '${graph.tensors[low]!.name}' has a lower rank than the output, so its batch axis would broadcast along another`;
+    }
     default:
       return undefined;
   }

@@ -5,6 +5,7 @@ import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/f
 import { dequantizeTensor, quantizeTensor, quantizeTensorXnnpack } from '../../quant/tensor.ts';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
 import { roundHalfToEven } from './conv.ts';
+import { prepareBinaryArith } from './binary.ts';
 import { allocate, dtypeRange, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
 
 /**
@@ -78,6 +79,8 @@ function binaryDType(ctx: PrepareContext): 'float32' | 'int8' | 'uint8' {
  * 2·max / (2^20·scale_out), every multiplier a QuantizeMultiplier of a double (add.cc Prepare).
  */
 export function prepareAdd(op: OpOf<'ADD'>, ctx: PrepareContext): Kernel {
+  // int32 ADD and MUL (shape arithmetic, keypoint decoding) live with the other binary ops.
+  if (ctx.input(0).dtype === 'int32') return prepareBinaryArith(op, ctx);
   const dtype = binaryDType(ctx);
   if (dtype === 'float32') {
     const [min, max] = activationRangeFloat(op.options.activation);
@@ -143,6 +146,7 @@ function xnnpackAdd(
  * where mul.cc forms that ratio in float32 before widening it.
  */
 export function prepareMul(op: OpOf<'MUL'>, ctx: PrepareContext): Kernel {
+  if (ctx.input(0).dtype === 'int32') return prepareBinaryArith(op, ctx);
   const dtype = binaryDType(ctx);
   if (dtype === 'float32') {
     const [min, max] = activationRangeFloat(op.options.activation);

@@ -30,7 +30,14 @@ export const CORPUS_RUNS: Record<string, CorpusSuite> = {
   // elements), growing to 21 of 1000 softmax outputs: a convolution rounding question, kept out
   // of the default suite until it is settled.
   'models/corpus/tinymaix_mbnet128_0.25_q.tflite': 'full',
+  // Loads; GPU = reference, but the existing CONV_2D/DEPTHWISE_CONV_2D rounding differs from TFLite
+  // from operator 2 on (see the README's open exactness questions).
   'models/corpus/armzoo_ssd_mobilenet_v3_int8.tflite': 'full',
+  // Loads; differs from TFLite on its float output (not yet traced to an op).
+  'models/corpus/gd32_yolov10_coco80_post.tflite': 'full',
+  // Imports, but its intermediate shapes are dynamic (the file stores [1,1,1,3] placeholders): the
+  // GPU lowering refuses SPACE_TO_BATCH_ND's shape until shapes are inferred at load.
+  'models/corpus/tfls_dilated_conv.tflite': 'full',
 };
 
 export const FLOAT_RELATIVE = 1e-5;

@@ -121,25 +121,25 @@ describe('targeted corruptions', () => {
     const deprecated = fieldAt(b, code0, 0);
     const extended = fieldAt(b, code0, 3);
     expect(deprecated && extended).toBeTruthy();
-    b[deprecated] = 117; // HARD_SWISH
-    view(b).setInt32(extended, 117, true);
+    b[deprecated] = 16; // LSTM
+    view(b).setInt32(extended, 16, true);
     const e = expectThrows(() => importTflite(b), UnsupportedOpError);
     const version = helloGraph.ops[0].version;
-    expect(e.opName).toBe('HARD_SWISH');
+    expect(e.opName).toBe('LSTM');
     expect(e.version).toBe(version);
     expect(e.opIndex).toBe(0);
     // All three FULLY_CONNECTED operators of hello_world share opcode 0: every one is named.
     expect(e.ops.map((op) => op.opIndex)).toEqual(helloGraph.ops.map((op) => op.index));
-    expect(e.opNames).toEqual(['HARD_SWISH']);
-    expect(e.message).toBe(`unsupported op HARD_SWISH (version ${version}) at operators ${helloGraph.ops.map((op) => op.index).join(', ')}`);
+    expect(e.opNames).toEqual(['LSTM']);
+    expect(e.message).toBe(`unsupported op LSTM (version ${version}) at operators ${helloGraph.ops.map((op) => op.index).join(', ')}`);
   });
 
   test('extended builtin codes (≥ 127) are read from the int32 field', () => {
     const b = helloInt8.slice();
     const code0 = tableInVector(b, vectorAt(b, rootTable(b), 1), 0);
     b[fieldAt(b, code0, 0)] = 127; // PLACEHOLDER_FOR_GREATER_OP_CODES
-    view(b).setInt32(fieldAt(b, code0, 3), 150, true); // GELU
-    expect(expectThrows(() => importTflite(b), UnsupportedOpError).opName).toBe('GELU');
+    view(b).setInt32(fieldAt(b, code0, 3), 151, true); // DYNAMIC_UPDATE_SLICE
+    expect(expectThrows(() => importTflite(b), UnsupportedOpError).opName).toBe('DYNAMIC_UPDATE_SLICE');
   });
 
   test('unsupported tensor type', () => {

@@ -17,6 +17,7 @@
 import type { Graph, TensorIR } from '../model/graph.ts';
 import type { ModelMetadata } from '../model/metadata.ts';
 import type { TensorData } from '../runtime/layout.ts';
+import { modelBaseName } from '../image/preprocess.ts';
 import { COCO80_LABELS } from './labels.ts';
 
 /** What a head needs of a graph: its name and its input and output tensors (a GraphListing serves too). */
@@ -101,15 +102,14 @@ const LABELS_BY_MODEL: Readonly<Record<string, readonly string[]>> = {
  * known asset models by file name, else COCO's 80 for 80-class YOLO models.
  */
 export function detectionLabels(head: DetectionHead, metadata?: ModelMetadata, modelName = ''): readonly string[] | undefined {
-  const base = (modelName.split(/[\\/]/).pop() ?? '').replace(/\.tflite$/i, '');
-  if (Object.hasOwn(LABELS_BY_MODEL, base)) return LABELS_BY_MODEL[base];
   if (head.kind === 'ssd') {
     const file = metadata?.outputs[head.classes]?.associatedFiles.find((f) => f.type === 'TENSOR_VALUE_LABELS');
     const bytes = file && metadata!.files.get(file.name);
     if (bytes) return new TextDecoder().decode(bytes).split(/\r?\n/);
-    return undefined;
   }
-  return head.classes === 80 ? COCO80_LABELS : undefined;
+  const base = modelBaseName(modelName);
+  if (Object.hasOwn(LABELS_BY_MODEL, base)) return LABELS_BY_MODEL[base];
+  return head.kind !== 'ssd' && head.classes === 80 ? COCO80_LABELS : undefined;
 }
 
 function realValues(data: TensorData, t: TensorIR): Float64Array {

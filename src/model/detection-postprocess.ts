@@ -128,13 +128,17 @@ export class DetectionShapeError extends Error {
   override name = 'DetectionShapeError';
 }
 
-const INPUT_DTYPES = new Set(['uint8', 'int8', 'float32']);
+/**
+ * What TFLite's Eval dequantizes or reads: uint8 (quantized models) and float32. Its switch has no
+ * int8 case, so an int8 model fails every run in the TFLite runtime; it is refused here at import.
+ */
+const INPUT_DTYPES = new Set(['uint8', 'float32']);
 
 /**
  * Checks the rules of TFLite's Prepare and Eval (3 inputs, 4 outputs; box encodings [1, N, ≥4],
  * class predictions [1, N, C] with C − num_classes ∈ {0, 1}, anchors [N, 4]; batch 1) and those
  * TFLite leaves unchecked but reads by (anchors as many as boxes, and of the box encodings'
- * dtype where they are 8-bit; per-tensor quantization with a zero point in range).
+ * dtype; per-tensor quantization with a zero point in range), and the dtypes TFLite runs.
  * @throws DetectionShapeError naming the tensor and the rule.
  */
 export function detectionGeometry(tensors: readonly TensorIR[], op: Extract<OpIR, { type: 'DETECTION_POSTPROCESS' }>): DetectionGeometry {
@@ -147,13 +151,12 @@ export function detectionGeometry(tensors: readonly TensorIR[], op: Extract<OpIR
   const [boxes, classes, anchors] = op.inputs.map((id, i) => tensors[id] ?? fail(`${role[i]} input is absent`)) as [TensorIR, TensorIR, TensorIR];
   const name = (t: TensorIR, i: number) => `${role[i]} '${t.name}'`;
   [boxes, classes, anchors].forEach((t, i) => {
-    if (!INPUT_DTYPES.has(t.dtype)) fail(`${name(t, i)} is ${t.dtype}; TFLite takes uint8, int8 or float32`);
+    if (!INPUT_DTYPES.has(t.dtype)) fail(`${name(t, i)} is ${t.dtype}; TFLite's kernel reads uint8 or float32 (it fails every run on other types)`);
     if (t.dtype !== 'float32') {
       const q = t.quant;
       if (!q || q.scale.length !== 1) fail(`${name(t, i)} needs per-tensor quantization`);
       const zp = q!.zeroPoint[0]!;
-      const [lo, hi] = t.dtype === 'uint8' ? [0, 255] : [-128, 127];
-      if (zp < lo || zp > hi) fail(`${name(t, i)} has zero point ${zp}, outside ${t.dtype}'s [${lo}, ${hi}]`);
+      if (zp < 0 || zp > 255) fail(`${name(t, i)} has zero point ${zp}, outside uint8's [0, 255]`);
     }
   });
   const shape = (t: TensorIR) => `[${t.shape.join(', ')}]`;

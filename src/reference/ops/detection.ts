@@ -14,7 +14,7 @@ import { detectionGeometry, DetectionShapeError } from '../../model/detection-po
 import type { OpOf } from '../../model/graph.ts';
 import type { Kernel, PrepareContext, TensorData } from '../common.ts';
 
-/** float32 values of an input: 8-bit ones dequantized as TFLite does ((q − zp) · scale in float). */
+/** float32 values of an input: uint8 ones dequantized as TFLite does ((q − zp) · scale in float). */
 function realValues(data: TensorData, quant: { scale: number; zeroPoint: number } | undefined): Float32Array {
   if (data instanceof Float32Array) return data;
   const out = new Float32Array(data.length);
@@ -235,8 +235,8 @@ export function prepareDetectionPostprocess(op: OpOf<'DETECTION_POSTPROCESS'>, c
       const maxDetections = o.maxDetections;
       const candidateBoxes = new Int32Array(numBoxes + maxDetections);
       const candidateScores = new Float32Array(numBoxes + maxDetections);
-      const sortedIndices = new Int32Array(numBoxes + maxDetections);
-      const sortedValues = new Float32Array(maxDetections);
+      const merged = new Int32Array(numBoxes + maxDetections);
+      const mergedScores = new Float32Array(numBoxes + maxDetections);
       const classScores = new Float32Array(numBoxes);
       let sizeOfSorted = 0;
       for (let col = 0; col < numClasses; col++) {
@@ -248,18 +248,20 @@ export function prepareDetectionPostprocess(op: OpOf<'DETECTION_POSTPROCESS'>, c
           candidateScores[outputIndex] = classScores[s]!;
           outputIndex++;
         }
-        const toSort = Math.min(outputIndex, maxDetections);
-        decreasingPartialArgSort(candidateScores, outputIndex, toSort, sortedIndices);
-        for (let r = 0; r < toSort; r++) {
-          const t = sortedIndices[r]!;
-          sortedIndices[r] = candidateBoxes[t]!;
-          sortedValues[r] = candidateScores[t]!;
+        // InplaceMergeBoxInfo: std::inplace_merge of the kept list [0, size) with this class's
+        // picks [size, outputIndex), both by decreasing score, under `a.score >= b.score`: on equal
+        // scores the newer class's box goes first. Then the best max_detections stay.
+        let a = 0;
+        let b = sizeOfSorted;
+        for (let k = 0; k < outputIndex; k++) {
+          const takeB = b < outputIndex && (a >= sizeOfSorted || candidateScores[b]! >= candidateScores[a]!);
+          const from = takeB ? b++ : a++;
+          merged[k] = candidateBoxes[from]!;
+          mergedScores[k] = candidateScores[from]!;
         }
-        for (let r = 0; r < toSort; r++) {
-          candidateBoxes[r] = sortedIndices[r]!;
-          candidateScores[r] = sortedValues[r]!;
-        }
-        sizeOfSorted = toSort;
+        candidateBoxes.set(merged.subarray(0, outputIndex));
+        candidateScores.set(mergedScores.subarray(0, outputIndex));
+        sizeOfSorted = Math.min(outputIndex, maxDetections);
       }
       for (let r = 0; r < sizeOfSorted; r++) {
         const anchor = Math.floor(candidateBoxes[r]! / ncwb);

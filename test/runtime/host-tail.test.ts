@@ -11,6 +11,7 @@ import { gpuPlacement } from '../../src/kernels/registry.ts';
 import { LoweringError } from '../../src/kernels/lowering.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
+import { BatchError, batchGraph } from '../../src/runtime/batch.ts';
 import { runReference, type TensorData } from '../../src/reference/run.ts';
 import { detectionGraph, type DetectionCase } from '../helpers/detection-graphs.ts';
 import { quant } from '../helpers/graphs.ts';
@@ -103,6 +104,12 @@ describe('host tail: TFLite_Detection_PostProcess after the GPU program', () => 
     await expect(GpuProgram.build(await testContext(), g)).rejects.toThrow(
       /RELU \(operator 1\) reads tensor \d+, written by DETECTION_POSTPROCESS \(operator 0\), which runs on the host after the GPU program/,
     );
+  });
+
+  it('is refused by batching, naming the op (TFLite runs it at batch 1)', () => {
+    const { graph } = detectionGraph(mulberry32(1), CASES[0]!);
+    expect(() => batchGraph(graph, 2)).toThrow(BatchError);
+    expect(() => batchGraph(graph, 2)).toThrow(/DETECTION_POSTPROCESS/);
   });
 
   it("is placed on the 'host' by the GPU registry and by inspect", () => {

@@ -1,12 +1,14 @@
 // TFLite_Detection_PostProcess at import: the options from custom_options (TFLite's defaults
 // where it has them), the output shapes its Prepare sets, a writer round trip, and hostile files
 // refused with a ModelFormatError naming the field or tensor before anything is allocated.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encode } from 'flatbuffers/mjs/flexbuffers.js';
 import { readFileSync } from 'node:fs';
 import { assetPath } from '../../src/assets-node.ts';
 import { readDetectionPostprocessOptions } from '../../src/model/detection-postprocess.ts';
-import { ModelFormatError } from '../../src/model/errors.ts';
+import { isModelError, ModelFormatError } from '../../src/model/errors.ts';
+import { ReferenceError, runReference } from '../../src/reference/run.ts';
 import { encodeFlexbufferMap } from '../../src/model/flexbuffer.ts';
 import type { DetectionPostprocessOptions, Graph } from '../../src/model/graph.ts';
 import { importTflite, importTfliteListing } from '../../src/model/import.ts';
@@ -155,5 +157,37 @@ describe('TFLite_Detection_PostProcess import', () => {
     const out = g.outputs[0]!;
     const badOut = { ...g, tensors: g.tensors.map((t) => (t.id === out ? { ...t, shape: [1, 9, 4] } : t)) };
     expect(importError(exportTflite(badOut)).message).toMatch(/output 0 tensor \d+ 'detection_boxes' has shape \[1,9,4\] but the op's options give \[1,10,4\]/);
+  });
+
+  it('fast-check: damaged detection models import or throw typed errors, and what imports runs or throws ReferenceError', () => {
+    const { graph, inputs } = detectionGraph(mulberry32(2), { ...BASE, options: { useRegularNms: true } });
+    const base = exportTflite(unshaped(graph));
+    const clean = (bytes: Uint8Array) => {
+      let g: Graph | undefined;
+      try {
+        g = importTflite(bytes);
+      } catch (e) {
+        if (!isModelError(e)) throw new Error(`untyped error escaped the importer: ${String(e)}`, { cause: e });
+        return;
+      }
+      expect(importTflite(exportTflite(g))).toEqual(g);
+      if (g.inputs.length !== 2 || g.ops.some((op) => op.type !== 'DETECTION_POSTPROCESS')) return;
+      const ins = g.inputs.map((id, k) => (g.tensors[id]!.shape.join() === graph.tensors[graph.inputs[k]!]!.shape.join() && g.tensors[id]!.dtype === graph.tensors[graph.inputs[k]!]!.dtype ? inputs[k]! : undefined));
+      if (ins.some((x) => !x)) return;
+      try {
+        runReference(g, ins as typeof inputs);
+      } catch (e) {
+        if (!(e instanceof ReferenceError)) throw e;
+      }
+    };
+    for (let k = 0; k < base.length; k += 7) clean(base.slice(0, k));
+    fc.assert(
+      fc.property(fc.array(fc.record({ pos: fc.nat({ max: base.length - 1 }), value: fc.integer({ min: 0, max: 255 }) }), { minLength: 1, maxLength: 4 }), (edits) => {
+        const copy = base.slice();
+        for (const e of edits) copy[e.pos] = e.value;
+        clean(copy);
+      }),
+      { numRuns: 1500, seed: 11 },
+    );
   });
 });

@@ -24,6 +24,7 @@ import * as move from './ops/move.ts';
 import { foldConstants } from '../passes/fold-constants.ts';
 import { preparePrelu, prepareUnary } from './ops/unary.ts';
 import { prepareBatchMatMul, prepareTransposeConv } from './ops/tconv.ts';
+import { prepareDetectionPostprocess } from './ops/detection.ts';
 
 export { ReferenceError, type TensorData };
 export type { ReferenceOptions, RequantizationMode } from './common.ts';
@@ -96,6 +97,7 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   QUANTIZE: prepareQuantize,
   DEQUANTIZE: prepareDequantize,
   CONCATENATION: prepareConcatenation,
+  DETECTION_POSTPROCESS: prepareDetectionPostprocess,
 };
 
 function prepareOp(op: OpIR, ctx: PrepareContext): Kernel {

@@ -78,6 +78,8 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
     case 'SPACE_TO_BATCH_ND':
     case 'BATCH_TO_SPACE_ND':
       return 'it moves data between the batch and spatial axes';
+    case 'DETECTION_POSTPROCESS':
+      return "TFLite's kernel runs batch 1 only (its outputs hold one image's detections)";
     // binary arithmetic with broadcasting: an activation operand of lower rank than the output
     // aligns its leading (batch) dimension with a non-batch one of the output.
     case 'ADD':

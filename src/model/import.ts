@@ -64,6 +64,7 @@ import {
   type TflTensor,
 } from './tflite-schema.ts';
 import { ConvFamilyShapeError, batchMatMulGeometry, transposeConvGeometry } from './conv-family.ts';
+import { ReduceShapeError, checkReduceFamilyOp } from './reduce-shape.ts';
 
 /** TFLite TensorType → DType for the element types Octet handles. */
 const DTYPE_OF_TENSOR_TYPE: ReadonlyMap<number, DType> = new Map<number, DType>([
@@ -98,6 +99,13 @@ const OP_TYPE_OF_BUILTIN: ReadonlyMap<number, OpType> = new Map<number, OpType>(
   [TflBuiltinOperator.AVERAGE_POOL_2D, 'AVERAGE_POOL_2D'],
   [TflBuiltinOperator.MAX_POOL_2D, 'MAX_POOL_2D'],
   [TflBuiltinOperator.MEAN, 'MEAN'],
+  // Reductions and normalizations.
+  [TflBuiltinOperator.SUM, 'SUM'],
+  [TflBuiltinOperator.REDUCE_MAX, 'REDUCE_MAX'],
+  [TflBuiltinOperator.REDUCE_MIN, 'REDUCE_MIN'],
+  [TflBuiltinOperator.REDUCE_PROD, 'REDUCE_PROD'],
+  [TflBuiltinOperator.L2_NORMALIZATION, 'L2_NORMALIZATION'],
+  [TflBuiltinOperator.LOG_SOFTMAX, 'LOG_SOFTMAX'],
   [TflBuiltinOperator.SOFTMAX, 'SOFTMAX'],
   [TflBuiltinOperator.LOGISTIC, 'LOGISTIC'],
   [TflBuiltinOperator.RELU, 'RELU'],
@@ -540,10 +548,21 @@ function readOptions(type: OpType, op: TflOperator, where: string, version: numb
     case 'FLOOR_MOD':
       // Empty option tables (MaximumMinimumOptions, PowOptions, …): nothing changes the computation.
       return {};
-    case 'MEAN': {
+    case 'MEAN':
+    // Reductions and normalizations.
+    case 'SUM':
+    case 'REDUCE_MAX':
+    case 'REDUCE_MIN':
+    case 'REDUCE_PROD': {
       const o = expectOptions(op, TflBuiltinOptions.ReducerOptions, TflReducerOptions, where);
       return { keepDims: o?.keepDims() ?? false } satisfies OpOptionsByType['MEAN'];
     }
+    case 'L2_NORMALIZATION': {
+      const o = expectOptions(op, TflBuiltinOptions.L2NormOptions, TflActivationOnlyOptions, where);
+      return { activation: activationOf(o?.fusedActivation() ?? 0, where) } satisfies OpOptionsByType['L2_NORMALIZATION'];
+    }
+    case 'LOG_SOFTMAX':
+      return {};
     case 'SOFTMAX': {
       const o = expectOptions(op, TflBuiltinOptions.SoftmaxOptions, TflSoftmaxOptions, where);
       return { beta: o?.beta() ?? 0 } satisfies OpOptionsByType['SOFTMAX'];
@@ -704,6 +723,16 @@ function validateGraph(g: Graph | GraphListing): void {
       else batchMatMulGeometry(g, op);
     } catch (e) {
       if (e instanceof ConvFamilyShapeError) throw new ModelFormatError(`operator ${op.index} (${op.type})`, e.message);
+      throw e;
+    }
+  }
+  // Reductions and normalizations: axes and fixed output params checked before anything is allocated.
+  for (const op of g.ops) {
+    if ('opaque' in op) continue;
+    try {
+      checkReduceFamilyOp(g, op);
+    } catch (e) {
+      if (e instanceof ReduceShapeError) throw new ModelFormatError(`operator ${op.index} (${op.type})`, e.message);
       throw e;
     }
   }

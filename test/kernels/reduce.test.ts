@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
 import type { TensorData } from '../../src/runtime/layout.ts';
+import { GpuProgram } from '../../src/runtime/gpu-program.ts';
+import { LoweringError } from '../../src/kernels/lowering.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
 import { describeFailures, floatGpuVersusReference } from '../helpers/float-graphs.ts';
 import { testContext } from '../helpers/gpu.ts';
@@ -120,4 +122,21 @@ describe('float32 reductions and normalizations on the GPU match the reference',
     }
     expect(failures).toEqual([]);
   }, 300_000);
+});
+
+describe('what the GPU refuses at load, by name', () => {
+  it('8-bit LOG_SOFTMAX (no exact kernel: its logf must be correctly rounded), uint8 PROD, MAX with different params', async () => {
+    const ctx = await testContext();
+    const graphs = [
+      normalizationGraph('LOG_SOFTMAX', 'int8', [2, 5], [0.1, 0]),
+      reduceGraph({ type: 'REDUCE_PROD', dtype: 'uint8', shape: [2, 3], axes: [1], keepDims: false, input: [0.1, 128] }),
+      reduceGraph({ type: 'REDUCE_MAX', dtype: 'int8', shape: [2, 3], axes: [1], keepDims: false, input: [0.1, 0], output: [0.2, 0] }),
+    ];
+    const messages = [/unsupported op LOG_SOFTMAX .* on the int8 GPU path/, /uint8 input \(TFLite's quantized REDUCE_PROD is int8 only\)/, /input and output quantization differ/];
+    for (const [i, g] of graphs.entries()) {
+      const built = GpuProgram.build(ctx, g);
+      await expect(built).rejects.toThrow(LoweringError);
+      await expect(built).rejects.toThrow(messages[i]!);
+    }
+  });
 });

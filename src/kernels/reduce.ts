@@ -91,6 +91,8 @@ function lowerReduce(ctx: LoweringContext, op: ReduceOp): LoweredOp {
     }
   } else if (op.type === 'REDUCE_PROD') {
     if (dtype !== 'int8') throw new LoweringError(`${where}: ${dtype} input (TFLite's quantized REDUCE_PROD is int8 only)`);
+    // As the reference (src/reference/ops/reduce.ts): TFLite's runtime mis-reduces this case.
+    if (n === 1) throw new LoweringError(`${where}: an int8 product over axes of size 1 only (TFLite's runtime reduces other axes there)`);
     const { multiplier, shift } = prodMultiplier(inQ.scale, outQ.scale, n);
     if (shift < -31 || shift > 7) throw new LoweringError(`${where}: scaling shift ${shift} is outside TFLite's [-31, 7]`);
     const totalShift = 15 - shift;

@@ -87,12 +87,18 @@ describe('reductions equal the TFLite runtime', () => {
     }
   }
 
-  it('the runtime and the reference both refuse 8-bit MAX/MIN with different params and uint8 PROD', async () => {
+  it('the runtime and the reference both refuse 8-bit MAX/MIN with different params and uint8 PROD; an int8 PROD over size-1 axes the reference refuses', async () => {
     const graphs = [
       reduceGraph({ type: 'REDUCE_MAX', dtype: 'int8', shape: [2, 3], axes: [1], keepDims: false, input: [0.1, 0], output: [0.2, 0] }),
       reduceGraph({ type: 'REDUCE_MIN', dtype: 'uint8', shape: [2, 3], axes: [1], keepDims: false, input: [0.1, 128], output: [0.1, 127] }),
       reduceGraph({ type: 'REDUCE_PROD', dtype: 'uint8', shape: [2, 3], axes: [1], keepDims: false, input: [0.1, 128], output: [0.1, 128] }),
     ];
+    // An int8 product over size-1 axes only: the runtime runs it but multiplies the wrong elements
+    // (here all four into the first output), so the reference refuses it by name.
+    const degenerate = reduceGraph({ type: 'REDUCE_PROD', dtype: 'int8', shape: [4, 1], axes: [1], keepDims: false, input: [0.5, 0], output: [0.3, 0] });
+    const x4 = Int8Array.of(1, 2, -1, -3);
+    expect(Array.from(await runtimeOutput(degenerate, x4))).toEqual([42, 0, 0, 0]);
+    expect(() => runReference(degenerate, [x4])).toThrow(/REDUCE_PROD with an int8 product over axes of size 1 only/);
     for (const g of graphs) {
       const x = inputFor(mulberry32(1), { dtype: g.tensors[0]!.dtype, shape: g.tensors[0]!.shape });
       await expect(runtimeOutput(g, x)).rejects.toThrow();

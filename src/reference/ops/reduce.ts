@@ -130,6 +130,10 @@ export function prepareReduceProd(op: OpOf<'REDUCE_PROD'>, ctx: PrepareContext):
     };
   }
   if (input.dtype !== 'int8') throw ctx.unsupported(`${input.dtype} input (TFLite's quantized REDUCE_PROD is int8 only)`);
+  // Measured: when every reduced axis has size 1, the TFLite runtime (reduce_utils drops size-1
+  // axes, then reduces the wrong ones) multiplies other elements together and leaves the rest of
+  // the output unwritten; there is nothing exact to agree with, so the reduction is refused.
+  if (n === 1 && elementCount(input) > 0) throw ctx.unsupported(`an int8 product over axes of size 1 only (TFLite's runtime reduces other axes there)`);
   const qi = ctx.perTensorQuant(input, 'input');
   const qo = ctx.perTensorQuant(output, 'output');
   const { multiplier, shift } = prodMultiplier(qi.scale, qo.scale, n);

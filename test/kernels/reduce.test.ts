@@ -41,6 +41,8 @@ const SHAPES: Array<[number[], number[]]> = [
   [[1, 4, 4, 8], [1, 2]],
   [[7], [0]],
   [[3, 9], [0, 1]],
+  [[2, 1, 3], [1]], // size-1 axes only: nothing is reduced
+  [[1, 4], [-2]],
   [[2, 6, 5], [0]],
 ];
 
@@ -59,6 +61,8 @@ describe('8-bit reductions on the GPU equal the reference', () => {
         const failures: string[] = [];
         const offset = dtype === 'uint8' ? 128 : 0;
         for (const [shape, axes] of SHAPES) {
+          // An int8 product over size-1 axes only is refused (the runtime mis-reduces it; tested below).
+          if (type === 'REDUCE_PROD' && dtype === 'int8' && axes.every((a) => shape[a < 0 ? a + shape.length : a] === 1)) continue;
           for (const keepDims of [false, true]) {
             for (const [qi, qo] of quants) {
               const graph = reduceGraph({ type, dtype, shape, axes, keepDims, input: [qi[0], qi[1] + offset], output: [qo[0], qo[1] + offset] });

@@ -54,6 +54,8 @@ const SHAPES: Array<[number[], number[]]> = [
   [[7], [0]],
   [[2, 1, 3, 4, 2], [1, 3]],
   [[3, 9], [0, 1]],
+  [[2, 1, 3], [1]], // size-1 axes only: nothing is reduced
+  [[1, 4], [-2]],
 ];
 
 describe('reductions equal the TFLite runtime', () => {
@@ -72,6 +74,8 @@ describe('reductions equal the TFLite runtime', () => {
         const rng = mulberry32(type.length * 31 + dtype.length);
         const failures: string[] = [];
         for (const [shape, axes] of SHAPES) {
+          // An int8 product over size-1 axes only is refused (the runtime mis-reduces it; tested below).
+          if (type === 'REDUCE_PROD' && dtype === 'int8' && axes.every((a) => shape[a < 0 ? a + shape.length : a] === 1)) continue;
           for (const keepDims of [false, true]) {
             for (const [qi, qo] of dtype === 'float32' ? [quants[0]!] : quants) {
               const offset = dtype === 'uint8' ? 128 : 0;

@@ -65,7 +65,7 @@ function fixedOutputProblem(type: 'L2_NORMALIZATION' | 'LOG_SOFTMAX', input: Ten
 export function checkReduceFamilyOp(g: Pick<Graph, 'tensors'>, op: OpIR): void {
   if (REDUCER_OPS.has(op.type)) {
     const o = op as Extract<OpIR, { type: 'SUM' }>;
-    if (o.inputs.length < 2 || o.outputs.length < 1) throw new ReduceShapeError('needs an input, an axis tensor and an output');
+    if (o.inputs.length < 2 || o.outputs.length < 1 || o.inputs[0]! < 0 || o.inputs[1]! < 0) throw new ReduceShapeError('needs an input, an axis tensor and an output');
     const input = g.tensors[o.inputs[0]!]!;
     const axis = g.tensors[o.inputs[1]!]!;
     if (!axis.data) throw new ReduceShapeError(`axis tensor '${axis.name}' is computed at run time; Octet needs a constant`);
@@ -75,7 +75,7 @@ export function checkReduceFamilyOp(g: Pick<Graph, 'tensors'>, op: OpIR): void {
     return;
   }
   if (op.type !== 'L2_NORMALIZATION' && op.type !== 'LOG_SOFTMAX') return;
-  if (op.inputs.length < 1 || op.outputs.length < 1) throw new ReduceShapeError('needs an input and an output');
+  if (op.inputs.length < 1 || op.outputs.length < 1 || op.inputs[0]! < 0) throw new ReduceShapeError('needs an input and an output');
   const input = g.tensors[op.inputs[0]!]!;
   const output = g.tensors[op.outputs[0]!]!;
   if (op.type === 'L2_NORMALIZATION') {

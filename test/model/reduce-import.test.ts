@@ -58,6 +58,10 @@ describe('reductions with bad axes are refused at import', () => {
     b.op({ type, inputs: [x, axis], outputs: [y], options: { keepDims: false } });
     expect(refusal(b.build([x, axis], [y])).message).toMatch(/axis tensor 'axis' is computed at run time/);
 
+    const absent = reduceGraph({ type, dtype: 'int8', shape: [2, 3], axes: [1], keepDims: false, input: [0.1, 0] });
+    absent.ops[0]!.inputs[1] = -1;
+    expect(refusal(absent).message).toMatch(/needs an input, an axis tensor and an output/);
+
     const wrong = reduceGraph({ type, dtype: 'int8', shape: [2, 3], axes: [1], keepDims: false, input: [0.1, 0] });
     wrong.tensors[2]!.shape = [3];
     expect(refusal(wrong).message).toMatch(/output \[3\] does not match reducing \[2, 3\] over axes \[1\] \(expected \[2\]\)/);

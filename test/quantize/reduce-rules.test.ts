@@ -97,3 +97,20 @@ describe('batching rules', () => {
     }
   });
 });
+
+describe('constant folding', () => {
+  test('a SUM of a constant folds into a constant the reference computed', async () => {
+    const { foldConstants } = await import('../../src/passes/fold-constants.ts');
+    const b = new GraphBuilder();
+    const c = b.tensor('c', [2, 3], 'float32', undefined, Float32Array.of(1, 2, 3, 4, 5, 6));
+    const axis = b.tensor('axis', [1], 'int32', undefined, Int32Array.of(-1));
+    const s = b.tensor('s', [2], 'float32');
+    const x = b.tensor('x', [2], 'float32');
+    const y = b.tensor('y', [2], 'float32');
+    b.op({ type: 'SUM', inputs: [c, axis], outputs: [s], options: { keepDims: false } });
+    b.op({ type: 'ADD', inputs: [x, s], outputs: [y], options: { activation: 'NONE' } });
+    const f = foldConstants(b.build([x], [y]));
+    expect(f.ops.map((op) => op.type)).toEqual(['ADD']);
+    expect(Array.from(new Float32Array(f.tensors[s]!.data!.buffer.slice(0)))).toEqual([6, 15]);
+  });
+});

@@ -10,6 +10,7 @@ import { FLOAT_BINARY_ARITH_LOWERINGS } from './float/binary.ts';
 import { lowerFloatMean, lowerFloatPool } from './float/pool.ts';
 import { MOVE_LOWERINGS } from './move.ts';
 import { FLOAT_UNARY_LOWERINGS } from './float/unary.ts';
+import { FLOAT_REDUCE_LOWERINGS } from './float/reduce.ts';
 import { lowerFloatConcatenation, lowerFloatPad, lowerFloatReshape, lowerFloatSoftmax, lowerFloatTranspose } from './float/shape.ts';
 
 export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
@@ -26,6 +27,8 @@ export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   AVERAGE_POOL_2D: lowerFloatPool as Lowering,
   MAX_POOL_2D: lowerFloatPool as Lowering,
   MEAN: lowerFloatMean as Lowering,
+  // Reductions and normalizations.
+  ...FLOAT_REDUCE_LOWERINGS,
   SOFTMAX: lowerFloatSoftmax as Lowering,
   LOGISTIC: lowerFloatUnary as Lowering,
   RELU: lowerFloatUnary as Lowering,

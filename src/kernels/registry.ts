@@ -8,6 +8,7 @@ import { lowerBatchMatMul, lowerTransposeConv } from './tconv.ts';
 import { POOL_AND_ELEMENTWISE_LOWERINGS } from './pool-elementwise.ts';
 import { BINARY_ARITH_LOWERINGS } from './binary.ts';
 import { SHAPE_AND_ACTIVATION_LOWERINGS } from './shape-ops.ts';
+import { REDUCE_LOWERINGS } from './reduce.ts';
 import { FLOAT_LOWERINGS } from './float-registry.ts';
 import { LoweringError, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
 
@@ -22,6 +23,8 @@ export const INT8_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   // binary arithmetic with broadcasting
   ...BINARY_ARITH_LOWERINGS,
   ...SHAPE_AND_ACTIVATION_LOWERINGS,
+  // Reductions and normalizations.
+  ...REDUCE_LOWERINGS,
 };
 
 /**

@@ -193,6 +193,13 @@ export interface OpOptionsByType {
   AVERAGE_POOL_2D: Pool2DOptions;
   MAX_POOL_2D: Pool2DOptions;
   MEAN: ReducerOptions;
+  // Reductions and normalizations (src/reference/ops/reduce.ts).
+  SUM: ReducerOptions;
+  REDUCE_MAX: ReducerOptions;
+  REDUCE_MIN: ReducerOptions;
+  REDUCE_PROD: ReducerOptions;
+  L2_NORMALIZATION: ActivationOptions;
+  LOG_SOFTMAX: Record<string, never>;
   SOFTMAX: SoftmaxOptions;
   LOGISTIC: Record<string, never>;
   RELU: Record<string, never>;

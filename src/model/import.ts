@@ -70,6 +70,7 @@ import {
   detectionGeometry,
   readDetectionPostprocessOptions,
 } from './detection-postprocess.ts';
+import { ReduceShapeError, checkReduceFamilyOp } from './reduce-shape.ts';
 
 /** TFLite TensorType → DType for the element types Octet handles. */
 const DTYPE_OF_TENSOR_TYPE: ReadonlyMap<number, DType> = new Map<number, DType>([
@@ -104,6 +105,13 @@ const OP_TYPE_OF_BUILTIN: ReadonlyMap<number, OpType> = new Map<number, OpType>(
   [TflBuiltinOperator.AVERAGE_POOL_2D, 'AVERAGE_POOL_2D'],
   [TflBuiltinOperator.MAX_POOL_2D, 'MAX_POOL_2D'],
   [TflBuiltinOperator.MEAN, 'MEAN'],
+  // Reductions and normalizations.
+  [TflBuiltinOperator.SUM, 'SUM'],
+  [TflBuiltinOperator.REDUCE_MAX, 'REDUCE_MAX'],
+  [TflBuiltinOperator.REDUCE_MIN, 'REDUCE_MIN'],
+  [TflBuiltinOperator.REDUCE_PROD, 'REDUCE_PROD'],
+  [TflBuiltinOperator.L2_NORMALIZATION, 'L2_NORMALIZATION'],
+  [TflBuiltinOperator.LOG_SOFTMAX, 'LOG_SOFTMAX'],
   [TflBuiltinOperator.SOFTMAX, 'SOFTMAX'],
   [TflBuiltinOperator.LOGISTIC, 'LOGISTIC'],
   [TflBuiltinOperator.RELU, 'RELU'],
@@ -555,10 +563,21 @@ function readOptions(type: OpType, op: TflOperator, where: string, version: numb
     case 'FLOOR_MOD':
       // Empty option tables (MaximumMinimumOptions, PowOptions, …): nothing changes the computation.
       return {};
-    case 'MEAN': {
+    case 'MEAN':
+    // Reductions and normalizations.
+    case 'SUM':
+    case 'REDUCE_MAX':
+    case 'REDUCE_MIN':
+    case 'REDUCE_PROD': {
       const o = expectOptions(op, TflBuiltinOptions.ReducerOptions, TflReducerOptions, where);
       return { keepDims: o?.keepDims() ?? false } satisfies OpOptionsByType['MEAN'];
     }
+    case 'L2_NORMALIZATION': {
+      const o = expectOptions(op, TflBuiltinOptions.L2NormOptions, TflActivationOnlyOptions, where);
+      return { activation: activationOf(o?.fusedActivation() ?? 0, where) } satisfies OpOptionsByType['L2_NORMALIZATION'];
+    }
+    case 'LOG_SOFTMAX':
+      return {};
     case 'SOFTMAX': {
       const o = expectOptions(op, TflBuiltinOptions.SoftmaxOptions, TflSoftmaxOptions, where);
       return { beta: o?.beta() ?? 0 } satisfies OpOptionsByType['SOFTMAX'];
@@ -747,6 +766,16 @@ function validateGraph(g: Graph | GraphListing): void {
       }
       g.tensors[id] = { ...t, shape: shapes[k]! };
     });
+  }
+  // Reductions and normalizations: axes and fixed output params checked before anything is allocated.
+  for (const op of g.ops) {
+    if ('opaque' in op) continue;
+    try {
+      checkReduceFamilyOp(g, op);
+    } catch (e) {
+      if (e instanceof ReduceShapeError) throw new ModelFormatError(`operator ${op.index} (${op.type})`, e.message);
+      throw e;
+    }
   }
   if (g.outputs.length === 0) throw new ModelFormatError('subgraph 0 outputs', 'the graph has no outputs');
   for (const t of g.outputs) {

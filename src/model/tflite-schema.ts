@@ -93,6 +93,13 @@ export const TflBuiltinOperator = {
   GATHER_ND: 107,
   BROADCAST_TO: 130,
   MEAN: 40,
+  // Reductions and normalizations.
+  SUM: 74,
+  REDUCE_PROD: 81,
+  REDUCE_MAX: 82,
+  REDUCE_MIN: 89,
+  L2_NORMALIZATION: 11,
+  LOG_SOFTMAX: 50,
   SQUEEZE: 43,
   QUANTIZE: 114,
   /** Codes below this fit the deprecated int8 field; see TflOperatorCode.builtinCode. */
@@ -143,6 +150,9 @@ export const TflBuiltinOptions = {
   DepthToSpaceOptions: 94,
   BroadcastToOptions: 104,
   ReducerOptions: 27,
+  // Reductions and normalizations.
+  L2NormOptions: 12,
+  LogSoftmaxOptions: 36,
   SqueezeOptions: 30,
   DequantizeOptions: 38,
   QuantizeOptions: 89,
@@ -696,7 +706,8 @@ export class TflConcatenationOptions extends TflTable {
 
 /**
  * table AddOptions { fused_activation_function; pot_scale_int16:bool = true; }, table MulOptions
- * { fused_activation_function; }, SubOptions (as AddOptions) and DivOptions (as MulOptions).
+ * { fused_activation_function; }, SubOptions (as AddOptions), DivOptions (as MulOptions) and
+ * L2NormOptions { fused_activation_function; }.
  */
 export class TflActivationOnlyOptions extends TflTable {
   fusedActivation(): number {

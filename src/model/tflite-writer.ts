@@ -279,11 +279,23 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
       return { tag: TflBuiltinOptions.FloorDivOptions, table: emptyTable(b) };
     case 'FLOOR_MOD':
       return { tag: TflBuiltinOptions.FloorModOptions, table: emptyTable(b) };
-    case 'MEAN': {
+    case 'MEAN':
+    // Reductions and normalizations.
+    case 'SUM':
+    case 'REDUCE_MAX':
+    case 'REDUCE_MIN':
+    case 'REDUCE_PROD': {
       b.startObject(1);
       b.addFieldInt8(0, op.options.keepDims ? 1 : 0, 0);
       return { tag: TflBuiltinOptions.ReducerOptions, table: b.endObject() };
     }
+    case 'L2_NORMALIZATION': {
+      b.startObject(1);
+      b.addFieldInt8(0, activationCode(op.options.activation), 0);
+      return { tag: TflBuiltinOptions.L2NormOptions, table: b.endObject() };
+    }
+    case 'LOG_SOFTMAX':
+      return { tag: TflBuiltinOptions.LogSoftmaxOptions, table: emptyTable(b) };
     case 'SOFTMAX': {
       b.startObject(1);
       // Always written (no default): the converter writes it, and −0 must not collapse into +0.

@@ -66,6 +66,8 @@ const SHARES_INPUT_PARAMS: ReadonlySet<OpType> = new Set([
   // Data movement family: their int8 kernels copy bytes (PACK's inputs must share one scale).
   'STRIDED_SLICE', 'SLICE', 'SPLIT', 'SPLIT_V', 'PACK', 'UNPACK', 'GATHER', 'GATHER_ND', 'TILE', 'EXPAND_DIMS',
   'BROADCAST_TO', 'REVERSE_V2', 'DEPTH_TO_SPACE', 'SPACE_TO_DEPTH', 'SPACE_TO_BATCH_ND', 'BATCH_TO_SPACE_ND',
+  // Reductions: TFLite's 8-bit REDUCE_MAX / REDUCE_MIN require equal input and output params.
+  'REDUCE_MAX', 'REDUCE_MIN',
 ]);
 
 /** The data input whose params a SHARES_INPUT_PARAMS op passes on, where it is not input 0. */
@@ -79,6 +81,9 @@ const FIXED_OUTPUT_PARAMS: Partial<Record<OpType, { scale: number; zeroPoint: nu
   LOGISTIC: { scale: 1 / 256, zeroPoint: -128 },
   // Unary activations and math: the converter fixes int8 TANH's output at 1/128, zero point 0.
   TANH: { scale: 1 / 128, zeroPoint: 0 },
+  // Normalizations: TFLite's Prepare fixes int8 L2_NORMALIZATION at 1/128, 0 and LOG_SOFTMAX at 16/256, 127.
+  L2_NORMALIZATION: { scale: 1 / 128, zeroPoint: 0 },
+  LOG_SOFTMAX: { scale: 16 / 256, zeroPoint: 127 },
 };
 
 /** Weight input (1) and its output-channel axis, for the ops that have weights and a bias (input 2). */
@@ -110,6 +115,13 @@ const INT8_OP_VERSION: Record<OpType, number> = {
   AVERAGE_POOL_2D: 2,
   MAX_POOL_2D: 2,
   MEAN: 2,
+  // Reductions and normalizations (SUM and REDUCE_PROD calibrate their outputs).
+  SUM: 2,
+  REDUCE_MAX: 2,
+  REDUCE_MIN: 2,
+  REDUCE_PROD: 2,
+  L2_NORMALIZATION: 2,
+  LOG_SOFTMAX: 2,
   SOFTMAX: 2,
   LOGISTIC: 2,
   RELU: 2,

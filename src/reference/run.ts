@@ -25,6 +25,7 @@ import { foldConstants } from '../passes/fold-constants.ts';
 import { preparePrelu, prepareUnary } from './ops/unary.ts';
 import { prepareBatchMatMul, prepareTransposeConv } from './ops/tconv.ts';
 import { prepareDetectionPostprocess } from './ops/detection.ts';
+import { REDUCE_PREPARERS } from './ops/reduce.ts';
 
 export { ReferenceError, type TensorData };
 export type { ReferenceOptions, RequantizationMode } from './common.ts';
@@ -52,6 +53,8 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   AVERAGE_POOL_2D: prepareAveragePool2D,
   MAX_POOL_2D: prepareMaxPool2D,
   MEAN: prepareMean,
+  // Reductions and normalizations.
+  ...REDUCE_PREPARERS,
   SOFTMAX: prepareSoftmax,
   LOGISTIC: prepareLogistic,
   RELU: prepareRelu,

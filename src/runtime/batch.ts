@@ -26,10 +26,19 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
       const perm = constInts(op.inputs[1]!);
       return perm && perm[0] === 0 ? undefined : 'its permutation moves the batch axis';
     }
-    case 'MEAN': {
+    case 'MEAN':
+    // Reductions: SUM, REDUCE_MAX, REDUCE_MIN, REDUCE_PROD as MEAN.
+    case 'SUM':
+    case 'REDUCE_MAX':
+    case 'REDUCE_MIN':
+    case 'REDUCE_PROD': {
       const axes = constInts(op.inputs[1]!) ?? [];
       return axes.some((a) => axisTouchesBatch(a, rankOf(op.inputs[0]!))) ? 'it reduces over the batch axis' : undefined;
     }
+    // Normalizations over the innermost axis, which is the batch axis of a rank-1 tensor.
+    case 'L2_NORMALIZATION':
+    case 'LOG_SOFTMAX':
+      return rankOf(op.inputs[0]!) <= 1 ? 'it normalizes over the batch axis' : undefined;
     case 'CONCATENATION':
       return axisTouchesBatch(op.options.axis, rankOf(op.outputs[0]!)) ? 'it concatenates along the batch axis' : undefined;
     case 'PAD': {

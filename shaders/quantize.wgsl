@@ -5,7 +5,8 @@
 //  {{TO_FLOAT}}:   DEQUANTIZE int8/uint8 -> float32, one invocation per output element.
 //  otherwise:      8 bits -> 8 bits, one invocation per packed word: MultiplyByQuantizedMultiplier of
 //                  x - zp_in, + zp_out, clamped to [act_min, act_max] (QUANTIZE's requantization,
-//                  and RELU/RELU6, whose clamp is the activation range).
+//                  and RELU/RELU6, whose clamp is the activation range); with {{XNN_CONVERT}}
+//                  XNNPACK's 8-bit convert ((x - zp_in) * M + 128) >> 8 instead.
 // Zero points and clamp bounds are in the int8 domain (uint8 tensors are stored as u - 128).
 
 struct Params {
@@ -146,7 +147,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 #else
 
 fn requantize_lane(v: i32) -> i32 {
+#if {{XNN_CONVERT}}
+  // XNNPACK's 8-bit convert: an 8-fraction-bit multiplier, + 1/2, a flooring (arithmetic) shift.
+  let scaled = ((v - params.input_zp) * params.multiplier + 128) >> 8u;
+#else
   let scaled = multiply_by_quantized_multiplier(v - params.input_zp, params.multiplier, params.shift);
+#endif
   return clamp(scaled + params.output_zp, params.act_min, params.act_max);
 }
 

@@ -3,6 +3,7 @@
 import quantizeSource from '../../shaders/quantize.wgsl?raw';
 import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
+import { xnnpackConvertMultiplier } from '../quant/tensor.ts';
 import { innerDim, isEightBit, outerCount, roundUp4 } from '../runtime/layout.ts';
 import { int8Shader } from './common.ts';
 import {
@@ -40,7 +41,7 @@ function lowerWith(
   label: string,
   input: TensorIR,
   output: TensorIR,
-  flags: { FROM_FLOAT: boolean; TO_FLOAT: boolean; XNN_ROUND?: boolean },
+  flags: { FROM_FLOAT: boolean; TO_FLOAT: boolean; XNN_ROUND?: boolean; XNN_CONVERT?: boolean },
   shape: readonly number[],
   p: QuantizeParams,
 ): LoweredOp {
@@ -60,7 +61,7 @@ function lowerWith(
     ['i32', p.scaleExponent ?? 0],
     ['u32', scaleBits],
   ]);
-  const shader = int8Shader(ctx, quantizeSource, { XNN_ROUND: false, ...flags });
+  const shader = int8Shader(ctx, quantizeSource, { XNN_ROUND: false, XNN_CONVERT: false, ...flags });
   return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, p.total));
 }
 
@@ -89,7 +90,8 @@ function float32Parts(label: string, x: number): { significand: number; exponent
  * QUANTIZE. float32 in, 'tflite' mode: round(x / scale) half away from zero, + zp, clamped
  * (AffineQuantize). float32 in, 'xnnpack' mode: x × float32(1/scale) rounded half to even
  * (XNNPACK's f32-qs8/qu8 convert), as src/quant/tensor.ts quantizeTensorXnnpack.
- * 8-bit in: MultiplyByQuantizedMultiplier by QuantizeMultiplier(scale_in / scale_out) (Requantize).
+ * 8-bit in: MultiplyByQuantizedMultiplier by QuantizeMultiplier(scale_in / scale_out) (Requantize),
+ * or under 'xnnpack' where the delegate takes the op XNNPACK's convert (xnnpackConvertMultiplier).
  */
 export function lowerQuantize(ctx: LoweringContext, op: OpOf<'QUANTIZE'>): LoweredOp {
   const label = `quantize#${op.index}`;
@@ -121,6 +123,15 @@ export function lowerQuantize(ctx: LoweringContext, op: OpOf<'QUANTIZE'>): Lower
   if (!isEightBit(input.dtype)) throw new LoweringError(`${label}: ${input.dtype} input is not float32 or 8-bit`);
   perTensor(label, input);
   if (innerDim(input.shape) !== innerDim(output.shape)) throw new LoweringError(`${label}: input and output shapes differ`);
+  const xnnMultiplier = ctx.requantization === 'xnnpack' ? xnnpackConvertMultiplier(scaleOf(input), scaleOf(output), input.dtype === output.dtype) : null;
+  if (xnnMultiplier !== null) {
+    return lowerWith(ctx, label, input, output, { FROM_FLOAT: false, TO_FLOAT: false, XNN_CONVERT: true }, output.shape, {
+      total: packedWords(output.shape),
+      inputZp: int8ZeroPoint(input),
+      outputZp: int8ZeroPoint(output),
+      multiplier: xnnMultiplier,
+    });
+  }
   const { multiplier, shift } = quantizeMultiplier(scaleOf(input) / scaleOf(output));
   return lowerWith(ctx, label, input, output, { FROM_FLOAT: false, TO_FLOAT: false }, output.shape, {
     total: packedWords(output.shape),

@@ -104,6 +104,23 @@ export function quantizeTensorXnnpack(values: Float32Array, scale: number, zeroP
 }
 
 /**
+ * XNNPACK's 8-bit → 8-bit convert (QUANTIZE with int8 in and out, or uint8 in and out;
+ * xnn_init_qs8_cvt / qu8_cvt params and the vcvt microkernels): the float32 ratio
+ * scale_in / scale_out becomes an integer multiplier M = lrintf(256 × ratio) (8 fraction bits),
+ * and out = ((q − zp_in)·M + 128) >> 8 + zp_out, clamped to the dtype (the shift floors, so ties
+ * round up). The delegate takes the op for a ratio in [2^−8, 2^7] only; null outside and for
+ * mixed int8/uint8, where TFLite's Requantize runs. Checked against the runtime on both sides of
+ * 2^−8 in test/reference/tflite-runtime-ops.test.ts.
+ */
+export function xnnpackConvertMultiplier(inputScale: number, outputScale: number, sameDType: boolean): number | null {
+  const ratio = Math.fround(Math.fround(inputScale) / Math.fround(outputScale));
+  if (!sameDType || !(ratio >= 2 ** -8 && ratio <= 2 ** 7)) return null;
+  const m = Math.fround(256 * ratio);
+  const r = Math.round(m);
+  return r - m === 0.5 && (r & 1) !== 0 ? r - 1 : r;
+}
+
+/**
  * q → real = scale × (q − zp), as float32. Per-tensor mirrors TFLite's Dequantize
  * (double scale × int, then cast to float); per-axis mirrors PerChannelDequantize (float × float).
  * The two agree for 8-bit data; they can differ by rounding for large int32 values.

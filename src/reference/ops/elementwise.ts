@@ -2,10 +2,11 @@
 // input (ADD and MUL broadcast numpy-style).
 import { activationRangeFloat, activationRangeQuantized } from '../../quant/activation.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/fixedpoint.ts';
-import { dequantizeTensor, quantizeTensor, quantizeTensorXnnpack } from '../../quant/tensor.ts';
+import { dequantizeTensor, quantizeTensor, quantizeTensorXnnpack, xnnpackConvertMultiplier } from '../../quant/tensor.ts';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
 import { roundHalfToEven } from './conv.ts';
 import { prepareBinaryArith } from './binary.ts';
+import { xnnpackMulOutput, xnnpackMulScale } from '../../quant/binary.ts';
 import { allocate, dtypeRange, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
 
 /**
@@ -142,8 +143,10 @@ function xnnpackAdd(
 }
 
 /**
- * MUL. Quantized: (x1 − zp1)(x2 − zp2) scaled by QuantizeMultiplier(scale1·scale2/scale_out),
- * where mul.cc forms that ratio in float32 before widening it.
+ * MUL. Quantized, 'tflite' (mul.cc): (x1 − zp1)(x2 − zp2) scaled by
+ * QuantizeMultiplier(scale1·scale2/scale_out), where mul.cc forms that ratio in float32 before
+ * widening it. 'xnnpack': XNNPACK's fp32 multiply (xnnpackMulScale) where the delegate takes the
+ * op, mul.cc's kernel where its scale range refuses it.
  */
 export function prepareMul(op: OpOf<'MUL'>, ctx: PrepareContext): Kernel {
   if (ctx.input(0).dtype === 'int32') return prepareBinaryArith(op, ctx);
@@ -159,8 +162,12 @@ export function prepareMul(op: OpOf<'MUL'>, ctx: PrepareContext): Kernel {
   const q2 = ctx.perTensorQuant(ctx.input(1), 'second input');
   const qo = ctx.perTensorQuant(ctx.output(), 'output');
   const f = Math.fround;
-  const m = quantizeMultiplier(f(f(f(q1.scale) * f(q2.scale)) / f(qo.scale)));
   const [min, max] = activationRangeQuantized(op.options.activation, qo.scale, qo.zeroPoint, dtype);
+  const xnnScale = ctx.requantization === 'xnnpack' ? xnnpackMulScale(q1, q2, qo) : null;
+  if (xnnScale !== null) {
+    return binaryKernel(ctx, (x, y) => xnnpackMulOutput((x - q1.zeroPoint) * (y - q2.zeroPoint), xnnScale, qo.zeroPoint, min, max));
+  }
+  const m = quantizeMultiplier(f(f(f(q1.scale) * f(q2.scale)) / f(qo.scale)));
   return binaryKernel(ctx, (x, y) => {
     const v =
       multiplyByQuantizedMultiplier(Math.imul(x - q1.zeroPoint, y - q2.zeroPoint), m.multiplier, m.shift) + qo.zeroPoint;
@@ -213,6 +220,8 @@ export function prepareRelu(op: OpOf<'RELU'> | OpOf<'RELU6'>, ctx: PrepareContex
  *  - 'xnnpack' (per-tensor, what the TFLite runtime's XNNPACK delegate runs): x × float32(1/scale)
  *    rounded half to even (quantizeTensorXnnpack). Per-channel outputs, which the delegate does
  *    not take, keep AffineQuantize.
+ * From 8 bits, 'xnnpack' runs XNNPACK's convert with its 8-bit-fraction multiplier
+ * (xnnpackConvertMultiplier) where the delegate takes the op, Requantize elsewhere.
  */
 export function prepareQuantize(_op: OpOf<'QUANTIZE'>, ctx: PrepareContext): Kernel {
   const input = ctx.input(0);
@@ -237,8 +246,20 @@ export function prepareQuantize(_op: OpOf<'QUANTIZE'>, ctx: PrepareContext): Ker
   if (input.dtype !== 'int8' && input.dtype !== 'uint8') throw ctx.unsupported(`${input.dtype} input`);
   const qi = ctx.perTensorQuant(input, 'input');
   const qo = ctx.perTensorQuant(output, 'output');
-  const m = quantizeMultiplier(qi.scale / qo.scale);
   const [min, max] = dtypeRange(outDType);
+  const xnnMultiplier = ctx.requantization === 'xnnpack' ? xnnpackConvertMultiplier(qi.scale, qo.scale, input.dtype === outDType) : null;
+  if (xnnMultiplier !== null) {
+    return (values) => {
+      const x = values[input.id] as QuantizedData;
+      const out = allocate(outDType, count);
+      for (let i = 0; i < count; i++) {
+        const v = Math.floor(((x[i] - qi.zeroPoint) * xnnMultiplier + 128) / 256) + qo.zeroPoint;
+        out[i] = v < min ? min : v > max ? max : v;
+      }
+      values[output.id] = out;
+    };
+  }
+  const m = quantizeMultiplier(qi.scale / qo.scale);
   return (values) => {
     const x = values[input.id] as QuantizedData;
     const out = allocate(outDType, count);

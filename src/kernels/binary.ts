@@ -30,6 +30,7 @@ import {
   type Lowering,
   type LoweredOp,
   type LoweringContext,
+  xnnpackKernels,
 } from './lowering.ts';
 
 const f32 = Math.fround;
@@ -104,7 +105,7 @@ function eightBitCoefficients(ctx: LoweringContext, op: OpIR, a: TensorIR, b: Te
     case 'MUL': {
       // XNNPACK's fp32 multiply where the delegate takes the op (its float32 scale's bits in
       // outMultiplier), mul.cc's multiplier otherwise.
-      const xnnScale = ctx.requantization === 'xnnpack' ? xnnpackMulScale(q(a), q(b), q(out)) : null;
+      const xnnScale = xnnpackKernels(ctx) ? xnnpackMulScale(q(a), q(b), q(out)) : null;
       if (xnnScale !== null) return { ...none, outMultiplier: new Int32Array(new Float32Array([xnnScale]).buffer)[0]!, xnnpack: true };
       const m = quantizeMultiplier(f32(f32(f32(scaleOf(a)) * f32(scaleOf(b))) / f32(scaleOf(out))));
       return { ...none, outMultiplier: m.multiplier, outShift: m.shift };
@@ -116,7 +117,7 @@ function eightBitCoefficients(ctx: LoweringContext, op: OpIR, a: TensorIR, b: Te
     }
     case 'ADD':
     case 'SUB': {
-      if (ctx.requantization === 'xnnpack') {
+      if (xnnpackKernels(ctx)) {
         const p = xnnpackAddParams(q(a), q(b), q(out), op.type === 'SUB');
         if (!p) throw new LoweringError(`${op.type} at operator ${op.index}: input/output scale ratio is outside XNNPACK's add range`);
         return { ...none, aMultiplier: p.m1, bMultiplier: p.m2, outShift: p.shift, xnnpack: true };

@@ -28,6 +28,7 @@ import {
   singleDispatch,
   type LoweredOp,
   type LoweringContext,
+  xnnpackKernels,
 } from './lowering.ts';
 
 const f32 = Math.fround;
@@ -121,7 +122,7 @@ function xnnpackAddCoefficients(op: OpIR, a: TensorIR, b: TensorIR, out: TensorI
  */
 function mulCoefficients(ctx: LoweringContext, a: TensorIR, b: TensorIR, out: TensorIR): BinaryCoefficients & { xnnpack: boolean } {
   const q = (t: TensorIR) => ({ scale: scaleOf(t), zeroPoint: 0 });
-  const xnnScale = ctx.requantization === 'xnnpack' ? xnnpackMulScale(q(a), q(b), q(out)) : null;
+  const xnnScale = xnnpackKernels(ctx) ? xnnpackMulScale(q(a), q(b), q(out)) : null;
   if (xnnScale !== null) {
     return { aMultiplier: 0, aShift: 0, bMultiplier: 0, bShift: 0, outMultiplier: float32Bits(xnnScale), outShift: 0, xnnpack: true };
   }
@@ -155,7 +156,7 @@ function lowerBinary(ctx: LoweringContext, op: OpOf<'ADD'> | OpOf<'MUL'>): Lower
   const mul = isMul ? mulCoefficients(ctx, a, b, output) : null;
   const coefficients = mul
     ? mul
-    : ctx.requantization === 'xnnpack'
+    : xnnpackKernels(ctx)
       ? xnnpackAddCoefficients(op, a, b, output)
       : tfliteAddCoefficients(a, b, output);
 
@@ -320,7 +321,8 @@ function lowerMean(ctx: LoweringContext, op: OpOf<'MEAN'>): LoweredOp {
     inputZeroPoint: input.quant!.zeroPoint[0]!,
     outputScale: scaleOf(output),
     outputZeroPoint: output.quant!.zeroPoint[0]!,
-    requantization: ctx.requantization,
+    // XNNPACK's global average pooling only where its delegate runs the graph.
+    requantization: xnnpackKernels(ctx) ? 'xnnpack' : 'tflite',
   });
   // The finishing rounding as 255 thresholds over the int8-domain sum (src/quant/mean.ts).
   const thresholds = meanThresholds(rule, input.dtype as 'int8' | 'uint8', n);

@@ -77,6 +77,26 @@ export function quantizeTensor(
 }
 
 /**
+ * real → q as TFLite's builtin QUANTIZE runs it (optimized_ops::AffineQuantize, per tensor): the
+ * scale widened to double, x / scale in double, rounded half away from zero (TfLiteRound), + zp,
+ * clamped. The double quotient of two float32 values is never a spurious tie, so this is the
+ * exact quotient rounded half away; where x / scale rounds to a tie in float32 (the reference
+ * kernel's quotient) it need not be one here. NaN quantizes to the zero point.
+ */
+export function quantizeTensorTfliteOptimized(values: Float32Array, scale: number, zeroPoint: number, dtype: 'int8' | 'uint8'): Int8Array | Uint8Array {
+  const [qmin, qmax] = QUANTIZED_RANGE[dtype];
+  const out = dtype === 'int8' ? new Int8Array(values.length) : new Uint8Array(values.length);
+  const s = Math.fround(scale);
+  for (let i = 0; i < values.length; i++) {
+    const quotient = values[i] / s;
+    const rounded = quotient < 0 ? -Math.round(-quotient) : Math.round(quotient);
+    const unclamped = Number.isNaN(rounded) ? zeroPoint : rounded + zeroPoint;
+    out[i] = unclamped < qmin ? qmin : unclamped > qmax ? qmax : unclamped;
+  }
+  return out;
+}
+
+/**
  * real → q as the TFLite runtime's XNNPACK delegate converts float32 to 8 bits (QUANTIZE, per
  * tensor): xnn_create_convert_nc_f32_qs8/qu8 keep the float32 reciprocal 1/scale, and the kernel
  * (f32-qs8-vcvt) multiplies by it in float32, clamps to [qmin − zp, qmax − zp] and rounds half to

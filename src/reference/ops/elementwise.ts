@@ -2,7 +2,7 @@
 // input (ADD and MUL broadcast numpy-style).
 import { activationRangeFloat, activationRangeQuantized } from '../../quant/activation.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/fixedpoint.ts';
-import { dequantizeTensor, quantizeTensor, quantizeTensorXnnpack, xnnpackConvertMultiplier } from '../../quant/tensor.ts';
+import { dequantizeTensor, quantizeTensor, quantizeTensorTfliteOptimized, quantizeTensorXnnpack, xnnpackConvertMultiplier } from '../../quant/tensor.ts';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
 import { roundHalfToEven } from './conv.ts';
 import { prepareBinaryArith } from './binary.ts';
@@ -99,7 +99,7 @@ export function prepareAdd(op: OpOf<'ADD'>, ctx: PrepareContext): Kernel {
   const m2 = quantizeMultiplier(q2.scale / twiceMaxInputScale);
   const mo = quantizeMultiplier(twiceMaxInputScale / (2 ** leftShift * qo.scale));
   const [min, max] = activationRangeQuantized(op.options.activation, qo.scale, qo.zeroPoint, dtype);
-  if (ctx.requantization === 'xnnpack') return xnnpackAdd(ctx, q1, q2, qo, min, max);
+  if (ctx.xnnpack) return xnnpackAdd(ctx, q1, q2, qo, min, max);
   const shiftFactor = 1 << leftShift;
   return binaryKernel(ctx, (x, y) => {
     const scaled1 = multiplyByQuantizedMultiplier((x - q1.zeroPoint) * shiftFactor, m1.multiplier, m1.shift);
@@ -163,7 +163,7 @@ export function prepareMul(op: OpOf<'MUL'>, ctx: PrepareContext): Kernel {
   const qo = ctx.perTensorQuant(ctx.output(), 'output');
   const f = Math.fround;
   const [min, max] = activationRangeQuantized(op.options.activation, qo.scale, qo.zeroPoint, dtype);
-  const xnnScale = ctx.requantization === 'xnnpack' ? xnnpackMulScale(q1, q2, qo) : null;
+  const xnnScale = ctx.xnnpack ? xnnpackMulScale(q1, q2, qo) : null;
   if (xnnScale !== null) {
     return binaryKernel(ctx, (x, y) => xnnpackMulOutput((x - q1.zeroPoint) * (y - q2.zeroPoint), xnnScale, qo.zeroPoint, min, max));
   }
@@ -219,7 +219,8 @@ export function prepareRelu(op: OpOf<'RELU'> | OpOf<'RELU6'>, ctx: PrepareContex
  *    std::round(x / float(scale)) half away from zero, + zp, clamp; per-tensor or per-channel.
  *  - 'xnnpack' (per-tensor, what the TFLite runtime's XNNPACK delegate runs): x × float32(1/scale)
  *    rounded half to even (quantizeTensorXnnpack). Per-channel outputs, which the delegate does
- *    not take, keep AffineQuantize.
+ *    not take, keep AffineQuantize. In a graph the delegate refuses, TFLite's builtin kernel:
+ *    x / double(scale) rounded half away from zero (quantizeTensorTfliteOptimized).
  * From 8 bits, 'xnnpack' runs XNNPACK's convert with its 8-bit-fraction multiplier
  * (xnnpackConvertMultiplier) where the delegate takes the op, Requantize elsewhere.
  */
@@ -235,8 +236,9 @@ export function prepareQuantize(_op: OpOf<'QUANTIZE'>, ctx: PrepareContext): Ker
     if (ctx.requantization === 'xnnpack' && outQuant.scale.length === 1) {
       const scale = outQuant.scale[0]!;
       const zeroPoint = outQuant.zeroPoint[0]!;
+      const quantize = ctx.xnnpack ? quantizeTensorXnnpack : quantizeTensorTfliteOptimized;
       return (values) => {
-        values[output.id] = quantizeTensorXnnpack(values[input.id] as Float32Array, scale, zeroPoint, outDType);
+        values[output.id] = quantize(values[input.id] as Float32Array, scale, zeroPoint, outDType);
       };
     }
     return (values) => {
@@ -247,7 +249,7 @@ export function prepareQuantize(_op: OpOf<'QUANTIZE'>, ctx: PrepareContext): Ker
   const qi = ctx.perTensorQuant(input, 'input');
   const qo = ctx.perTensorQuant(output, 'output');
   const [min, max] = dtypeRange(outDType);
-  const xnnMultiplier = ctx.requantization === 'xnnpack' ? xnnpackConvertMultiplier(qi.scale, qo.scale, input.dtype === outDType) : null;
+  const xnnMultiplier = ctx.xnnpack ? xnnpackConvertMultiplier(qi.scale, qo.scale, input.dtype === outDType) : null;
   if (xnnMultiplier !== null) {
     return (values) => {
       const x = values[input.id] as QuantizedData;

@@ -12,6 +12,7 @@
 import { DTYPE_BYTES, tensorElementCount, type Graph, type OpIR, type TensorIR } from '../model/graph.ts';
 import { withDelegation, type ReferenceOptions, type TensorData } from '../reference/common.ts';
 import { evaluateOp } from '../reference/run.ts';
+import { inferShapes } from './infer-shapes.ts';
 
 /** Folded results above this many bytes stay computed at run time (a TILE of a constant, say). */
 export const MAX_FOLDED_BYTES = 1 << 24;
@@ -64,5 +65,6 @@ export function foldConstants(graph: Graph, givenOptions: ReferenceOptions = {})
       tensors[id] = { ...t, data: constantBytes(t, results[k]!) };
     });
   }
-  return ops.length === graph.ops.length ? graph : { ...graph, tensors, ops };
+  // With shape operands constant, placeholder shapes of run-time-sized tensors can be inferred.
+  return inferShapes(ops.length === graph.ops.length ? graph : { ...graph, tensors, ops });
 }

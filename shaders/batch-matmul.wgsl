@@ -42,21 +42,6 @@ fn byte_of(word: u32, lane: u32) -> u32 {
   return (word >> (8u * lane)) & 0xFFu;
 }
 
-// ruy MultiplyByQuantizedMultiplier: (x·M + 2^(total − 1)) >> total, total = 31 − shift, in 64 bits.
-fn single_rounding_multiply(x: i32, multiplier: i32, shift: i32) -> i32 {
-  let ux = bitcast<u32>(x);
-  let um = bitcast<u32>(multiplier);
-  var p = umul64(ux, um);
-  p.y = p.y - select(0u, um, x < 0) - select(0u, ux, multiplier < 0);
-  let total = u32(31 - shift);
-  let round = select(vec2<u32>(0u, 1u << (total - 33u)), vec2<u32>(1u << (total - 1u), 0u), total <= 32u);
-  p = add64(p, round);
-  if (total < 32u) {
-    return bitcast<i32>((p.x >> total) | (p.y << (32u - total)));
-  }
-  return bitcast<i32>(p.y) >> (total - 32u);
-}
-
 fn requantize_bmm(acc: i32) -> i32 {
 #if {{SINGLE_ROUNDING}}
   let scaled = single_rounding_multiply(acc, params.multiplier, params.shift);

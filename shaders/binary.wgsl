@@ -40,7 +40,13 @@ fn combine(x: i32, y: i32) -> i32 {
 #else
   let dx = x - params.a_zp;
   let dy = y - params.b_zp;
-#if {{MUL}}
+#if {{XNNPACK_MUL}}
+  // XNNPACK's fp32 multiply: exact product times the float32 scale (out_multiplier's bits),
+  // clamped relative to the zero point, rounded half to even.
+  let scaled = f32(dx * dy) * bitcast<f32>(params.out_multiplier);
+  let clamped = clamp(scaled, f32(params.act_min - params.out_zp), f32(params.act_max - params.out_zp));
+  let v = i32(round(clamped));
+#elif {{MUL}}
   let v = multiply_by_quantized_multiplier(dx * dy, params.out_multiplier, params.out_shift);
 #elif {{SQUARED_DIFFERENCE}}
   let sa = multiply_by_quantized_multiplier(dx * 128, params.a_multiplier, params.a_shift);

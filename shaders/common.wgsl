@@ -101,14 +101,33 @@ fn i32_to_f32_rne(x: i32) -> f32 {
   return select(value, -value, x < 0);
 }
 
+// ruy MultiplyByQuantizedMultiplier (TFLite's builtin GEMM-based kernels): (x·M + 2^(total − 1)) >> total, total = 31 − shift, in 64 bits.
+fn single_rounding_multiply(x: i32, multiplier: i32, shift: i32) -> i32 {
+  let ux = bitcast<u32>(x);
+  let um = bitcast<u32>(multiplier);
+  var p = umul64(ux, um);
+  p.y = p.y - select(0u, um, x < 0) - select(0u, ux, multiplier < 0);
+  let total = u32(31 - shift);
+  let round = select(vec2<u32>(0u, 1u << (total - 33u)), vec2<u32>(1u << (total - 1u), 0u), total <= 32u);
+  p = add64(p, round);
+  if (total < 32u) {
+    return bitcast<i32>((p.x >> total) | (p.y << (32u - total)));
+  }
+  return bitcast<i32>(p.y) >> (total - 32u);
+}
+
 // Accumulator -> output, with per-channel params (bias, multiplier, shift, float32 scale bits).
 // Fixed point: TFLite's reference kernels. Float: XNNPACK's fp32 requantization (TFLite's default
 // delegate): acc x scale in f32, clamped relative to the zero point, rounded half to even.
+// {{RUY_REQUANT}}: ruy's single rounding, what TFLite's builtin CONV_2D / FULLY_CONNECTED compute
+// (int8) in a graph the delegate refuses.
 fn requantize(acc: i32, cp: vec4<i32>, output_zp: i32, act_min: i32, act_max: i32) -> i32 {
 #if {{FLOAT_REQUANT}}
   let scaled = i32_to_f32_rne(acc) * bitcast<f32>(cp.w);
   let clamped = clamp(scaled, f32(act_min - output_zp), f32(act_max - output_zp));
   return i32(round(clamped)) + output_zp;
+#elif {{RUY_REQUANT}}
+  return clamp(single_rounding_multiply(acc, cp.y, cp.z) + output_zp, act_min, act_max);
 #else
   return clamp(multiply_by_quantized_multiplier(acc, cp.y, cp.z) + output_zp, act_min, act_max);
 #endif

@@ -7,7 +7,9 @@
 // ADD, 'tflite' requantization: TFLite's reference Add with left_shift 20, three
 // MultiplyByQuantizedMultiplier calls. ADD, 'xnnpack' ({{FLOAT_REQUANT}}): XNNPACK's 20-bit
 // multipliers, (2^(shift−1) + (x1 − zp1)·m1 + (x2 − zp2)·m2) >> shift, which stays inside int32
-// because both multipliers are below 2^21 and |x − zp| ≤ 255. MUL ({{MUL}}) has one semantics.
+// because both multipliers are below 2^21 and |x − zp| ≤ 255. MUL ({{MUL}}): mul.cc's
+// MultiplyByQuantizedMultiplier, or XNNPACK's fp32 multiply ({{XNNPACK_MUL}}) where the delegate
+// takes the op.
 
 struct Params {
   out_shape: vec4<u32>,
@@ -37,7 +39,14 @@ struct Params {
 fn combine(x: i32, y: i32) -> i32 {
   let dx = x - params.a_zp;
   let dy = y - params.b_zp;
-#if {{MUL}}
+#if {{XNNPACK_MUL}}
+  // XNNPACK's fp32 multiply: the exact product (|Δa·Δb| ≤ 255², so the conversion is exact) times
+  // the float32 scale (out_multiplier's bits), clamped relative to the zero point, rounded half
+  // to even by round().
+  let scaled = f32(dx * dy) * bitcast<f32>(params.out_multiplier);
+  let clamped = clamp(scaled, f32(params.act_min - params.out_zp), f32(params.act_max - params.out_zp));
+  let v = i32(round(clamped));
+#elif {{MUL}}
   let v = multiply_by_quantized_multiplier(dx * dy, params.out_multiplier, params.out_shift);
 #elif {{FLOAT_REQUANT}}
   let rounding = 1 << u32(params.out_shift - 1);

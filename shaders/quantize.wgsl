@@ -1,11 +1,13 @@
 // QUANTIZE, DEQUANTIZE, RELU and RELU6 on the int8 path: one value in, one value out.
 //  {{FROM_FLOAT}}: QUANTIZE float32 -> int8/uint8, one invocation per packed output word; with
 //                  {{XNN_ROUND}} XNNPACK's rule (x * float32(1/scale), clamped, rounded half to
-//                  even), otherwise AffineQuantize's (round(x / scale) half away from zero).
+//                  even), otherwise AffineQuantize's (round(x / scale) half away from zero; with
+//                  {{EXACT_QUOTIENT}} the exact quotient's, as TFLite's builtin kernel in double).
 //  {{TO_FLOAT}}:   DEQUANTIZE int8/uint8 -> float32, one invocation per output element.
 //  otherwise:      8 bits -> 8 bits, one invocation per packed word: MultiplyByQuantizedMultiplier of
 //                  x - zp_in, + zp_out, clamped to [act_min, act_max] (QUANTIZE's requantization,
-//                  and RELU/RELU6, whose clamp is the activation range).
+//                  and RELU/RELU6, whose clamp is the activation range); with {{XNN_CONVERT}}
+//                  XNNPACK's 8-bit convert ((x - zp_in) * M + 128) >> 8 instead.
 // Zero points and clamp bounds are in the int8 domain (uint8 tensors are stored as u - 128).
 
 struct Params {
@@ -77,6 +79,18 @@ fn round_quotient(x: f32) -> i32 {
       }
       remainder <<= 1u;
     }
+#if {{EXACT_QUOTIENT}}
+    // The exact quotient rounded half away from zero (TFLite's builtin kernel divides in double,
+    // which never moves a quotient of two float32 values across a half): it is (q + d) * 2^e with
+    // d in [0, 1) the remainder's share, and d cannot carry (q + 2^(s-1)) past a multiple of 2^s.
+    let e = exponent - 24;
+    if (e < -25) {
+      magnitude = 0u;
+    } else if (e < 0) {
+      let s = u32(-e);
+      magnitude = (q + (1u << (s - 1u))) >> s;
+    }
+#else
     var rounded = q >> 1u;
     if ((q & 1u) != 0u && (remainder != 0u || (rounded & 1u) != 0u)) {
       rounded += 1u;
@@ -89,6 +103,7 @@ fn round_quotient(x: f32) -> i32 {
       let s = u32(-e);
       magnitude = (rounded + (1u << (s - 1u))) >> s;
     }
+#endif
   }
   return select(i32(magnitude), -i32(magnitude), (bits >> 31u) != 0u);
 }
@@ -146,7 +161,12 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 #else
 
 fn requantize_lane(v: i32) -> i32 {
+#if {{XNN_CONVERT}}
+  // XNNPACK's 8-bit convert: an 8-fraction-bit multiplier, + 1/2, a flooring (arithmetic) shift.
+  let scaled = ((v - params.input_zp) * params.multiplier + 128) >> 8u;
+#else
   let scaled = multiply_by_quantized_multiplier(v - params.input_zp, params.multiplier, params.shift);
+#endif
   return clamp(scaled + params.output_zp, params.act_min, params.act_max);
 }
 

@@ -9,7 +9,7 @@ import plainSource from '../../shaders/binary-plain.wgsl?raw';
 import type { OpIR, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { padShape } from '../model/broadcast.ts';
-import { int32ActivationRange, squaredDifferenceParams, tfliteAddParams, xnnpackAddParams } from '../quant/binary.ts';
+import { int32ActivationRange, squaredDifferenceParams, tfliteAddParams, xnnpackAddParams, xnnpackMulScale } from '../quant/binary.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
 import { binaryOperandProblem, type BinaryArithOp } from '../reference/ops/binary.ts';
@@ -30,6 +30,7 @@ import {
   type Lowering,
   type LoweredOp,
   type LoweringContext,
+  xnnpackKernels,
 } from './lowering.ts';
 
 const f32 = Math.fround;
@@ -102,6 +103,10 @@ function eightBitCoefficients(ctx: LoweringContext, op: OpIR, a: TensorIR, b: Te
     case 'MINIMUM':
       return none;
     case 'MUL': {
+      // XNNPACK's fp32 multiply where the delegate takes the op (its float32 scale's bits in
+      // outMultiplier), mul.cc's multiplier otherwise.
+      const xnnScale = xnnpackKernels(ctx) ? xnnpackMulScale(q(a), q(b), q(out)) : null;
+      if (xnnScale !== null) return { ...none, outMultiplier: new Int32Array(new Float32Array([xnnScale]).buffer)[0]!, xnnpack: true };
       const m = quantizeMultiplier(f32(f32(f32(scaleOf(a)) * f32(scaleOf(b))) / f32(scaleOf(out))));
       return { ...none, outMultiplier: m.multiplier, outShift: m.shift };
     }
@@ -112,7 +117,7 @@ function eightBitCoefficients(ctx: LoweringContext, op: OpIR, a: TensorIR, b: Te
     }
     case 'ADD':
     case 'SUB': {
-      if (ctx.requantization === 'xnnpack') {
+      if (xnnpackKernels(ctx)) {
         const p = xnnpackAddParams(q(a), q(b), q(out), op.type === 'SUB');
         if (!p) throw new LoweringError(`${op.type} at operator ${op.index}: input/output scale ratio is outside XNNPACK's add range`);
         return { ...none, aMultiplier: p.m1, bMultiplier: p.m2, outShift: p.shift, xnnpack: true };
@@ -170,8 +175,9 @@ function lowerEightBit(ctx: LoweringContext, op: BinaryArithOp, a: TensorIR, b: 
     MUL: op.type === 'MUL',
     SQUARED_DIFFERENCE: op.type === 'SQUARED_DIFFERENCE',
     SUB: op.type === 'SUB',
-    XNNPACK_ADD: c.xnnpack,
-    // The mode is in XNNPACK_ADD already: pin it so both modes share pipelines.
+    XNNPACK_ADD: c.xnnpack && op.type !== 'MUL',
+    XNNPACK_MUL: c.xnnpack && op.type === 'MUL',
+    // The mode is in XNNPACK_ADD / XNNPACK_MUL already: pin it so both modes share pipelines.
     FLOAT_REQUANT: false,
   });
   return singleDispatch(label, shader, constants, [aBinding, bBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));

@@ -2,13 +2,14 @@
 // rendered with the same template parameters.
 import commonSource from '../../shaders/common.wgsl?raw';
 import { renderShader, type ShaderParams } from './shader.ts';
-import type { LoweringContext } from './lowering.ts';
+import { xnnpackKernels, type LoweringContext } from './lowering.ts';
 
 export function int8Shader(ctx: LoweringContext, opSource: string, params: ShaderParams): { code: string; key: string } {
   const all: ShaderParams = {
     DOT4: ctx.useDot4,
     WORKGROUP_SIZE: ctx.workgroupSize,
-    FLOAT_REQUANT: ctx.requantization === 'xnnpack',
+    FLOAT_REQUANT: xnnpackKernels(ctx),
+    RUY_REQUANT: false,
     ...params,
   };
   const code = renderShader(commonSource, all) + '\n' + renderShader(opSource, all);

@@ -20,6 +20,8 @@ import {
   singleDispatch,
   type LoweredOp,
   type LoweringContext,
+  xnnpackKernels,
+  builtinKernels,
 } from './lowering.ts';
 import { roundUp4 } from '../runtime/layout.ts';
 
@@ -138,6 +140,9 @@ function lowerConvLike(
   }
 
   const [actMin, actMax] = int8ActivationRange(activation, output);
+  // TFLite's builtin int8 CONV_2D and FULLY_CONNECTED requantize in cpu_backend_gemm (ruy, one
+  // rounding); uint8 ones (gemmlowp) keep the double rounding.
+  const ruyRequant = builtinKernels(ctx) && input.dtype === 'int8';
   const lastRealChannels = g.inC - (inC4 - 1) * 4;
   const lastWordMask = splatByte(1) >>> (8 * (4 - lastRealChannels));
   const total = g.batch * g.outH * g.outW * (outCPadded / 4);
@@ -176,7 +181,7 @@ function lowerConvLike(
     // benchmark measured fastest) reads the same constants and writes the same packed output.
     const kind = ctx.useDot4 ? 'int8-dot4' : 'int8-fallback';
     const tile = tileAcceptsK(kind, POINTWISE_TILE, inC4 * 4) ? POINTWISE_TILE : { ...POINTWISE_TILE, vec: false };
-    const gemm = gemmShader(kind, tile, { requant: true, floatRequant: ctx.requantization === 'xnnpack' });
+    const gemm = gemmShader(kind, tile, { requant: true, floatRequant: xnnpackKernels(ctx), ruyRequant });
     constants.push({
       label: `${label} params`,
       data: gemmUniforms(pixels, outCPadded, inC4 / (gemm.kPack / 4), outputZp, actMin, actMax),
@@ -197,7 +202,7 @@ function lowerConvLike(
       ],
     };
   }
-  const shader = int8Shader(ctx, convSource, { WEIGHT_ZP: weightZp !== 0 });
+  const shader = int8Shader(ctx, convSource, { WEIGHT_ZP: weightZp !== 0, RUY_REQUANT: ruyRequant });
   return singleDispatch(label, shader, [
       { label: `${label} weights`, data: packed, usage: 'storage' },
       { label: `${label} channel params`, data: channelParams, usage: 'storage' },

@@ -36,6 +36,8 @@ export interface GemmShaderOptions {
   requant?: boolean;
   /** With requant: XNNPACK's float requantization (else TFLite's fixed point). */
   floatRequant?: boolean;
+  /** With requant: ruy's single-rounding fixed point (TFLite's builtin kernels). */
+  ruyRequant?: boolean;
 }
 
 export interface GemmShader {
@@ -60,6 +62,7 @@ export function gemmShader(kind: GemmKind, tile: GemmTile, options: GemmShaderOp
     REQUANT: options.requant === true,
     DOT4: kind === 'int8-dot4',
     FLOAT_REQUANT: options.floatRequant === true,
+    RUY_REQUANT: options.ruyRequant === true,
     WORKGROUP_SIZE: wgX * wgY,
     TILE_M: tile.tileM,
     TILE_N: tile.tileN,

@@ -49,8 +49,24 @@ export interface LoweringContext {
    * The CPU reference implements both; GPU and reference must agree byte for byte in each.
    */
   requantization: RequantizationMode;
+  /**
+   * Under 'xnnpack': whether the TFLite runtime runs this graph through its XNNPACK delegate
+   * (src/model/tflite-delegation.ts, decided on the graph as imported); when not, every op
+   * follows TFLite's builtin kernels. Default true.
+   */
+  xnnpackDelegate?: boolean;
   workgroupSize: number;
   maxWorkgroupsPerDimension: number;
+}
+
+/** XNNPACK's kernel rules apply: 'xnnpack' requantization in a graph the delegate takes (PrepareContext.xnnpack). */
+export function xnnpackKernels(ctx: LoweringContext): boolean {
+  return ctx.requantization === 'xnnpack' && (ctx.xnnpackDelegate ?? true);
+}
+
+/** TFLite's builtin kernels under 'xnnpack': a graph the delegate refuses. */
+export function builtinKernels(ctx: LoweringContext): boolean {
+  return ctx.requantization === 'xnnpack' && !xnnpackKernels(ctx);
 }
 
 export class LoweringError extends Error {

@@ -7,6 +7,7 @@ import poolSource from '../../shaders/pool.wgsl?raw';
 import type { OpIR, OpOf, OpType, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
+import { xnnpackMulScale } from '../quant/binary.ts';
 import { meanRule, meanThresholds } from '../quant/mean.ts';
 import { constantData } from '../quant/tensor.ts';
 import { innerDim, roundUp4, toGpuLayout, type TensorData } from '../runtime/layout.ts';
@@ -27,6 +28,7 @@ import {
   singleDispatch,
   type LoweredOp,
   type LoweringContext,
+  xnnpackKernels,
 } from './lowering.ts';
 
 const f32 = Math.fround;
@@ -114,10 +116,23 @@ function xnnpackAddCoefficients(op: OpIR, a: TensorIR, b: TensorIR, out: TensorI
   };
 }
 
-/** MUL (mul.cc): QuantizeMultiplier of scale_a·scale_b/scale_out formed in float32. */
-function mulCoefficients(a: TensorIR, b: TensorIR, out: TensorIR): BinaryCoefficients {
+/**
+ * MUL, mul.cc: QuantizeMultiplier of scale_a·scale_b/scale_out formed in float32. Under 'xnnpack'
+ * where the delegate takes the op: XNNPACK's float32 scale, its bits in outMultiplier.
+ */
+function mulCoefficients(ctx: LoweringContext, a: TensorIR, b: TensorIR, out: TensorIR): BinaryCoefficients & { xnnpack: boolean } {
+  const q = (t: TensorIR) => ({ scale: scaleOf(t), zeroPoint: 0 });
+  const xnnScale = xnnpackKernels(ctx) ? xnnpackMulScale(q(a), q(b), q(out)) : null;
+  if (xnnScale !== null) {
+    return { aMultiplier: 0, aShift: 0, bMultiplier: 0, bShift: 0, outMultiplier: float32Bits(xnnScale), outShift: 0, xnnpack: true };
+  }
   const m = quantizeMultiplier(f32(f32(f32(scaleOf(a)) * f32(scaleOf(b))) / f32(scaleOf(out))));
-  return { aMultiplier: 0, aShift: 0, bMultiplier: 0, bShift: 0, outMultiplier: m.multiplier, outShift: m.shift };
+  return { aMultiplier: 0, aShift: 0, bMultiplier: 0, bShift: 0, outMultiplier: m.multiplier, outShift: m.shift, xnnpack: false };
+}
+
+/** A float32's bits as an i32 uniform word. */
+function float32Bits(x: number): number {
+  return new Int32Array(new Float32Array([x]).buffer)[0]!;
 }
 
 function sameShapeAs(t: TensorIR, out: TensorIR): boolean {
@@ -138,9 +153,10 @@ function lowerBinary(ctx: LoweringContext, op: OpOf<'ADD'> | OpOf<'MUL'>): Lower
   }
   const label = `${op.type.toLowerCase()}#${op.index}`;
   const isMul = op.type === 'MUL';
-  const coefficients = isMul
-    ? mulCoefficients(a, b, output)
-    : ctx.requantization === 'xnnpack'
+  const mul = isMul ? mulCoefficients(ctx, a, b, output) : null;
+  const coefficients = mul
+    ? mul
+    : xnnpackKernels(ctx)
       ? xnnpackAddCoefficients(op, a, b, output)
       : tfliteAddCoefficients(a, b, output);
 
@@ -198,8 +214,13 @@ function lowerBinary(ctx: LoweringContext, op: OpOf<'ADD'> | OpOf<'MUL'>): Lower
   const aBinding = operandBinding(a, constants, label);
   const bBinding = operandBinding(b, constants, label);
   constants.push({ label: `${label} params`, data: uniforms, usage: 'uniform' });
-  // MUL has one semantics: pin FLOAT_REQUANT so both modes share one pipeline.
-  const shader = int8Shader(ctx, elementwiseSource, { MUL: isMul, BROADCAST: broadcast, ...(isMul ? { FLOAT_REQUANT: false } : {}) });
+  // MUL's rule is in XNNPACK_MUL: pin FLOAT_REQUANT so both modes share mul.cc's pipeline.
+  const shader = int8Shader(ctx, elementwiseSource, {
+    MUL: isMul,
+    XNNPACK_MUL: mul?.xnnpack ?? false,
+    BROADCAST: broadcast,
+    ...(isMul ? { FLOAT_REQUANT: false } : {}),
+  });
   return singleDispatch(label, shader, constants, [aBinding, bBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }
 
@@ -300,7 +321,8 @@ function lowerMean(ctx: LoweringContext, op: OpOf<'MEAN'>): LoweredOp {
     inputZeroPoint: input.quant!.zeroPoint[0]!,
     outputScale: scaleOf(output),
     outputZeroPoint: output.quant!.zeroPoint[0]!,
-    requantization: ctx.requantization,
+    // XNNPACK's global average pooling only where its delegate runs the graph.
+    requantization: xnnpackKernels(ctx) ? 'xnnpack' : 'tflite',
   });
   // The finishing rounding as 255 thresholds over the int8-domain sum (src/quant/mean.ts).
   const thresholds = meanThresholds(rule, input.dtype as 'int8' | 'uint8', n);

@@ -3,6 +3,7 @@
 import quantizeSource from '../../shaders/quantize.wgsl?raw';
 import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
+import { xnnpackConvertMultiplier } from '../quant/tensor.ts';
 import { innerDim, isEightBit, outerCount, roundUp4 } from '../runtime/layout.ts';
 import { int8Shader } from './common.ts';
 import {
@@ -16,6 +17,8 @@ import {
   singleDispatch,
   type LoweredOp,
   type LoweringContext,
+  xnnpackKernels,
+  builtinKernels,
 } from './lowering.ts';
 
 interface QuantizeParams {
@@ -40,7 +43,7 @@ function lowerWith(
   label: string,
   input: TensorIR,
   output: TensorIR,
-  flags: { FROM_FLOAT: boolean; TO_FLOAT: boolean; XNN_ROUND?: boolean },
+  flags: { FROM_FLOAT: boolean; TO_FLOAT: boolean; XNN_ROUND?: boolean; XNN_CONVERT?: boolean; EXACT_QUOTIENT?: boolean },
   shape: readonly number[],
   p: QuantizeParams,
 ): LoweredOp {
@@ -60,7 +63,7 @@ function lowerWith(
     ['i32', p.scaleExponent ?? 0],
     ['u32', scaleBits],
   ]);
-  const shader = int8Shader(ctx, quantizeSource, { XNN_ROUND: false, ...flags });
+  const shader = int8Shader(ctx, quantizeSource, { XNN_ROUND: false, XNN_CONVERT: false, EXACT_QUOTIENT: false, ...flags });
   return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, p.total));
 }
 
@@ -88,8 +91,10 @@ function float32Parts(label: string, x: number): { significand: number; exponent
 /**
  * QUANTIZE. float32 in, 'tflite' mode: round(x / scale) half away from zero, + zp, clamped
  * (AffineQuantize). float32 in, 'xnnpack' mode: x × float32(1/scale) rounded half to even
- * (XNNPACK's f32-qs8/qu8 convert), as src/quant/tensor.ts quantizeTensorXnnpack.
- * 8-bit in: MultiplyByQuantizedMultiplier by QuantizeMultiplier(scale_in / scale_out) (Requantize).
+ * (XNNPACK's f32-qs8/qu8 convert), as src/quant/tensor.ts quantizeTensorXnnpack. In a graph the
+ * delegate refuses: the exact quotient rounded half away (quantizeTensorTfliteOptimized).
+ * 8-bit in: MultiplyByQuantizedMultiplier by QuantizeMultiplier(scale_in / scale_out) (Requantize),
+ * or under 'xnnpack' where the delegate takes the op XNNPACK's convert (xnnpackConvertMultiplier).
  */
 export function lowerQuantize(ctx: LoweringContext, op: OpOf<'QUANTIZE'>): LoweredOp {
   const label = `quantize#${op.index}`;
@@ -98,7 +103,7 @@ export function lowerQuantize(ctx: LoweringContext, op: OpOf<'QUANTIZE'>): Lower
   if (!isEightBit(output.dtype)) throw new LoweringError(`${label}: ${output.dtype} output is not 8-bit`);
   perTensor(label, output);
   if (input.dtype === 'float32') {
-    if (ctx.requantization === 'xnnpack') {
+    if (xnnpackKernels(ctx)) {
       const scale = Math.fround(scaleOf(output));
       if (!(scale > 0) || !Number.isFinite(scale)) throw new LoweringError(`${label}: scale ${scale} is not a positive finite float32`);
       return lowerWith(ctx, label, input, output, { FROM_FLOAT: true, TO_FLOAT: false, XNN_ROUND: true }, output.shape, {
@@ -111,7 +116,8 @@ export function lowerQuantize(ctx: LoweringContext, op: OpOf<'QUANTIZE'>): Lower
       });
     }
     const { significand, exponent } = float32Parts(label, scaleOf(output));
-    return lowerWith(ctx, label, input, output, { FROM_FLOAT: true, TO_FLOAT: false }, output.shape, {
+    // A graph the delegate refuses runs TFLite's builtin kernel: x / double(scale).
+    return lowerWith(ctx, label, input, output, { FROM_FLOAT: true, TO_FLOAT: false, EXACT_QUOTIENT: builtinKernels(ctx) }, output.shape, {
       total: packedWords(output.shape),
       outputZp: int8ZeroPoint(output),
       scaleSignificand: significand,
@@ -121,6 +127,15 @@ export function lowerQuantize(ctx: LoweringContext, op: OpOf<'QUANTIZE'>): Lower
   if (!isEightBit(input.dtype)) throw new LoweringError(`${label}: ${input.dtype} input is not float32 or 8-bit`);
   perTensor(label, input);
   if (innerDim(input.shape) !== innerDim(output.shape)) throw new LoweringError(`${label}: input and output shapes differ`);
+  const xnnMultiplier = xnnpackKernels(ctx) ? xnnpackConvertMultiplier(scaleOf(input), scaleOf(output), input.dtype === output.dtype) : null;
+  if (xnnMultiplier !== null) {
+    return lowerWith(ctx, label, input, output, { FROM_FLOAT: false, TO_FLOAT: false, XNN_CONVERT: true }, output.shape, {
+      total: packedWords(output.shape),
+      inputZp: int8ZeroPoint(input),
+      outputZp: int8ZeroPoint(output),
+      multiplier: xnnMultiplier,
+    });
+  }
   const { multiplier, shift } = quantizeMultiplier(scaleOf(input) / scaleOf(output));
   return lowerWith(ctx, label, input, output, { FROM_FLOAT: false, TO_FLOAT: false }, output.shape, {
     total: packedWords(output.shape),

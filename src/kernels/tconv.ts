@@ -25,6 +25,7 @@ import {
   type ConstantSpec,
   type LoweredOp,
   type LoweringContext,
+  xnnpackKernels,
 } from './lowering.ts';
 
 function geometry<T>(label: string, make: () => T): T {
@@ -80,7 +81,7 @@ export function lowerTransposeConv(ctx: LoweringContext, op: OpOf<'TRANSPOSE_CON
   const phasesW = Math.min(strideW, kW + 1);
   const inScale = scaleOf(input);
   const outScale = scaleOf(output);
-  const floatRequant = ctx.requantization === 'xnnpack' && xnnpackTakesTransposeConv(g, perChannel, op.options.padding);
+  const floatRequant = xnnpackKernels(ctx) && xnnpackTakesTransposeConv(g, perChannel, op.options.padding);
   const channelParams = new Int32Array(phasesH * phasesW * outCPadded * 4);
   for (let oc = 0; oc < outC; oc++) {
     const { multiplier, shift } = quantizeMultiplier((inScale * scaleOf(filter, oc)) / outScale);

@@ -24,6 +24,7 @@ import {
   type Lowering,
   type LoweredOp,
   type LoweringContext,
+  xnnpackKernels,
 } from './lowering.ts';
 
 function perTensor(label: string, t: TensorIR): void {
@@ -63,7 +64,8 @@ export function lowerUnary(ctx: LoweringContext, op: OpOf<UnaryOpType>): Lowered
       inputZeroPoint: input.quant!.zeroPoint[0]!,
       outputScale: scaleOf(output),
       outputZeroPoint: output.quant!.zeroPoint[0]!,
-      mode: ctx.requantization,
+      // XNNPACK's tables only where its delegate runs the graph; TFLite's kernels otherwise.
+      mode: xnnpackKernels(ctx) ? 'xnnpack' : 'tflite',
     });
   } catch (e) {
     if (e instanceof UnaryOpError) throw new LoweringError(`${label}: ${e.message}`);

@@ -10,8 +10,9 @@
 // An op is kept when one of its outputs is a graph output (the runtime reads outputs from
 // buffers an op writes) or when its result would be too large to hold as a constant.
 import { DTYPE_BYTES, tensorElementCount, type Graph, type OpIR, type TensorIR } from '../model/graph.ts';
-import type { ReferenceOptions, TensorData } from '../reference/common.ts';
+import { withDelegation, type ReferenceOptions, type TensorData } from '../reference/common.ts';
 import { evaluateOp } from '../reference/run.ts';
+import { inferShapes } from './infer-shapes.ts';
 
 /** Folded results above this many bytes stay computed at run time (a TILE of a constant, say). */
 export const MAX_FOLDED_BYTES = 1 << 24;
@@ -45,7 +46,10 @@ function foldable(graph: Graph, op: OpIR, isConstant: (id: number) => boolean, o
  * nothing folds. A folded op that the reference refuses (a bad operand) throws its
  * ReferenceError, naming the model's operator index, before anything is allocated.
  */
-export function foldConstants(graph: Graph, options: ReferenceOptions = {}): Graph {
+export function foldConstants(graph: Graph, givenOptions: ReferenceOptions = {}): Graph {
+  // The folded ops compute what the runtime would: with or without its delegate, decided on the
+  // graph as given (folding makes shape operands constant that TFLite sees as computed).
+  const options = withDelegation(graph, givenOptions);
   const outputs = new Set(graph.outputs);
   const tensors: TensorIR[] = graph.tensors.slice();
   const isConstant = (id: number) => tensors[id]?.data !== undefined;
@@ -61,5 +65,6 @@ export function foldConstants(graph: Graph, options: ReferenceOptions = {}): Gra
       tensors[id] = { ...t, data: constantBytes(t, results[k]!) };
     });
   }
-  return ops.length === graph.ops.length ? graph : { ...graph, tensors, ops };
+  // With shape operands constant, placeholder shapes of run-time-sized tensors can be inferred.
+  return inferShapes(ops.length === graph.ops.length ? graph : { ...graph, tensors, ops });
 }

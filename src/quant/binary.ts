@@ -62,6 +62,27 @@ export function xnnpackAddParams(q1: Quant, q2: Quant, qo: Quant, subtract: bool
 }
 
 /**
+ * XNNPACK's qs8/qu8 multiply (xnn_create_multiply_nd_qs8 / qu8 and its vmul / vmulc fp32
+ * microkernels): the float32 scale scale_a·scale_b / scale_out, each step rounded to float32;
+ * out = round_half_even(clamp(float(Δa·Δb) × scale, qmin − zp_out, qmax − zp_out)) + zp_out.
+ * The delegate takes a MUL only for a scale in [2^−16, 2^8) (CheckTensorsInputProductOutputScale):
+ * null outside, where TFLite's own mul.cc kernel runs. Checked against the runtime at both sides
+ * of 2^−16 in test/reference/tflite-runtime-binary.test.ts.
+ */
+export function xnnpackMulScale(q1: Quant, q2: Quant, qo: Quant): number | null {
+  const scale = f32(f32(f32(q1.scale) * f32(q2.scale)) / f32(qo.scale));
+  return scale >= 2 ** -16 && scale < 256 ? scale : null;
+}
+
+/** One XNNPACK multiply output from the product Δa·Δb (exact in float32: |Δa·Δb| ≤ 255²). */
+export function xnnpackMulOutput(product: number, scale: number, zeroPoint: number, min: number, max: number): number {
+  const scaled = f32(product * scale);
+  const lo = min - zeroPoint;
+  const hi = max - zeroPoint;
+  return roundHalfToEven(scaled < lo ? lo : scaled > hi ? hi : scaled) + zeroPoint;
+}
+
+/**
  * int8 SQUARED_DIFFERENCE (squared_difference.cc Prepare): left_shift 7, inputs scaled by
  * scale_i / (2·max), the squared difference by (2·max)² / (2^14·scale_out), each through
  * QuantizeMultiplierSmallerThanOneExp, which TFLite aborts on for a multiplier of 1 or more:

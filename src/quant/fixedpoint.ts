@@ -122,3 +122,25 @@ export function multiplyByQuantizedMultiplier(x: number, multiplier: number, shi
     rightShift,
   );
 }
+
+/**
+ * ruy's MultiplyByQuantizedMultiplier (ruy/apply_multiplier.cc), which TFLite's own kernels reach
+ * through cpu_backend_gemm (CONV_2D's im2col GEMM, FULLY_CONNECTED, BATCH_MATMUL): one rounding,
+ * (x·M + 2^(t−1)) >> t in 64 bits with t = 31 − shift, so ties round toward +∞, wrapped to int32
+ * as ruy's cast does. Exact for every int32 x and multiplier (BigInt where the product leaves the
+ * exact doubles).
+ */
+export function ruyMultiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
+  const t = 31 - shift;
+  const product = x * multiplier;
+  if (product < EXACT_PRODUCT_LIMIT && product > -EXACT_PRODUCT_LIMIT) {
+    // |product| < 2^53 ≤ 2^(t−1) leaves 0 after the rounding shift.
+    if (t > 53) return 0;
+    const unit = 2 ** t;
+    const q = Math.floor(product / unit);
+    const r = product - q * unit;
+    return (q + (r >= unit / 2 ? 1 : 0)) | 0;
+  }
+  const big = BigInt(x) * BigInt(multiplier) + (1n << BigInt(t - 1));
+  return Number(BigInt.asIntN(32, big >> BigInt(t)));
+}

@@ -42,6 +42,7 @@ export interface MeanSpec {
   inputZeroPoint: number;
   outputScale: number;
   outputZeroPoint: number;
+  /** 'xnnpack' where the XNNPACK delegate runs the graph (it may still decline this MEAN). */
   requantization: RequantizationMode;
 }
 

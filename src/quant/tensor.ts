@@ -77,6 +77,26 @@ export function quantizeTensor(
 }
 
 /**
+ * real → q as TFLite's builtin QUANTIZE runs it (optimized_ops::AffineQuantize, per tensor): the
+ * scale widened to double, x / scale in double, rounded half away from zero (TfLiteRound), + zp,
+ * clamped. The double quotient of two float32 values is never a spurious tie, so this is the
+ * exact quotient rounded half away; where x / scale rounds to a tie in float32 (the reference
+ * kernel's quotient) it need not be one here. NaN quantizes to the zero point.
+ */
+export function quantizeTensorTfliteOptimized(values: Float32Array, scale: number, zeroPoint: number, dtype: 'int8' | 'uint8'): Int8Array | Uint8Array {
+  const [qmin, qmax] = QUANTIZED_RANGE[dtype];
+  const out = dtype === 'int8' ? new Int8Array(values.length) : new Uint8Array(values.length);
+  const s = Math.fround(scale);
+  for (let i = 0; i < values.length; i++) {
+    const quotient = values[i] / s;
+    const rounded = quotient < 0 ? -Math.round(-quotient) : Math.round(quotient);
+    const unclamped = Number.isNaN(rounded) ? zeroPoint : rounded + zeroPoint;
+    out[i] = unclamped < qmin ? qmin : unclamped > qmax ? qmax : unclamped;
+  }
+  return out;
+}
+
+/**
  * real → q as the TFLite runtime's XNNPACK delegate converts float32 to 8 bits (QUANTIZE, per
  * tensor): xnn_create_convert_nc_f32_qs8/qu8 keep the float32 reciprocal 1/scale, and the kernel
  * (f32-qs8-vcvt) multiplies by it in float32, clamps to [qmin − zp, qmax − zp] and rounds half to
@@ -101,6 +121,23 @@ export function quantizeTensorXnnpack(values: Float32Array, scale: number, zeroP
     out[i] = rounded + zeroPoint;
   }
   return out;
+}
+
+/**
+ * XNNPACK's 8-bit → 8-bit convert (QUANTIZE with int8 in and out, or uint8 in and out;
+ * xnn_init_qs8_cvt / qu8_cvt params and the vcvt microkernels): the float32 ratio
+ * scale_in / scale_out becomes an integer multiplier M = lrintf(256 × ratio) (8 fraction bits),
+ * and out = ((q − zp_in)·M + 128) >> 8 + zp_out, clamped to the dtype (the shift floors, so ties
+ * round up). The delegate takes the op for a ratio in [2^−8, 2^7] only; null outside and for
+ * mixed int8/uint8, where TFLite's Requantize runs. Checked against the runtime on both sides of
+ * 2^−8 in test/reference/tflite-runtime-ops.test.ts.
+ */
+export function xnnpackConvertMultiplier(inputScale: number, outputScale: number, sameDType: boolean): number | null {
+  const ratio = Math.fround(Math.fround(inputScale) / Math.fround(outputScale));
+  if (!sameDType || !(ratio >= 2 ** -8 && ratio <= 2 ** 7)) return null;
+  const m = Math.fround(256 * ratio);
+  const r = Math.round(m);
+  return r - m === 0.5 && (r & 1) !== 0 ? r - 1 : r;
 }
 
 /**

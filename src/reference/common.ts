@@ -4,6 +4,7 @@
 import { constantData } from '../quant/tensor.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { tensorElementCount } from '../model/graph.ts';
+import { xnnpackDelegateApplies } from '../model/tflite-delegation.ts';
 import type { DType, Graph, OpIR, Padding, QuantParams, TensorIR } from '../model/graph.ts';
 
 /** A tensor's value, in the tensor's own dtype (bool as Uint8Array, int64 constants as Int32Array). */
@@ -41,12 +42,28 @@ export type Kernel = (values: TensorValues) => void;
  *    shared reference vectors: float32 scale, accumulator × scale in float32, clamp, round half
  *    to even; ADD with XNNPACK's 20-bit multipliers and one rounding shift.
  * The two differ by one LSB on some elements of a layer, and that grows through a network.
+ * 'xnnpack' is the TFLite runtime as a whole: ops the delegate does not take follow TFLite's
+ * builtin kernels (8-bit SOFTMAX's lookup table, BATCH_MATMUL's ruy rounding), and so does every
+ * op of a graph the delegate refuses (see ReferenceOptions.xnnpackDelegate).
  */
 export type RequantizationMode = 'tflite' | 'xnnpack';
 
 export interface ReferenceOptions {
   /** Default 'tflite'. */
   requantization?: RequantizationMode;
+  /**
+   * Under 'xnnpack': whether the TFLite runtime would run the graph through its XNNPACK delegate
+   * (src/model/tflite-delegation.ts). When it would not, every op follows TFLite's builtin kernels.
+   * prepareReference and foldConstants work it out from the model graph; set it only to evaluate
+   * ops outside their graph (single ops, folded graphs). Default true.
+   */
+  xnnpackDelegate?: boolean;
+}
+
+/** The options with xnnpackDelegate settled from the model graph (before constant folding). */
+export function withDelegation(graph: Graph, options: ReferenceOptions): ReferenceOptions {
+  if (options.xnnpackDelegate !== undefined) return options;
+  return { ...options, xnnpackDelegate: xnnpackDelegateApplies(graph) };
 }
 
 /** What an op family's prepare function may look at. */
@@ -54,6 +71,12 @@ export class PrepareContext {
   readonly graph: Graph;
   readonly op: OpIR;
   readonly requantization: RequantizationMode;
+  /**
+   * XNNPACK's kernel rules apply: requantization 'xnnpack' in a graph the delegate takes. Ops test
+   * this for what XNNPACK computes (and then check that the delegate takes their parameters);
+   * 'xnnpack' with this false means TFLite's builtin kernels throughout.
+   */
+  readonly xnnpack: boolean;
   private readonly constants: TensorValues;
 
   constructor(graph: Graph, op: OpIR, constants: TensorValues, options: ReferenceOptions = {}) {
@@ -61,6 +84,7 @@ export class PrepareContext {
     this.op = op;
     this.constants = constants;
     this.requantization = options.requantization ?? 'tflite';
+    this.xnnpack = this.requantization === 'xnnpack' && (options.xnnpackDelegate ?? true);
   }
 
   /** An error naming this operator: `reference: <TYPE> <problem> (operator <index>)`. */

@@ -13,6 +13,7 @@ import {
   type Kernel,
   type TensorData,
   type TensorValues,
+  withDelegation,
 } from './common.ts';
 import { prepareConv2D, prepareDepthwiseConv2D, prepareFullyConnected } from './ops/conv.ts';
 import { prepareAdd, prepareDequantize, prepareMul, prepareQuantize, prepareRelu } from './ops/elementwise.ts';
@@ -141,7 +142,9 @@ export interface PreparedReference {
  * Throws ReferenceError for the first operator the reference cannot run, so a model is
  * rejected before any input arrives.
  */
-export function prepareReference(modelGraph: Graph, options: ReferenceOptions = {}): PreparedReference {
+export function prepareReference(modelGraph: Graph, givenOptions: ReferenceOptions = {}): PreparedReference {
+  // Whether the runtime's delegate takes the graph is decided on the graph as imported.
+  const options = withDelegation(modelGraph, givenOptions);
   // Ops on constants (shape arithmetic) are computed once here; the original graph is kept for callers.
   const graph = foldConstants(modelGraph, options);
   const constants: TensorValues = new Array(graph.tensors.length);

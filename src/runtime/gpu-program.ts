@@ -2,6 +2,7 @@
 // (packed weights, per-channel parameters, uniforms, pipelines, bind groups, activation buffers
 // assigned by liveness). A run writes the inputs, encodes every step into one command buffer,
 // submits once and reads the outputs back.
+import { xnnpackDelegateApplies } from '../model/tflite-delegation.ts';
 import { DeviceLostError, GpuValidationError } from '../gpu/errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { GpuBufferTracker, type GpuMemoryStats } from '../gpu/memory.ts';
@@ -87,6 +88,7 @@ export class GpuProgram {
       graph: gpuGraph,
       useDot4: ctx.useDot4,
       requantization: options.requantization ?? 'xnnpack',
+      xnnpackDelegate: xnnpackDelegateApplies(modelGraph),
       workgroupSize: options.workgroupSize ?? 64,
       maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
     };

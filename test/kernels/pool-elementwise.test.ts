@@ -2,8 +2,8 @@
 // int8 and legacy uint8, odd channel counts (the packed layout's padding lanes), batch 2,
 // broadcasting and constant operands, SAME/VALID, strides 1 and 2, the 7x7 global pool of the
 // MobileNets, and every fused activation. None of these kernels uses dot4, so only the
-// requantization mode is varied, and only for ADD, the one op whose reference depends on it
-// (MUL and pooling run under both modes once each, to show they share one semantics).
+// requantization mode is varied, for ADD and MUL, whose references depend on it (pooling runs
+// under both modes once each, to show they share one semantics).
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -111,17 +111,35 @@ for (const requantization of REQUANTIZATION_MODES) {
   });
 }
 
-describe('MUL equals the reference', () => {
-  it('same-shape inputs: 10 random cases', async () => {
-    const graphs = randomSameShapeCases(6, 'MUL', 10).map((c, i) => binaryGraph(mulberry32(600 + i), c));
-    expect(await mismatches(graphs, 'tflite', 700)).toEqual([]);
-  });
+for (const requantization of REQUANTIZATION_MODES) {
+  describe(`MUL equals the reference (${requantization} requantization)`, () => {
+    it('same-shape inputs: 10 random cases', async () => {
+      const graphs = randomSameShapeCases(6, 'MUL', 10).map((c, i) => binaryGraph(mulberry32(600 + i), c));
+      expect(await mismatches(graphs, requantization, 700)).toEqual([]);
+    });
 
-  it('broadcasting and constant operands, under xnnpack requantization (MUL has one semantics)', async () => {
-    const graphs = broadcastCases('MUL').map((c, i) => binaryGraph(mulberry32(800 + i), c));
-    expect(await mismatches(graphs, 'xnnpack', 900)).toEqual([]);
+    it('broadcasting and constant operands', async () => {
+      const graphs = broadcastCases('MUL').map((c, i) => binaryGraph(mulberry32(800 + i), c));
+      expect(await mismatches(graphs, requantization, 900)).toEqual([]);
+    });
+
+    // scale_a·scale_b/scale_out at XNNPACK's lower bound 2^−16 and just below it (where the
+    // delegate leaves MUL to mul.cc), and dyadic scales whose products land on exact ties.
+    it('product scales at the edge of XNNPACK\'s range and at exact ties', async () => {
+      const graphs = ([
+        [0.5, 0.25, 0.125 * 2 ** 16],
+        [0.5, 0.25, 0.125 * 2 ** 16 * 1.001],
+        [2 ** -4, 2 ** -5, 2 ** -6],
+        [0.75 * 2 ** -4, 2 ** -5, 2 ** -10],
+      ] as const).flatMap((scales, i) =>
+        (['int8', 'uint8'] as const).map((dtype) =>
+          binaryGraph(mulberry32(950 + i), { op: 'MUL', dtype, aShape: [2, 3, 4, 7], bShape: [1, 1, 1, 7], outShape: [2, 3, 4, 7], activation: 'NONE', scales: [...scales] }),
+        ),
+      );
+      expect(await mismatches(graphs, requantization, 960)).toEqual([]);
+    });
   });
-});
+}
 
 function randomPoolCases(seed: number, op: PoolCase['op'], count: number): PoolCase[] {
   const rng = mulberry32(seed);
@@ -269,9 +287,9 @@ let MODEL_GRAPHS: Graph[] | undefined;
 
 describe('the ops of the shared models, with their own quantization', () => {
   for (const requantization of REQUANTIZATION_MODES) {
-    it(`equal the reference (${requantization} requantization${requantization === 'tflite' ? ', ADD only' : ''})`, async () => {
-      // Only ADD's reference depends on the mode; the rest run once, under 'xnnpack'.
-      const graphs = (MODEL_GRAPHS ??= modelOps()).filter((g) => requantization === 'xnnpack' || g.ops[0]!.type === 'ADD');
+    it(`equal the reference (${requantization} requantization${requantization === 'tflite' ? ', ADD and MUL only' : ''})`, async () => {
+      // Only ADD's and MUL's references depend on the mode; the rest run once, under 'xnnpack'.
+      const graphs = (MODEL_GRAPHS ??= modelOps()).filter((g) => requantization === 'xnnpack' || g.ops[0]!.type === 'ADD' || g.ops[0]!.type === 'MUL');
       expect(graphs.length).toBeGreaterThan(0);
       expect(await mismatches(graphs, requantization, 2000)).toEqual([]);
     }, 30_000);

@@ -270,7 +270,14 @@ describe('QUANTIZE and DEQUANTIZE equal the reference', () => {
       withRandomInputs(rng, dequantizeGraph('int8', [2, 3, 5], quant(0.0371, -9)), 2),
       withRandomInputs(rng, dequantizeGraph('uint8', [1, 1001], quant(0.1, 131)), 2),
     ];
-    expect(await failuresOf(cases)).toEqual([]);
+    // Every input value at the ratios where XNNPACK's convert and Requantize part (around the
+    // delegate's bound 2^−8, a fraction beyond 8 bits, a large ratio that saturates).
+    for (const [dtype, ratio, zi, zo] of [['int8', 2 ** -8, 0, 0], ['int8', 0.0039, 0, 3], ['uint8', 100.499, 128, 100], ['int8', 0.2831, 31, 66], ['uint8', 3.7, 200, 7]] as const) {
+      const x = dtype === 'int8' ? filled('int8', 256, (i) => i - 128) : filled('uint8', 256, (i) => i);
+      cases.push({ graph: quantizeGraph(dtype, dtype, [2, 128], quant(ratio * 0.01, zi), quant(0.01, zo)), inputSets: [[x]] });
+    }
+    expect(await failuresOf(cases, 'tflite')).toEqual([]);
+    expect(await failuresOf(cases, 'xnnpack')).toEqual([]);
   });
 });
 

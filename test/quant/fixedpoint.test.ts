@@ -4,6 +4,7 @@ import {
   multiplyByQuantizedMultiplier,
   quantizeMultiplier,
   roundingDivideByPOT,
+  ruyMultiplyByQuantizedMultiplier,
   saturatingRoundingDoublingHighMul,
 } from '../../src/quant/fixedpoint.ts';
 import {
@@ -227,6 +228,35 @@ describe('multiplyByQuantizedMultiplier', () => {
     expect(multiplyByQuantizedMultiplier(2 ** 30, 2 ** 30, 2)).toBe(0);
     // 3 · 2^30 wraps to −2^30; SRDHM(−2^30, 2^30) = −2^29.
     expect(multiplyByQuantizedMultiplier(3, 2 ** 30, 30)).toBe(-(2 ** 29));
+  });
+});
+
+/** ruy's apply_multiplier.cc read literally: (x·M + 2^(t−1)) >> t in 64 bits, t = 31 − shift, cast to int32. */
+function ruyExact(x: number, m: number, shift: number): number {
+  const t = BigInt(31 - shift);
+  return Number(BigInt.asIntN(32, (BigInt(x) * BigInt(m) + (1n << (t - 1n))) >> t));
+}
+
+describe('ruyMultiplyByQuantizedMultiplier (single rounding)', () => {
+  it('equals the literal ruy model on random inputs and on edge values, every shift −31..30', () => {
+    fc.assert(
+      fc.property(int32, multiplier, fc.integer({ min: -31, max: 30 }), (x, m, shift) => {
+        expect(ruyMultiplyByQuantizedMultiplier(x, m, shift)).toBe(ruyExact(x, m, shift));
+      }),
+      RUNS,
+    );
+    for (let shift = -31; shift <= 30; shift++) {
+      for (const m of [0, 2 ** 30, 2 ** 30 + 1, 1518500250, INT32_MAX]) {
+        for (const x of EDGE_INT32) expect(ruyMultiplyByQuantizedMultiplier(x, m, shift), `${x}·${m}·2^${shift}`).toBe(ruyExact(x, m, shift));
+      }
+    }
+  });
+
+  it('rounds ties toward +∞ where the double rounding goes away from zero', () => {
+    // ±4 · 2^30 · 2^−33 = ±0.5 exactly: ruy gives 0 and 1, TFLite's double rounding −1 and 1.
+    expect(ruyMultiplyByQuantizedMultiplier(-4, 2 ** 30, -2)).toBe(0);
+    expect(multiplyByQuantizedMultiplier(-4, 2 ** 30, -2)).toBe(-1);
+    expect(ruyMultiplyByQuantizedMultiplier(4, 2 ** 30, -2)).toBe(1);
   });
 });
 

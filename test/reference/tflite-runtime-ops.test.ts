@@ -1,9 +1,9 @@
 // Single-op graphs written by Octet and run by the TFLite runtime itself (the WASM build inside
 // @tensorflow/tfjs-tflite, XNNPACK delegate: the runtime that made the shared reference vectors).
 // The CPU reference under 'xnnpack' requantization must give the runtime's bytes exactly, at the
-// rounding ties where kernels part ways: QUANTIZE from float32, and MEAN over every path the
-// runtime takes (XNNPACK's global average pooling, reduce.cc's integer mean and
-// QuantizedMeanOrSum).
+// rounding ties where kernels part ways: QUANTIZE from float32 and between 8-bit types, and MEAN
+// over every path the runtime takes (XNNPACK's global average pooling, reduce.cc's integer mean
+// and QuantizedMeanOrSum).
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
 import { exportTflite } from '../../src/model/tflite-writer.ts';
@@ -43,6 +43,31 @@ describe('QUANTIZE float32 → 8 bits equals the TFLite runtime at exact ties', 
       const graph = quantizeGraph('float32', dtype, [1, x.length], undefined, quant(scale, zp));
       expect(await versusRuntime(graph, x)).toMatchObject({ differing: 0 });
     });
+  }
+});
+
+describe('8-bit → 8-bit QUANTIZE equals the TFLite runtime (XNNPACK convert, Requantize where the delegate declines)', () => {
+  // Every input value through ratios scale_in / scale_out chosen where XNNPACK's 8-fraction-bit
+  // multiplier and Requantize's 31-bit one part: just below and at the delegate's lower bound
+  // 2^−8 (Requantize below), a fraction the 8 bits cannot hold (100.499), and SSD MobileNet v3's
+  // box and class requantizations; int8 → uint8 and uint8 → int8 always run Requantize.
+  const ratios = [0.0039, 2 ** -8, 0.0039063, 0.2831, 1, 3.7, 100.499, 0.01655064895749092 / 0.058521803468465805, 0.029542673379182816 / 0.04008737578988075];
+  for (const [from, to] of [['int8', 'int8'], ['uint8', 'uint8'], ['int8', 'uint8'], ['uint8', 'int8']] as const) {
+    it(`${from} → ${to}: all 256 inputs, ${ratios.length} ratios × 3 zero-point pairs`, async () => {
+      const failures: string[] = [];
+      const x = from === 'int8' ? Int8Array.from({ length: 256 }, (_, i) => i - 128) : Uint8Array.from({ length: 256 }, (_, i) => i);
+      const inOff = from === 'uint8' ? 128 : 0;
+      const outOff = to === 'uint8' ? 128 : 0;
+      for (const ratio of ratios) {
+        for (const [zi, zo] of [[0, 0], [31, 66], [-128, -7]]) {
+          const so = 0.01;
+          const graph = quantizeGraph(from, to, [1, 256], quant(ratio * so, zi! + inOff), quant(so, zo! + outOff));
+          const cmp = await versusRuntime(graph, x);
+          if (cmp.differing > 0) failures.push(`ratio ${ratio} zp ${zi}/${zo}: ${cmp.differing} differ, ${cmp.firstDiff}`);
+        }
+      }
+      expect(failures).toEqual([]);
+    }, 60_000);
   }
 });
 

@@ -191,7 +191,7 @@ function quantizedCombine(op: BinaryArithOp, ctx: PrepareContext, dtype: 'int8' 
     case 'MINIMUM':
       return (x, y) => (x < y ? x : y);
     case 'SUB': {
-      if (ctx.requantization === 'xnnpack') {
+      if (ctx.xnnpack) {
         const p = xnnpackAddParams(q1, q2, qo, true);
         if (!p) throw ctx.unsupported(`input/output scale ratios ${q1.scale / qo.scale} and ${q2.scale / qo.scale} (outside XNNPACK's subtract range)`);
         const bias = 2 ** (p.shift - 1) - p.m1 * q1.zeroPoint - p.m2 * q2.zeroPoint;

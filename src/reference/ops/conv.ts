@@ -10,9 +10,10 @@
 //
 // Accumulation wraps at 32 bits (Math.imul, |0) as TFLite's int32 accumulator does in practice.
 // With requantization 'xnnpack' the last step instead follows XNNPACK's fp32 requantization
-// (see RequantizationMode).
+// (see RequantizationMode), or, in a graph the delegate refuses, TFLite's builtin kernels: ruy's
+// single rounding for CONV_2D and FULLY_CONNECTED, the double rounding for DEPTHWISE_CONV_2D.
 import { activationRangeFloat, activationRangeQuantized } from '../../quant/activation.ts';
-import { multiplyByQuantizedMultiplier } from '../../quant/fixedpoint.ts';
+import { multiplyByQuantizedMultiplier, ruyMultiplyByQuantizedMultiplier } from '../../quant/fixedpoint.ts';
 import { dequantizeTensor } from '../../quant/tensor.ts';
 import type { Activation, OpOf, TensorIR } from '../../model/graph.ts';
 import {
@@ -34,8 +35,10 @@ interface QuantizedWeightedParams {
   /** Bias per output channel (zeros when the op has none). */
   bias: Int32Array;
   requant: ChannelMultipliers;
-  /** XNNPACK's per-channel float32 scale input_scale × weight_scale[c] / output_scale, or null in 'tflite' mode. */
+  /** XNNPACK's per-channel float32 scale input_scale × weight_scale[c] / output_scale, or null outside XNNPACK. */
   floatScale: Float32Array | null;
+  /** ruy's single-rounding MultiplyByQuantizedMultiplier instead of TFLite's double rounding. */
+  singleRounding: boolean;
   inputOffset: number;
   outputZeroPoint: number;
   activationMin: number;
@@ -60,6 +63,7 @@ function prepareWeighted(
   activation: Activation,
   channels: number,
   channelAxis: number,
+  viaGemm: boolean,
 ): WeightedParams {
   const input = ctx.input(0);
   const filter = ctx.input(1);
@@ -134,7 +138,10 @@ function prepareWeighted(
       weights: offsetInt32(ctx.constant(filter, 'weights') as QuantizedData, filterOffset),
       bias,
       requant: channelMultipliers(inQ.scale, wQ, outQ.scale, channels),
-      floatScale: ctx.requantization === 'xnnpack' ? xnnpackScales(inQ.scale, wQ.scale, outQ.scale, channels) : null,
+      floatScale: ctx.xnnpack ? xnnpackScales(inQ.scale, wQ.scale, outQ.scale, channels) : null,
+      // TFLite's builtin CONV_2D and FULLY_CONNECTED requantize inside cpu_backend_gemm (ruy);
+      // its DEPTHWISE_CONV_2D keeps the double rounding of MultiplyByQuantizedMultiplier.
+      singleRounding: ctx.requantization === 'xnnpack' && !ctx.xnnpack && viaGemm && input.dtype === 'int8',
       inputOffset: -inQ.zeroPoint,
       outputZeroPoint: outQ.zeroPoint,
       activationMin,
@@ -168,8 +175,8 @@ function requantize(acc: number, q: QuantizedWeightedParams, channel: number): n
     const hi = q.activationMax - q.outputZeroPoint;
     return roundHalfToEven(scaled < lo ? lo : scaled > hi ? hi : scaled) + q.outputZeroPoint;
   }
-  const v =
-    multiplyByQuantizedMultiplier(acc, q.requant.multiplier[channel], q.requant.shift[channel]) + q.outputZeroPoint;
+  const multiply = q.singleRounding ? ruyMultiplyByQuantizedMultiplier : multiplyByQuantizedMultiplier;
+  const v = multiply(acc, q.requant.multiplier[channel], q.requant.shift[channel]) + q.outputZeroPoint;
   return v < q.activationMin ? q.activationMin : v > q.activationMax ? q.activationMax : v;
 }
 
@@ -267,7 +274,7 @@ export function prepareConv2D(op: OpOf<'CONV_2D'>, ctx: PrepareContext): Kernel 
   const g = windowGeometry(ctx, input, output, op.options, kH, kW);
   if (g.outC !== outC) throw ctx.error(`output has ${g.outC} channels but the weights have ${outC}`);
   if (filterC !== g.inC) throw ctx.unsupported(`grouped convolution (input ${g.inC} channels, weights ${filterC})`);
-  const params = prepareWeighted(ctx, op.options.activation, outC, 0);
+  const params = prepareWeighted(ctx, op.options.activation, outC, 0, true);
   const inId = input.id;
   const outId = output.id;
   const outCount = elementCount(output);
@@ -346,7 +353,7 @@ export function prepareDepthwiseConv2D(op: OpOf<'DEPTHWISE_CONV_2D'>, ctx: Prepa
   if (!Number.isInteger(multiplier) || multiplier < 1) {
     throw ctx.error(`output channels ${outC} are not a multiple of input channels ${g.inC}`);
   }
-  const params = prepareWeighted(ctx, op.options.activation, outC, 3);
+  const params = prepareWeighted(ctx, op.options.activation, outC, 3, false);
   const inId = input.id;
   const outId = output.id;
   const outCount = elementCount(output);
@@ -437,7 +444,7 @@ export function prepareFullyConnected(op: OpOf<'FULLY_CONNECTED'>, ctx: PrepareC
   if (outCount !== batches * outC) {
     throw ctx.error(`output [${output.shape.join(', ')}] is not ${batches}×${outC}`);
   }
-  const params = prepareWeighted(ctx, op.options.activation, outC, 0);
+  const params = prepareWeighted(ctx, op.options.activation, outC, 0, true);
   const inId = input.id;
   const outId = output.id;
 

@@ -2,10 +2,11 @@
 // input (ADD and MUL broadcast numpy-style).
 import { activationRangeFloat, activationRangeQuantized } from '../../quant/activation.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/fixedpoint.ts';
-import { dequantizeTensor, quantizeTensor, quantizeTensorXnnpack } from '../../quant/tensor.ts';
+import { dequantizeTensor, quantizeTensor, quantizeTensorTfliteOptimized, quantizeTensorXnnpack, xnnpackConvertMultiplier } from '../../quant/tensor.ts';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
 import { roundHalfToEven } from './conv.ts';
 import { prepareBinaryArith } from './binary.ts';
+import { xnnpackMulOutput, xnnpackMulScale } from '../../quant/binary.ts';
 import { allocate, dtypeRange, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
 
 /**
@@ -98,7 +99,7 @@ export function prepareAdd(op: OpOf<'ADD'>, ctx: PrepareContext): Kernel {
   const m2 = quantizeMultiplier(q2.scale / twiceMaxInputScale);
   const mo = quantizeMultiplier(twiceMaxInputScale / (2 ** leftShift * qo.scale));
   const [min, max] = activationRangeQuantized(op.options.activation, qo.scale, qo.zeroPoint, dtype);
-  if (ctx.requantization === 'xnnpack') return xnnpackAdd(ctx, q1, q2, qo, min, max);
+  if (ctx.xnnpack) return xnnpackAdd(ctx, q1, q2, qo, min, max);
   const shiftFactor = 1 << leftShift;
   return binaryKernel(ctx, (x, y) => {
     const scaled1 = multiplyByQuantizedMultiplier((x - q1.zeroPoint) * shiftFactor, m1.multiplier, m1.shift);
@@ -142,8 +143,10 @@ function xnnpackAdd(
 }
 
 /**
- * MUL. Quantized: (x1 − zp1)(x2 − zp2) scaled by QuantizeMultiplier(scale1·scale2/scale_out),
- * where mul.cc forms that ratio in float32 before widening it.
+ * MUL. Quantized, 'tflite' (mul.cc): (x1 − zp1)(x2 − zp2) scaled by
+ * QuantizeMultiplier(scale1·scale2/scale_out), where mul.cc forms that ratio in float32 before
+ * widening it. 'xnnpack': XNNPACK's fp32 multiply (xnnpackMulScale) where the delegate takes the
+ * op, mul.cc's kernel where its scale range refuses it.
  */
 export function prepareMul(op: OpOf<'MUL'>, ctx: PrepareContext): Kernel {
   if (ctx.input(0).dtype === 'int32') return prepareBinaryArith(op, ctx);
@@ -159,8 +162,12 @@ export function prepareMul(op: OpOf<'MUL'>, ctx: PrepareContext): Kernel {
   const q2 = ctx.perTensorQuant(ctx.input(1), 'second input');
   const qo = ctx.perTensorQuant(ctx.output(), 'output');
   const f = Math.fround;
-  const m = quantizeMultiplier(f(f(f(q1.scale) * f(q2.scale)) / f(qo.scale)));
   const [min, max] = activationRangeQuantized(op.options.activation, qo.scale, qo.zeroPoint, dtype);
+  const xnnScale = ctx.xnnpack ? xnnpackMulScale(q1, q2, qo) : null;
+  if (xnnScale !== null) {
+    return binaryKernel(ctx, (x, y) => xnnpackMulOutput((x - q1.zeroPoint) * (y - q2.zeroPoint), xnnScale, qo.zeroPoint, min, max));
+  }
+  const m = quantizeMultiplier(f(f(f(q1.scale) * f(q2.scale)) / f(qo.scale)));
   return binaryKernel(ctx, (x, y) => {
     const v =
       multiplyByQuantizedMultiplier(Math.imul(x - q1.zeroPoint, y - q2.zeroPoint), m.multiplier, m.shift) + qo.zeroPoint;
@@ -212,7 +219,10 @@ export function prepareRelu(op: OpOf<'RELU'> | OpOf<'RELU6'>, ctx: PrepareContex
  *    std::round(x / float(scale)) half away from zero, + zp, clamp; per-tensor or per-channel.
  *  - 'xnnpack' (per-tensor, what the TFLite runtime's XNNPACK delegate runs): x × float32(1/scale)
  *    rounded half to even (quantizeTensorXnnpack). Per-channel outputs, which the delegate does
- *    not take, keep AffineQuantize.
+ *    not take, keep AffineQuantize. In a graph the delegate refuses, TFLite's builtin kernel:
+ *    x / double(scale) rounded half away from zero (quantizeTensorTfliteOptimized).
+ * From 8 bits, 'xnnpack' runs XNNPACK's convert with its 8-bit-fraction multiplier
+ * (xnnpackConvertMultiplier) where the delegate takes the op, Requantize elsewhere.
  */
 export function prepareQuantize(_op: OpOf<'QUANTIZE'>, ctx: PrepareContext): Kernel {
   const input = ctx.input(0);
@@ -226,8 +236,9 @@ export function prepareQuantize(_op: OpOf<'QUANTIZE'>, ctx: PrepareContext): Ker
     if (ctx.requantization === 'xnnpack' && outQuant.scale.length === 1) {
       const scale = outQuant.scale[0]!;
       const zeroPoint = outQuant.zeroPoint[0]!;
+      const quantize = ctx.xnnpack ? quantizeTensorXnnpack : quantizeTensorTfliteOptimized;
       return (values) => {
-        values[output.id] = quantizeTensorXnnpack(values[input.id] as Float32Array, scale, zeroPoint, outDType);
+        values[output.id] = quantize(values[input.id] as Float32Array, scale, zeroPoint, outDType);
       };
     }
     return (values) => {
@@ -237,8 +248,20 @@ export function prepareQuantize(_op: OpOf<'QUANTIZE'>, ctx: PrepareContext): Ker
   if (input.dtype !== 'int8' && input.dtype !== 'uint8') throw ctx.unsupported(`${input.dtype} input`);
   const qi = ctx.perTensorQuant(input, 'input');
   const qo = ctx.perTensorQuant(output, 'output');
-  const m = quantizeMultiplier(qi.scale / qo.scale);
   const [min, max] = dtypeRange(outDType);
+  const xnnMultiplier = ctx.xnnpack ? xnnpackConvertMultiplier(qi.scale, qo.scale, input.dtype === outDType) : null;
+  if (xnnMultiplier !== null) {
+    return (values) => {
+      const x = values[input.id] as QuantizedData;
+      const out = allocate(outDType, count);
+      for (let i = 0; i < count; i++) {
+        const v = Math.floor(((x[i] - qi.zeroPoint) * xnnMultiplier + 128) / 256) + qo.zeroPoint;
+        out[i] = v < min ? min : v > max ? max : v;
+      }
+      values[output.id] = out;
+    };
+  }
+  const m = quantizeMultiplier(qi.scale / qo.scale);
   return (values) => {
     const x = values[input.id] as QuantizedData;
     const out = allocate(outDType, count);

@@ -197,7 +197,8 @@ export function prepareMean(op: OpOf<'MEAN'>, ctx: PrepareContext): Kernel {
     inputZeroPoint: inQ.zeroPoint,
     outputScale: outQ.scale,
     outputZeroPoint: outQ.zeroPoint,
-    requantization: ctx.requantization,
+    // XNNPACK's global average pooling only where its delegate runs the graph.
+    requantization: ctx.xnnpack ? 'xnnpack' : 'tflite',
   });
   return (values) => {
     const sums = sumInto(values[inId] as QuantizedData);

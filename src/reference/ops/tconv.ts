@@ -17,7 +17,7 @@
 // ruy's single rounding (ruyMultiplyByQuantizedMultiplier), which differs from the reference
 // kernel's double rounding at ties.
 import { activationRangeFloat, activationRangeQuantized } from '../../quant/activation.ts';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/fixedpoint.ts';
+import { multiplyByQuantizedMultiplier, quantizeMultiplier, ruyMultiplyByQuantizedMultiplier } from '../../quant/fixedpoint.ts';
 import { dequantizeTensor } from '../../quant/tensor.ts';
 import type { OpOf } from '../../model/graph.ts';
 import {
@@ -37,16 +37,6 @@ import {
   type QuantizedData,
 } from '../common.ts';
 import { roundHalfToEven } from './conv.ts';
-
-/**
- * ruy's MultiplyByQuantizedMultiplier (ruy/apply_multiplier.cc), which TFLite's cpu_backend_gemm
- * applies: one rounding, (x·M + 2^(30 − shift)) >> (31 − shift) in 64 bits, ties toward +∞.
- */
-export function ruyMultiplyByQuantizedMultiplier(x: number, multiplier: number, shift: number): number {
-  const total = 31 - shift;
-  const result = (BigInt(x) * BigInt(multiplier) + (1n << BigInt(total - 1))) >> BigInt(total);
-  return Number(BigInt.asIntN(32, result));
-}
 
 function geometryOr<T>(ctx: PrepareContext, make: () => T): T {
   try {
@@ -148,7 +138,7 @@ export function prepareTransposeConv(op: OpOf<'TRANSPOSE_CONV'>, ctx: PrepareCon
   const [actMin, actMax] = activationRangeQuantized(op.options.activation, outQ.scale, outQ.zeroPoint, output.dtype);
   const requant = channelMultipliers(inQ.scale, wQ, outQ.scale, outC);
   const floatScale =
-    ctx.requantization === 'xnnpack' && xnnpackTakesTransposeConv(g, perChannel, op.options.padding)
+    ctx.xnnpack && xnnpackTakesTransposeConv(g, perChannel, op.options.padding)
       ? Float32Array.from({ length: outC }, (_, c) => float32Scale(inQ.scale, wQ.scale[perChannel ? c : 0]!, outQ.scale))
       : null;
   const zp = outQ.zeroPoint;

@@ -63,7 +63,8 @@ export function eightBitTable(op: UnaryOp, ctx: PrepareContext, input: TensorIR,
       inputZeroPoint: qi.zeroPoint,
       outputScale: qo.scale,
       outputZeroPoint: qo.zeroPoint,
-      mode: ctx.requantization,
+      // XNNPACK's tables only where its delegate runs the graph; TFLite's kernels otherwise.
+      mode: ctx.xnnpack ? 'xnnpack' : 'tflite',
     });
   } catch (e) {
     if (e instanceof UnaryOpError) throw ctx.error(e.message);

@@ -10,6 +10,7 @@ import { FLOAT_BINARY_ARITH_LOWERINGS } from './float/binary.ts';
 import { lowerFloatMean, lowerFloatPool } from './float/pool.ts';
 import { MOVE_LOWERINGS } from './move.ts';
 import { FLOAT_UNARY_LOWERINGS } from './float/unary.ts';
+import { RESIZE_ARG_CAST_LOWERINGS } from './resize.ts';
 import { lowerFloatConcatenation, lowerFloatPad, lowerFloatReshape, lowerFloatSoftmax, lowerFloatTranspose } from './float/shape.ts';
 
 export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
@@ -39,4 +40,6 @@ export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   // Data movement family: the same lowerings move float32 (and int32) tensors.
   ...MOVE_LOWERINGS,
   CONCATENATION: lowerFloatConcatenation as Lowering,
+  // Resize, arg reductions and casts: the int8 table's lowerings, which take float32 too.
+  ...RESIZE_ARG_CAST_LOWERINGS,
 };

@@ -152,6 +152,18 @@ export interface BlockSizeOptions {
   blockSize: number;
 }
 
+// Resize, arg reductions and casts (src/reference/ops/resize.ts).
+/** RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR: the size is input 1, a constant int32 [2]. */
+export interface ResizeOptions {
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+}
+
+/** ARG_MAX and ARG_MIN: the axis is input 1 (a constant); the index type is the output's. */
+export interface ArgMinMaxOptions {
+  outputType: 'int32' | 'int64';
+}
+
 /** Op types by their TFLite builtin names. Options per type; ops without options carry `{}`. */
 export interface OpOptionsByType {
   CONV_2D: Conv2DOptions;
@@ -219,6 +231,12 @@ export interface OpOptionsByType {
   QUANTIZE: Record<string, never>;
   DEQUANTIZE: Record<string, never>;
   CONCATENATION: ConcatenationOptions;
+  // Resize, arg reductions and casts.
+  RESIZE_BILINEAR: ResizeOptions;
+  RESIZE_NEAREST_NEIGHBOR: ResizeOptions;
+  ARG_MAX: ArgMinMaxOptions;
+  ARG_MIN: ArgMinMaxOptions;
+  CAST: Record<string, never>;
 }
 
 export type OpType = keyof OpOptionsByType;

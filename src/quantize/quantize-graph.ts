@@ -66,6 +66,8 @@ const SHARES_INPUT_PARAMS: ReadonlySet<OpType> = new Set([
   // Data movement family: their int8 kernels copy bytes (PACK's inputs must share one scale).
   'STRIDED_SLICE', 'SLICE', 'SPLIT', 'SPLIT_V', 'PACK', 'UNPACK', 'GATHER', 'GATHER_ND', 'TILE', 'EXPAND_DIMS',
   'BROADCAST_TO', 'REVERSE_V2', 'DEPTH_TO_SPACE', 'SPACE_TO_DEPTH', 'SPACE_TO_BATCH_ND', 'BATCH_TO_SPACE_ND',
+  // Resize: TFLite's int8 kernels interpolate without requantizing.
+  'RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR',
 ]);
 
 /** The data input whose params a SHARES_INPUT_PARAMS op passes on, where it is not input 0. */
@@ -155,6 +157,12 @@ const INT8_OP_VERSION: Record<OpType, number> = {
   QUANTIZE: 1,
   DEQUANTIZE: 2,
   CONCATENATION: 2,
+  // Resize, arg reductions and casts (ARG_*/CAST write integer tensors, which checkSupported refuses).
+  RESIZE_BILINEAR: 2,
+  RESIZE_NEAREST_NEIGHBOR: 2,
+  ARG_MAX: 2,
+  ARG_MIN: 2,
+  CAST: 1,
 };
 
 /**

@@ -24,6 +24,7 @@ import * as move from './ops/move.ts';
 import { foldConstants } from '../passes/fold-constants.ts';
 import { preparePrelu, prepareUnary } from './ops/unary.ts';
 import { prepareBatchMatMul, prepareTransposeConv } from './ops/tconv.ts';
+import { prepareArgMinMax, prepareCast, prepareResizeBilinear, prepareResizeNearestNeighbor } from './ops/resize.ts';
 
 export { ReferenceError, type TensorData };
 export type { ReferenceOptions, RequantizationMode } from './common.ts';
@@ -96,6 +97,12 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   QUANTIZE: prepareQuantize,
   DEQUANTIZE: prepareDequantize,
   CONCATENATION: prepareConcatenation,
+  // Resize, arg reductions and casts.
+  RESIZE_BILINEAR: prepareResizeBilinear,
+  RESIZE_NEAREST_NEIGHBOR: prepareResizeNearestNeighbor,
+  ARG_MAX: prepareArgMinMax,
+  ARG_MIN: prepareArgMinMax,
+  CAST: prepareCast,
 };
 
 function prepareOp(op: OpIR, ctx: PrepareContext): Kernel {

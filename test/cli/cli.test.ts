@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
 import { vulkanDriverInstalled } from '../../src/gpu/node-gpu.ts';
 import { octet } from './helpers.ts';
+import { UNSUPPORTED_MODEL_OPERATORS, UNSUPPORTED_MODEL_OPS, UNSUPPORTED_MODEL_REFUSED, unsupportedModelBytes } from '../helpers/unsupported-model.ts';
 
 // The model tests run the int8 GPU program; error paths that fail before running use the CPU reference.
 const BACKEND = 'gpu';
@@ -80,27 +81,29 @@ describe('octet inspect shows the TFLite Support metadata', () => {
 });
 
 describe('octet inspect on a model Octet cannot run', () => {
-  const ID_MODEL = model('corpus', 'tflm_pr1341_id_model.tflite');
-  const UNSUPPORTED = ['LEAKY_RELU', 'RESIZE_NEAREST_NEIGHBOR'];
+  // Built with tflite-writer: LSTM, SVDF and RNN operators around one RELU (test/helpers/unsupported-model.ts).
+  const MODEL = join(tmp, 'unsupported-ops.tflite');
+  writeFileSync(MODEL, unsupportedModelBytes());
+  const UNSUPPORTED = UNSUPPORTED_MODEL_OPS;
 
   it('exits 0 listing every operator with where it would run, and names all unsupported ops', async () => {
-    const r = await octet(['inspect', ID_MODEL]);
+    const r = await octet(['inspect', MODEL]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`not supported: ${UNSUPPORTED.join(', ')} (43 of 117 operators)`);
-    expect(r.stdout).toMatch(/\n1\s+CONV_2D\s+3\s+int8 GPU\n/);
-    expect(r.stdout).toMatch(/\n2\s+LEAKY_RELU\s+1\s+not supported\s+Octet has no kernel for this op\n/);
-    const json = JSON.parse((await octet(['inspect', ID_MODEL, '--json'])).stdout);
+    expect(r.stdout).toContain(`not supported: ${UNSUPPORTED.join(', ')} (${UNSUPPORTED_MODEL_REFUSED} of ${UNSUPPORTED_MODEL_OPERATORS} operators)`);
+    expect(r.stdout).toMatch(/\n1\s+RELU\s+1\s+int8 GPU\n/);
+    expect(r.stdout).toMatch(/\n0\s+LSTM\s+1\s+not supported\s+Octet has no kernel for this op\n/);
+    const json = JSON.parse((await octet(['inspect', MODEL, '--json'])).stdout);
     expect(json.unsupportedOps).toEqual(UNSUPPORTED);
-    expect(json.operators).toHaveLength(117);
-    expect(json.operators[116]).toMatchObject({ index: 116, op: 'EXPAND_DIMS' });
-    expect(json.operators[116].runsOn).not.toBe('not supported');
+    expect(json.operators).toHaveLength(UNSUPPORTED_MODEL_OPERATORS);
+    expect(json.operators[1]).toMatchObject({ index: 1, op: 'RELU' });
+    expect(json.operators[1].runsOn).not.toBe('not supported');
   });
 
   it('octet run refuses it in one line naming every unsupported op', async () => {
-    const r = await octet(['run', ID_MODEL, '--input', vector('hello_world_int8__x1.input.bin'), '--backend', 'cpu']);
+    const r = await octet(['run', MODEL, '--input', vector('hello_world_int8__x1.input.bin'), '--backend', 'cpu']);
     expect(r.code).toBe(1);
     expect(r.errorLines).toHaveLength(1);
-    expect(r.errorLines[0]).toMatch(new RegExp(`^octet: .*tflm_pr1341_id_model.tflite: unsupported ops ${UNSUPPORTED.join(', ')} \\(43 operators\\): `));
+    expect(r.errorLines[0]).toMatch(new RegExp(`^octet: .*unsupported-ops.tflite: unsupported ops ${UNSUPPORTED.join(', ')} \\(${UNSUPPORTED_MODEL_REFUSED} operators\\): `));
     for (const name of UNSUPPORTED) expect(r.errorLines[0]).toContain(`${name} (version`);
   });
 });

@@ -12,7 +12,7 @@ import type { DType, OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
 import { nearestIndices, q11, tfliteIntegerTaps, tfliteTaps, xnnpackTaps, type AxisTaps } from '../reference/ops/resize.ts';
-import { innerDim, isEightBit, outerCount, roundUp4 } from '../runtime/layout.ts';
+import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from '../runtime/layout.ts';
 import { int8Shader } from './common.ts';
 import { LoweringError, singleDispatch, tensorOf, uniformWords, workgroupsFor, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
 
@@ -157,6 +157,9 @@ function lowerCast(ctx: LoweringContext, op: OpOf<'CAST'>): LoweredOp {
   if (output.shape.length !== input.shape.length || output.shape.some((d, i) => d !== input.shape[i])) throw new LoweringError(`${label}: output ${fmt(output.shape)} must have the input's shape ${fmt(input.shape)}`);
   const count = tensorElementCount(output.shape);
   if (count === 0) return { constants: [], steps: [] };
+  // A cast to its own type (e.g. MoveNet's uint8 → float32 input cast once the float twin makes
+  // the input float32) is a copy: same storage, same values.
+  if (input.dtype === output.dtype) return { constants: [], steps: [{ copy: { label, from: input.id, to: output.id, bytes: gpuByteLength(output) } }] };
   const out8 = isEightBit(output.dtype);
   const outDepth = Math.max(1, innerDim(output.shape));
   const inDepth = Math.max(1, innerDim(input.shape));

@@ -1,7 +1,8 @@
 // Which lowering handles which op on the GPU. An op missing here is refused at load, by name,
 // before anything is allocated. Each op family module exports its own table.
 import type { Graph, OpIR, OpType } from '../model/graph.ts';
-import type { OpPlacement } from '../model/inspect.ts';
+import { HOST_PLACEMENT, type OpPlacement } from '../model/inspect.ts';
+import { HOST_OPS } from '../runtime/host-tail.ts';
 import { lowerConv2D, lowerDepthwiseConv2D, lowerFullyConnected } from './conv2d.ts';
 import { lowerBatchMatMul, lowerTransposeConv } from './tconv.ts';
 import { POOL_AND_ELEMENTWISE_LOWERINGS } from './pool-elementwise.ts';
@@ -44,6 +45,8 @@ function isFloatOpIn(graph: Pick<Graph, 'tensors'>, op: OpIR): boolean {
  * path. (A lowering may still refuse a particular shape or quantization when the model loads.)
  */
 export function gpuPlacement(graph: Pick<Graph, 'tensors'>, op: OpIR): OpPlacement {
+  // Host ops (src/runtime/host-tail.ts) run after the GPU program reads back their inputs.
+  if (HOST_OPS.has(op.type)) return HOST_PLACEMENT;
   const float = isFloatOpIn(graph, op);
   if ((float ? FLOAT_LOWERINGS : INT8_LOWERINGS)[op.type]) return { runsOn: float ? 'float GPU' : 'int8 GPU' };
   return { runsOn: 'not supported', reason: `no ${float ? 'float32' : 'int8'} GPU kernel for ${op.type}` };

@@ -164,6 +164,25 @@ export interface ArgMinMaxOptions {
   outputType: 'int32' | 'int64';
 }
 
+/**
+ * The custom op TFLite_Detection_PostProcess (SSD box decoding and non-max suppression), from
+ * its FlexBuffers custom_options. Float fields hold float32 values, as TFLite reads them
+ * (AsFloat); detectionsPerClass and useRegularNms carry TFLite's defaults when absent.
+ */
+export interface DetectionPostprocessOptions {
+  maxDetections: number;
+  maxClassesPerDetection: number;
+  detectionsPerClass: number;
+  useRegularNms: boolean;
+  nmsScoreThreshold: number;
+  nmsIouThreshold: number;
+  numClasses: number;
+  yScale: number;
+  xScale: number;
+  hScale: number;
+  wScale: number;
+}
+
 /** Op types by their TFLite builtin names. Options per type; ops without options carry `{}`. */
 export interface OpOptionsByType {
   CONV_2D: Conv2DOptions;
@@ -237,6 +256,8 @@ export interface OpOptionsByType {
   ARG_MAX: ArgMinMaxOptions;
   ARG_MIN: ArgMinMaxOptions;
   CAST: Record<string, never>;
+  /** CUSTOM 'TFLite_Detection_PostProcess' (named after TFLite's Register_DETECTION_POSTPROCESS). */
+  DETECTION_POSTPROCESS: DetectionPostprocessOptions;
 }
 
 export type OpType = keyof OpOptionsByType;

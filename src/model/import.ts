@@ -69,6 +69,12 @@ import {
   type TflTensor,
 } from './tflite-schema.ts';
 import { ConvFamilyShapeError, batchMatMulGeometry, transposeConvGeometry } from './conv-family.ts';
+import {
+  DETECTION_POSTPROCESS_CUSTOM_CODE,
+  DetectionShapeError,
+  detectionGeometry,
+  readDetectionPostprocessOptions,
+} from './detection-postprocess.ts';
 
 /** TFLite TensorType → DType for the element types Octet handles. */
 const DTYPE_OF_TENSOR_TYPE: ReadonlyMap<number, DType> = new Map<number, DType>([
@@ -420,6 +426,15 @@ function readOperator(op: TflOperator, index: number, codes: TableVector<TflOper
   const code = codes.get(opcodeIndex);
   const builtin = code.builtinCode();
   const version = code.version();
+  // The one custom op Octet runs: TFLite_Detection_PostProcess, its options in FlexBuffers.
+  if (builtin === TflBuiltinOperator.CUSTOM && code.customCode() === DETECTION_POSTPROCESS_CUSTOM_CODE) {
+    const where = `operator ${index} (DETECTION_POSTPROCESS)`;
+    if (op.customOptionsFormat() !== 0) {
+      throw new ModelFormatError(where, `custom_options_format ${op.customOptionsFormat()} is not FLEXBUFFERS (0)`);
+    }
+    const options = readDetectionPostprocessOptions(op.customOptions(), where);
+    return { index, type: 'DETECTION_POSTPROCESS', version, inputs: Array.from(op.inputs()), outputs: Array.from(op.outputs()), options };
+  }
   const type = OP_TYPE_OF_BUILTIN.get(builtin);
   if (!type) {
     const opName =
@@ -688,6 +703,9 @@ function readOptions(type: OpType, op: TflOperator, where: string, version: numb
     case 'DEQUANTIZE':
       // No options that change the computation (PadOptions etc. are empty tables).
       return {};
+    case 'DETECTION_POSTPROCESS':
+      // A custom op: readOperator reads its custom_options before it gets here.
+      throw new ModelFormatError(where, 'DETECTION_POSTPROCESS is a custom op, not a builtin');
   }
 }
 
@@ -748,6 +766,29 @@ function validateGraph(g: Graph | GraphListing): void {
     if (op.type === 'RESIZE_BILINEAR' || op.type === 'RESIZE_NEAREST_NEIGHBOR') validateResize(g, op);
     else if (op.type === 'ARG_MAX' || op.type === 'ARG_MIN') validateArgMinMax(g, op);
     else if (op.type === 'CAST') validateCast(g, op);
+  }
+  // TFLite_Detection_PostProcess: its shape rules, then the output shapes its Prepare sets (the
+  // converter leaves them empty in the file), so every later stage sees static shapes.
+  for (const op of g.ops) {
+    if ('opaque' in op || op.type !== 'DETECTION_POSTPROCESS') continue;
+    const where = `operator ${op.index} (DETECTION_POSTPROCESS)`;
+    let shapes: number[][];
+    try {
+      shapes = detectionGeometry(g.tensors, op).outputShapes;
+    } catch (e) {
+      if (e instanceof DetectionShapeError) throw new ModelFormatError(where, e.message);
+      throw e;
+    }
+    op.outputs.forEach((id, k) => {
+      const t = g.tensors[id]!;
+      if (t.dtype !== 'float32') throw new ModelFormatError(where, `output ${k} ${describe(id)} is ${t.dtype}; the op writes float32`);
+      if (t.data) throw new ModelFormatError(where, `output ${k} ${describe(id)} is a constant`);
+      const stored = t.shape.length > 0 && !(t.shape.length === 1 && t.shape[0] === 0);
+      if (stored && t.shape.join() !== shapes[k]!.join()) {
+        throw new ModelFormatError(where, `output ${k} ${describe(id)} has shape [${t.shape}] but the op's options give [${shapes[k]}]`);
+      }
+      g.tensors[id] = { ...t, shape: shapes[k]! };
+    });
   }
   if (g.outputs.length === 0) throw new ModelFormatError('subgraph 0 outputs', 'the graph has no outputs');
   for (const t of g.outputs) {

@@ -13,8 +13,17 @@ import {
   type TensorIR,
 } from './graph.ts';
 
-/** Where an operator would run: a GPU path, or nowhere (with the reason). */
-export type OpPlacement = { runsOn: 'int8 GPU' | 'float GPU' } | { runsOn: 'not supported'; reason: string };
+/**
+ * Where an operator would run: a GPU path; the host, after the GPU program reads back its inputs
+ * (TFLite_Detection_PostProcess); or nowhere (with the reason).
+ */
+export type OpPlacement =
+  | { runsOn: 'int8 GPU' | 'float GPU' }
+  | { runsOn: 'host'; reason: string }
+  | { runsOn: 'not supported'; reason: string };
+
+/** Why a host op runs where it does, as `octet inspect` shows it. */
+export const HOST_PLACEMENT: OpPlacement = { runsOn: 'host', reason: 'on the CPU after the GPU program, on its read-back inputs' };
 
 export interface OperatorSummary {
   index: number;
@@ -142,6 +151,7 @@ export function inspectGraph(g: Graph | GraphListing, placement?: (op: OpIR) => 
 
 /** The GPU path an op's dtypes select (QUANTIZE, float in and 8 bits out, is int8; so is DEQUANTIZE). */
 function defaultPlacement(g: Graph | GraphListing, op: OpIR): OpPlacement {
+  if (op.type === 'DETECTION_POSTPROCESS') return HOST_PLACEMENT;
   const first = g.tensors[op.inputs[0]!];
   return { runsOn: op.type !== 'QUANTIZE' && first?.dtype === 'float32' ? 'float GPU' : 'int8 GPU' };
 }

@@ -568,6 +568,14 @@ export class TflOperator extends TflTable {
   builtinOptions<T>(cls: TableClass<T>): T | null {
     return this.table(4, cls, 'builtin_options');
   }
+  /** custom_options (id 5): a view (no copy) of the custom op's option bytes; null when absent. */
+  customOptions(): Uint8Array | null {
+    return this.bytes(5, 'custom_options');
+  }
+  /** custom_options_format (id 6): 0 = FLEXBUFFERS, the only format schema.fbs defines. */
+  customOptionsFormat(): number {
+    return this.int8(6, 0);
+  }
 }
 
 // ---- Options tables ---------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import {
   TflTensorType,
 } from './tflite-schema.ts';
 import type { Activation, Padding } from './graph.ts';
+import { DETECTION_POSTPROCESS_CUSTOM_CODE, encodeDetectionPostprocessOptions } from './detection-postprocess.ts';
 
 const TENSOR_TYPE_OF_DTYPE: Record<DType, number> = {
   float32: TflTensorType.FLOAT32,
@@ -70,13 +71,17 @@ export function exportTflite(graph: Graph, options: ExportOptions = {}): Uint8Ar
   const opcodeIndexOf = new Map<string, number>();
   const opcodeTables: number[] = [];
   const operatorTables = graph.ops.map((op) => {
-    const code = options.builtinCodeOf?.(op) ?? TflBuiltinOperator[op.type];
+    const code = options.builtinCodeOf?.(op) ?? (op.type === 'DETECTION_POSTPROCESS' ? TflBuiltinOperator.CUSTOM : TflBuiltinOperator[op.type]);
     const key = `${code}@${op.version}`;
     let opcodeIndex = opcodeIndexOf.get(key);
     if (opcodeIndex === undefined) {
       opcodeIndex = opcodeTables.length;
       opcodeIndexOf.set(key, opcodeIndex);
-      opcodeTables.push(writeOperatorCode(b, code, op.version));
+      opcodeTables.push(
+        op.type === 'DETECTION_POSTPROCESS' && code === TflBuiltinOperator.CUSTOM
+          ? writeOperatorCode(b, TflBuiltinOperator.CUSTOM, op.version, DETECTION_POSTPROCESS_CUSTOM_CODE)
+          : writeOperatorCode(b, code, op.version),
+      );
     }
     return writeOperator(b, op, opcodeIndex);
   });
@@ -173,11 +178,13 @@ function writeTensor(b: Builder, t: TensorIR, bufferIndex: number): number {
   return b.endObject();
 }
 
-function writeOperatorCode(b: Builder, code: number, version: number): number {
+function writeOperatorCode(b: Builder, code: number, version: number, customCode?: string): number {
   // OperatorCode: deprecated_builtin_code 0 (int8), custom_code 1, version 2 (= 1), builtin_code 3.
   // Old runtimes read only the byte; codes ≥ 127 put the placeholder there, as the converter does.
+  const custom = customCode === undefined ? 0 : b.createString(customCode);
   b.startObject(4);
   b.addFieldInt8(0, Math.min(code, TflBuiltinOperator.PLACEHOLDER_FOR_GREATER_OP_CODES), 0);
+  if (custom) b.addFieldOffset(1, custom, 0);
   b.addFieldInt32(2, version, 1);
   b.addFieldInt32(3, code, 0);
   return b.endObject();
@@ -443,6 +450,8 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
     case 'LOG':
     case 'SQRT':
     case 'RSQRT':
+    // A custom op: no builtin options; writeOperator writes its custom_options.
+    case 'DETECTION_POSTPROCESS':
       return { tag: TflBuiltinOptions.NONE, table: 0 };
   }
 }
@@ -451,12 +460,15 @@ function writeOperator(b: Builder, op: OpIR, opcodeIndex: number): number {
   const inputs = int32Vector(b, op.inputs);
   const outputs = int32Vector(b, op.outputs);
   const options = writeOptions(b, op);
-  // Operator: opcode_index 0, inputs 1, outputs 2, builtin_options_type 3, builtin_options 4.
-  b.startObject(5);
+  const custom = op.type === 'DETECTION_POSTPROCESS' ? b.createByteVector(encodeDetectionPostprocessOptions(op.options)) : 0;
+  // Operator: opcode_index 0, inputs 1, outputs 2, builtin_options_type 3, builtin_options 4,
+  // custom_options 5 (custom_options_format 6 left at FLEXBUFFERS).
+  b.startObject(6);
   b.addFieldInt32(0, opcodeIndex, 0);
   b.addFieldOffset(1, inputs, 0);
   b.addFieldOffset(2, outputs, 0);
   b.addFieldInt8(3, options.tag, TflBuiltinOptions.NONE);
   if (options.table) b.addFieldOffset(4, options.table, 0);
+  if (custom) b.addFieldOffset(5, custom, 0);
   return b.endObject();
 }

@@ -25,6 +25,7 @@ import { foldConstants } from '../passes/fold-constants.ts';
 import { preparePrelu, prepareUnary } from './ops/unary.ts';
 import { prepareBatchMatMul, prepareTransposeConv } from './ops/tconv.ts';
 import { prepareArgMinMax, prepareCast, prepareResizeBilinear, prepareResizeNearestNeighbor } from './ops/resize.ts';
+import { prepareDetectionPostprocess } from './ops/detection.ts';
 
 export { ReferenceError, type TensorData };
 export type { ReferenceOptions, RequantizationMode } from './common.ts';
@@ -103,6 +104,7 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   ARG_MAX: prepareArgMinMax,
   ARG_MIN: prepareArgMinMax,
   CAST: prepareCast,
+  DETECTION_POSTPROCESS: prepareDetectionPostprocess,
 };
 
 function prepareOp(op: OpIR, ctx: PrepareContext): Kernel {

@@ -82,6 +82,8 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
     case 'ARG_MAX':
     case 'ARG_MIN':
       return axisTouchesBatch((constInts(op.inputs[1]!) ?? [0])[0]!, rankOf(op.inputs[0]!)) ? 'it reduces over the batch axis' : undefined;
+    case 'DETECTION_POSTPROCESS':
+      return "TFLite's kernel runs batch 1 only (its outputs hold one image's detections)";
     // binary arithmetic with broadcasting: an activation operand of lower rank than the output
     // aligns its leading (batch) dimension with a non-batch one of the output.
     case 'ADD':

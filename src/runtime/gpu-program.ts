@@ -12,6 +12,7 @@ import { fromGpuLayout, gpuByteLength, toGpuLayout, type TensorData } from './la
 import { planBuffers, type Plan } from './plan.ts';
 import { canonicalizeForGpu } from './canonicalize.ts';
 import { foldConstants } from '../passes/fold-constants.ts';
+import { splitHostTail, type HostTail } from './host-tail.ts';
 
 export class InputError extends Error {
   override name = 'InputError';
@@ -63,7 +64,11 @@ export class GpuProgram {
 
   private constructor(
     readonly ctx: GpuContext,
+    /** The whole (folded, canonicalized) graph: its inputs and outputs are the program's. */
     readonly graph: Graph,
+    /** The part that runs on the GPU: `graph` less the host tail, whose inputs it outputs too. */
+    readonly gpuGraph: Graph,
+    private readonly tail: HostTail | undefined,
     readonly plan: Plan,
     private readonly tracker: GpuBufferTracker,
     private readonly slotBuffers: GPUBuffer[],
@@ -74,23 +79,26 @@ export class GpuProgram {
   static async build(ctx: GpuContext, modelGraph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
     ctx.assertAlive();
     const graph = canonicalizeForGpu(foldConstants(modelGraph, { requantization: options.requantization ?? 'xnnpack' }));
+    // Host ops (TFLite_Detection_PostProcess) run after the readback; the GPU runs the rest.
+    const split = splitHostTail(graph, options.requantization ?? 'xnnpack');
+    const gpuGraph = split.gpu;
     const device = ctx.device;
     const lowering: LoweringContext = {
-      graph,
+      graph: gpuGraph,
       useDot4: ctx.useDot4,
       requantization: options.requantization ?? 'xnnpack',
       workgroupSize: options.workgroupSize ?? 64,
       maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
     };
     // Lower every op first: an unsupported op or a bad tensor is refused before any allocation.
-    const lowered = graph.ops.map((op, position) => ({ op, position, lowered: lowerOp(lowering, op) }));
-    const plan = planBuffers(graph);
+    const lowered = gpuGraph.ops.map((op, position) => ({ op, position, lowered: lowerOp(lowering, op) }));
+    const plan = planBuffers(gpuGraph);
     const maxBinding = device.limits.maxStorageBufferBindingSize;
     for (const { op, lowered: l } of lowered) {
       for (const c of l.constants) {
         const limit = c.usage === 'uniform' ? device.limits.maxUniformBufferBindingSize : Math.min(maxBinding, device.limits.maxBufferSize);
         if (c.data.byteLength > limit) {
-          const weights = graph.tensors[op.inputs[1] ?? -1];
+          const weights = gpuGraph.tensors[op.inputs[1] ?? -1];
           throw new GpuValidationError(
             `${c.label}${weights ? ` (tensor '${weights.name}')` : ''}`,
             `needs ${c.data.byteLength} bytes, above this adapter's ${c.usage === 'uniform' ? 'maxUniformBufferBindingSize' : 'maxStorageBufferBindingSize'} of ${limit}; nothing was allocated`,
@@ -100,7 +108,7 @@ export class GpuProgram {
     }
     for (const slot of plan.slots) {
       if (slot.bytes > maxBinding || slot.bytes > device.limits.maxBufferSize) {
-        const t = graph.tensors[slot.tensors[0]!]!;
+        const t = gpuGraph.tensors[slot.tensors[0]!]!;
         throw new GpuValidationError(`tensor '${t.name}'`, `needs ${slot.bytes} bytes, above this adapter's maxStorageBufferBindingSize of ${maxBinding}; nothing was allocated`);
       }
     }
@@ -125,7 +133,7 @@ export class GpuProgram {
         });
         for (const step of l.steps) steps.push(await encodeStep(ctx, step, position, constants, bufferOfTensor, pipelineCache));
       }
-      const program = new GpuProgram(ctx, graph, plan, tracker, slotBuffers, steps, weightBytes);
+      const program = new GpuProgram(ctx, graph, gpuGraph, split.tail, plan, tracker, slotBuffers, steps, weightBytes);
       return program;
     } catch (e) {
       tracker.destroyAll();
@@ -149,7 +157,7 @@ export class GpuProgram {
     if (this.disposed) throw new DisposedError('this model was disposed');
     this.ctx.assertAlive();
     const { device } = this.ctx;
-    const graph = this.graph;
+    const graph = this.gpuGraph;
     if (inputs.length !== graph.inputs.length) {
       throw new InputError(`model takes ${graph.inputs.length} input(s), got ${inputs.length}`);
     }
@@ -240,9 +248,19 @@ export class GpuProgram {
       if (scopeError) throw new GpuValidationError('running the model', scopeError.message);
       const toMap = [...outputReads, ...captureReads.values(), ...(queryRead ? [queryRead] : [])];
       await Promise.race([Promise.all(toMap.map((b) => b.mapAsync(MAP_READ))), lost]);
-      const outputs = graph.outputs.map((id, i) => fromGpuLayout(graph.tensors[id]!, new Uint8Array(outputReads[i]!.getMappedRange())));
+      const gpuOutputs = graph.outputs.map((id, i) => fromGpuLayout(graph.tensors[id]!, new Uint8Array(outputReads[i]!.getMappedRange())));
       const captured = new Map<number, TensorData>();
       for (const [id, b] of captureReads) captured.set(id, fromGpuLayout(graph.tensors[id]!, new Uint8Array(b.getMappedRange())));
+      let outputs = gpuOutputs;
+      if (this.tail) {
+        // The host tail on the read-back tensors; the program's outputs in the whole graph's order.
+        const byId = new Map(graph.outputs.map((id, i) => [id, gpuOutputs[i]!]));
+        const tailValues = this.tail.prepared.runAll(this.tail.reads.map((id) => byId.get(id)!));
+        outputs = this.graph.outputs.map((id) => (this.tail!.writes.has(id) ? tailValues.get(id)! : byId.get(id)!));
+        for (const id of capture) {
+          if (this.tail.writes.has(id)) captured.set(id, tailValues.get(id)!);
+        }
+      }
       let layerTimes: LayerTime[] | undefined;
       if (queryRead) {
         const stamps = new BigUint64Array(queryRead.getMappedRange().slice(0));

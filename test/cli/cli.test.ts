@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
 import { vulkanDriverInstalled } from '../../src/gpu/node-gpu.ts';
+import { withOpCodes } from '../helpers/tflite-bytes.ts';
 import { octet } from './helpers.ts';
-import { UNSUPPORTED_MODEL_OPERATORS, UNSUPPORTED_MODEL_OPS, UNSUPPORTED_MODEL_REFUSED, unsupportedModelBytes } from '../helpers/unsupported-model.ts';
 
 // The model tests run the int8 GPU program; error paths that fail before running use the CPU reference.
 const BACKEND = 'gpu';
@@ -81,29 +81,33 @@ describe('octet inspect shows the TFLite Support metadata', () => {
 });
 
 describe('octet inspect on a model Octet cannot run', () => {
-  // Built with tflite-writer: LSTM, SVDF and RNN operators around one RELU (test/helpers/unsupported-model.ts).
-  const MODEL = join(tmp, 'unsupported-ops.tflite');
-  writeFileSync(MODEL, unsupportedModelBytes());
-  const UNSUPPORTED = UNSUPPORTED_MODEL_OPS;
+  // ResNet-8 with three of its operator codes rewritten to ops Octet has no kernel for: the
+  // corpus models all load now, and a real model's refusal list would shrink with every new op.
+  const UNSUPPORTED = ['LSTM', 'SVDF', 'DYNAMIC_UPDATE_SLICE'];
+  const PATCHED = join(tmp, 'resnet8-three-unsupported.tflite');
+  beforeAll(() => {
+    // operator_codes entries 2, 3, 5 are AVERAGE_POOL_2D, RESHAPE and SOFTMAX (one operator each).
+    writeFileSync(PATCHED, withOpCodes(new Uint8Array(readFileSync(RESNET)), { 2: 16, 3: 27, 5: 151 }));
+  });
 
   it('exits 0 listing every operator with where it would run, and names all unsupported ops', async () => {
-    const r = await octet(['inspect', MODEL]);
+    const r = await octet(['inspect', PATCHED]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain(`not supported: ${UNSUPPORTED.join(', ')} (${UNSUPPORTED_MODEL_REFUSED} of ${UNSUPPORTED_MODEL_OPERATORS} operators)`);
-    expect(r.stdout).toMatch(/\n1\s+RELU\s+1\s+int8 GPU\n/);
-    expect(r.stdout).toMatch(/\n0\s+LSTM\s+1\s+not supported\s+Octet has no kernel for this op\n/);
-    const json = JSON.parse((await octet(['inspect', MODEL, '--json'])).stdout);
+    expect(r.stdout).toContain(`not supported: ${UNSUPPORTED.join(', ')} (3 of 16 operators)`);
+    expect(r.stdout).toMatch(/\n0\s+CONV_2D\s+\d+\s+int8 GPU\n/);
+    expect(r.stdout).toMatch(/\n12\s+LSTM\s+\d+\s+not supported\s+Octet has no kernel for this op\n/);
+    const json = JSON.parse((await octet(['inspect', PATCHED, '--json'])).stdout);
     expect(json.unsupportedOps).toEqual(UNSUPPORTED);
-    expect(json.operators).toHaveLength(UNSUPPORTED_MODEL_OPERATORS);
-    expect(json.operators[1]).toMatchObject({ index: 1, op: 'RELU' });
-    expect(json.operators[1].runsOn).not.toBe('not supported');
+    expect(json.operators).toHaveLength(16);
+    expect(json.operators[14]).toMatchObject({ index: 14, op: 'FULLY_CONNECTED' });
+    expect(json.operators[14].runsOn).not.toBe('not supported');
   });
 
   it('octet run refuses it in one line naming every unsupported op', async () => {
-    const r = await octet(['run', MODEL, '--input', vector('hello_world_int8__x1.input.bin'), '--backend', 'cpu']);
+    const r = await octet(['run', PATCHED, '--input', vector('hello_world_int8__x1.input.bin'), '--backend', 'cpu']);
     expect(r.code).toBe(1);
     expect(r.errorLines).toHaveLength(1);
-    expect(r.errorLines[0]).toMatch(new RegExp(`^octet: .*unsupported-ops.tflite: unsupported ops ${UNSUPPORTED.join(', ')} \\(${UNSUPPORTED_MODEL_REFUSED} operators\\): `));
+    expect(r.errorLines[0]).toMatch(new RegExp(`^octet: .*resnet8-three-unsupported.tflite: unsupported ops ${UNSUPPORTED.join(', ')} \\(3 operators\\): `));
     for (const name of UNSUPPORTED) expect(r.errorLines[0]).toContain(`${name} (version`);
   });
 });

@@ -14,33 +14,10 @@ import {
   isModelError,
 } from '../../src/model/errors.ts';
 import type { Graph } from '../../src/model/graph.ts';
+import { fieldAt, rootTable, subgraph0, tableInVector, tensorTable, vectorAt, view } from '../helpers/tflite-bytes.ts';
 
 const helloInt8 = new Uint8Array(readFileSync(assetPath('models', 'tflite-micro', 'hello_world_int8.tflite')));
 const microSpeech = new Uint8Array(readFileSync(assetPath('models', 'tflite-micro', 'micro_speech_quantized.tflite')));
-
-// ---- Raw flatbuffer navigation, independent of the importer's reader, to aim corruptions ----
-
-const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-/** Absolute position of field `id` of the table at `table`, or 0 if absent. */
-function fieldAt(b: Uint8Array, table: number, id: number): number {
-  const v = view(b);
-  const vtable = table - v.getInt32(table, true);
-  const slot = 4 + 2 * id;
-  if (slot >= v.getUint16(vtable, true)) return 0;
-  const rel = v.getUint16(vtable + slot, true);
-  return rel ? table + rel : 0;
-}
-const deref = (b: Uint8Array, pos: number) => pos + view(b).getUint32(pos, true);
-const rootTable = (b: Uint8Array) => deref(b, 0);
-/** Position of the length word of the vector in field `id`. */
-function vectorAt(b: Uint8Array, table: number, id: number): number {
-  const f = fieldAt(b, table, id);
-  if (!f) throw new Error(`test setup: field ${id} absent`);
-  return deref(b, f);
-}
-const tableInVector = (b: Uint8Array, vec: number, i: number) => deref(b, vec + 4 + 4 * i);
-const subgraph0 = (b: Uint8Array) => tableInVector(b, vectorAt(b, rootTable(b), 2), 0);
-const tensorTable = (b: Uint8Array, i: number) => tableInVector(b, vectorAt(b, subgraph0(b), 0), i);
 
 function expectThrows<E extends Error>(fn: () => unknown, cls: new (...a: never[]) => E): E {
   try {

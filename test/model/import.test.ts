@@ -90,7 +90,7 @@ const CORPUS: Record<string, { refusedOps: string[]; operators: number } | { ops
   'corpus/openmv_palm_detection_full_192.tflite': { ops: ['ADD', 'CONCATENATION', C, D, 'DEQUANTIZE', 'MAX_POOL_2D', 'PAD', 'PRELU', 'QUANTIZE', R, 'RESIZE_BILINEAR'] },
   'corpus/openmv_yolov8n_192.tflite': { ops: ['ADD', 'CONCATENATION', C, 'DEQUANTIZE', 'LOGISTIC', 'MAX_POOL_2D', 'MUL', 'PAD', 'QUANTIZE', R, 'RESIZE_NEAREST_NEIGHBOR', S, 'STRIDED_SLICE', 'SUB', 'TRANSPOSE'] },
   'corpus/tflm_pr1341_id_model.tflite': { ops: ['ADD', AP, 'CONCATENATION', C, D, 'EXPAND_DIMS', F, 'LEAKY_RELU', 'PAD', R, 'RESIZE_NEAREST_NEIGHBOR'] },
-  'corpus/tfls_coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite': { refusedOps: ["CUSTOM 'TFLite_Detection_PostProcess'"], operators: 1 },
+  'corpus/tfls_coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite': { ops: ['CONCATENATION', C, D, 'DETECTION_POSTPROCESS', 'LOGISTIC', R] },
   'corpus/tfls_dilated_conv.tflite': { ops: ['ADD', 'BATCH_TO_SPACE_ND', C, 'FLOOR_MOD', 'PACK', 'SHAPE', 'SPACE_TO_BATCH_ND', 'STRIDED_SLICE', 'SUB'] },
   'corpus/tinymaix_mbnet128_0.25_q.tflite': { ops: [C, D, 'MEAN', 'PACK', 'PAD', R, 'SHAPE', 'SOFTMAX', 'STRIDED_SLICE'] },
 };

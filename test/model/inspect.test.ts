@@ -112,3 +112,12 @@ test('OctetModel.load names every unsupported op of a model in one error', async
   await expect(load).rejects.toThrow(UnsupportedOpError);
   await expect(load).rejects.toThrow(/^unsupported ops LSTM, SVDF, RNN \(4 operators\): LSTM \(version \d\) at operators 0, 4; SVDF .*RNN .*$/);
 });
+
+test("placement: SSD MobileNet v1's TFLite_Detection_PostProcess on the 'host', after the GPU program", () => {
+  const ssd = importTflite(new Uint8Array(readFileSync(assetPath('models', 'corpus', 'tfls_coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite'))), 'ssd');
+  const s = inspectGraph(ssd, (op) => gpuPlacement(ssd, op));
+  expect(s.unsupportedOps).toEqual([]);
+  expect(s.operators.slice(0, -1).every((o) => o.runsOn === 'int8 GPU')).toBe(true);
+  expect(s.operators.at(-1)).toMatchObject({ index: 63, op: 'DETECTION_POSTPROCESS', runsOn: 'host', reason: 'on the CPU after the GPU program, on its read-back inputs' });
+  expect(s.outputs.map((o) => o.shape)).toEqual([[1, 10, 4], [1, 10], [1, 10], [1]]);
+});

@@ -22,11 +22,14 @@ const CONSUMERS = join(import.meta.dirname, 'consumers');
 const ASSETS = findAssetsDir();
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { name: string; version: string };
 
+// The budgets grow with the op count (every op brings a reference kernel, GPU lowerings and inlined
+// WGSL): with about 75 ops the bundle measured 153 kB gzipped, each app script 156 kB. What they guard against is
+// an accidental inclusion (Node code, Dawn, a whole dependency), which costs hundreds of kB at once.
 /** Gzipped bytes of the browser entry and every chunk it imports (unminified, dependencies excluded). */
-const BROWSER_BUNDLE_BUDGET_GZ = 128_000;
+const BROWSER_BUNDLE_BUDGET_GZ = 256_000;
 /** Gzipped bytes of each script the Vite app ships, the page's and the worker's (each holds the
  * engine and its dependencies, minified by Vite). */
-const APP_SCRIPT_BUDGET_GZ = 160_000;
+const APP_SCRIPT_BUDGET_GZ = 256_000;
 
 const MODEL = 'mobilenet_v1_0.25_224_quant';
 const EXPECTED = { label: 'cheeseburger', index: 934 };

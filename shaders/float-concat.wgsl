@@ -1,4 +1,4 @@
-// One input of CONCATENATION, float32: the input is [outer][inner] around the axis, and row o
+// One input of CONCATENATION, float32 or int32 (words copied as bits): the input is [outer][inner] around the axis, and row o
 // lands at output offset o * out_inner + axis_offset. One dispatch per input.
 
 struct Params {
@@ -8,8 +8,8 @@ struct Params {
   axis_offset: u32,
 };
 
-@group(0) @binding(0) var<storage, read> input: array<f32>;
-@group(0) @binding(1) var<storage, read_write> output: array<f32>;
+@group(0) @binding(0) var<storage, read> input: array<u32>;
+@group(0) @binding(1) var<storage, read_write> output: array<u32>;
 @group(0) @binding(2) var<uniform> params: Params;
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})

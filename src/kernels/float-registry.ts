@@ -11,6 +11,7 @@ import { lowerFloatMean, lowerFloatPool } from './float/pool.ts';
 import { MOVE_LOWERINGS } from './move.ts';
 import { FLOAT_UNARY_LOWERINGS } from './float/unary.ts';
 import { FLOAT_REDUCE_LOWERINGS } from './float/reduce.ts';
+import { RESIZE_ARG_CAST_LOWERINGS } from './resize.ts';
 import { lowerFloatConcatenation, lowerFloatPad, lowerFloatReshape, lowerFloatSoftmax, lowerFloatTranspose } from './float/shape.ts';
 
 export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
@@ -42,4 +43,6 @@ export const FLOAT_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   // Data movement family: the same lowerings move float32 (and int32) tensors.
   ...MOVE_LOWERINGS,
   CONCATENATION: lowerFloatConcatenation as Lowering,
+  // Resize, arg reductions and casts: the int8 table's lowerings, which take float32 too.
+  ...RESIZE_ARG_CAST_LOWERINGS,
 };

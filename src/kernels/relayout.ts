@@ -6,6 +6,7 @@ import type { OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
 import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from '../runtime/layout.ts';
+import { lowerFloatConcatenation } from './float/shape.ts';
 import { int8Shader } from './common.ts';
 import {
   int8ZeroPoint,
@@ -141,8 +142,13 @@ export function lowerReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | OpOf<'S
   const label = `${op.type.toLowerCase()}#${op.index}`;
   const input = tensorOf(ctx, op.inputs[0]!);
   const output = tensorOf(ctx, op.outputs[0]!);
-  check8Bit(label, input, output);
   if (input.dtype !== output.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
+  // int32, int64 and bool tensors (MoveNet's FLOOR_DIV → RESHAPE index arithmetic) are stored
+  // plainly: the element order is the layout, so a reshape is a buffer copy.
+  if ((input.dtype === 'int32' || input.dtype === 'int64' || input.dtype === 'bool') && !input.data && tensorElementCount(input.shape) === tensorElementCount(output.shape)) {
+    return { constants: [], steps: [{ copy: { label, from: input.id, to: output.id, bytes: gpuByteLength(output) } }] };
+  }
+  check8Bit(label, input, output);
   if (tensorElementCount(input.shape) !== tensorElementCount(output.shape)) {
     throw new LoweringError(`${label}: cannot reshape [${input.shape.join(', ')}] to [${output.shape.join(', ')}]`);
   }
@@ -216,6 +222,8 @@ export function lowerConcatenation(ctx: LoweringContext, op: OpOf<'CONCATENATION
   const label = `concatenation#${op.index}`;
   const output = tensorOf(ctx, op.outputs[0]!);
   const inputs = op.inputs.map((id) => tensorOf(ctx, id));
+  // int32 tensors are stored plainly, as float32 ones: the float path's word copy serves them.
+  if (output.dtype === 'int32') return lowerFloatConcatenation(ctx, op);
   check8Bit(label, output, ...inputs);
   const rank = output.shape.length;
   const axis = op.options.axis < 0 ? op.options.axis + rank : op.options.axis;

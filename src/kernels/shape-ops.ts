@@ -8,6 +8,7 @@ import { lowerConcatenation, lowerPad, lowerReshape, lowerTranspose } from './re
 import { lowerLogistic, lowerSoftmax } from './softmax.ts';
 import { MOVE_LOWERINGS } from './move.ts';
 import { UNARY_LOWERINGS } from './unary.ts';
+import { RESIZE_ARG_CAST_LOWERINGS } from './resize.ts';
 
 export const SHAPE_AND_ACTIVATION_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   SOFTMAX: lowerSoftmax as Lowering,
@@ -25,4 +26,6 @@ export const SHAPE_AND_ACTIVATION_LOWERINGS: Partial<Record<OpType, Lowering>> =
   RELU6: lowerRelu as Lowering,
   // Unary activations and math.
   ...UNARY_LOWERINGS,
+  // Resize, arg reductions and casts (every dtype these ops take).
+  ...RESIZE_ARG_CAST_LOWERINGS,
 };

@@ -152,6 +152,18 @@ export interface BlockSizeOptions {
   blockSize: number;
 }
 
+// Resize, arg reductions and casts (src/reference/ops/resize.ts).
+/** RESIZE_BILINEAR and RESIZE_NEAREST_NEIGHBOR: the size is input 1, a constant int32 [2]. */
+export interface ResizeOptions {
+  alignCorners: boolean;
+  halfPixelCenters: boolean;
+}
+
+/** ARG_MAX and ARG_MIN: the axis is input 1 (a constant); the index type is the output's. */
+export interface ArgMinMaxOptions {
+  outputType: 'int32' | 'int64';
+}
+
 /**
  * The custom op TFLite_Detection_PostProcess (SSD box decoding and non-max suppression), from
  * its FlexBuffers custom_options. Float fields hold float32 values, as TFLite reads them
@@ -245,6 +257,12 @@ export interface OpOptionsByType {
   QUANTIZE: Record<string, never>;
   DEQUANTIZE: Record<string, never>;
   CONCATENATION: ConcatenationOptions;
+  // Resize, arg reductions and casts.
+  RESIZE_BILINEAR: ResizeOptions;
+  RESIZE_NEAREST_NEIGHBOR: ResizeOptions;
+  ARG_MAX: ArgMinMaxOptions;
+  ARG_MIN: ArgMinMaxOptions;
+  CAST: Record<string, never>;
   /** CUSTOM 'TFLite_Detection_PostProcess' (named after TFLite's Register_DETECTION_POSTPROCESS). */
   DETECTION_POSTPROCESS: DetectionPostprocessOptions;
 }

@@ -10,6 +10,7 @@ import {
   type GraphListing,
   type OpaqueOpIR,
   type OpIR,
+  type OpOf,
   type OpOptionsByType,
   type OpType,
   type Padding,
@@ -56,6 +57,10 @@ import {
   TflShapeOptions,
   TflSplitOptions,
   TflStridedSliceOptions,
+  // Resize, arg reductions and casts.
+  TflArgMinMaxOptions,
+  TflResizeBilinearOptions,
+  TflResizeNearestNeighborOptions,
   type TableClass,
   type TableVector,
   type TflBuffer,
@@ -157,6 +162,12 @@ const OP_TYPE_OF_BUILTIN: ReadonlyMap<number, OpType> = new Map<number, OpType>(
   [TflBuiltinOperator.QUANTIZE, 'QUANTIZE'],
   [TflBuiltinOperator.DEQUANTIZE, 'DEQUANTIZE'],
   [TflBuiltinOperator.CONCATENATION, 'CONCATENATION'],
+  // Resize, arg reductions and casts.
+  [TflBuiltinOperator.RESIZE_BILINEAR, 'RESIZE_BILINEAR'],
+  [TflBuiltinOperator.RESIZE_NEAREST_NEIGHBOR, 'RESIZE_NEAREST_NEIGHBOR'],
+  [TflBuiltinOperator.ARG_MAX, 'ARG_MAX'],
+  [TflBuiltinOperator.ARG_MIN, 'ARG_MIN'],
+  [TflBuiltinOperator.CAST, 'CAST'],
 ]);
 
 /** The op types the importer understands (the keys of OpOptionsByType). */
@@ -653,6 +664,30 @@ function readOptions(type: OpType, op: TflOperator, where: string, version: numb
     case 'SPACE_TO_BATCH_ND':
     case 'BATCH_TO_SPACE_ND':
       return {};
+    // Resize, arg reductions and casts.
+    case 'RESIZE_BILINEAR': {
+      const o = expectOptions(op, TflBuiltinOptions.ResizeBilinearOptions, TflResizeBilinearOptions, where);
+      return { alignCorners: o?.alignCorners() ?? false, halfPixelCenters: o?.halfPixelCenters() ?? false } satisfies OpOptionsByType['RESIZE_BILINEAR'];
+    }
+    case 'RESIZE_NEAREST_NEIGHBOR': {
+      const o = expectOptions(op, TflBuiltinOptions.ResizeNearestNeighborOptions, TflResizeNearestNeighborOptions, where);
+      return { alignCorners: o?.alignCorners() ?? false, halfPixelCenters: o?.halfPixelCenters() ?? false } satisfies OpOptionsByType['RESIZE_NEAREST_NEIGHBOR'];
+    }
+    case 'ARG_MAX':
+    case 'ARG_MIN': {
+      const tag = type === 'ARG_MAX' ? TflBuiltinOptions.ArgMaxOptions : TflBuiltinOptions.ArgMinOptions;
+      const o = expectOptions(op, tag, TflArgMinMaxOptions, where);
+      // Without an options table TensorFlow's default index type, int64 (validateGraph checks it
+      // against the output tensor).
+      const code = o ? o.outputType() : TflTensorType.INT64;
+      if (code !== TflTensorType.INT32 && code !== TflTensorType.INT64) {
+        throw new UnsupportedOpError(type, version, index, `output_type ${tensorTypeName(code)} (TFLite's ${type} gives int32 or int64)`);
+      }
+      return { outputType: code === TflTensorType.INT32 ? 'int32' : 'int64' } satisfies OpOptionsByType['ARG_MAX'];
+    }
+    case 'CAST':
+      // CastOptions repeats the tensors' types; the tensors decide, as in TFLite's cast.cc.
+      return {};
     // Unary activations and math.
     case 'LEAKY_RELU': {
       const o = expectOptions(op, TflBuiltinOptions.LeakyReluOptions, TflLeakyReluOptions, where);
@@ -744,6 +779,13 @@ function validateGraph(g: Graph | GraphListing): void {
       throw e;
     }
   }
+  // Resize, arg reductions and casts: sizes and axes checked before anything is allocated.
+  for (const op of g.ops) {
+    if ('opaque' in op) continue;
+    if (op.type === 'RESIZE_BILINEAR' || op.type === 'RESIZE_NEAREST_NEIGHBOR') validateResize(g, op);
+    else if (op.type === 'ARG_MAX' || op.type === 'ARG_MIN') validateArgMinMax(g, op);
+    else if (op.type === 'CAST') validateCast(g, op);
+  }
   // TFLite_Detection_PostProcess: its shape rules, then the output shapes its Prepare sets (the
   // converter leaves them empty in the file), so every later stage sees static shapes.
   for (const op of g.ops) {
@@ -783,5 +825,98 @@ function validateGraph(g: Graph | GraphListing): void {
     if (writtenBy[t] < 0) {
       throw new ModelFormatError('subgraph 0 outputs', `graph output ${describe(t)} is never written by any operator`);
     }
+  }
+}
+
+// ---- Resize, arg reductions and casts ----------------------------------------------------------
+
+/**
+ * XNNPACK's bound on resize dimensions (2^24: its coordinates are float32) and a sane bound for
+ * every runtime; a size at or above it is a corrupt or hostile file.
+ */
+export const MAX_RESIZE_DIMENSION = 2 ** 24;
+
+function opWhere(op: OpIR): string {
+  return `operator ${op.index} (${op.type})`;
+}
+
+function tensorAt(g: Graph | GraphListing, op: OpIR, position: number, role: string): TensorIR {
+  const id = op.inputs[position];
+  if (id === undefined || id < 0) throw new ModelFormatError(opWhere(op), `needs its ${role} (input ${position}), which is absent`);
+  return g.tensors[id]!;
+}
+
+function outputAt(g: Graph | GraphListing, op: OpIR): TensorIR {
+  if (op.outputs.length !== 1) throw new ModelFormatError(opWhere(op), `has ${op.outputs.length} outputs, expected 1`);
+  return g.tensors[op.outputs[0]!]!;
+}
+
+/** Little-endian int32 or int64 constant values (shape operands). */
+function constantIntegers(t: TensorIR): number[] {
+  const view = new DataView(t.data!.buffer, t.data!.byteOffset, t.data!.byteLength);
+  if (t.dtype === 'int32') return Array.from({ length: t.data!.byteLength / 4 }, (_, i) => view.getInt32(i * 4, true));
+  return Array.from({ length: t.data!.byteLength / 8 }, (_, i) => Number(view.getBigInt64(i * 8, true)));
+}
+
+/**
+ * RESIZE_*: input [N, H, W, C]; size (input 1) int32 [2] = [new_height, new_width], each in
+ * [1, 2^24); when the size is a constant, the output must be [N, new_height, new_width, C]
+ * (a computed size is left to the constant-folding pass and the kernels, which need it constant).
+ */
+function validateResize(g: Graph | GraphListing, op: OpOf<'RESIZE_BILINEAR' | 'RESIZE_NEAREST_NEIGHBOR'>): void {
+  const where = opWhere(op);
+  const input = tensorAt(g, op, 0, 'input');
+  const size = tensorAt(g, op, 1, 'size');
+  const output = outputAt(g, op);
+  if (input.shape.length !== 4) throw new ModelFormatError(where, `input '${input.name}' has shape [${input.shape}]; resize takes [batch, height, width, channels]`);
+  if (size.dtype !== 'int32') throw new ModelFormatError(where, `size '${size.name}' is ${size.dtype}; TFLite takes an int32 [2] size`);
+  if (size.shape.length !== 1 || size.shape[0] !== 2) throw new ModelFormatError(where, `size '${size.name}' has shape [${size.shape}], expected [2]`);
+  if (output.dtype !== input.dtype) throw new ModelFormatError(where, `output '${output.name}' is ${output.dtype} but the input is ${input.dtype}`);
+  if (output.shape.length !== 4) throw new ModelFormatError(where, `output '${output.name}' has shape [${output.shape}], expected rank 4`);
+  if (op.type === 'RESIZE_BILINEAR' && op.options.alignCorners && op.options.halfPixelCenters) {
+    // TFLite's Prepare refuses it too: "If half_pixel_centers is True, align_corners must be False."
+    throw new ModelFormatError(where, 'align_corners and half_pixel_centers are both set; TFLite refuses the pair');
+  }
+  if (!size.data) return;
+  const [h, w] = constantIntegers(size) as [number, number];
+  for (const [name, v] of [['height', h], ['width', w]] as const) {
+    if (v < 1 || v >= MAX_RESIZE_DIMENSION) throw new ModelFormatError(where, `new ${name} ${v} is outside [1, ${MAX_RESIZE_DIMENSION - 1}]`);
+  }
+  const expected = [input.shape[0]!, h, w, input.shape[3]!];
+  if (output.shape.some((d, i) => d !== expected[i])) {
+    throw new ModelFormatError(where, `output '${output.name}' has shape [${output.shape}] but the size [${h}, ${w}] makes [${expected}]`);
+  }
+}
+
+/** ARG_MAX/ARG_MIN: the axis (input 1) an int32/int64 scalar or [1] inside the input's rank; the output the input without that axis, of the option's index type. */
+function validateArgMinMax(g: Graph | GraphListing, op: OpOf<'ARG_MAX' | 'ARG_MIN'>): void {
+  const where = opWhere(op);
+  const input = tensorAt(g, op, 0, 'input');
+  const axisTensor = tensorAt(g, op, 1, 'axis');
+  const output = outputAt(g, op);
+  if (output.dtype !== op.options.outputType) {
+    throw new ModelFormatError(where, `output '${output.name}' is ${output.dtype} but output_type says ${op.options.outputType}`);
+  }
+  if (axisTensor.dtype !== 'int32' && axisTensor.dtype !== 'int64') throw new ModelFormatError(where, `axis '${axisTensor.name}' is ${axisTensor.dtype}, expected int32 or int64`);
+  if (!axisTensor.data) return;
+  const values = constantIntegers(axisTensor);
+  if (values.length !== 1) throw new ModelFormatError(where, `axis '${axisTensor.name}' holds ${values.length} values, expected 1`);
+  const rank = input.shape.length;
+  const axis = values[0]! < 0 ? values[0]! + rank : values[0]!;
+  if (axis < 0 || axis >= rank) throw new ModelFormatError(where, `axis ${values[0]} is outside the input's rank ${rank}`);
+  if (input.shape[axis] === 0) throw new ModelFormatError(where, `axis ${values[0]} of input '${input.name}' [${input.shape}] is empty: there is no index to return`);
+  const expected = input.shape.filter((_, d) => d !== axis);
+  if (output.shape.length !== expected.length || output.shape.some((d, i) => d !== expected[i])) {
+    throw new ModelFormatError(where, `output '${output.name}' has shape [${output.shape}], expected [${expected}]`);
+  }
+}
+
+/** CAST: one input, one output of the same shape. */
+function validateCast(g: Graph | GraphListing, op: OpOf<'CAST'>): void {
+  const where = opWhere(op);
+  const input = tensorAt(g, op, 0, 'input');
+  const output = outputAt(g, op);
+  if (input.shape.length !== output.shape.length || input.shape.some((d, i) => d !== output.shape[i])) {
+    throw new ModelFormatError(where, `output '${output.name}' has shape [${output.shape}] but the input has [${input.shape}]`);
   }
 }

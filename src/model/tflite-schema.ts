@@ -102,6 +102,12 @@ export const TflBuiltinOperator = {
   LOG_SOFTMAX: 50,
   SQUEEZE: 43,
   QUANTIZE: 114,
+  // Resize, arg reductions and casts.
+  RESIZE_BILINEAR: 23,
+  RESIZE_NEAREST_NEIGHBOR: 97,
+  ARG_MAX: 56,
+  ARG_MIN: 79,
+  CAST: 53,
   /** Codes below this fit the deprecated int8 field; see TflOperatorCode.builtinCode. */
   PLACEHOLDER_FOR_GREATER_OP_CODES: 127,
 } as const;
@@ -164,6 +170,12 @@ export const TflBuiltinOptions = {
   AbsOptions: 78,
   HardSwishOptions: 91,
   GeluOptions: 116,
+  // Resize, arg reductions and casts.
+  ResizeBilinearOptions: 15,
+  CastOptions: 37,
+  ArgMaxOptions: 40,
+  ArgMinOptions: 57,
+  ResizeNearestNeighborOptions: 74,
 } as const;
 
 /** schema.fbs `enum ActivationFunctionType : byte`, indexed by value. */
@@ -813,5 +825,34 @@ export class TflLeakyReluOptions extends TflTable {
 export class TflGeluOptions extends TflTable {
   approximate(): boolean {
     return this.bool(0, false);
+  }
+}
+
+// Resize, arg reductions and casts.
+/** table ResizeBilinearOptions { new_height (deprecated); new_width (deprecated); align_corners:bool; half_pixel_centers:bool; } */
+export class TflResizeBilinearOptions extends TflTable {
+  alignCorners(): boolean {
+    return this.bool(2, false);
+  }
+  halfPixelCenters(): boolean {
+    return this.bool(3, false);
+  }
+}
+
+/** table ResizeNearestNeighborOptions { align_corners:bool; half_pixel_centers:bool; } */
+export class TflResizeNearestNeighborOptions extends TflTable {
+  alignCorners(): boolean {
+    return this.bool(0, false);
+  }
+  halfPixelCenters(): boolean {
+    return this.bool(1, false);
+  }
+}
+
+/** table ArgMaxOptions / ArgMinOptions { output_type:TensorType; } */
+export class TflArgMinMaxOptions extends TflTable {
+  /** TensorType code; the schema's default is 0 (FLOAT32), which the ops refuse. */
+  outputType(): number {
+    return this.int8(0, TflTensorType.FLOAT32);
   }
 }

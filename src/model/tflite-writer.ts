@@ -38,7 +38,16 @@ const BUFFER_DATA_ALIGNMENT = 16;
  * scale that is not exactly representable in float32 comes back rounded after re-import.
  * @throws ModelFormatError when the graph is inconsistent (constant data length, quant arrays).
  */
-export function exportTflite(graph: Graph): Uint8Array {
+export interface ExportOptions {
+  /**
+   * The builtin code written for an operator instead of its type's (tests that need a valid file
+   * with operators Octet does not read, e.g. LSTM; the op's own options table is still written,
+   * so pick ops without one, such as RELU).
+   */
+  builtinCodeOf?: (op: OpIR) => number;
+}
+
+export function exportTflite(graph: Graph, options: ExportOptions = {}): Uint8Array {
   const dataBytes = graph.tensors.reduce((n, t) => n + (t.data?.length ?? 0) + BUFFER_DATA_ALIGNMENT, 0);
   const b = new Builder(dataBytes + 64 * 1024);
 
@@ -62,15 +71,16 @@ export function exportTflite(graph: Graph): Uint8Array {
   const opcodeIndexOf = new Map<string, number>();
   const opcodeTables: number[] = [];
   const operatorTables = graph.ops.map((op) => {
-    const key = `${op.type}@${op.version}`;
+    const code = options.builtinCodeOf?.(op) ?? (op.type === 'DETECTION_POSTPROCESS' ? TflBuiltinOperator.CUSTOM : TflBuiltinOperator[op.type]);
+    const key = `${code}@${op.version}`;
     let opcodeIndex = opcodeIndexOf.get(key);
     if (opcodeIndex === undefined) {
       opcodeIndex = opcodeTables.length;
       opcodeIndexOf.set(key, opcodeIndex);
       opcodeTables.push(
-        op.type === 'DETECTION_POSTPROCESS'
+        op.type === 'DETECTION_POSTPROCESS' && code === TflBuiltinOperator.CUSTOM
           ? writeOperatorCode(b, TflBuiltinOperator.CUSTOM, op.version, DETECTION_POSTPROCESS_CUSTOM_CODE)
-          : writeOperatorCode(b, TflBuiltinOperator[op.type], op.version),
+          : writeOperatorCode(b, code, op.version),
       );
     }
     return writeOperator(b, op, opcodeIndex);
@@ -398,6 +408,29 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
     case 'LOGISTIC':
     case 'RELU':
     case 'RELU6':
+      return { tag: TflBuiltinOptions.NONE, table: 0 };
+    // Resize, arg reductions and casts.
+    case 'RESIZE_BILINEAR': {
+      b.startObject(4);
+      b.addFieldInt8(2, op.options.alignCorners ? 1 : 0, 0);
+      b.addFieldInt8(3, op.options.halfPixelCenters ? 1 : 0, 0);
+      return { tag: TflBuiltinOptions.ResizeBilinearOptions, table: b.endObject() };
+    }
+    case 'RESIZE_NEAREST_NEIGHBOR': {
+      b.startObject(2);
+      b.addFieldInt8(0, op.options.alignCorners ? 1 : 0, 0);
+      b.addFieldInt8(1, op.options.halfPixelCenters ? 1 : 0, 0);
+      return { tag: TflBuiltinOptions.ResizeNearestNeighborOptions, table: b.endObject() };
+    }
+    case 'ARG_MAX':
+    case 'ARG_MIN': {
+      b.startObject(1);
+      // Always written: the schema's default (FLOAT32) is not an index type.
+      b.addFieldInt8(0, op.options.outputType === 'int32' ? TflTensorType.INT32 : TflTensorType.INT64, null);
+      return { tag: op.type === 'ARG_MAX' ? TflBuiltinOptions.ArgMaxOptions : TflBuiltinOptions.ArgMinOptions, table: b.endObject() };
+    }
+    case 'CAST':
+      // No CastOptions: the tensors' types are what TFLite's cast.cc reads.
       return { tag: TflBuiltinOptions.NONE, table: 0 };
     // Unary activations and math.
     case 'LEAKY_RELU': {

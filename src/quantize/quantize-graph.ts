@@ -68,6 +68,8 @@ const SHARES_INPUT_PARAMS: ReadonlySet<OpType> = new Set([
   'BROADCAST_TO', 'REVERSE_V2', 'DEPTH_TO_SPACE', 'SPACE_TO_DEPTH', 'SPACE_TO_BATCH_ND', 'BATCH_TO_SPACE_ND',
   // Reductions: TFLite's 8-bit REDUCE_MAX / REDUCE_MIN require equal input and output params.
   'REDUCE_MAX', 'REDUCE_MIN',
+  // Resize: TFLite's int8 kernels interpolate without requantizing.
+  'RESIZE_BILINEAR', 'RESIZE_NEAREST_NEIGHBOR',
 ]);
 
 /** The data input whose params a SHARES_INPUT_PARAMS op passes on, where it is not input 0. */
@@ -167,6 +169,12 @@ const INT8_OP_VERSION: Record<OpType, number> = {
   QUANTIZE: 1,
   DEQUANTIZE: 2,
   CONCATENATION: 2,
+  // Resize, arg reductions and casts (ARG_*/CAST write integer tensors, which checkSupported refuses).
+  RESIZE_BILINEAR: 2,
+  RESIZE_NEAREST_NEIGHBOR: 2,
+  ARG_MAX: 2,
+  ARG_MIN: 2,
+  CAST: 1,
   // Refused by checkSupported; listed because the table covers every op type.
   DETECTION_POSTPROCESS: 1,
 };

@@ -25,6 +25,7 @@ import * as move from './ops/move.ts';
 import { foldConstants } from '../passes/fold-constants.ts';
 import { preparePrelu, prepareUnary } from './ops/unary.ts';
 import { prepareBatchMatMul, prepareTransposeConv } from './ops/tconv.ts';
+import { prepareArgMinMax, prepareCast, prepareResizeBilinear, prepareResizeNearestNeighbor } from './ops/resize.ts';
 import { prepareDetectionPostprocess } from './ops/detection.ts';
 import { REDUCE_PREPARERS } from './ops/reduce.ts';
 
@@ -101,6 +102,12 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   QUANTIZE: prepareQuantize,
   DEQUANTIZE: prepareDequantize,
   CONCATENATION: prepareConcatenation,
+  // Resize, arg reductions and casts.
+  RESIZE_BILINEAR: prepareResizeBilinear,
+  RESIZE_NEAREST_NEIGHBOR: prepareResizeNearestNeighbor,
+  ARG_MAX: prepareArgMinMax,
+  ARG_MIN: prepareArgMinMax,
+  CAST: prepareCast,
   DETECTION_POSTPROCESS: prepareDetectionPostprocess,
 };
 

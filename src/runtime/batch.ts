@@ -87,6 +87,10 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
     case 'SPACE_TO_BATCH_ND':
     case 'BATCH_TO_SPACE_ND':
       return 'it moves data between the batch and spatial axes';
+    // Resize, arg reductions and casts: resizes and casts keep the batch axis; ARG_* must not reduce it.
+    case 'ARG_MAX':
+    case 'ARG_MIN':
+      return axisTouchesBatch((constInts(op.inputs[1]!) ?? [0])[0]!, rankOf(op.inputs[0]!)) ? 'it reduces over the batch axis' : undefined;
     case 'DETECTION_POSTPROCESS':
       return "TFLite's kernel runs batch 1 only (its outputs hold one image's detections)";
     // binary arithmetic with broadcasting: an activation operand of lower rank than the output

@@ -316,7 +316,10 @@ function checkInput(t: TensorIR, data: TensorData, index: number): void {
     Int32Array: 'int32',
     Float32Array: 'float32',
   };
-  const got = kind[data.constructor.name];
+  let got = kind[data.constructor.name];
+  // bool values arrive as 0/1 bytes; int64 as Int32Array (how the CPU reference holds them).
+  if (t.dtype === 'bool' && data instanceof Uint8Array) got = 'bool';
+  if (t.dtype === 'int64' && data instanceof Int32Array) got = 'int64';
   if (got !== t.dtype) {
     throw new InputError(`input ${index} ('${t.name}') must be ${t.dtype}, got ${got ?? data.constructor.name}`);
   }

@@ -2,10 +2,19 @@
 // dimension, which is padded to a multiple of 4, so that dot4I8Packed reads 4 channels at once.
 // Legacy uint8 tensors are stored in the int8 domain (u − 128, a flip of the top bit), which is
 // exact for every op Octet runs; ops whose rounding differs by dtype get a flag instead.
-// 32-bit tensors (float32, int32) are stored plainly.
+// 32-bit tensors (float32, int32) are stored plainly. int64 tensors are stored as two u32 words
+// per element (low word first: the little-endian bytes of the value), since WGSL has no 64-bit
+// integers; bool tensors as one u32 (0 or 1) per element. At the API bool values travel as
+// Uint8Array of 0/1 and int64 values as Int32Array, the CPU reference's representation: inputs
+// are sign-extended, and an output element beyond int32's range is an error naming it rather
+// than a silently wrapped value (ARG_MAX indices, SHAPE and casts of int32 values always fit).
 import { tensorElementCount, type DType, type TensorIR } from '../model/graph.ts';
 
 export type TensorData = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array;
+
+export class Int64RangeError extends Error {
+  override name = 'Int64RangeError';
+}
 
 export function isEightBit(dtype: DType): boolean {
   return dtype === 'int8' || dtype === 'uint8';
@@ -30,7 +39,8 @@ export class UnsupportedLayoutError extends Error {
 /** Bytes a tensor occupies on the GPU (always a positive multiple of 4, as bindings require). */
 export function gpuByteLength(t: Pick<TensorIR, 'shape' | 'dtype' | 'name'>): number {
   if (isEightBit(t.dtype)) return Math.max(4, outerCount(t.shape) * roundUp4(innerDim(t.shape)));
-  if (t.dtype === 'float32' || t.dtype === 'int32') return Math.max(4, tensorElementCount(t.shape) * 4);
+  if (t.dtype === 'float32' || t.dtype === 'int32' || t.dtype === 'bool') return Math.max(4, tensorElementCount(t.shape) * 4);
+  if (t.dtype === 'int64') return Math.max(4, tensorElementCount(t.shape) * 8);
   throw new UnsupportedLayoutError(`tensor '${t.name}' has dtype ${t.dtype}, which Octet's GPU path does not store`);
 }
 
@@ -45,6 +55,22 @@ export function toGpuLayout(t: Pick<TensorIR, 'shape' | 'dtype' | 'name'>, data:
     const flip = t.dtype === 'uint8' ? 0x80 : 0;
     for (let o = 0; o < outer; o++) {
       for (let i = 0; i < inner; i++) out[o * padded + i] = bytes[o * inner + i]! ^ flip;
+    }
+    return out;
+  }
+  if (t.dtype === 'bool') {
+    const words = new Uint32Array(out.buffer);
+    for (let i = 0; i < data.length; i++) words[i] = data[i] ? 1 : 0;
+    return out;
+  }
+  if (t.dtype === 'int64' && data.BYTES_PER_ELEMENT === 4) {
+    // int32-held int64 values (the API's and the reference's): sign-extended into the high word.
+    // (Constant int64 data, decoded as a BigInt64Array, is copied as it is.)
+    const words = new Int32Array(out.buffer);
+    for (let i = 0; i < data.length; i++) {
+      const v = Number(data[i]);
+      words[2 * i] = v;
+      words[2 * i + 1] = v < 0 ? -1 : 0;
     }
     return out;
   }
@@ -67,6 +93,20 @@ export function fromGpuLayout(t: Pick<TensorIR, 'shape' | 'dtype' | 'name'>, byt
     }
     return out;
   }
+  if (t.dtype === 'int64') {
+    const words = new Int32Array(bytes.slice(0, count * 8).buffer);
+    const out = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const lo = words[2 * i]!;
+      if (words[2 * i + 1] !== (lo < 0 ? -1 : 0)) {
+        const value = (BigInt(words[2 * i + 1]!) << 32n) | BigInt(lo >>> 0);
+        throw new Int64RangeError(`int64 tensor '${t.name}' element ${i} is ${value}, beyond the int32 range int64 values are returned in`);
+      }
+      out[i] = lo;
+    }
+    return out;
+  }
   const copy = bytes.slice(0, count * 4);
+  if (t.dtype === 'bool') return Uint8Array.from(new Uint32Array(copy.buffer), (w) => (w ? 1 : 0));
   return t.dtype === 'float32' ? new Float32Array(copy.buffer) : new Int32Array(copy.buffer);
 }

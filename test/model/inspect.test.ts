@@ -5,6 +5,7 @@ import { importTflite, importTfliteListing } from '../../src/model/import.ts';
 import { formatSummary, inspectGraph } from '../../src/model/inspect.ts';
 import { UnsupportedOpError } from '../../src/model/errors.ts';
 import { gpuPlacement } from '../../src/kernels/registry.ts';
+import { UNSUPPORTED_MODEL_OPERATORS, UNSUPPORTED_MODEL_OPS, UNSUPPORTED_MODEL_REFUSED, unsupportedModelBytes } from '../helpers/unsupported-model.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
 import type { Graph } from '../../src/model/graph.ts';
 
@@ -62,22 +63,21 @@ test('MobileNet v2 (int8 per-channel): ~3.5 M parameters, weights about 4x small
 });
 
 test('a model Octet cannot run is listed whole: every operator with where it would run, all unsupported ops named', () => {
-  const path = assetPath('models', 'corpus', 'coral_movenet_single_pose_lightning_ptq.tflite');
-  const listing = importTfliteListing(new Uint8Array(readFileSync(path)), 'movenet');
+  const listing = importTfliteListing(unsupportedModelBytes(), 'unsupported');
   const s = inspectGraph(listing, (op) => gpuPlacement(listing, op));
-  // Three unsupported ops, all named.
-  const unsupported = ['CAST', 'RESIZE_BILINEAR', 'ARG_MAX'];
+  // Three unsupported ops (LSTM twice), all named.
+  const unsupported = UNSUPPORTED_MODEL_OPS;
   expect(s.unsupportedOps).toEqual(unsupported);
-  expect(s.operators).toHaveLength(listing.ops.length);
+  expect(s.operators).toHaveLength(UNSUPPORTED_MODEL_OPERATORS);
   expect(s.operators.map((o) => o.index)).toEqual(listing.ops.map((_, i) => i));
   const notSupported = s.operators.filter((o) => o.runsOn === 'not supported');
-  expect(notSupported).toHaveLength(10);
+  expect(notSupported).toHaveLength(UNSUPPORTED_MODEL_REFUSED);
   for (const o of notSupported) expect(o.reason).toBeTruthy();
-  // The int8 body runs on the int8 GPU path; a readable op with no kernel on its path would say so.
-  expect(s.operators.filter((o) => o.op === 'CONV_2D').every((o) => o.runsOn === 'int8 GPU')).toBe(true);
+  // A readable op between them runs on its GPU path.
+  expect(s.operators[1]).toMatchObject({ op: 'RELU', runsOn: 'int8 GPU' });
   const text = formatSummary(s);
-  expect(text).toContain(`not supported: ${unsupported.join(', ')} (10 of ${listing.ops.length} operators)`);
-  expect(text).toMatch(/\n0\s+CAST\s+1\s+not supported\s+Octet has no kernel for this op/);
+  expect(text).toContain(`not supported: ${unsupported.join(', ')} (${UNSUPPORTED_MODEL_REFUSED} of ${UNSUPPORTED_MODEL_OPERATORS} operators)`);
+  expect(text).toMatch(/\n0\s+LSTM\s+1\s+not supported\s+Octet has no kernel for this op/);
 });
 
 test('placement: float ops on the float path, QUANTIZE on the int8 path, a float op without a float kernel refused', () => {
@@ -108,10 +108,9 @@ test('placement: float ops on the float path, QUANTIZE on the int8 path, a float
 });
 
 test('OctetModel.load names every unsupported op of a model in one error', async () => {
-  const bytes = new Uint8Array(readFileSync(assetPath('models', 'corpus', 'coral_movenet_single_pose_lightning_ptq.tflite')));
-  const load = OctetModel.load(bytes, { backend: 'cpu' });
+  const load = OctetModel.load(unsupportedModelBytes(), { backend: 'cpu' });
   await expect(load).rejects.toThrow(UnsupportedOpError);
-  await expect(load).rejects.toThrow(/^unsupported ops CAST, RESIZE_BILINEAR, ARG_MAX \(10 operators\): CAST \(version \d\) at operators? [\d, ]+; .*RESIZE_BILINEAR .*ARG_MAX .*$/);
+  await expect(load).rejects.toThrow(/^unsupported ops LSTM, SVDF, RNN \(4 operators\): LSTM \(version \d\) at operators 0, 4; SVDF .*RNN .*$/);
 });
 
 test("placement: SSD MobileNet v1's TFLite_Detection_PostProcess on the 'host', after the GPU program", () => {

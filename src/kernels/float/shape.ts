@@ -5,7 +5,7 @@ import gatherSource from '../../../shaders/float-gather.wgsl?raw';
 import concatSource from '../../../shaders/float-concat.wgsl?raw';
 import softmaxSource from '../../../shaders/float-softmax.wgsl?raw';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { LoweringError, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, type StepSpec, singleDispatch } from '../lowering.ts';
+import { LoweringError, tensorOf, workgroupsFor, type BindingRef, type ConstantSpec, type LoweredOp, type LoweringContext, type StepSpec, singleDispatch } from '../lowering.ts';
 import { constantInts, elementCount, expectFloat, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 
 export function lowerFloatReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | OpOf<'SQUEEZE'>): LoweredOp {
@@ -81,7 +81,10 @@ export function lowerFloatTranspose(ctx: LoweringContext, op: OpOf<'TRANSPOSE'>)
 export function lowerFloatConcatenation(ctx: LoweringContext, op: OpOf<'CONCATENATION'>): LoweredOp {
   const label = `float concat#${op.index}`;
   const output = tensorOf(ctx, op.outputs[0]!);
-  expectFloat(output, 'output', label);
+  // int32 tensors (MoveNet's GATHER_ND indices, built at run time) concatenate word for word too;
+  // the int8 table sends them here.
+  const int32 = output.dtype === 'int32';
+  if (!int32) expectFloat(output, 'output', label);
   const rank = output.shape.length;
   const axis = op.options.axis < 0 ? op.options.axis + rank : op.options.axis;
   if (axis < 0 || axis >= rank) throw new LoweringError(`${label}: axis ${op.options.axis} is outside rank ${rank}`);
@@ -103,7 +106,14 @@ export function lowerFloatConcatenation(ctx: LoweringContext, op: OpOf<'CONCATEN
     const inner = innerOf(input.shape);
     const total = elementCount(input);
     if (total > 0) {
-      const binding = floatOperand(input, `input ${k}`, constants, label);
+      let binding: BindingRef;
+      if (int32) {
+        if (input.dtype !== 'int32') throw new LoweringError(`${label}: input ${k} is ${input.dtype}, the output int32`);
+        if (input.data) {
+          constants.push({ label: `${label} input ${k}`, data: new Int32Array(input.data.buffer.slice(input.data.byteOffset, input.data.byteOffset + input.data.byteLength)), usage: 'storage' });
+          binding = { constant: constants.length - 1 };
+        } else binding = { tensor: input.id };
+      } else binding = floatOperand(input, `input ${k}`, constants, label);
       constants.push({
         label: `${label} input ${k} params`,
         data: floatUniforms([['u32', total], ['u32', inner], ['u32', outInner], ['u32', axisOffset]]),

@@ -14,7 +14,7 @@ import { constantData } from '../quant/tensor.ts';
 import { nearestIndices, q11, tfliteIntegerTaps, tfliteTaps, xnnpackTaps, type AxisTaps } from '../reference/ops/resize.ts';
 import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from '../runtime/layout.ts';
 import { int8Shader } from './common.ts';
-import { LoweringError, singleDispatch, tensorOf, uniformWords, workgroupsFor, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
+import { LoweringError, xnnpackKernels, singleDispatch, tensorOf, uniformWords, workgroupsFor, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 /** Elements addressable with the shaders' u32 index arithmetic (int64: two words each). */
@@ -87,7 +87,7 @@ function lowerResize(ctx: LoweringContext, op: OpOf<'RESIZE_BILINEAR' | 'RESIZE_
     taps = tapWords({ lo: ys, hi: ys, w: new Int32Array(outH) }, { lo: xs, hi: xs, w: new Int32Array(outW) });
   } else {
     if (alignCorners && halfPixelCenters) throw new LoweringError(`${label}: align_corners with half_pixel_centers, which TFLite refuses`);
-    if (ctx.requantization === 'xnnpack') {
+    if (xnnpackKernels(ctx)) {
       const ty = xnnpackTaps(inH, outH, alignCorners, halfPixelCenters);
       const tx = xnnpackTaps(inW, outW, alignCorners, halfPixelCenters);
       const weights = (t: AxisTaps) => (eight ? Int32Array.from(t.alpha, q11) : f32Bits(t.alpha));

@@ -167,7 +167,7 @@ export function prepareResizeBilinear(op: OpOf<'RESIZE_BILINEAR'>, ctx: PrepareC
   const { batches, inH, inW, channels: C, outH, outW } = g;
   const inIndex = (b: number, y: number, x: number): number => ((b * inH + y) * inW + x) * C;
 
-  if (ctx.requantization === 'xnnpack') {
+  if (ctx.xnnpack) { // XNNPACK's resize where the delegate takes the graph; TFLite's kernels otherwise
     const ty = xnnpackTaps(inH, outH, alignCorners, halfPixelCenters);
     const tx = xnnpackTaps(inW, outW, alignCorners, halfPixelCenters);
     if (dtype === 'float32') {

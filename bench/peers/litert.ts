@@ -1,0 +1,121 @@
+// Peer: Google's LiteRT.js (@litertjs/core), in a browser page (bench/browser/). Its WebGPU
+// accelerator needs the JSPI build of its WASM runtime (Chromium; Node 20 has no JSPI, and its
+// non-JSPI WebGPU path fails on quantized models), so this peer runs only in the browser bench.
+//
+// LiteRT.js's JavaScript Tensor API knows three dtypes: float32, int32 and uint8. A model whose
+// input or output tensor is int8 (MLPerf Tiny's ResNet-8 and VWW) is refused when it is compiled
+// ("Element type INT8 is not supported"). What it does offer is uint8, so such a model is handed
+// to LiteRT.js with a uint8 boundary, the way the TFLite converter writes models with
+// inference_input_type=uint8: each int8 graph input becomes a uint8 tensor with the same scale and
+// zero point + 128, followed by a QUANTIZE op to the original int8 tensor; each int8 output gets a
+// QUANTIZE op to a uint8 tensor (zero point + 128). With the same scale, TFLite's QUANTIZE between
+// int8 and uint8 is q ± 128 exactly, so the bytes fed and read back are the int8 values + 128, and
+// outputs are compared with the reference int8 bytes after subtracting 128.
+import { loadAndCompile, loadLiteRt, Tensor, type CompiledModel } from '@litertjs/core';
+import type { Graph, OpIR, TensorIR } from '../../src/model/graph.ts';
+import { exportTflite } from '../../src/model/tflite-writer.ts';
+
+export type LitertAccelerator = 'webgpu' | 'wasm';
+
+let loaded: Promise<unknown> | undefined;
+
+/** Loads LiteRT.js's JSPI WASM runtime from `wasmDir` (node_modules/@litertjs/core/wasm, served). */
+export function initLitert(wasmDir: string): Promise<unknown> {
+  loaded ??= loadLiteRt(wasmDir, { jspi: true });
+  return loaded;
+}
+
+/**
+ * `graph` with uint8 in place of every int8 graph input and output (see the header), or undefined
+ * when it has none. The added QUANTIZE ops come first and last, so operator order stays topological.
+ */
+export function withUint8Boundary(graph: Graph): Graph | undefined {
+  const int8 = (id: number) => graph.tensors[id]!.dtype === 'int8';
+  if (!graph.inputs.some(int8) && !graph.outputs.some(int8)) return undefined;
+  const tensors: TensorIR[] = graph.tensors.map((t) => ({ ...t }));
+  const before: OpIR[] = [];
+  const after: OpIR[] = [];
+  const shifted = (t: TensorIR, name: string): TensorIR => {
+    if (!t.quant || t.quant.scale.length !== 1) throw new Error(`int8 boundary tensor '${t.name}' is not per-tensor quantized`);
+    const u: TensorIR = {
+      id: tensors.length,
+      name,
+      shape: [...t.shape],
+      dtype: 'uint8',
+      quant: { scale: Float64Array.from(t.quant.scale), zeroPoint: Int32Array.from(t.quant.zeroPoint, (z) => z + 128), axis: t.quant.axis },
+    };
+    tensors.push(u);
+    return u;
+  };
+  const quantize = (from: number, to: number): OpIR => ({ index: 0, type: 'QUANTIZE', version: 2, inputs: [from], outputs: [to], options: {} });
+  const inputs = graph.inputs.map((id) => {
+    if (!int8(id)) return id;
+    const u = shifted(graph.tensors[id]!, `${graph.tensors[id]!.name}_uint8`);
+    before.push(quantize(u.id, id));
+    return u.id;
+  });
+  const outputs = graph.outputs.map((id) => {
+    if (!int8(id)) return id;
+    const u = shifted(graph.tensors[id]!, `${graph.tensors[id]!.name}_uint8`);
+    after.push(quantize(id, u.id));
+    return u.id;
+  });
+  const ops = [...before, ...graph.ops, ...after].map((op, index) => ({ ...op, index }) as OpIR);
+  return { ...graph, tensors, ops, inputs, outputs };
+}
+
+type HostArray = Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;
+
+/** One compiled LiteRT.js model; `run` takes and returns the original graph's dtypes. */
+export class LitertPeer {
+  private constructor(
+    private readonly model: CompiledModel,
+    readonly accelerator: LitertAccelerator,
+    /** Whether int8 I/O was turned into uint8 (withUint8Boundary). */
+    readonly uint8Boundary: boolean,
+    private readonly inputShapes: number[][],
+    /** Per output: int8 in the original graph (returned by LiteRT.js as uint8 + 128). */
+    private readonly int8Outputs: boolean[],
+  ) {}
+
+  static async create(bytes: Uint8Array, graph: Graph, accelerator: LitertAccelerator): Promise<LitertPeer> {
+    const wrapped = withUint8Boundary(graph);
+    const model = await loadAndCompile(wrapped ? exportTflite(wrapped) : bytes, { accelerator });
+    const shapes = model.getInputDetails().map((d) => Array.from(d.shape));
+    const int8Outputs = graph.outputs.map((id) => graph.tensors[id]!.dtype === 'int8');
+    return new LitertPeer(model, accelerator, wrapped !== undefined, shapes, int8Outputs);
+  }
+
+  /** Whether every op runs on the chosen accelerator (no per-op fallback to its WASM CPU kernels). */
+  get fullyAccelerated(): boolean {
+    return this.model.isFullyAccelerated;
+  }
+
+  /** Inputs in the original dtypes (int8 as Int8Array); outputs likewise, read back to the host. */
+  async run(inputs: ReadonlyArray<Int8Array | Uint8Array | Float32Array | Int32Array>): Promise<Array<Int8Array | HostArray>> {
+    // (LiteRT.js copies host arrays into its WASM heap; its types want ArrayBuffer-backed arrays, which these are.)
+    const tensors = inputs.map((x, i) => new Tensor(x instanceof Int8Array ? toUint8(x) : (x as HostArray), this.inputShapes[i]));
+    try {
+      const outs = await this.model.run(tensors);
+      const host: Array<Int8Array | HostArray> = [];
+      for (const o of outs) {
+        const h = o.accelerator === 'wasm' ? o : await o.moveTo('wasm');
+        const a = h.toTypedArray().slice() as HostArray;
+        h.delete();
+        if (h !== o && !o.deleted) o.delete();
+        host.push(a);
+      }
+      // With a uint8 boundary, outputs that were int8 in the original graph come back as uint8 + 128.
+      return host.map((a, i) => (this.int8Outputs[i] && a instanceof Uint8Array ? toInt8(a) : a));
+    } finally {
+      for (const t of tensors) t.delete();
+    }
+  }
+
+  delete(): void {
+    this.model.delete();
+  }
+}
+
+const toUint8 = (x: Int8Array) => Uint8Array.from(x, (v) => v + 128);
+const toInt8 = (x: Uint8Array) => Int8Array.from(x, (v) => v - 128);

@@ -133,6 +133,7 @@ export function bindAll(device: GPUDevice, pipeline: GPUComputePipeline, buffers
 type FloatModule = {
   dequantizeGraph(g: Graph): Graph;
   dequantizeInputs(g: Graph, inputs: readonly TensorData[]): Float32Array[];
+  quantizeOutputs(g: Graph, outputs: readonly Float32Array[]): TensorData[];
 };
 const floatModules = import.meta.glob<FloatModule>('../src/float/dequantize-graph.ts');
 

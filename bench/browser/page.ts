@@ -1,6 +1,6 @@
 // The browser bench's page (bundled by vite, driven by bench/browser/run.ts in headless
-// Chromium): one model at a time, Octet (int8 and float path) and LiteRT.js (WebGPU, and its
-// XNNPACK WASM CPU path) in the same page on the same inputs. Each engine's outputs are checked
+// Chromium): one model at a time, Octet (int8 and float path), LiteRT.js (WebGPU, and its
+// XNNPACK WASM CPU path) and TF.js WebGPU (float) in the same page on the same inputs. Each engine's outputs are checked
 // against the TFLite runtime's reference vectors and its top-1 against TFLite's on an eval sample;
 // then the engines are timed round by round, in a rotating order, so that the load of a shared
 // machine falls on all of them alike.
@@ -9,9 +9,11 @@ import { importTflite } from '../../src/model/import.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { describeContext, OctetModel } from '../../src/runtime/model.ts';
 import type { TensorData } from '../../src/runtime/layout.ts';
-import { dequantizeGraph, dequantizeInputs, quantizeOutputs } from '../../src/float/dequantize-graph.ts';
-import { countMacs, stats, type Stats } from '../common.ts';
+import { countMacs, loadFloatPath, stats, type Stats } from '../common.ts';
 import { initLitert, LitertPeer } from '../peers/litert.ts';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-webgpu';
+import { floatInputFor, TfjsGraph } from '../peers/tfjs-graph.ts';
 import type { BrowserEngineId, BrowserEngineResult, BrowserModelResult, BrowserModelSpec, PageInfo } from './protocol.ts';
 
 type HostTensor = Int8Array | Uint8Array | Int32Array | Float32Array;
@@ -26,6 +28,11 @@ interface Engine {
 }
 
 let ctx: GpuContext | undefined;
+let floatPath: Awaited<ReturnType<typeof loadFloatPath>>;
+const float = () => {
+  if (!floatPath) throw new Error('float path not present (src/float/dequantize-graph.ts)');
+  return floatPath;
+};
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const r = await fetch(url);
@@ -46,6 +53,7 @@ const errorMessage = (e: unknown): string => (e instanceof Error ? `${e.name}: $
 
 async function init(wasmDir: string): Promise<PageInfo> {
   ctx = await requestGpuContext();
+  floatPath = await loadFloatPath();
   const t0 = performance.now();
   await initLitert(wasmDir);
   return {
@@ -54,7 +62,19 @@ async function init(wasmDir: string): Promise<PageInfo> {
     timestamps: ctx.hasTimestamps,
     dot4: ctx.useDot4,
     litertLoadMs: performance.now() - t0,
+    tfjs: await initTfjs(),
   };
+}
+
+/** TF.js on its WebGPU backend (its own device from navigator.gpu); a description, or why not. */
+async function initTfjs(): Promise<string> {
+  try {
+    if (!(await tf.setBackend('webgpu'))) return 'tf.js refused the webgpu backend';
+    await tf.ready();
+    return `tfjs-core ${tf.version_core}, backend webgpu`;
+  } catch (e) {
+    return `tf.js webgpu backend failed: ${errorMessage(e)}`;
+  }
 }
 
 async function createEngine(id: BrowserEngineId, bytes: Uint8Array, graph: Graph): Promise<Engine> {
@@ -67,7 +87,7 @@ async function createEngine(id: BrowserEngineId, bytes: Uint8Array, graph: Graph
     case 'octet-f32': {
       // A quantized model runs as its dequantized float twin (inputs dequantized outside the
       // timing, outputs compared after quantizing back); a float model runs as it is.
-      const fg = quantized ? dequantizeGraph(graph) : graph;
+      const fg = quantized ? float().dequantizeGraph(graph) : graph;
       const model = await OctetModel.load(fg, { context: ctx! });
       return {
         id,
@@ -80,8 +100,9 @@ async function createEngine(id: BrowserEngineId, bytes: Uint8Array, graph: Graph
       };
     }
     case 'litert-webgpu':
+    case 'litert-webgpu-fp32':
     case 'litert-wasm': {
-      const peer = await LitertPeer.create(bytes, graph, id === 'litert-webgpu' ? 'webgpu' : 'wasm');
+      const peer = await LitertPeer.create(bytes, graph, id === 'litert-wasm' ? 'wasm' : 'webgpu', id === 'litert-webgpu-fp32' ? 'fp32' : undefined);
       return {
         id,
         infer: async (x) => (await peer.run([x]))[0]! as TensorData,
@@ -90,19 +111,25 @@ async function createEngine(id: BrowserEngineId, bytes: Uint8Array, graph: Graph
         dispose: () => peer.delete(),
       };
     }
+    case 'tfjs-webgpu': {
+      if (tf.getBackend() !== 'webgpu') throw new Error('tf.js has no webgpu backend here');
+      const tg = new TfjsGraph(graph);
+      return { id, infer: async (x) => (await tg.run([x as Float32Array]))[0]!, note: quantized ? 'graph of dequantized weights' : undefined, dispose: () => tg.dispose() };
+    }
   }
 }
 
 /** The input an engine takes for a model input in the graph's dtype (the float twin takes floats). */
 function engineInput(id: BrowserEngineId, graph: Graph, x: HostTensor): HostTensor {
-  if (id === 'octet-f32' && !(x instanceof Float32Array)) return dequantizeInputs(graph, [x])[0]!;
+  if (id === 'octet-f32' && !(x instanceof Float32Array)) return float().dequantizeInputs(graph, [x])[0]!;
+  if (id === 'tfjs-webgpu') return floatInputFor(graph.tensors[graph.inputs[0]!]!, x as Int8Array | Uint8Array | Float32Array);
   return x;
 }
 
 /** Output 0 in the graph's own dtype (the float twin's quantized back). */
 function graphOutput(id: BrowserEngineId, graph: Graph, y: TensorData): TensorData {
   const t = graph.tensors[graph.outputs[0]!]!;
-  if (id === 'octet-f32' && t.dtype !== 'float32') return quantizeOutputs(graph, [y as Float32Array])[0]!;
+  if ((id === 'octet-f32' || id === 'tfjs-webgpu') && t.dtype !== 'float32') return float().quantizeOutputs(graph, [y as Float32Array])[0]!;
   return y;
 }
 
@@ -194,7 +221,7 @@ async function runModel(spec: BrowserModelSpec): Promise<BrowserModelResult> {
   const octet = engines.find((e) => e.id === 'octet-int8') ?? engines.find((e) => e.id === 'octet-f32');
   if (octet && ctx!.hasTimestamps) {
     try {
-      const fg = octet.id === 'octet-f32' && inT.dtype !== 'float32' ? dequantizeGraph(graph) : graph;
+      const fg = octet.id === 'octet-f32' && inT.dtype !== 'float32' ? float().dequantizeGraph(graph) : graph;
       const model = await OctetModel.load(fg, { context: ctx! });
       try {
         const x = inputs.get(octet.id)!;
@@ -220,5 +247,16 @@ async function runModel(spec: BrowserModelSpec): Promise<BrowserModelResult> {
   return result;
 }
 
-(window as unknown as { octetBench: unknown }).octetBench = { init, runModel };
+// runModel can outlast one DevTools call (puppeteer's protocol timeout, 180 s): start() returns at
+// once and leaves the outcome in window.__benchOutcome, which the driver polls.
+type Outcome = { result: BrowserModelResult } | { error: string };
+const w = window as unknown as { octetBench: unknown; __benchOutcome?: Outcome };
+function start(spec: BrowserModelSpec): void {
+  w.__benchOutcome = undefined;
+  runModel(spec).then(
+    (result) => (w.__benchOutcome = { result }),
+    (e) => (w.__benchOutcome = { error: errorMessage(e) }),
+  );
+}
+w.octetBench = { init, start };
 document.title = 'octet bench ready';

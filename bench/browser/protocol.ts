@@ -1,13 +1,15 @@
 // What the browser bench's driver (run.ts, Node) and page (page.ts, Chromium) exchange.
 import type { Stats } from '../common.ts';
 
-export type BrowserEngineId = 'octet-int8' | 'octet-f32' | 'litert-webgpu' | 'litert-wasm';
+export type BrowserEngineId = 'octet-int8' | 'octet-f32' | 'litert-webgpu' | 'litert-webgpu-fp32' | 'litert-wasm' | 'tfjs-webgpu';
 
 export const BROWSER_ENGINES: Array<{ id: BrowserEngineId; label: string }> = [
   { id: 'octet-int8', label: 'Octet int8 (WebGPU)' },
   { id: 'octet-f32', label: 'Octet f32 (WebGPU)' },
   { id: 'litert-webgpu', label: 'LiteRT.js WebGPU (JSPI)' },
+  { id: 'litert-webgpu-fp32', label: 'LiteRT.js WebGPU, precision fp32' },
   { id: 'litert-wasm', label: 'LiteRT.js WASM (XNNPACK, 1 thread)' },
+  { id: 'tfjs-webgpu', label: 'TF.js WebGPU f32' },
 ];
 
 export interface PageInfo {
@@ -16,6 +18,8 @@ export interface PageInfo {
   timestamps: boolean;
   dot4: boolean;
   litertLoadMs: number;
+  /** TF.js backend description, or why it is absent. */
+  tfjs: string;
 }
 
 export interface BrowserModelSpec {

@@ -36,14 +36,14 @@ const MODELS: BrowserModel[] = [
 ];
 
 const HELP = `usage: npm run bench:browser -- [options]
-  --quick            ResNet-8 and VWW (int8, float) only, 5 eval items, 6 rounds
+  --quick            ResNet-8 and VWW (int8, float) only, 5 eval items, 6 rounds (about 2 minutes on SwiftShader)
   --models a,b       ${MODELS.map((m) => m.id).join(', ')}
   --engines a,b      ${BROWSER_ENGINES.map((e) => e.id).join(', ')}
-  --rounds N         timed rounds (default quick 6, full 15; capped by a time budget per model)
-  --eval N           eval items per model for top-1 agreement (default quick 5, full 20)
+                     (default: all but litert-webgpu-fp32)
+  --rounds N         timed rounds (default quick 6, full 10; capped by a time budget per model)
+  --eval N           eval items per model for top-1 agreement (default quick 5, full 10)
   --json FILE        JSON report (default bench/results/browser.json)
-  --md FILE          markdown report (default bench/results/browser.md)
-  --headful          show the browser window (debugging)`;
+  --md FILE          markdown report (default bench/results/browser.md)`;
 
 interface Args {
   quick: boolean;
@@ -56,7 +56,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { quick: false, engines: BROWSER_ENGINES.map((e) => e.id), json: 'bench/results/browser.json', md: 'bench/results/browser.md' };
+  const a: Args = { quick: false, engines: BROWSER_ENGINES.map((e) => e.id).filter((e) => e !== 'litert-webgpu-fp32'), json: 'bench/results/browser.json', md: 'bench/results/browser.md' };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = () => {
@@ -124,7 +124,7 @@ function specFor(m: BrowserModel, assets: string, args: Args): BrowserModelSpec 
   const rows = readFileSync(join(assets, 'reference', `${base}__${m.evalSet}.csv`), 'utf8').trim().split('\n').slice(1).map((r) => r.split(','));
   if (rows.length !== set.items.length) throw new Error(`${base}: ${rows.length} CSV rows for ${set.items.length} items`);
   const offset = labelOffsetForModel(tensorElementCount(graph.tensors[graph.outputs[0]!]!.shape));
-  const count = args.eval ?? (args.quick ? 5 : 20);
+  const count = args.eval ?? (args.quick ? 5 : 10);
   const evalItems = Array.from({ length: Math.min(count, set.items.length) }, (_, i) => Math.floor((i * set.items.length) / Math.min(count, set.items.length))).map((i) => {
     const item = set.items[i]!;
     const row = rows[i]!;
@@ -143,7 +143,7 @@ function specFor(m: BrowserModel, assets: string, args: Args): BrowserModelSpec 
     vectors,
     eval: evalItems,
     warmup: 2,
-    rounds: args.rounds ?? (args.quick ? 6 : 15),
+    rounds: args.rounds ?? (args.quick ? 6 : 10),
     budgetMs: args.quick ? 60_000 : 240_000,
   };
 }
@@ -163,6 +163,10 @@ function serve(pageDir: string, wasmDir: string): Promise<Server> {
     const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
     let body: Uint8Array | undefined;
     let type = 'application/octet-stream';
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     if (path.startsWith('/data/')) body = data.get(path.slice(6));
     else {
       const [root, rel] = path.startsWith('/litert-wasm/') ? [wasmDir, path.slice(13)] : [pageDir, path === '/' ? 'index.html' : path.slice(1)];
@@ -187,7 +191,7 @@ function markdown(info: PageInfo, chromium: string, results: BrowserModelResult[
   const out: string[] = [];
   out.push(`# Octet vs LiteRT.js in the browser (${args.quick ? 'quick' : 'full'})`, '');
   out.push(`- Adapter (Chromium WebGPU): **${info.adapter}**; dot4I8Packed ${info.dot4 ? 'yes' : 'no'}, timestamp-query ${info.timestamps ? 'yes' : 'no'}`);
-  out.push(`- ${chromium}; LiteRT.js @litertjs/core (JSPI build) loaded in ${f(info.litertLoadMs, 0)} ms; total ${seconds.toFixed(0)} s`);
+  out.push(`- ${chromium}; LiteRT.js @litertjs/core (JSPI build) loaded in ${f(info.litertLoadMs, 0)} ms; TF.js: ${info.tfjs}; total ${seconds.toFixed(0)} s`);
   out.push('- Latency: one inference including input upload and output readback, median and p90 over rounds that alternate the engines (rotating order); "×" = engine median / Octet int8 median (float models: / Octet f32); GOPS = 2 × MACs / median.');
   out.push('- Reference: TFLite runtime vectors (reference/vectors/): differing output elements / elements (largest difference in output units); top-1: same class as TFLite on the eval sample.');
   out.push('');
@@ -206,7 +210,7 @@ function markdown(info: PageInfo, chromium: string, results: BrowserModelResult[
       const vec = e.vectors?.length ? e.vectors.map((v) => `${v.differing}/${v.elements}${v.differing ? ` (${diff(v.maxAbs)})` : ''}`).join(', ') : 'no vectors';
       const ev = e.evalAgree ? `${e.evalAgree.agree}/${e.evalAgree.n}` : '–';
       // isFullyAccelerated only means something for the WebGPU accelerator (no per-op CPU fallback).
-      const accel = e.engine !== 'litert-webgpu' ? '' : e.fullyAccelerated ? 'fully on WebGPU' : '**not fully on WebGPU** (ops fall back to its CPU kernels)';
+      const accel = !e.engine.startsWith('litert-webgpu') ? '' : e.fullyAccelerated ? 'fully on WebGPU' : '**not fully on WebGPU** (ops fall back to its CPU kernels)';
       const note = [e.note, accel].filter(Boolean).join('; ');
       const ratio = base?.latency && e.latency ? e.latency.median / base.latency.median : undefined;
       const gops = e.latency ? (2 * r.macs) / (e.latency.median * 1e6) : undefined;
@@ -271,7 +275,11 @@ async function main(): Promise<void> {
       log(`model ${spec.label}: ${spec.engines.join(', ')}`);
       const t0 = performance.now();
       try {
-        const r = (await page.evaluate((s) => (window as unknown as { octetBench: { runModel(s: BrowserModelSpec): Promise<BrowserModelResult> } }).octetBench.runModel(s), spec)) as BrowserModelResult;
+        await page.evaluate((s) => (window as unknown as { octetBench: { start(s: BrowserModelSpec): void } }).octetBench.start(s), spec);
+        await page.waitForFunction(() => (window as unknown as { __benchOutcome?: unknown }).__benchOutcome !== undefined, { timeout: 0, polling: 1000 });
+        const outcome = (await page.evaluate(() => (window as unknown as { __benchOutcome: unknown }).__benchOutcome)) as { result: BrowserModelResult } | { error: string };
+        if ('error' in outcome) throw new Error(outcome.error);
+        const r = outcome.result;
         for (const e of r.engines) {
           log(`  ${e.engine}: ${e.error ?? `first ${f(e.firstMs, 0)} ms, median ${f(e.latency?.median)} ms (${e.latency?.samples.length ?? 0} runs); vectors ${e.vectors?.map((v) => `${v.differing}/${v.elements}`).join(' ')}; top-1 ${e.evalAgree?.agree}/${e.evalAgree?.n}`}`);
         }

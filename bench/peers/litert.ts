@@ -78,9 +78,10 @@ export class LitertPeer {
     private readonly int8Outputs: boolean[],
   ) {}
 
-  static async create(bytes: Uint8Array, graph: Graph, accelerator: LitertAccelerator): Promise<LitertPeer> {
+  /** `precision` (WebGPU only): LiteRT.js's gpuOptions.precision; undefined leaves its default. */
+  static async create(bytes: Uint8Array, graph: Graph, accelerator: LitertAccelerator, precision?: 'fp16' | 'fp32'): Promise<LitertPeer> {
     const wrapped = withUint8Boundary(graph);
-    const model = await loadAndCompile(wrapped ? exportTflite(wrapped) : bytes, { accelerator });
+    const model = await loadAndCompile(wrapped ? exportTflite(wrapped) : bytes, { accelerator, ...(precision ? { gpuOptions: { precision } } : {}) });
     const shapes = model.getInputDetails().map((d) => Array.from(d.shape));
     const int8Outputs = graph.outputs.map((id) => graph.tensors[id]!.dtype === 'int8');
     return new LitertPeer(model, accelerator, wrapped !== undefined, shapes, int8Outputs);

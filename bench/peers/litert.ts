@@ -12,8 +12,9 @@
 // int8 and uint8 is q ± 128 exactly, so the bytes fed and read back are the int8 values + 128, and
 // outputs are compared with the reference int8 bytes after subtracting 128.
 import { loadAndCompile, loadLiteRt, Tensor, type CompiledModel } from '@litertjs/core';
-import type { Graph, OpIR, TensorIR } from '../../src/model/graph.ts';
+import type { Graph } from '../../src/model/graph.ts';
 import { exportTflite } from '../../src/model/tflite-writer.ts';
+import { withUint8Boundary } from './uint8-boundary.ts';
 
 export type LitertAccelerator = 'webgpu' | 'wasm';
 
@@ -23,45 +24,6 @@ let loaded: Promise<unknown> | undefined;
 export function initLitert(wasmDir: string): Promise<unknown> {
   loaded ??= loadLiteRt(wasmDir, { jspi: true });
   return loaded;
-}
-
-/**
- * `graph` with uint8 in place of every int8 graph input and output (see the header), or undefined
- * when it has none. The added QUANTIZE ops come first and last, so operator order stays topological.
- */
-export function withUint8Boundary(graph: Graph): Graph | undefined {
-  const int8 = (id: number) => graph.tensors[id]!.dtype === 'int8';
-  if (!graph.inputs.some(int8) && !graph.outputs.some(int8)) return undefined;
-  const tensors: TensorIR[] = graph.tensors.map((t) => ({ ...t }));
-  const before: OpIR[] = [];
-  const after: OpIR[] = [];
-  const shifted = (t: TensorIR, name: string): TensorIR => {
-    if (!t.quant || t.quant.scale.length !== 1) throw new Error(`int8 boundary tensor '${t.name}' is not per-tensor quantized`);
-    const u: TensorIR = {
-      id: tensors.length,
-      name,
-      shape: [...t.shape],
-      dtype: 'uint8',
-      quant: { scale: Float64Array.from(t.quant.scale), zeroPoint: Int32Array.from(t.quant.zeroPoint, (z) => z + 128), axis: t.quant.axis },
-    };
-    tensors.push(u);
-    return u;
-  };
-  const quantize = (from: number, to: number): OpIR => ({ index: 0, type: 'QUANTIZE', version: 2, inputs: [from], outputs: [to], options: {} });
-  const inputs = graph.inputs.map((id) => {
-    if (!int8(id)) return id;
-    const u = shifted(graph.tensors[id]!, `${graph.tensors[id]!.name}_uint8`);
-    before.push(quantize(u.id, id));
-    return u.id;
-  });
-  const outputs = graph.outputs.map((id) => {
-    if (!int8(id)) return id;
-    const u = shifted(graph.tensors[id]!, `${graph.tensors[id]!.name}_uint8`);
-    after.push(quantize(id, u.id));
-    return u.id;
-  });
-  const ops = [...before, ...graph.ops, ...after].map((op, index) => ({ ...op, index }) as OpIR);
-  return { ...graph, tensors, ops, inputs, outputs };
 }
 
 type HostArray = Float32Array<ArrayBuffer> | Int32Array<ArrayBuffer> | Uint8Array<ArrayBuffer>;

@@ -261,9 +261,10 @@ async function main(): Promise<void> {
     const page = await chromium.browser.newPage();
     page.setDefaultTimeout(0);
     page.on('console', (m) => {
-      // LiteRT.js logs its runtime's INFO lines through console.error; keep only what is ours.
+      // LiteRT.js's runtime logs INFO lines (through console.error and console.log); its warnings
+      // (W…) are kept: they tell where its delegate did something unexpected.
       const t = m.text();
-      if (process.env.OCTET_BENCH_DEBUG || !/^(INFO|WARNING|I\d{4}|W\d{4}): ?|^\S+\.cc:\d+/.test(t)) log(`  [page ${m.type()}] ${t}`);
+      if (process.env.OCTET_BENCH_DEBUG || !/^INFO:|^I\d{4} \d\d:\d\d/.test(t)) log(`  [page ${m.type()}] ${t}`);
     });
     page.on('pageerror', (e) => log(`  [page error] ${(e as Error).message}`));
     await page.goto(url);

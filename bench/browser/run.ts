@@ -277,8 +277,12 @@ async function main(): Promise<void> {
       const t0 = performance.now();
       try {
         await page.evaluate((s) => (window as unknown as { octetBench: { start(s: BrowserModelSpec): void } }).octetBench.start(s), spec);
-        await page.waitForFunction(() => (window as unknown as { __benchOutcome?: unknown }).__benchOutcome !== undefined, { timeout: 0, polling: 1000 });
-        const outcome = (await page.evaluate(() => (window as unknown as { __benchOutcome: unknown }).__benchOutcome)) as { result: BrowserModelResult } | { error: string };
+        // Polled from here: page.waitForFunction is itself one DevTools call, under the same timeout.
+        let outcome: { result: BrowserModelResult } | { error: string } | undefined;
+        while (!outcome) {
+          await new Promise((ok) => setTimeout(ok, 1000));
+          outcome = (await page.evaluate(() => (window as unknown as { __benchOutcome?: unknown }).__benchOutcome)) as typeof outcome;
+        }
         if ('error' in outcome) throw new Error(outcome.error);
         const r = outcome.result;
         for (const e of r.engines) {

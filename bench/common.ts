@@ -1,7 +1,7 @@
 // Shared pieces of the benchmark: statistics, GPU timing of raw dispatches, the optional float
 // path (src/float/dequantize-graph.ts, loaded only where it exists), a seeded RNG.
 import type { GpuContext } from '../src/gpu/context.ts';
-import type { Graph } from '../src/model/graph.ts';
+import { tensorElementCount, type Graph } from '../src/model/graph.ts';
 import type { TensorData } from '../src/runtime/layout.ts';
 
 export interface Stats {
@@ -133,6 +133,7 @@ export function bindAll(device: GPUDevice, pipeline: GPUComputePipeline, buffers
 type FloatModule = {
   dequantizeGraph(g: Graph): Graph;
   dequantizeInputs(g: Graph, inputs: readonly TensorData[]): Float32Array[];
+  quantizeOutputs(g: Graph, outputs: readonly Float32Array[]): TensorData[];
 };
 const floatModules = import.meta.glob<FloatModule>('../src/float/dequantize-graph.ts');
 
@@ -169,3 +170,17 @@ export function log(msg: string): void {
 }
 
 export const errorMessage = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
+
+/** Multiply-adds of one inference: CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED (the rest is small). */
+export function countMacs(graph: Graph): number {
+  let macs = 0;
+  for (const op of graph.ops) {
+    const out = graph.tensors[op.outputs[0]!]!;
+    const f = graph.tensors[op.inputs[1]!];
+    if (!f) continue;
+    if (op.type === 'CONV_2D') macs += tensorElementCount(out.shape) * f.shape[1]! * f.shape[2]! * f.shape[3]!;
+    else if (op.type === 'DEPTHWISE_CONV_2D') macs += tensorElementCount(out.shape) * f.shape[1]! * f.shape[2]!;
+    else if (op.type === 'FULLY_CONNECTED') macs += tensorElementCount(out.shape) * f.shape[1]!;
+  }
+  return macs;
+}

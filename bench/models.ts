@@ -13,7 +13,7 @@ import { importTflite } from '../src/model/import.ts';
 import { tensorElementCount, type Graph } from '../src/model/graph.ts';
 import type { TensorData } from '../src/runtime/layout.ts';
 import { findAssetsDir } from '../src/assets-node.ts';
-import { errorMessage, loadFloatPath, log, mulberry32, stats, type Stats } from './common.ts';
+import { countMacs, errorMessage, loadFloatPath, log, mulberry32, stats, type Stats } from './common.ts';
 import { createTflitePeer } from './peers/tflite-wasm.ts';
 import { floatInputFor, initTfjsWebGpu, TfjsGraph } from './peers/tfjs-webgpu.ts';
 
@@ -104,19 +104,6 @@ function randomInputs(graph: Graph, seed: number): TensorData[] {
     if (t.dtype === 'float32') return Float32Array.from({ length: n }, () => rng() * 2 - 1);
     throw new Error(`input '${t.name}' has dtype ${t.dtype}`);
   });
-}
-
-function countMacs(graph: Graph): number {
-  let macs = 0;
-  for (const op of graph.ops) {
-    const out = graph.tensors[op.outputs[0]!]!;
-    const f = graph.tensors[op.inputs[1]!];
-    if (!f) continue;
-    if (op.type === 'CONV_2D') macs += tensorElementCount(out.shape) * f.shape[1]! * f.shape[2]! * f.shape[3]!;
-    else if (op.type === 'DEPTHWISE_CONV_2D') macs += tensorElementCount(out.shape) * f.shape[1]! * f.shape[2]!;
-    else if (op.type === 'FULLY_CONNECTED') macs += tensorElementCount(out.shape) * f.shape[1]!;
-  }
-  return macs;
 }
 
 /** Warm-up, then timed runs until maxRuns or the budget is spent (at least 3). */

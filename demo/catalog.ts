@@ -1,7 +1,12 @@
-// The demo's two tasks and the models each offers. Only models present in the asset index are
-// shown; a float twin, where the assets have one, is the float path's model.
+// The demo's tasks and the models each offers. Only models present in the asset index are
+// shown; a float twin, where the assets have one, is the float path's model. Two classification
+// tasks (ImageNet, visual wake words), then detection, segmentation and pose, each with a default
+// model from the corpus.
 
-export type TaskId = 'imagenet' | 'vww';
+export type TaskId = 'imagenet' | 'vww' | 'detect' | 'segment' | 'pose';
+
+/** How a task's outputs are read and drawn. */
+export type TaskKind = 'classify' | 'detect' | 'segment' | 'pose';
 
 export interface ModelChoice {
   /** Path inside the assets folder. */
@@ -13,6 +18,7 @@ export interface ModelChoice {
 
 export interface Task {
   id: TaskId;
+  kind: TaskKind;
   title: string;
   blurb: string;
   models: ModelChoice[];
@@ -22,6 +28,7 @@ export interface Task {
 export const TASKS: readonly Task[] = [
   {
     id: 'imagenet',
+    kind: 'classify',
     title: 'ImageNet classification',
     blurb: '1000 everyday object classes.',
     defaultModel: 'models/coral/mobilenet_v2_1.0_224_quant.tflite',
@@ -41,7 +48,8 @@ export const TASKS: readonly Task[] = [
   },
   {
     id: 'vww',
-    title: 'Person detection',
+    kind: 'classify',
+    title: 'Person or not',
     blurb: 'Visual wake words: is there a person in the picture? (96×96 input)',
     defaultModel: 'models/mlperf-tiny/vww_96_int8.tflite',
     models: [
@@ -51,6 +59,33 @@ export const TASKS: readonly Task[] = [
         floatPath: 'models/mlperf-tiny/vww_96_float.tflite',
       },
     ],
+  },
+  {
+    id: 'detect',
+    kind: 'detect',
+    title: 'Object detection',
+    blurb: 'Boxes around COCO objects, int8 and float32 boxes overlaid.',
+    defaultModel: 'models/corpus/tfls_coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite',
+    models: [
+      { path: 'models/corpus/tfls_coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite', title: 'SSD MobileNet v1 COCO 300 (uint8, TFLite_Detection_PostProcess)' },
+      { path: 'models/corpus/openmv_yolov8n_192.tflite', title: 'YOLOv8n person 192 (uint8 in, float out)' },
+    ],
+  },
+  {
+    id: 'segment',
+    kind: 'segment',
+    title: 'Segmentation',
+    blurb: 'A PASCAL VOC class for every pixel, as a translucent mask.',
+    defaultModel: 'models/corpus/coral_deeplabv3_mnv2_pascal_quant.tflite',
+    models: [{ path: 'models/corpus/coral_deeplabv3_mnv2_pascal_quant.tflite', title: 'DeepLab v3 MobileNet v2 PASCAL 513 (uint8)' }],
+  },
+  {
+    id: 'pose',
+    kind: 'pose',
+    title: 'Pose',
+    blurb: "One person's 17 keypoints and skeleton.",
+    defaultModel: 'models/corpus/coral_movenet_single_pose_lightning_ptq.tflite',
+    models: [{ path: 'models/corpus/coral_movenet_single_pose_lightning_ptq.tflite', title: 'MoveNet Lightning 192 (uint8)' }],
   },
 ];
 

@@ -2,6 +2,9 @@
 //   int8  — the quantized model on the GPU (or on the CPU reference when there is no WebGPU),
 //   float — the same network in float32: its float .tflite twin, else the int8 model dequantized,
 //   cpu   — the CPU reference, TFLite's integer arithmetic to the bit.
+// Every CPU run happens in the demo's Web Worker (WorkerModel), so the page stays responsive.
+// Each task decodes the outputs its own way (classify: top 5; detect: boxes; segment: a class
+// map; pose: keypoints) into a TaskOutput, plus rows for the result card.
 import { dequantizeGraph } from '../src/float/dequantize-graph.ts';
 import {
   OctetModel,
@@ -21,23 +24,44 @@ import {
   type RgbImage,
   type TensorData,
   type TensorIR,
+  type ClassMap,
+  type Detection,
+  type Keypoint,
+  classHistogram,
+  classMapOf,
+  decodeDetections,
+  detectionHeadOf,
+  detectionLabels,
+  iou,
+  keypointsOf,
+  PASCAL_VOC_LABELS,
+  type DetectionHead,
 } from '../src/index.ts';
 import type { AssetStore, Progress } from './assets.ts';
-import type { ModelChoice } from './catalog.ts';
+import type { ModelChoice, TaskKind } from './catalog.ts';
+import { WorkerModel } from './worker-client.ts';
 
 export type PathId = 'int8' | 'float' | 'cpu';
 
+/** What a path runs: a model on the GPU here, or on the CPU reference in the worker. */
+export type PathModel = OctetModel | WorkerModel;
+
 export interface LoadedPath {
   id: PathId;
-  model: OctetModel;
+  model: PathModel;
   /** Asset path of the .tflite it came from. */
   source: string;
   where: 'gpu' | 'cpu';
   /** One line on what runs and where, shown under the path's title. */
   note: string;
   recipe: InputRecipe;
-  labels: string[] | undefined;
+  labels: readonly string[] | undefined;
   info: ModelInfo;
+  task: TaskKind;
+  /** The int8 model's metadata (box order, packed label files), for every path of it. */
+  metadata: ModelMetadata | undefined;
+  /** The detection layout, for detect. */
+  head?: DetectionHead;
 }
 
 export interface Ranked {
@@ -46,9 +70,18 @@ export interface Ranked {
   score: number;
 }
 
+export type TaskOutput =
+  | { kind: 'classify'; scores: Float64Array }
+  | { kind: 'detect'; detections: Detection[] }
+  | { kind: 'segment'; map: ClassMap }
+  | { kind: 'pose'; keypoints: Keypoint[] };
+
 export interface PathResult {
   raw: TensorData;
-  scores: Float64Array;
+  /** Every output, in the model's order. */
+  outputs: TensorData[];
+  output: TaskOutput;
+  /** The card's list: top-5 classes, detected objects, classes by area, keypoints. */
   top: Ranked[];
   wallMs: number;
   layerTimes?: LayerTime[];
@@ -77,10 +110,13 @@ export class NotAnImageModelError extends Error {
 // labels), kept by graph so a model works the same under any file name.
 const metadataByGraph = new WeakMap<Graph, ModelMetadata | undefined>();
 const metadataBySource = new Map<string, ModelMetadata | undefined>();
+// The file each graph came from, for loading it again in the worker.
+const bytesByGraph = new WeakMap<Graph, Uint8Array>();
 
 export async function fetchGraph(store: AssetStore, path: string, onProgress?: Progress): Promise<Graph> {
   const bytes = await store.bytes(path, onProgress);
   const graph = importTflite(bytes, path);
+  bytesByGraph.set(graph, bytes);
   let metadata: ModelMetadata | undefined;
   try {
     metadata = readTfliteMetadata(bytes);
@@ -92,7 +128,7 @@ export async function fetchGraph(store: AssetStore, path: string, onProgress?: P
   return graph;
 }
 
-async function loadLabels(store: AssetStore, modelPath: string, output: TensorIR): Promise<string[] | undefined> {
+async function loadLabels(store: AssetStore, modelPath: string, output: TensorIR): Promise<readonly string[] | undefined> {
   const classes = output.shape[output.shape.length - 1] ?? 0;
   const packed = metadataBySource.get(modelPath);
   const fromMetadata = packed && labelsFromMetadata(packed);
@@ -113,32 +149,63 @@ function recipeFor(modelPath: string, graph: Graph): InputRecipe {
   return chosen.recipe;
 }
 
+/** Labels and the task's output layout, checked when the path loads (a TaskError names a misfit). */
 async function finish(
   id: PathId,
-  model: OctetModel,
+  model: PathModel,
   source: string,
   labelSource: string,
   recipe: InputRecipe,
   note: string,
   store: AssetStore,
+  task: TaskKind,
 ): Promise<LoadedPath> {
-  const labels = await loadLabels(store, labelSource, model.outputs[0]!);
-  return { id, model, source, where: model.backend, note, recipe, labels, info: model.info() };
+  const metadata = metadataBySource.get(labelSource);
+  try {
+    if (task === 'classify') {
+      const labels = await loadLabels(store, labelSource, model.outputs[0]!);
+      return { id, model, source, where: model.backend, note, recipe, labels, info: model.info(), task, metadata };
+    }
+    if (task === 'detect') {
+      const head = detectionHeadOf(model.graph, metadata);
+      const labels = detectionLabels(head, metadata, labelSource);
+      return { id, model, source, where: model.backend, note, recipe, labels, info: model.info(), task, metadata, head };
+    }
+    const labels = task === 'segment' ? (metadata && labelsFromMetadata(metadata)?.labels) ?? PASCAL_VOC_LABELS : undefined;
+    const base = { id, model, source, where: model.backend, note, recipe, labels, info: model.info(), task, metadata };
+    // Decoding a zero output checks the layout now rather than at the first run.
+    if (task === 'segment') classMapOf(model.graph, model.outputs.map(zeros));
+    else keypointsOf(model.graph, model.outputs.map(zeros));
+    return base;
+  } catch (e) {
+    model.dispose();
+    throw e;
+  }
 }
 
-/** The int8 model on the GPU, or on the CPU reference when there is no GPU context. */
-export async function loadInt8(store: AssetStore, graph: Graph, source: string, context: GpuContext | undefined): Promise<LoadedPath> {
+function zeros(t: TensorIR): TensorData {
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  return t.dtype === 'int64' ? (new BigInt64Array(n) as unknown as TensorData) : new Float32Array(n);
+}
+
+/** The graph on the CPU reference, in the worker: the bytes it came from, dequantized when it is a dequantized twin. */
+function workerModel(graph: Graph, fileGraph: Graph, name: string, dequantize: boolean): Promise<WorkerModel> {
+  const bytes = bytesByGraph.get(fileGraph);
+  if (!bytes) throw new Error(`${name}: its file bytes are not at hand for the worker`);
+  return WorkerModel.load(bytes, graph, name, dequantize);
+}
+
+/** The int8 model on the GPU, or on the CPU reference (in the worker) when there is no GPU context. */
+export async function loadInt8(store: AssetStore, graph: Graph, source: string, context: GpuContext | undefined, task: TaskKind): Promise<LoadedPath> {
   const recipe = recipeFor(source, graph);
-  const model = context
-    ? await OctetModel.load(graph, { context, backend: 'gpu', name: source })
-    : await OctetModel.load(graph, { backend: 'cpu', name: source });
+  const model = context ? await OctetModel.load(graph, { context, backend: 'gpu', name: source }) : await workerModel(graph, graph, source, false);
   const note = context ? 'int8 WGSL kernels on the GPU' : 'int8 on the CPU reference: this browser has no WebGPU';
-  return finish('int8', model, source, source, recipe, note, store);
+  return finish('int8', model, source, source, recipe, note, store, task);
 }
 
-export async function loadCpuReference(store: AssetStore, graph: Graph, source: string): Promise<LoadedPath> {
-  const model = await OctetModel.load(graph, { backend: 'cpu', name: source });
-  return finish('cpu', model, source, source, recipeFor(source, graph), "TFLite's integer arithmetic, bit-exact, in JavaScript", store);
+export async function loadCpuReference(store: AssetStore, graph: Graph, source: string, task: TaskKind): Promise<LoadedPath> {
+  const model = await workerModel(graph, graph, source, false);
+  return finish('cpu', model, source, source, recipeFor(source, graph), "TFLite's integer arithmetic, bit-exact, in JavaScript (in a worker)", store, task);
 }
 
 /**
@@ -150,20 +217,27 @@ export async function loadFloat(
   choice: ModelChoice,
   int8Graph: Graph,
   context: GpuContext | undefined,
+  task: TaskKind,
   onProgress?: Progress,
 ): Promise<LoadedPath> {
   let graph: Graph;
+  let fileGraph: Graph;
+  let dequantize: boolean;
   let source: string;
   let recipe: InputRecipe;
   let origin: string;
   if (choice.floatPath && store.has(choice.floatPath)) {
     graph = await fetchGraph(store, choice.floatPath, onProgress);
+    fileGraph = graph;
+    dequantize = false;
     source = choice.floatPath;
     recipe = recipeFor(source, graph);
     origin = `float32 twin ${source.split('/').pop()}`;
   } else {
     try {
       graph = dequantizeGraph(int8Graph);
+      fileGraph = int8Graph;
+      dequantize = true;
     } catch (e) {
       throw new FloatUnavailableError(`no float twin, and the int8 model cannot be run as float (${(e as Error).message})`);
     }
@@ -171,17 +245,21 @@ export async function loadFloat(
     recipe = dequantizedRecipe(recipeFor(choice.path, int8Graph), int8Graph, graph);
     origin = 'int8 weights dequantized to float32';
   }
+  const name = `${source} (float32)`;
   if (context) {
+    let gpu: OctetModel | undefined;
+    let reason = '';
     try {
-      const model = await OctetModel.load(graph, { context, backend: 'gpu', name: `${source} (float32)` });
-      return finish('float', model, source, choice.path, recipe, `${origin}, on the GPU`, store);
+      gpu = await OctetModel.load(graph, { context, backend: 'gpu', name });
     } catch (e) {
-      const model = await OctetModel.load(graph, { backend: 'cpu', name: `${source} (float32)` });
-      return finish('float', model, source, choice.path, recipe, `${origin}, on the CPU (the GPU float path: ${plainReason(e)})`, store);
+      reason = plainReason(e);
     }
+    if (gpu) return finish('float', gpu, source, choice.path, recipe, `${origin}, on the GPU`, store, task);
+    const model = await workerModel(graph, fileGraph, name, dequantize);
+    return finish('float', model, source, choice.path, recipe, `${origin}, on the CPU (the GPU float path: ${reason})`, store, task);
   }
-  const model = await OctetModel.load(graph, { backend: 'cpu', name: `${source} (float32)` });
-  return finish('float', model, source, choice.path, recipe, `${origin}, on the CPU`, store);
+  const model = await workerModel(graph, fileGraph, name, dequantize);
+  return finish('float', model, source, choice.path, recipe, `${origin}, on the CPU`, store, task);
 }
 
 /**
@@ -213,11 +291,36 @@ export async function runPath(path: LoadedPath, image: RgbImage, timing: boolean
   const inputTensor = path.model.inputs[0]!;
   const input = imageToModelInput(image, inputTensor, { recipe: path.recipe });
   const start = performance.now();
-  const detailed = await path.model.runDetailed(input, { timing: timing && path.where === 'gpu' });
+  const detailed =
+    path.model instanceof WorkerModel ? await path.model.runDetailed(input) : await path.model.runDetailed(input, { timing: timing && path.where === 'gpu' });
   const wallMs = performance.now() - start;
-  const raw = detailed.outputs[0]!;
-  const scores = toScores(raw, path.model.outputs[0]!);
-  return { raw, scores, top: rank(scores, path.labels, 5), wallMs, layerTimes: detailed.layerTimes };
+  const outputs = detailed.outputs;
+  const raw = outputs[0]!;
+  const { output, top } = decodeTask(path, outputs);
+  return { raw, outputs, output, top, wallMs, layerTimes: detailed.layerTimes };
+}
+
+function decodeTask(path: LoadedPath, outputs: TensorData[]): { output: TaskOutput; top: Ranked[] } {
+  const graph = path.model.graph;
+  switch (path.task) {
+    case 'classify': {
+      const scores = toScores(outputs[0]!, path.model.outputs[0]!);
+      return { output: { kind: 'classify', scores }, top: rank(scores, path.labels, 5) };
+    }
+    case 'detect': {
+      const detections = decodeDetections(graph, outputs, path.head!, { labels: path.labels ?? [] }, path.metadata);
+      return { output: { kind: 'detect', detections }, top: detections.map((d) => ({ index: d.class, label: d.label, score: d.score })) };
+    }
+    case 'segment': {
+      const map = classMapOf(graph, outputs);
+      const top = classHistogram(map, path.labels).map((h) => ({ index: h.class, label: h.label, score: h.fraction }));
+      return { output: { kind: 'segment', map }, top };
+    }
+    case 'pose': {
+      const keypoints = keypointsOf(graph, outputs);
+      return { output: { kind: 'pose', keypoints }, top: keypoints.map((k, i) => ({ index: i, label: k.name, score: k.score })) };
+    }
+  }
 }
 
 function toScores(raw: TensorData, tensor: TensorIR): Float64Array {
@@ -233,7 +336,7 @@ function toScores(raw: TensorData, tensor: TensorIR): Float64Array {
   return out;
 }
 
-export function rank(scores: Float64Array, labels: string[] | undefined, k: number): Ranked[] {
+export function rank(scores: Float64Array, labels: readonly string[] | undefined, k: number): Ranked[] {
   const order = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]! || a - b);
   return order.slice(0, k).map((index) => ({ index, label: labels?.[index] || `class ${index}`, score: scores[index]! }));
 }
@@ -242,7 +345,47 @@ export function agreement(a: PathResult, b: PathResult): Agreement {
   const k = Math.min(5, a.top.length, b.top.length);
   const aTop = new Set(a.top.slice(0, k).map((r) => r.index));
   const overlap = b.top.slice(0, k).filter((r) => aTop.has(r.index)).length;
-  const identical =
-    a.raw.constructor === b.raw.constructor && a.raw.length === b.raw.length && a.raw.every((v, i) => v === b.raw[i]);
+  const identical = a.outputs.length === b.outputs.length && a.outputs.every((x, j) => sameTensor(x, b.outputs[j]!));
   return { sameTop1: a.top[0]?.index === b.top[0]?.index, overlap, of: k, identical };
+}
+
+function sameTensor(x: TensorData, y: TensorData): boolean {
+  return x.constructor === y.constructor && x.length === y.length && x.every((v, i) => v === y[i]);
+}
+
+export interface TaskAgreement {
+  /** What the page prints, after the classify-style summary or instead of it. */
+  text: string;
+  data: Record<string, string>;
+}
+
+/** How two paths' task results agree: boxes matched at IoU ≥ 0.5, pixels of the same class, keypoints. */
+export function taskAgreement(a: TaskOutput, b: TaskOutput): TaskAgreement | undefined {
+  if (a.kind === 'detect' && b.kind === 'detect') {
+    const used = new Set<number>();
+    let matched = 0;
+    for (const d of a.detections) {
+      const j = b.detections.findIndex((e, i) => !used.has(i) && e.class === d.class && iou(d.box, e.box) >= 0.5);
+      if (j >= 0) {
+        used.add(j);
+        matched++;
+      }
+    }
+    return {
+      text: `${matched} of ${a.detections.length} boxes agree (same class, IoU ≥ 0.5); ${b.detections.length} here`,
+      data: { matched: String(matched), of: String(a.detections.length), here: String(b.detections.length) },
+    };
+  }
+  if (a.kind === 'segment' && b.kind === 'segment' && a.map.classes.length === b.map.classes.length) {
+    let same = 0;
+    for (let i = 0; i < a.map.classes.length; i++) if (a.map.classes[i] === b.map.classes[i]) same++;
+    const fraction = same / a.map.classes.length;
+    return { text: `${(100 * fraction).toFixed(2)} % of pixels have the same class`, data: { pixelAgreement: String(fraction) } };
+  }
+  if (a.kind === 'pose' && b.kind === 'pose' && a.keypoints.length === b.keypoints.length) {
+    const d = a.keypoints.map((k, i) => Math.hypot(k.x - b.keypoints[i]!.x, k.y - b.keypoints[i]!.y));
+    const max = Math.max(0, ...d);
+    return { text: `keypoints at most ${(100 * max).toFixed(2)} % of the image apart`, data: { maxDistance: String(max) } };
+  }
+  return undefined;
 }

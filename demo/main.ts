@@ -1,14 +1,15 @@
-// The demo page: pick a task and a model, give it an image, and see the int8 GPU answer next to
-// the float32 path and the bit-exact CPU reference, with latency, weight memory and the adapter.
+// The demo page: pick a task (classification, detection, segmentation, pose) and a model, give it
+// an image or the camera, and see the int8 GPU answer next to the float32 path and the bit-exact
+// CPU reference, drawn over the picture, with latency, weight memory and the adapter.
 //
 // All model work goes through one queue (`enqueue`): GPU programs are not meant to run
-// concurrently, and the CPU paths block the page while they run, so one job at a time keeps both
-// honest. Every job carries the generation it was queued for and is skipped once the user has
-// moved on (another image, another model).
+// concurrently, and one job at a time keeps the timings honest. CPU runs and image decoding happen
+// in a Web Worker (worker-client.ts), so the page keeps answering while they run. Every job
+// carries the generation it was queued for and is skipped once the user has moved on.
 import {
   ImageDecodeError,
   NoWebGPUError,
-  decodeImage,
+  TaskError,
   describeContext,
   inspectGraph,
   requestGpuContext,
@@ -28,12 +29,19 @@ import {
   loadInt8,
   plainReason,
   runPath,
+  taskAgreement,
   type LoadedPath,
   type PathId,
   type PathResult,
 } from './engine.ts';
 
+import { KEYPOINT_MIN_SCORE, drawImageTo, drawTaskOutput } from './overlay.ts';
+import { decodeInWorker } from './worker-client.ts';
+
 const PATH_IDS: PathId[] = ['int8', 'float', 'cpu'];
+/** Path colours, as the cards' (style.css). */
+const PATH_COLORS: Record<PathId, string> = { int8: '#2457d6', float: '#c2661b', cpu: '#2f8a4c' };
+const PREVIEW_SIDE = 320;
 
 function $(testId: string): HTMLElement {
   const el = document.querySelector<HTMLElement>(`[data-testid="${testId}"]`);
@@ -53,6 +61,8 @@ const ui = {
   progress: $('download-progress') as HTMLProgressElement,
   dropzone: $('dropzone'),
   preview: $('preview') as HTMLCanvasElement,
+  overlay: $('overlay') as HTMLCanvasElement,
+  fps: $('fps'),
   camera: $('camera') as HTMLVideoElement,
   fileInput: $('file-input') as HTMLInputElement,
   webcam: $('webcam') as HTMLButtonElement,
@@ -80,11 +90,21 @@ interface State {
 
 const params = new URLSearchParams(location.search);
 const initialTask = taskById(params.get('task')) ?? TASKS[0]!;
+
+/**
+ * ?model=PATH: one of the task's models, or any other .tflite of the asset folder, tried under the
+ * task (a link to a model the catalog does not list yet).
+ */
+function choiceFromAddress(task: Task, path: string | null): ModelChoice | undefined {
+  if (!path) return undefined;
+  return task.models.find((m) => m.path === path) ?? (/^models\/.+\.tflite$/.test(path) ? { path, title: `${path.split('/').pop()} (from the address)` } : undefined);
+}
+
 const state: State = {
   store: undefined,
   context: undefined,
   task: initialTask,
-  choice: initialTask.models.find((m) => m.path === params.get('model')) ?? initialTask.models.find((m) => m.path === initialTask.defaultModel)!,
+  choice: choiceFromAddress(initialTask, params.get('model')) ?? initialTask.models.find((m) => m.path === initialTask.defaultModel)!,
   graph: undefined,
   paths: {},
   image: undefined,
@@ -201,7 +221,8 @@ function renderTasks(): void {
 
 function renderModelOptions(): void {
   ui.modelSelect.replaceChildren();
-  for (const m of state.task.models) {
+  const listed = state.task.models.includes(state.choice) ? state.task.models : [...state.task.models, state.choice];
+  for (const m of listed) {
     if (state.store && !state.store.has(m.path)) continue;
     const opt = document.createElement('option');
     opt.value = m.path;
@@ -258,6 +279,7 @@ async function selectModel(choice: ModelChoice): Promise<void> {
   state.results = {};
   clearError();
   for (const id of PATH_IDS) resetCard(id);
+  clearOverlay();
   renderMemory();
   renderLatency();
   const store = state.store!;
@@ -308,6 +330,8 @@ async function ensurePath(id: PathId, generation: number): Promise<LoadedPath | 
   const store = state.store!;
   if (!state.graph) return undefined;
   const choice = state.choice;
+  // Only a path loaded now says "ready": the live camera asks every frame, and must not blank the card.
+  const fresh = !state.paths[id];
   if (!state.paths[id]) {
     const graph = await state.graph;
     // The user may have picked another model meanwhile; never cache this one's path under it.
@@ -317,20 +341,21 @@ async function ensurePath(id: PathId, generation: number): Promise<LoadedPath | 
     if (choice !== state.choice || state.paths[id]) return state.paths[id];
     state.paths[id] =
       id === 'int8'
-        ? loadInt8(store, graph, choice.path, state.context)
+        ? loadInt8(store, graph, choice.path, state.context, state.task.kind)
         : id === 'cpu'
-          ? loadCpuReference(store, graph, choice.path)
-          : loadFloat(store, choice, graph, state.context, (loaded, total) => {
+          ? loadCpuReference(store, graph, choice.path, state.task.kind)
+          : loadFloat(store, choice, graph, state.context, state.task.kind, (loaded, total) => {
               if (total) setCard('float', 'loading', `Downloading the float model… ${Math.round((100 * loaded) / total)} %`);
             });
   }
   try {
     const loaded = await state.paths[id]!;
-    if (generation === state.generation) setCard(id, 'ready', loaded.note);
+    if (fresh && generation === state.generation) setCard(id, 'ready', loaded.note);
     return loaded;
   } catch (e) {
     if (generation !== state.generation) return undefined;
     if (e instanceof FloatUnavailableError) setCard(id, 'unavailable', `Not available for this model: ${e.message}.`);
+    else if (e instanceof TaskError) setCard(id, 'error', `This model does not fit the ${state.task.title.toLowerCase()} task: ${plainReason(e)}`);
     else if (id === 'int8' && state.context) {
       setCard(id, 'error', `The GPU can't run this model yet: ${plainReason(e)}. The CPU reference still can: tick "CPU reference" above.`);
     } else setCard(id, 'error', `Could not prepare this path: ${plainReason(e)}`);
@@ -365,7 +390,7 @@ async function useImageFile(file: File): Promise<void> {
 async function useImageBytes(bytes: Uint8Array, name: string, blob?: Blob): Promise<void> {
   let rgb: RgbImage;
   try {
-    rgb = decodeImage(bytes, name);
+    rgb = await decodeInWorker(bytes, name);
   } catch (e) {
     const browserDecoded = e instanceof ImageDecodeError && e.reason.startsWith('unknown image format') ? await decodeWithBrowser(blob ?? new Blob([bytes as Uint8Array<ArrayBuffer>])) : undefined;
     if (!browserDecoded) {
@@ -403,6 +428,7 @@ function rgbFromImageData(data: ImageData): RgbImage {
 }
 
 function setImage(name: string, rgb: RgbImage): void {
+  if (live && name !== 'camera picture') stopCamera();
   state.image = { name, rgb };
   drawPreview(rgb);
   ui.imageName.textContent = `${name} · ${rgb.width}×${rgb.height}`;
@@ -410,26 +436,46 @@ function setImage(name: string, rgb: RgbImage): void {
 }
 
 function drawPreview(rgb: RgbImage): void {
-  const full = new OffscreenCanvas(rgb.width, rgb.height);
-  const image = new ImageData(rgb.width, rgb.height);
-  for (let i = 0, j = 0; j < rgb.data.length; i += 4, j += 3) {
-    image.data[i] = rgb.data[j]!;
-    image.data[i + 1] = rgb.data[j + 1]!;
-    image.data[i + 2] = rgb.data[j + 2]!;
-    image.data[i + 3] = 255;
-  }
-  full.getContext('2d')!.putImageData(image, 0, 0);
-  const maxSide = 320;
-  const scale = Math.min(1, maxSide / Math.max(rgb.width, rgb.height));
-  ui.preview.width = Math.max(1, Math.round(rgb.width * scale));
-  ui.preview.height = Math.max(1, Math.round(rgb.height * scale));
-  ui.preview.getContext('2d')!.drawImage(full, 0, 0, ui.preview.width, ui.preview.height);
+  drawImageTo(ui.preview, rgb, PREVIEW_SIDE);
+  ui.overlay.width = ui.preview.width;
+  ui.overlay.height = ui.preview.height;
+  clearOverlay();
   ui.preview.hidden = false;
-  ui.camera.hidden = true;
+  ui.overlay.hidden = false;
 }
 
-// Camera: a live preview, then one frame on "Take the picture".
+function clearOverlay(): void {
+  ui.overlay.getContext('2d')!.clearRect(0, 0, ui.overlay.width, ui.overlay.height);
+  for (const key of ['boxes', 'floatBoxes', 'maskPixels', 'keypoints', 'path']) delete ui.overlay.dataset[key];
+}
+
+/**
+ * The picture's overlay: the int8 result (the CPU reference's when int8 has none), and for boxes
+ * and skeletons the float32 result dashed over it, so the two can be compared in place.
+ */
+function renderOverlay(): void {
+  clearOverlay();
+  if (state.task.kind === 'classify') return;
+  const ctx = ui.overlay.getContext('2d')!;
+  const baseId: PathId | undefined = state.results.int8 ? 'int8' : state.results.cpu ? 'cpu' : state.results.float ? 'float' : undefined;
+  if (!baseId) return;
+  const drawn = drawTaskOutput(ctx, state.results[baseId]!.output, { color: PATH_COLORS[baseId] });
+  ui.overlay.dataset.path = baseId;
+  ui.overlay.dataset.boxes = String(drawn.boxes);
+  ui.overlay.dataset.maskPixels = String(drawn.maskPixels);
+  ui.overlay.dataset.keypoints = String(drawn.keypoints);
+  const float = state.results.float;
+  if (baseId !== 'float' && float && state.task.kind !== 'segment') {
+    const second = drawTaskOutput(ctx, float.output, { color: PATH_COLORS.float, dashed: true, labels: false });
+    ui.overlay.dataset.floatBoxes = String(second.boxes);
+  }
+}
+
+// Camera: live. Every frame the int8 path is free for is run and drawn (boxes, mask, skeleton
+// or top class) with the frame rate shown; "Take the picture" keeps one frame and runs every path.
 let cameraStream: MediaStream | undefined;
+/** The running live loop; `stop` ends it at its next frame. */
+let live: { stop: boolean } | undefined;
 
 async function startCamera(): Promise<void> {
   clearError();
@@ -451,35 +497,89 @@ async function startCamera(): Promise<void> {
     return;
   }
   ui.camera.srcObject = cameraStream;
-  ui.camera.hidden = false;
-  ui.preview.hidden = true;
   ui.capture.hidden = false;
+  delete ui.fps.dataset.frames;
+  delete ui.fps.dataset.fps;
   try {
     await ui.camera.play();
   } catch {
     // autoplay refusals leave the element paused; a capture still reads the current frame
   }
+  if (live) live.stop = true;
+  live = { stop: false };
+  void liveLoop(live);
 }
 
-function captureFrame(): void {
+function grabFrame(): RgbImage | undefined {
   const video = ui.camera;
-  if (!cameraStream || video.videoWidth === 0) {
-    showError('The camera has no picture yet; wait a moment and try again.');
-    return;
-  }
+  if (!cameraStream || video.videoWidth === 0) return undefined;
   const canvas = new OffscreenCanvas(video.videoWidth, video.videoHeight);
   const ctx = canvas.getContext('2d')!;
   ctx.drawImage(video, 0, 0);
+  return rgbFromImageData(ctx.getImageData(0, 0, canvas.width, canvas.height));
+}
+
+const nextFrame = (): Promise<void> => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+
+async function liveLoop(session: { stop: boolean }): Promise<void> {
+  state.generation++;
+  state.results = {};
+  for (const id of PATH_IDS) if (id !== 'int8') setCard(id, enabled(id) ? 'idle' : 'off', 'Live camera: int8 only. Take the picture to compare.');
+  renderAgreements();
+  const times: number[] = [];
+  while (!session.stop && cameraStream) {
+    const frame = grabFrame();
+    if (!frame) {
+      await nextFrame();
+      continue;
+    }
+    const generation = state.generation;
+    await enqueue(async () => {
+      const loaded = await ensurePath('int8', generation);
+      if (!loaded || session.stop || generation !== state.generation) return;
+      const result = await runPath(loaded, frame, false);
+      if (session.stop || generation !== state.generation) return;
+      state.image = { name: 'camera', rgb: frame };
+      drawPreview(frame);
+      state.results = { int8: result };
+      renderResult('int8', loaded, result);
+      renderOverlay();
+      renderLatency();
+      setStatus('done', `camera: ${summary('int8')}`);
+    });
+    if (session.stop) break;
+    ui.fps.dataset.frames = String(Number(ui.fps.dataset.frames ?? 0) + 1);
+    times.push(performance.now());
+    if (times.length > 10) times.shift();
+    if (times.length >= 2) {
+      const fps = (1000 * (times.length - 1)) / (times.at(-1)! - times[0]!);
+      ui.fps.hidden = false;
+      ui.fps.dataset.fps = fps.toFixed(2);
+      ui.fps.textContent = `Live camera: ${fps.toFixed(1)} frames/s (int8 ${state.context ? 'GPU' : 'CPU reference'})`;
+    }
+    await nextFrame();
+  }
+}
+
+function captureFrame(): void {
+  const frame = grabFrame();
+  if (!frame) {
+    showError('The camera has no picture yet; wait a moment and try again.');
+    return;
+  }
   stopCamera();
-  setImage('camera picture', rgbFromImageData(ctx.getImageData(0, 0, canvas.width, canvas.height)));
+  setImage('camera picture', frame);
 }
 
 function stopCamera(): void {
+  if (live) live.stop = true;
+  live = undefined;
   cameraStream?.getTracks().forEach((t) => t.stop());
   cameraStream = undefined;
   ui.camera.srcObject = null;
   ui.camera.hidden = true;
   ui.capture.hidden = true;
+  ui.fps.hidden = true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -507,13 +607,34 @@ async function runEnabledPaths(generation: number): Promise<void> {
 function reportDone(generation: number): Promise<void> {
   return enqueue(async () => {
     if (generation !== state.generation || !state.image) return;
-    const r = state.results.int8;
-    const top = r?.top[0];
-    setStatus(
-      'done',
-      top ? `${state.image.name}: ${top.label} (${(top.score * 100).toFixed(1)} %)` : `${state.image.name}: the int8 path gave no result (see below).`,
-    );
+    setStatus('done', `${state.image.name}: ${state.results.int8 ? summary('int8') : 'the int8 path gave no result (see below).'}`);
   });
+}
+
+/** One line on a path's result, for the status line. */
+function summary(id: PathId): string {
+  const r = state.results[id];
+  if (!r) return 'no result';
+  const out = r.output;
+  switch (out.kind) {
+    case 'classify': {
+      const top = r.top[0];
+      return top ? `${top.label} (${(top.score * 100).toFixed(1)} %)` : 'no classes';
+    }
+    case 'detect':
+      return out.detections.length === 0
+        ? 'no objects above the threshold'
+        : `${out.detections.length} object${out.detections.length === 1 ? '' : 's'}: ${out.detections
+            .slice(0, 3)
+            .map((d) => `${d.label} ${(100 * d.score).toFixed(0)} %`)
+            .join(', ')}`;
+    case 'segment': {
+      const shown = r.top.filter((t) => t.index !== 0).slice(0, 3);
+      return shown.length ? shown.map((t) => `${t.label} ${(100 * t.score).toFixed(1)} % of the picture`).join(', ') : 'background only';
+    }
+    case 'pose':
+      return `${out.keypoints.filter((k) => k.score >= KEYPOINT_MIN_SCORE).length} of ${out.keypoints.length} keypoints found`;
+  }
 }
 
 function runOne(id: PathId, generation: number): Promise<void> {
@@ -535,6 +656,7 @@ function runOne(id: PathId, generation: number): Promise<void> {
       setCard(id, 'error', `This run failed: ${plainReason(e)}`);
     }
     renderAgreements();
+    renderOverlay();
     renderLatency();
     renderMemory();
   });
@@ -561,10 +683,11 @@ function onCompareToggle(id: PathId): void {
 // ---------------------------------------------------------------------------------------------
 // Rendering
 
-function card(id: PathId): { root: HTMLElement; note: HTMLElement; top5: HTMLElement; meta: HTMLElement } {
+function card(id: PathId): { root: HTMLElement; note: HTMLElement; top5: HTMLElement; meta: HTMLElement; view: HTMLCanvasElement } {
   const root = ui.cards[id];
   return {
     root,
+    view: root.querySelector<HTMLCanvasElement>('[data-role="view"]')!,
     note: root.querySelector<HTMLElement>('[data-role="note"]')!,
     top5: root.querySelector<HTMLElement>('[data-role="top5"]')!,
     meta: root.querySelector<HTMLElement>('[data-role="meta"]')!,
@@ -580,6 +703,7 @@ function setCard(id: PathId, cardState: CardState, note: string): void {
   if (cardState !== 'done') {
     c.top5.replaceChildren();
     c.meta.textContent = '';
+    c.view.hidden = true;
   }
 }
 
@@ -601,7 +725,16 @@ function renderResult(id: PathId, loaded: LoadedPath, result: PathResult): void 
   c.root.dataset.state = 'done';
   c.note.textContent = loaded.note;
   c.top5.replaceChildren();
-  result.top.forEach((r, rank) => {
+  // Beside the others: this path's own result drawn on the picture (not for classification).
+  c.view.hidden = result.output.kind === 'classify' || !state.image;
+  if (!c.view.hidden) {
+    drawImageTo(c.view, state.image!.rgb, PREVIEW_SIDE);
+    const drawn = drawTaskOutput(c.view.getContext('2d')!, result.output, { color: PATH_COLORS[id] });
+    c.view.dataset.boxes = String(drawn.boxes);
+    c.view.dataset.keypoints = String(drawn.keypoints);
+    c.view.dataset.maskPixels = String(drawn.maskPixels);
+  }
+  result.top.slice(0, 10).forEach((r, rank) => {
     const li = document.createElement('li');
     li.dataset.index = String(r.index);
     const name = document.createElement('span');
@@ -631,6 +764,7 @@ function renderAgreements(): void {
     const el = $(`agreement-${id}`);
     const other = state.results[id];
     const baseId: PathId | undefined = state.results.int8 ? 'int8' : id === 'float' && state.results.cpu ? 'cpu' : undefined;
+    for (const k of ['matched', 'of', 'here', 'pixelAgreement', 'maxDistance']) delete el.dataset[k];
     if (!baseId || !other) {
       el.textContent = '';
       delete el.dataset.sameTop1;
@@ -643,7 +777,11 @@ function renderAgreements(): void {
     el.dataset.sameTop1 = String(a.sameTop1);
     el.dataset.overlap = String(a.overlap);
     el.dataset.identical = String(a.identical);
-    const parts = [a.sameTop1 ? `✓ same top-1 as ${against}` : `✗ different top-1 from ${against}`, `top-5 overlap ${a.overlap}/${a.of}`];
+    const task = taskAgreement(state.results[baseId]!.output, other.output);
+    for (const [k, v] of Object.entries(task?.data ?? {})) el.dataset[k] = v;
+    const parts = task
+      ? [`against ${against}: ${task.text}`]
+      : [a.sameTop1 ? `✓ same top-1 as ${against}` : `✗ different top-1 from ${against}`, `top-5 overlap ${a.overlap}/${a.of}`];
     if (id === 'cpu') parts.push(a.identical ? 'output bytes identical' : 'output bytes differ');
     el.textContent = parts.join(' · ');
   }
@@ -665,7 +803,7 @@ function renderLatency(): void {
     const chart = layerChart(int8.layerTimes);
     chart.dataset.testid = 'layer-chart';
     box.append(caption, chart, chartLegend());
-  } else if (int8 && state.context) {
+  } else if (int8 && state.context && !state.context.hasTimestamps) {
     const p = document.createElement('p');
     p.className = 'muted';
     p.textContent = 'This GPU does not offer timestamp queries, so only wall times are shown.';
@@ -734,7 +872,7 @@ function renderMemory(): void {
 
 function wire(): void {
   ui.modelSelect.addEventListener('change', () => {
-    const choice = state.task.models.find((m) => m.path === ui.modelSelect.value);
+    const choice = [...state.task.models, state.choice].find((m) => m.path === ui.modelSelect.value);
     if (choice) void selectModel(choice);
   });
   ui.compareFloat.addEventListener('change', () => onCompareToggle('float'));

@@ -18,6 +18,8 @@ export default defineConfig({
     entries: ['index.html'],
     include: ['flatbuffers', 'jpeg-js', 'pngjs/browser.js', 'wgsl-preprocessor/wgsl-preprocessor.js'],
   },
+  // The CPU worker (cpu-worker.ts) is a module worker; the build keeps it one.
+  worker: { format: 'es' },
   server: {
     host: '127.0.0.1',
     // The page imports ../src; Vite serves files outside the root only when allowed.

@@ -5,6 +5,7 @@ import type { RequantizationMode } from '../reference/run.ts';
 import type { Backend } from '../runtime/model.ts';
 import { version as packageVersion } from '../../package.json';
 import { classifyImages, formatClassification } from './commands/classify.ts';
+import { detectObjects, formatDetections } from './commands/detect.ts';
 import { doctor, formatDoctor } from './commands/doctor.ts';
 import { evaluate, formatEval, predictionsCsv, type EvalPrediction } from './commands/eval.ts';
 import { writeBytes } from './files.ts';
@@ -12,6 +13,8 @@ import { formatSummary, inspectModel } from './commands/inspect.ts';
 import { formatRunResult, runModel } from './commands/run.ts';
 import { formatQuantize, quantizeModelFile } from './commands/quantize.ts';
 import { compareCommand } from './commands/compare.ts';
+import { estimatePose, formatPose } from './commands/pose.ts';
+import { formatSegmentation, segmentImage } from './commands/segment.ts';
 import { ADAPTER_ROUTES, BACKENDS, REQUANTIZATION_MODES, type ModelOptions } from './load-model.ts';
 
 export interface ProgramIO {
@@ -21,6 +24,12 @@ export interface ProgramIO {
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer.');
+  return n;
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !(n >= 0 && n <= 1)) throw new InvalidArgumentError('expected a number in [0, 1].');
   return n;
 }
 
@@ -104,6 +113,47 @@ export function buildProgram(io: ProgramIO): Command {
   ).action(async (model: string, images: string[], flags: ModelFlags & { labels?: string; top: number; json?: boolean }) => {
     const result = await classifyImages(model, images, { ...modelOptions(flags), labels: flags.labels, top: flags.top });
     print(flags.json ? json(result) : formatClassification(result));
+  });
+
+  withModelFlags(
+    program
+      .command('detect')
+      .description('objects in an image: boxes, classes and scores (SSD with TFLite_Detection_PostProcess, YOLOv8, YOLOv5-style heads)')
+      .argument('<model>', '.tflite object detector')
+      .argument('<image>', 'JPEG, PNG or BMP file')
+      .option('--threshold <score>', 'minimum score (default 0.5 for SSD, 0.25 for YOLO)', fraction)
+      .option('--iou <iou>', 'YOLO non-max suppression: IoU above which a box of the same class is dropped (default 0.7)', fraction)
+      .option('--labels <file>', "class names, one per line (default: the model's metadata, else COCO's 80 for 80-class YOLO)")
+      .option('--json', 'print {image, width, height, detections: [{box, class, label, score}]} as JSON'),
+  ).action(async (model: string, image: string, flags: ModelFlags & { threshold?: number; iou?: number; labels?: string; json?: boolean }) => {
+    const result = await detectObjects(model, image, { ...modelOptions(flags), threshold: flags.threshold, iou: flags.iou, labels: flags.labels });
+    print(flags.json ? json(result) : formatDetections(result));
+  });
+
+  withModelFlags(
+    program
+      .command('segment')
+      .description('a class per pixel at the image\'s resolution, as a coloured PNG mask and pixel counts')
+      .argument('<model>', '.tflite segmentation model (ARG_MAX class map or per-class scores)')
+      .argument('<image>', 'JPEG, PNG or BMP file')
+      .option('-o, --output <mask.png>', 'write the mask: PASCAL VOC colours, background transparent')
+      .option('--labels <file>', "class names, one per line (default: the model's metadata, else PASCAL VOC's 21)")
+      .option('--json', 'print the class histogram as JSON'),
+  ).action(async (model: string, image: string, flags: ModelFlags & { output?: string; labels?: string; json?: boolean }) => {
+    const result = await segmentImage(model, image, { ...modelOptions(flags), output: flags.output, labels: flags.labels });
+    print(flags.json ? json(result) : formatSegmentation(result));
+  });
+
+  withModelFlags(
+    program
+      .command('pose')
+      .description("a person's keypoints with scores (MoveNet-style [1,1,K,3] output)")
+      .argument('<model>', '.tflite single-pose model')
+      .argument('<image>', 'JPEG, PNG or BMP file')
+      .option('--json', 'print the keypoints as JSON (x, y as fractions of the image)'),
+  ).action(async (model: string, image: string, flags: ModelFlags & { json?: boolean }) => {
+    const result = await estimatePose(model, image, modelOptions(flags));
+    print(flags.json ? json(result) : formatPose(result));
   });
 
   withModelFlags(

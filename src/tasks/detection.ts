@@ -102,14 +102,23 @@ const LABELS_BY_MODEL: Readonly<Record<string, readonly string[]>> = {
  * known asset models by file name, else COCO's 80 for 80-class YOLO models.
  */
 export function detectionLabels(head: DetectionHead, metadata?: ModelMetadata, modelName = ''): readonly string[] | undefined {
+  return detectionLabelsWithSource(head, metadata, modelName)?.labels;
+}
+
+/** detectionLabels with where they came from: `metadata (FILE)`, `table` or `COCO 80`. */
+export function detectionLabelsWithSource(
+  head: DetectionHead,
+  metadata?: ModelMetadata,
+  modelName = '',
+): { labels: readonly string[]; source: string } | undefined {
   if (head.kind === 'ssd') {
     const file = metadata?.outputs[head.classes]?.associatedFiles.find((f) => f.type === 'TENSOR_VALUE_LABELS');
     const bytes = file && metadata!.files.get(file.name);
-    if (bytes) return new TextDecoder().decode(bytes).split(/\r?\n/);
+    if (bytes) return { labels: new TextDecoder().decode(bytes).split(/\r?\n/), source: `metadata (${file.name})` };
   }
   const base = modelBaseName(modelName);
-  if (Object.hasOwn(LABELS_BY_MODEL, base)) return LABELS_BY_MODEL[base];
-  return head.kind !== 'ssd' && head.classes === 80 ? COCO80_LABELS : undefined;
+  if (Object.hasOwn(LABELS_BY_MODEL, base)) return { labels: LABELS_BY_MODEL[base]!, source: "Octet's table of known models" };
+  return head.kind !== 'ssd' && head.classes === 80 ? { labels: COCO80_LABELS, source: 'COCO 80 (the YOLO order)' } : undefined;
 }
 
 function realValues(data: TensorData, t: TensorIR): Float64Array {

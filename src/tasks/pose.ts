@@ -13,14 +13,23 @@ export interface Keypoint {
   score: number;
 }
 
-export function keypointsOf(graph: GraphIO, outputs: readonly TensorData[], outputIndex = 0): Keypoint[] {
-  const t = graph.tensors[graph.outputs[outputIndex]!]!;
-  const data = outputs[outputIndex];
-  if (!data) throw new TaskError(`${graph.name}: output ${outputIndex} missing`);
+/** The keypoint count of a single-pose output [1,1,K,3]; TaskError naming the shape otherwise. */
+export function poseKeypointCount(graph: GraphIO, outputIndex = 0): number {
+  const t = graph.tensors[graph.outputs[outputIndex]!];
+  if (!t) throw new TaskError(`${graph.name}: has no output ${outputIndex}`);
   const s = t.shape;
   if (!(s.length === 4 && s[0] === 1 && s[1] === 1 && s[3] === 3)) {
     throw new TaskError(`${graph.name}: output ${outputIndex} [${s.join(',')}] is not a single-pose keypoint tensor [1,1,K,3] of (y, x, score)`);
   }
+  return s[2]!;
+}
+
+export function keypointsOf(graph: GraphIO, outputs: readonly TensorData[], outputIndex = 0): Keypoint[] {
+  poseKeypointCount(graph, outputIndex);
+  const t = graph.tensors[graph.outputs[outputIndex]!]!;
+  const data = outputs[outputIndex];
+  if (!data) throw new TaskError(`${graph.name}: output ${outputIndex} missing`);
+  const s = t.shape;
   const q = t.dtype === 'float32' ? undefined : t.quant;
   const real = (i: number) => (q ? q.scale[0]! * (Number(data[i]) - q.zeroPoint[0]!) : Number(data[i]));
   return Array.from({ length: s[2]! }, (_, k) => ({

@@ -16,15 +16,31 @@ export interface ClassMap {
   classes: Uint16Array;
 }
 
-/** The class map from output `outputIndex` of a segmentation model. */
-export function classMapOf(graph: GraphIO, outputs: readonly TensorData[], outputIndex = 0): ClassMap {
-  const t = graph.tensors[graph.outputs[outputIndex]!]!;
-  const data = outputs[outputIndex];
-  if (!data) throw new TaskError(`${graph.name}: output ${outputIndex} missing`);
+/** What a segmentation output holds: a class map computed in the graph, or per-class scores. */
+export type SegmentationHead = { kind: 'map'; width: number; height: number } | { kind: 'scores'; width: number; height: number; classes: number };
+
+/** The layout of output `outputIndex`, from its shape alone; TaskError naming it when it is neither. */
+export function segmentationHeadOf(graph: GraphIO, outputIndex = 0): SegmentationHead {
+  const t = graph.tensors[graph.outputs[outputIndex]!];
+  if (!t) throw new TaskError(`${graph.name}: has no output ${outputIndex}`);
   const s = t.shape;
   if ((t.dtype === 'int32' || t.dtype === 'int64') && (s.length === 3 || (s.length === 4 && s[3] === 1)) && s[0] === 1) {
-    const [height, width] = [s[1]!, s[2]!];
-    const classes = new Uint16Array(width * height);
+    return { kind: 'map', height: s[1]!, width: s[2]! };
+  }
+  if (s.length === 4 && s[0] === 1 && s[3]! > 1) return { kind: 'scores', height: s[1]!, width: s[2]!, classes: s[3]! };
+  throw new TaskError(
+    `${graph.name}: output ${outputIndex} ${t.dtype} [${s.join(',')}] is not a segmentation map (int32/int64 [1,H,W] or scores [1,H,W,C])`,
+  );
+}
+
+/** The class map from output `outputIndex` of a segmentation model. */
+export function classMapOf(graph: GraphIO, outputs: readonly TensorData[], outputIndex = 0): ClassMap {
+  const head = segmentationHeadOf(graph, outputIndex);
+  const data = outputs[outputIndex];
+  if (!data) throw new TaskError(`${graph.name}: output ${outputIndex} missing`);
+  const { width, height } = head;
+  const classes = new Uint16Array(width * height);
+  if (head.kind === 'map') {
     for (let i = 0; i < classes.length; i++) {
       const c = Number(data[i]);
       if (!(c >= 0 && c < 65536)) throw new TaskError(`${graph.name}: class ${c} at pixel ${i} is outside 0..65535`);
@@ -32,20 +48,14 @@ export function classMapOf(graph: GraphIO, outputs: readonly TensorData[], outpu
     }
     return { width, height, classes };
   }
-  if (s.length === 4 && s[0] === 1 && s[3]! > 1) {
-    const [height, width, C] = [s[1]!, s[2]!, s[3]!];
-    const classes = new Uint16Array(width * height);
-    // Raw values order classes the same as their dequantized values (a positive scale).
-    for (let p = 0; p < classes.length; p++) {
-      let best = 0;
-      for (let c = 1; c < C; c++) if (Number(data[p * C + c]) > Number(data[p * C + best])) best = c;
-      classes[p] = best;
-    }
-    return { width, height, classes };
+  const C = head.classes;
+  // Raw values order classes the same as their dequantized values (a positive scale).
+  for (let p = 0; p < classes.length; p++) {
+    let best = 0;
+    for (let c = 1; c < C; c++) if (Number(data[p * C + c]) > Number(data[p * C + best])) best = c;
+    classes[p] = best;
   }
-  throw new TaskError(
-    `${graph.name}: output ${outputIndex} ${t.dtype} [${s.join(',')}] is not a segmentation map (int32/int64 [1,H,W] or scores [1,H,W,C])`,
-  );
+  return { width, height, classes };
 }
 
 /** Nearest-neighbour resize of a class map (pixel centres: source x = floor((x + 0.5) · w / W)). */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
 import { vulkanDriverInstalled } from '../../src/gpu/node-gpu.ts';
+import { SCALE, tinyYolo } from '../helpers/task-models.ts';
 import { withOpCodes } from '../helpers/tflite-bytes.ts';
 import { octet } from './helpers.ts';
 
@@ -218,5 +219,37 @@ describe('octet eval', () => {
     const reference = readFileSync(assetPath('reference', 'pretrainedResnet_quant__cifar10-mlperf-ic01.csv'), 'utf8').trim().split('\n');
     // The same header and, for a 10-class set whose files sit at its top, the same rows.
     expect(written).toEqual(reference.slice(0, 21));
+  });
+});
+
+describe('octet detect, segment, pose (the commands themselves: test/cli/tasks.test.ts)', () => {
+  it('detect --json prints {box, class, label, score} per object, best first', async () => {
+    const { model: tiny, image } = tinyYolo(tmp);
+    const r = await octet(['detect', tiny, image, '--json', '--threshold', '0.5', '--backend', BACKEND]);
+    expect(r.code, r.stderr).toBe(0);
+    const result = JSON.parse(r.stdout);
+    expect(result).toMatchObject({ model: 'tiny_yolov8', head: 'yolov8', width: 8, height: 8 });
+    expect(result.detections.map((d: { class: number; label: string; score: number }) => [d.class, d.label, d.score])).toEqual([
+      [1, 'class 1', SCALE * 230],
+      [0, 'class 0', SCALE * 153],
+    ]);
+    expect(Object.keys(result.detections[0]).sort()).toEqual(['box', 'class', 'label', 'score']);
+    const text = await octet(['detect', tiny, image, '--backend', 'cpu']);
+    expect(text.stdout.split('\n')[0]).toBe(`${image} (8x8): 2 objects`);
+    expect(text.stdout.split('\n')[1]).toBe(`  0.9020  ${'class 1'.padEnd(16)}  x     2 to     6, y     1 to     3`);
+  });
+
+  it('a classifier given to detect, segment or pose: exit 1, one line naming its outputs', async () => {
+    const burger = assetPath('images', 'tflite-support', 'burger.jpg');
+    const detect = await octet(['detect', MOBILENET, burger, '--backend', 'cpu']);
+    expect(detect.code).toBe(1);
+    expect(detect.errorLines).toEqual([expect.stringMatching(/^octet: mobilenet_v1_0\.25_224_quant: outputs \[1,1001\] are not a detection head Octet decodes/)]);
+    const segment = await octet(['segment', MOBILENET, burger, '-o', join(tmp, 'm.png'), '--backend', 'cpu']);
+    expect(segment.errorLines).toEqual(['octet: mobilenet_v1_0.25_224_quant: output 0 uint8 [1,1001] is not a segmentation map (int32/int64 [1,H,W] or scores [1,H,W,C])']);
+    const pose = await octet(['pose', MOBILENET, burger, '--backend', 'cpu']);
+    expect(pose.errorLines).toEqual(['octet: mobilenet_v1_0.25_224_quant: output 0 [1,1001] is not a single-pose keypoint tensor [1,1,K,3] of (y, x, score)']);
+    const bad = await octet(['detect', MOBILENET, burger, '--iou', '1.5']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--iou.*expected a number in \[0, 1\]/);
   });
 });

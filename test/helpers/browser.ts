@@ -10,7 +10,8 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function launchChromium(): Promise<TestBrowser> {
+/** `extraArgs`: more Chromium switches (the demo test adds a fake camera). */
+export async function launchChromium(extraArgs: readonly string[] = []): Promise<TestBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'octet-chromium-'));
   const browser = await puppeteer.launch({
     executablePath: '/usr/bin/chromium',
@@ -23,6 +24,7 @@ export async function launchChromium(): Promise<TestBrowser> {
       '--disable-sync',
       '--no-first-run',
       `--user-data-dir=${userDataDir}`,
+      ...extraArgs,
     ],
   });
   return {

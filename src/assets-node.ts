@@ -4,9 +4,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export class AssetsNotFoundError extends Error {
-  override name = 'AssetsNotFoundError';
-}
+import { AssetsNotFoundError } from './errors.ts';
+export { AssetsNotFoundError };
 
 /** OCTET_ASSETS if set, else the first `../shared/assets` found walking up from cwd and from this module. */
 export function findAssetsDir(): string {

@@ -38,7 +38,7 @@ export {
   prepareReference,
   runReference,
   runReferenceAll,
-  ReferenceError,
+  ReferenceRunError,
   type RequantizationMode,
   type PreparedReference,
   type ReferenceOptions,
@@ -47,3 +47,13 @@ export {
 export * from './quant/index.ts';
 export * from './image/index.ts';
 export * from './tasks/index.ts';
+// Every error class, each an OctetError with a stable `code` (test/errors.test.ts finds them all).
+export { OctetError, AssetsNotFoundError, EvalSetError, CliError } from './errors.ts';
+export { CompareError } from './compare/compare.ts';
+export { DequantizeError } from './float/dequantize-graph.ts';
+export { LoweringError } from './kernels/lowering.ts';
+export { ConvFamilyShapeError } from './model/conv-family.ts';
+export { DetectionShapeError } from './model/detection-postprocess.ts';
+export { ReduceShapeError } from './model/reduce-shape.ts';
+export { UnaryOpError } from './quant/unary.ts';
+export { Int64RangeError, UnsupportedLayoutError } from './runtime/layout.ts';

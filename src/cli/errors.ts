@@ -2,10 +2,8 @@
 // tells "fix your input" (1) apart from "this machine has no usable GPU" (2).
 import { NoWebGPUError } from '../gpu/errors.ts';
 
-/** A user-facing failure whose message is already the whole story (no stack, no class name). */
-export class CliError extends Error {
-  override name = 'CliError';
-}
+import { CliError } from '../errors.ts';
+export { CliError };
 
 export const EXIT_FAILURE = 1;
 export const EXIT_NO_GPU = 2;

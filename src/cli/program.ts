@@ -16,6 +16,7 @@ import { compareCommand } from './commands/compare.ts';
 import { estimatePose, formatPose } from './commands/pose.ts';
 import { formatSegmentation, segmentImage } from './commands/segment.ts';
 import { ADAPTER_ROUTES, BACKENDS, REQUANTIZATION_MODES, type ModelOptions } from './load-model.ts';
+import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
 
 export interface ProgramIO {
   stdout: (text: string) => void;
@@ -50,7 +51,7 @@ function withModelFlags(cmd: Command): Command {
     .addOption(
       new Option('--requantization <mode>', "rounding of TFLite's XNNPACK delegate, or TFLite's reference kernels")
         .choices(REQUANTIZATION_MODES)
-        .default('xnnpack'),
+        .default(DEFAULT_REQUANTIZATION),
     )
     .addOption(new Option('--adapter <route>', 'how to find the WebGPU adapter (gpu backend)').choices(ADAPTER_ROUTES).default('auto'));
 }

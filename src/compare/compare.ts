@@ -15,6 +15,7 @@
 // only: every matched activation of both sides (per-layer SQNR). On the first `timedInputs` items,
 // where the device has timestamp-query: a timed run of each (GPU time = sum of its dispatches).
 // Browser-safe: nothing here touches the file system (see datasets-node.ts for eval sets).
+import { OctetError } from '../errors.ts';
 import { dequantizeGraph, dequantizeInputs, dequantizeTensorValues } from '../float/dequantize-graph.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { Graph, OpType, TensorIR } from '../model/graph.ts';
@@ -24,8 +25,9 @@ import type { RequantizationMode } from '../reference/run.ts';
 import type { TensorData } from '../runtime/layout.ts';
 import { describeContext, OctetModel, type Backend } from '../runtime/model.ts';
 
-export class CompareError extends Error {
+export class CompareError extends OctetError {
   override name = 'CompareError';
+  readonly code = 'COMPARE';
 }
 
 /** One eval item; `label` is the 0-based class (before any background offset). */

@@ -35,9 +35,8 @@ export interface EvalSet {
   raw?: RawFormat;
 }
 
-export class EvalSetError extends Error {
-  override name = 'EvalSetError';
-}
+import { EvalSetError } from '../errors.ts';
+export { EvalSetError };
 
 /**
  * Raw-set contents by folder name. KWS MFCCs were quantized with kws_ref_model's input params

@@ -23,12 +23,14 @@
 //    with the 8-bit model's, quantizeOutputs(original, outputs) quantizes them with the
 //    original output parameters (or dequantize the 8-bit ones with dequantizeTensorValues).
 //  - The input graph is not modified; constant data of tensors that stay as they are is shared.
+import { OctetError } from '../errors.ts';
 import type { Graph, OpIR, QuantParams, TensorIR } from '../model/graph.ts';
 import { constantData, dequantizeTensor, quantizeTensor } from '../quant/tensor.ts';
 import type { TensorData } from '../runtime/layout.ts';
 
-export class DequantizeError extends Error {
+export class DequantizeError extends OctetError {
   override name = 'DequantizeError';
+  readonly code = 'DEQUANTIZE';
 }
 
 const WEIGHTED_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);

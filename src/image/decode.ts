@@ -1,6 +1,7 @@
 // Image decoding to 8-bit RGB for model inputs: JPEG (jpeg-js), PNG (pngjs) and BMP (own reader).
 // Runs in the browser as well as in Node, so nothing here may import node: modules; the
 // PNG path uses pngjs's self-contained browser bundle for that reason (see decodePng).
+import { OctetError } from '../errors.ts';
 import jpeg from 'jpeg-js';
 import pngBrowser from 'pngjs/browser.js';
 
@@ -20,8 +21,9 @@ export interface DecodeOptions {
 
 export const DEFAULT_MAX_PIXELS = 64_000_000;
 
-export class ImageDecodeError extends Error {
+export class ImageDecodeError extends OctetError {
   override name = 'ImageDecodeError';
+  readonly code = 'IMAGE_DECODE';
   constructor(
     /** The file (or caller-supplied name) that failed. */
     readonly source: string,

@@ -11,6 +11,7 @@
 // Pipeline: whole-image resize (no crop) to the input's H×W → round to 8-bit pixels (the
 // reference inputs and PIL/TFLite Support all go through an 8-bit image) → optional grayscale
 // → encode per recipe → NHWC or NCHW.
+import { OctetError } from '../errors.ts';
 import type { TensorIR } from '../model/graph.ts';
 import type { ModelMetadata, TensorMetadataInfo } from '../model/metadata.ts';
 import type { RgbImage } from './decode.ts';
@@ -40,8 +41,9 @@ export interface InputRecipe {
   encoding: PixelEncoding;
 }
 
-export class PreprocessError extends Error {
+export class PreprocessError extends OctetError {
   override name = 'PreprocessError';
+  readonly code = 'PREPROCESS';
 }
 
 export type ModelInputArray = Int8Array | Uint8Array | Float32Array;

@@ -1,9 +1,10 @@
 // The contract between ops and the GPU program: each op lowers to constant buffers (packed
 // weights, per-channel requantization parameters, uniforms) and dispatches that bind tensors and
 // constants by position. The runtime allocates, uploads and encodes; kernels only describe.
+import { OctetError } from '../errors.ts';
 import type { Activation, Graph, OpIR, TensorIR } from '../model/graph.ts';
 import { activationRangeQuantized } from '../quant/activation.ts';
-import type { RequantizationMode } from '../reference/common.ts';
+import type { RequantizationMode } from '../quant/requantization.ts';
 
 export type { RequantizationMode };
 
@@ -69,8 +70,9 @@ export function builtinKernels(ctx: LoweringContext): boolean {
   return ctx.requantization === 'xnnpack' && !xnnpackKernels(ctx);
 }
 
-export class LoweringError extends Error {
+export class LoweringError extends OctetError {
   override name = 'LoweringError';
+  readonly code = 'LOWERING';
 }
 
 export function tensorOf(ctx: LoweringContext, id: number): TensorIR {

@@ -2,10 +2,12 @@
 // hostile or inconsistent op before anything is allocated), the CPU reference and both GPU paths,
 // so that every stage agrees on one geometry. Each function returns the geometry or throws
 // ConvFamilyShapeError with the reason; callers wrap it in their own error type.
+import { OctetError } from '../errors.ts';
 import type { Graph, OpOf, Padding, TensorIR } from './graph.ts';
 
-export class ConvFamilyShapeError extends Error {
+export class ConvFamilyShapeError extends OctetError {
   override name = 'ConvFamilyShapeError';
+  readonly code = 'CONV_FAMILY_SHAPE';
 }
 
 /** Larger element counts cannot be addressed by 32-bit indices on the GPU. */

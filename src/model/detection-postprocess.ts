@@ -3,6 +3,7 @@
 // rules of its Prepare and Eval, checked when a model is imported so that a hostile file is
 // refused, with the field or tensor named, before anything is allocated. Shared by the importer
 // (options, validation, output shapes), the writer (options) and the CPU reference (geometry).
+import { OctetError } from '../errors.ts';
 import type { DetectionPostprocessOptions, OpIR, TensorIR } from './graph.ts';
 import { encodeFlexbufferMap, readFlexbufferMap, type FlexValue } from './flexbuffer.ts';
 import { ModelFormatError } from './errors.ts';
@@ -124,8 +125,9 @@ export interface DetectionGeometry {
 }
 
 /** A broken shape or dtype rule, in words; the importer adds where. */
-export class DetectionShapeError extends Error {
+export class DetectionShapeError extends OctetError {
   override name = 'DetectionShapeError';
+  readonly code = 'DETECTION_SHAPE';
 }
 
 /**

@@ -1,10 +1,12 @@
 // Typed errors for reading models. Every failure of the importer is one of these three, so
 // callers (CLI, demo, fuzz tests) can tell a corrupt file from a valid model that uses
 // something Octet does not run.
+import { OctetError } from '../errors.ts';
 
 /** The bytes are not a well-formed TFLite model: bad identifier, out-of-range offset, inconsistent data. */
-export class ModelFormatError extends Error {
+export class ModelFormatError extends OctetError {
   override name = 'ModelFormatError';
+  readonly code = 'MODEL_FORMAT';
   /** Where in the model the problem is, e.g. "tensor 12 'conv1/weights'". */
   readonly where: string;
   constructor(where: string, problem: string) {
@@ -52,8 +54,9 @@ function describeAll(ops: readonly UnsupportedOp[]): string {
  * A well-formed model that uses operators outside Octet's OpType set (or unsupported variants of
  * them). `ops` lists every one in operator order; opName, version and opIndex are the first's.
  */
-export class UnsupportedOpError extends Error {
+export class UnsupportedOpError extends OctetError {
   override name = 'UnsupportedOpError';
+  readonly code = 'UNSUPPORTED_OP';
   readonly ops: readonly UnsupportedOp[];
   readonly opName: string;
   readonly version: number;
@@ -79,8 +82,9 @@ export class UnsupportedOpError extends Error {
 }
 
 /** A well-formed model with a tensor element type (or quantization scheme) that Octet does not handle. */
-export class UnsupportedTensorTypeError extends Error {
+export class UnsupportedTensorTypeError extends OctetError {
   override name = 'UnsupportedTensorTypeError';
+  readonly code = 'UNSUPPORTED_TENSOR_TYPE';
   /** The TFLite TensorType name, e.g. "FLOAT16", or a description of the unsupported scheme. */
   readonly typeName: string;
   readonly where: string;

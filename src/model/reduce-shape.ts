@@ -2,11 +2,13 @@
 // LOG_SOFTMAX, shared by the importer (which refuses a hostile or inconsistent op before anything
 // is allocated), the CPU reference and both GPU paths. Each check throws ReduceShapeError with the
 // reason; callers wrap it in their own error type.
+import { OctetError } from '../errors.ts';
 import { tensorElementCount, type DType, type Graph, type OpIR, type TensorIR } from './graph.ts';
 import { constantData } from '../quant/tensor.ts';
 
-export class ReduceShapeError extends Error {
+export class ReduceShapeError extends OctetError {
   override name = 'ReduceShapeError';
+  readonly code = 'REDUCE_SHAPE';
 }
 
 export const REDUCER_OPS: ReadonlySet<string> = new Set(['SUM', 'REDUCE_MAX', 'REDUCE_MIN', 'REDUCE_PROD']);

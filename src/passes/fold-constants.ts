@@ -44,7 +44,7 @@ function foldable(graph: Graph, op: OpIR, isConstant: (id: number) => boolean, o
 /**
  * The graph with every foldable op computed (see the file comment). Returns the same graph when
  * nothing folds. A folded op that the reference refuses (a bad operand) throws its
- * ReferenceError, naming the model's operator index, before anything is allocated.
+ * ReferenceRunError, naming the model's operator index, before anything is allocated.
  */
 export function foldConstants(graph: Graph, givenOptions: ReferenceOptions = {}): Graph {
   // The folded ops compute what the runtime would: with or without its delegate, decided on the

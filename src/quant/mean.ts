@@ -23,7 +23,7 @@
 // Octet's 'xnnpack' requantization mode follows the runtime (XNNPACK where it delegates, the
 // built-in kernel otherwise); the 'tflite' mode always follows the built-in kernel.
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from './fixedpoint.ts';
-import type { RequantizationMode } from '../reference/common.ts';
+import type { RequantizationMode } from './requantization.ts';
 
 export type MeanKernel = 'xnnpack-global-average-pooling' | 'optimized-mean-4d' | 'integer-mean' | 'quantized-mean-or-sum';
 

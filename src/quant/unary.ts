@@ -14,6 +14,7 @@
 //  - ELU under 'xnnpack': XNNPACK's table, rounded half to even.
 //  - RELU_N1_TO_1, RELU_0_TO_1: activations.cc ReluX, as RELU and RELU6.
 //  - ABS: elementwise.cc AbsEvalQuantized (requantized only when the scales differ).
+import { OctetError } from '../errors.ts';
 import type { DType, OpType } from '../model/graph.ts';
 import { activationRangeQuantized } from './activation.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from './fixedpoint.ts';
@@ -46,8 +47,9 @@ export interface UnaryOptions {
 }
 
 /** A combination TFLite refuses (or Octet does not run); callers turn it into their named error. */
-export class UnaryOpError extends Error {
+export class UnaryOpError extends OctetError {
   override name = 'UnaryOpError';
+  readonly code = 'UNARY_OP';
 }
 
 const f = Math.fround;

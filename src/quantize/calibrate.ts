@@ -3,7 +3,7 @@
 // activation quantization parameters from: the minimum of the minima and the maximum of the
 // maxima over all samples.
 import { tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
-import { prepareReference, ReferenceError } from '../reference/run.ts';
+import { prepareReference, ReferenceRunError } from '../reference/run.ts';
 import { QuantizeError } from './errors.ts';
 
 /**
@@ -92,7 +92,7 @@ export function calibrate(graph: Graph, samples: readonly CalibrationSample[]): 
   try {
     reference = prepareReference(graph);
   } catch (e) {
-    if (e instanceof ReferenceError) throw new QuantizeError(`cannot calibrate graph '${graph.name}': ${e.message}`);
+    if (e instanceof ReferenceRunError) throw new QuantizeError(`cannot calibrate graph '${graph.name}': ${e.message}`);
     throw e;
   }
   const activationIds = graph.tensors.filter(isFloatActivation).map((t) => t.id);

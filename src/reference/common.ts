@@ -1,6 +1,8 @@
 // Shared plumbing of the CPU reference: value types, the error it throws, how an op becomes a
 // prepared kernel, and the small pieces of TFLite arithmetic (padding, quantization params)
 // that several op families use.
+import { OctetError } from '../errors.ts';
+import { DEFAULT_REQUANTIZATION, type RequantizationMode } from '../quant/requantization.ts';
 import { constantData } from '../quant/tensor.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { tensorElementCount } from '../model/graph.ts';
@@ -18,8 +20,9 @@ export type QuantizedData = Int8Array | Uint8Array;
  * (shapes that disagree, missing constants). Named after the operator so that a failing model
  * points at the layer: "reference: CONV_2D with int16 input is not supported (operator 3)".
  */
-export class ReferenceError extends Error {
-  override name = 'ReferenceError';
+export class ReferenceRunError extends OctetError {
+  override name = 'ReferenceRunError';
+  readonly code = 'REFERENCE';
   /** Position of the failing operator in the model's operator list, or −1 outside any operator. */
   readonly opIndex: number;
   constructor(message: string, opIndex = -1) {
@@ -34,22 +37,10 @@ export type TensorValues = (TensorData | undefined)[];
 /** A prepared operator: everything independent of the input is computed before it runs. */
 export type Kernel = (values: TensorValues) => void;
 
-/**
- * How CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED and ADD turn int32 accumulators back into 8 bits.
- *  - 'tflite': TFLite's reference kernels (gemmlowp double rounding: QuantizeMultiplier +
- *    MultiplyByQuantizedMultiplier; ADD with left_shift 20). The numerics contract in DESIGN.md.
- *  - 'xnnpack': what TFLite's default XNNPACK delegate computes, which is what produced the
- *    shared reference vectors: float32 scale, accumulator × scale in float32, clamp, round half
- *    to even; ADD with XNNPACK's 20-bit multipliers and one rounding shift.
- * The two differ by one LSB on some elements of a layer, and that grows through a network.
- * 'xnnpack' is the TFLite runtime as a whole: ops the delegate does not take follow TFLite's
- * builtin kernels (8-bit SOFTMAX's lookup table, BATCH_MATMUL's ruy rounding), and so does every
- * op of a graph the delegate refuses (see ReferenceOptions.xnnpackDelegate).
- */
-export type RequantizationMode = 'tflite' | 'xnnpack';
+export type { RequantizationMode } from '../quant/requantization.ts';
 
 export interface ReferenceOptions {
-  /** Default 'tflite'. */
+  /** Default DEFAULT_REQUANTIZATION ('xnnpack'), as on the GPU and in the CLI. */
   requantization?: RequantizationMode;
   /**
    * Under 'xnnpack': whether the TFLite runtime would run the graph through its XNNPACK delegate
@@ -83,17 +74,17 @@ export class PrepareContext {
     this.graph = graph;
     this.op = op;
     this.constants = constants;
-    this.requantization = options.requantization ?? 'tflite';
+    this.requantization = options.requantization ?? DEFAULT_REQUANTIZATION;
     this.xnnpack = this.requantization === 'xnnpack' && (options.xnnpackDelegate ?? true);
   }
 
   /** An error naming this operator: `reference: <TYPE> <problem> (operator <index>)`. */
-  error(problem: string): ReferenceError {
-    return new ReferenceError(`reference: ${this.op.type} ${problem} (operator ${this.op.index})`, this.op.index);
+  error(problem: string): ReferenceRunError {
+    return new ReferenceRunError(`reference: ${this.op.type} ${problem} (operator ${this.op.index})`, this.op.index);
   }
 
   /** The standard "X with <dtype> input is not supported" error. */
-  unsupported(what: string): ReferenceError {
+  unsupported(what: string): ReferenceRunError {
     return this.error(`with ${what} is not supported`);
   }
 
@@ -154,7 +145,7 @@ export function decodeConstant(t: TensorIR): TensorData {
     for (let i = 0; i < data.length; i++) {
       const v = data[i];
       if (v > 2147483647n || v < -2147483648n) {
-        throw new ReferenceError(`reference: int64 constant '${t.name}' (tensor ${t.id}) does not fit in int32`);
+        throw new ReferenceRunError(`reference: int64 constant '${t.name}' (tensor ${t.id}) does not fit in int32`);
       }
       out[i] = Number(v);
     }

@@ -5,7 +5,7 @@
 import type { Graph, OpIR, OpOf, OpType } from '../model/graph.ts';
 import {
   PrepareContext,
-  ReferenceError,
+  ReferenceRunError,
   type ReferenceOptions,
   decodeConstant,
   elementCount,
@@ -29,7 +29,7 @@ import { prepareArgMinMax, prepareCast, prepareResizeBilinear, prepareResizeNear
 import { prepareDetectionPostprocess } from './ops/detection.ts';
 import { REDUCE_PREPARERS } from './ops/reduce.ts';
 
-export { ReferenceError, type TensorData };
+export { ReferenceRunError, type TensorData };
 export type { ReferenceOptions, RequantizationMode } from './common.ts';
 
 type Preparer<T extends OpType> = (op: OpOf<T>, ctx: PrepareContext) => Kernel;
@@ -130,7 +130,7 @@ export function evaluateOp(graph: Graph, op: OpIR, options: ReferenceOptions = {
   prepareOp(op, new PrepareContext(graph, op, values, options))(values);
   return op.outputs.map((id) => {
     const v = values[id];
-    if (!v) throw new ReferenceError(`reference: ${op.type} wrote no value for output tensor ${id} (operator ${op.index})`, op.index);
+    if (!v) throw new ReferenceRunError(`reference: ${op.type} wrote no value for output tensor ${id} (operator ${op.index})`, op.index);
     return v;
   });
 }
@@ -146,7 +146,7 @@ export interface PreparedReference {
 
 /**
  * Decodes the constants and prepares each operator (multipliers, offset weights, index maps).
- * Throws ReferenceError for the first operator the reference cannot run, so a model is
+ * Throws ReferenceRunError for the first operator the reference cannot run, so a model is
  * rejected before any input arrives.
  */
 export function prepareReference(modelGraph: Graph, givenOptions: ReferenceOptions = {}): PreparedReference {
@@ -160,14 +160,14 @@ export function prepareReference(modelGraph: Graph, givenOptions: ReferenceOptio
 
   const execute = (inputs: readonly TensorData[]): TensorValues => {
     if (inputs.length !== graph.inputs.length) {
-      throw new ReferenceError(`reference: graph '${graph.name}' takes ${graph.inputs.length} inputs, got ${inputs.length}`);
+      throw new ReferenceRunError(`reference: graph '${graph.name}' takes ${graph.inputs.length} inputs, got ${inputs.length}`);
     }
     const values: TensorValues = constants.slice();
     graph.inputs.forEach((id, i) => {
       const t = graph.tensors[id];
       const value = inputs[i];
       if (!matchesDType(value, t.dtype) || value.length !== elementCount(t)) {
-        throw new ReferenceError(
+        throw new ReferenceRunError(
           `reference: input ${i} ('${t.name}') must be ${elementCount(t)} ${t.dtype} values, ` +
             `got a ${value.constructor.name} of ${value.length}`,
         );
@@ -177,7 +177,7 @@ export function prepareReference(modelGraph: Graph, givenOptions: ReferenceOptio
     graph.ops.forEach((op, i) => {
       for (const id of op.inputs) {
         if (id >= 0 && values[id] === undefined) {
-          throw new ReferenceError(
+          throw new ReferenceRunError(
             `reference: ${op.type} reads tensor ${id} before anything writes it (operator ${op.index})`,
             op.index,
           );

@@ -1,10 +1,12 @@
 // Batching a batch-1 model: TFLite files fix the batch dimension at 1, but most image models are
 // batch-agnostic. batchGraph rewrites every activation's leading dimension from 1 to n, and refuses,
 // by op and tensor, any graph where that would change the meaning (an op mixing the batch axis).
+import { OctetError } from '../errors.ts';
 import type { Graph, OpIR, TensorIR } from '../model/graph.ts';
 
-export class BatchError extends Error {
+export class BatchError extends OctetError {
   override name = 'BatchError';
+  readonly code = 'BATCH';
 }
 
 function axisTouchesBatch(axis: number, rank: number): boolean {

@@ -2,6 +2,7 @@
 // (packed weights, per-channel parameters, uniforms, pipelines, bind groups, activation buffers
 // assigned by liveness). A run writes the inputs, encodes every step into one command buffer,
 // submits once and reads the outputs back.
+import { OctetError } from '../errors.ts';
 import { xnnpackDelegateApplies } from '../model/tflite-delegation.ts';
 import { DeviceLostError, GpuValidationError } from '../gpu/errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
@@ -14,13 +15,16 @@ import { planBuffers, type Plan } from './plan.ts';
 import { canonicalizeForGpu } from './canonicalize.ts';
 import { foldConstants } from '../passes/fold-constants.ts';
 import { splitHostTail, type HostTail } from './host-tail.ts';
+import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
 
-export class InputError extends Error {
+export class InputError extends OctetError {
   override name = 'InputError';
+  readonly code = 'INPUT';
 }
 
-export class DisposedError extends Error {
+export class DisposedError extends OctetError {
   override name = 'DisposedError';
+  readonly code = 'DISPOSED';
 }
 
 const STORAGE = 0x80; // GPUBufferUsage.STORAGE, spelled out so this module loads before Dawn's globals.
@@ -79,15 +83,15 @@ export class GpuProgram {
 
   static async build(ctx: GpuContext, modelGraph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
     ctx.assertAlive();
-    const graph = canonicalizeForGpu(foldConstants(modelGraph, { requantization: options.requantization ?? 'xnnpack' }));
+    const graph = canonicalizeForGpu(foldConstants(modelGraph, { requantization: options.requantization ?? DEFAULT_REQUANTIZATION }));
     // Host ops (TFLite_Detection_PostProcess) run after the readback; the GPU runs the rest.
-    const split = splitHostTail(graph, options.requantization ?? 'xnnpack');
+    const split = splitHostTail(graph, options.requantization ?? DEFAULT_REQUANTIZATION);
     const gpuGraph = split.gpu;
     const device = ctx.device;
     const lowering: LoweringContext = {
       graph: gpuGraph,
       useDot4: ctx.useDot4,
-      requantization: options.requantization ?? 'xnnpack',
+      requantization: options.requantization ?? DEFAULT_REQUANTIZATION,
       xnnpackDelegate: xnnpackDelegateApplies(modelGraph),
       workgroupSize: options.workgroupSize ?? 64,
       maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,

@@ -8,12 +8,14 @@
 // Uint8Array of 0/1 and int64 values as Int32Array, the CPU reference's representation: inputs
 // are sign-extended, and an output element beyond int32's range is an error naming it rather
 // than a silently wrapped value (ARG_MAX indices, SHAPE and casts of int32 values always fit).
+import { OctetError } from '../errors.ts';
 import { tensorElementCount, type DType, type TensorIR } from '../model/graph.ts';
 
 export type TensorData = Int8Array | Uint8Array | Int16Array | Int32Array | Float32Array;
 
-export class Int64RangeError extends Error {
+export class Int64RangeError extends OctetError {
   override name = 'Int64RangeError';
+  readonly code = 'INT64_RANGE';
 }
 
 export function isEightBit(dtype: DType): boolean {
@@ -32,8 +34,9 @@ export function outerCount(shape: readonly number[]): number {
 
 export const roundUp4 = (n: number): number => Math.ceil(n / 4) * 4;
 
-export class UnsupportedLayoutError extends Error {
+export class UnsupportedLayoutError extends OctetError {
   override name = 'UnsupportedLayoutError';
+  readonly code = 'UNSUPPORTED_LAYOUT';
 }
 
 /** Bytes a tensor occupies on the GPU (always a positive multiple of 4, as bindings require). */

@@ -12,6 +12,7 @@ import { prepareReference, type PreparedReference, type RequantizationMode } fro
 import { DisposedError, GpuProgram, InputError, type LayerTime, type RunOptions } from './gpu-program.ts';
 import type { TensorData } from './layout.ts';
 import { batchGraph } from './batch.ts';
+import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
 
 export type Backend = 'gpu' | 'cpu';
 
@@ -71,7 +72,7 @@ export class OctetModel {
         : source;
     const graph = options.batch && options.batch > 1 ? batchGraph(imported, options.batch) : imported;
     const backend = options.backend ?? 'gpu';
-    const requantization = options.requantization ?? 'xnnpack';
+    const requantization = options.requantization ?? DEFAULT_REQUANTIZATION;
     if (backend === 'cpu') {
       return new OctetModel(graph, backend, requantization, undefined, prepareReference(graph, { requantization }), undefined, undefined);
     }

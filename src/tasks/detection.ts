@@ -14,6 +14,7 @@
 //
 // Boxes are in [0, 1] of the model input. Octet resizes the whole image to the input (no crop, no
 // letterbox), so they are the same fractions of the original image.
+import { OctetError } from '../errors.ts';
 import type { Graph, TensorIR } from '../model/graph.ts';
 import type { ModelMetadata } from '../model/metadata.ts';
 import type { TensorData } from '../runtime/layout.ts';
@@ -23,8 +24,9 @@ import { COCO80_LABELS } from './labels.ts';
 /** What a head needs of a graph: its name and its input and output tensors (a GraphListing serves too). */
 export type GraphIO = Pick<Graph, 'name' | 'tensors' | 'inputs' | 'outputs'>;
 
-export class TaskError extends Error {
+export class TaskError extends OctetError {
   override name = 'TaskError';
+  readonly code = 'TASK';
 }
 
 export interface Box {

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Activation, Graph, TensorIR } from '../../src/model/graph.ts';
 import { constantData } from '../../src/quant/tensor.ts';
-import { runReference, runReferenceAll, ReferenceError, type RequantizationMode, type TensorData } from '../../src/reference/run.ts';
+import { runReference, runReferenceAll, ReferenceRunError, type RequantizationMode, type TensorData } from '../../src/reference/run.ts';
 import { convGraph, fullyConnectedGraph, GraphBuilder, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
 
@@ -197,7 +197,7 @@ describe('hand-computed cases', () => {
     expect(all.get(graph.outputs[0])).toEqual(runReference(graph, [x])[0]);
   });
 
-  it('rejects an unsupported dtype with a ReferenceError naming the operator', () => {
+  it('rejects an unsupported dtype with a ReferenceRunError naming the operator', () => {
     const b = new GraphBuilder();
     const input = b.tensor('x', [1, 1, 1, 1], 'int16', quant(1, 0));
     const filter = b.tensor('w', [1, 1, 1, 1], 'int8', quant(1, 0), Int8Array.from([1]));
@@ -205,7 +205,7 @@ describe('hand-computed cases', () => {
     const options = { padding: 'VALID', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' } as const;
     b.op({ type: 'CONV_2D', inputs: [input, filter, -1], outputs: [output], options });
     const graph = b.build([input], [output]);
-    expect(() => runReference(graph, [Int16Array.from([1])])).toThrow(ReferenceError);
+    expect(() => runReference(graph, [Int16Array.from([1])])).toThrow(ReferenceRunError);
     expect(() => runReference(graph, [Int16Array.from([1])])).toThrow('reference: CONV_2D with int16 input is not supported (operator 0)');
   });
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { importTflite } from '../../src/model/import.ts';
 import { exportTflite } from '../../src/model/tflite-writer.ts';
-import { prepareReference, runReference, ReferenceError } from '../../src/reference/run.ts';
+import { prepareReference, runReference, ReferenceRunError } from '../../src/reference/run.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { testContext } from '../helpers/gpu.ts';
 import {
@@ -64,7 +64,7 @@ describe('refused before anything is allocated, with a named error', () => {
     tile.outShapes = [[2 ** 31, 3 * 2 ** 30]];
     expect(refusal(tile)).toThrow(/more than 2147483647 elements/);
     const big = broadcastToCase('int8', [1], [65536, 65536]);
-    expect(refusal(big)).toThrow(ReferenceError);
+    expect(refusal(big)).toThrow(ReferenceRunError);
   });
 
   it('constant indices out of range: GATHER, GATHER_ND (reference and GPU lowering)', async () => {

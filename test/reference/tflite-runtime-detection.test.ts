@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { importTflite } from '../../src/model/import.ts';
 import type { DetectionPostprocessOptions, Graph } from '../../src/model/graph.ts';
 import { exportTflite } from '../../src/model/tflite-writer.ts';
-import { ReferenceError, runReference, type TensorData } from '../../src/reference/run.ts';
+import { ReferenceRunError, runReference, type TensorData } from '../../src/reference/run.ts';
 import { createTflitePeer } from '../../bench/peers/tflite-wasm.ts';
 import { detectionGraph, writtenOutputs, type DetectionCase } from '../helpers/detection-graphs.ts';
 import { mulberry32 } from '../helpers/rng.ts';
@@ -59,7 +59,7 @@ describe('TFLite_Detection_PostProcess: the reference equals the TFLite runtime'
       ...graph,
       tensors: graph.tensors.map((t) => (t.id === anchorsId ? { ...t, quant: { ...t.quant!, zeroPoint: Int32Array.of(200) } } : t)),
     };
-    expect(() => runReference(broken, inputs)).toThrow(ReferenceError);
+    expect(() => runReference(broken, inputs)).toThrow(ReferenceRunError);
     expect(() => runReference(broken, inputs)).toThrow(/decoded box \d+ has ymin > ymax or xmin > xmax/);
     await expect(runtimeOutputs(broken, inputs)).rejects.toThrow(/infer\(\) failed/);
   });

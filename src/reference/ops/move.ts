@@ -8,10 +8,10 @@
 // Shape operands (begin, multiples, block_shape, paddings, ...) must be constants here; the
 // constant-folding pass (src/passes/fold-constants.ts) turns computed ones (SHAPE → STRIDED_SLICE
 // → PACK chains) into constants before a graph is prepared. Only GATHER and GATHER_ND take
-// run-time operands (their indices); an index out of range is a ReferenceError at run time, as
+// run-time operands (their indices); an index out of range is a ReferenceRunError at run time, as
 // TFLite's kernels return an error, and nothing is read out of bounds.
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { ReferenceError, allocate, elementCount, stridesOf, type Kernel, type PrepareContext, type TensorData } from '../common.ts';
+import { ReferenceRunError, allocate, elementCount, stridesOf, type Kernel, type PrepareContext, type TensorData } from '../common.ts';
 
 /** The most elements a move op may produce (the GPU's 32-bit indexing; anything larger is hostile). */
 export const MAX_MOVE_ELEMENTS = 2 ** 31 - 1;
@@ -417,7 +417,7 @@ export function prepareGather(op: OpOf<'GATHER'>, ctx: PrepareContext): Kernel {
     if (!constant) {
       const bad = check(idx as ArrayLike<number>);
       if (bad >= 0) {
-        throw new ReferenceError(`reference: GATHER index ${idx[bad]} (at ${bad}) is outside [0, ${axisSize}) on axis ${axis} (operator ${op.index})`, op.index);
+        throw new ReferenceRunError(`reference: GATHER index ${idx[bad]} (at ${bad}) is outside [0, ${axisSize}) on axis ${axis} (operator ${op.index})`, op.index);
       }
     }
     const x = values[params.id]!;
@@ -469,7 +469,7 @@ export function prepareGatherNd(op: OpOf<'GATHER_ND'>, ctx: PrepareContext): Ker
     if (!constant) {
       const bad = check(idx as ArrayLike<number>);
       if (bad >= 0) {
-        throw new ReferenceError(
+        throw new ReferenceRunError(
           `reference: GATHER_ND index ${idx[bad]} (at ${bad}) is outside dimension ${bad % k} of params ${fmt(params.shape)} (operator ${op.index})`,
           op.index,
         );

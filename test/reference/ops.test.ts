@@ -258,10 +258,13 @@ describe('shape ops', () => {
 });
 
 describe('QUANTIZE, DEQUANTIZE, RELU', () => {
-  it('QUANTIZE float → int8 rounds half away from zero and clamps', () => {
+  it("QUANTIZE float → int8 under 'tflite' rounds half away from zero and clamps; the default ('xnnpack') half to even", () => {
     const g = single('QUANTIZE', [{ shape: [5], dtype: 'float32' }], { shape: [5], dtype: 'int8', q: quant(0.5, 1) });
+    const x = Float32Array.from([0.25, -0.25, 1, 100, -100]);
     // 0.25/0.5 = 0.5 → 1 (+1 = 2); −0.25/0.5 = −0.5 → −1 (+1 = 0); 100 → clamp 127.
-    expect(run1(g, Float32Array.from([0.25, -0.25, 1, 100, -100]))).toEqual([2, 0, 3, 127, -128]);
+    expect(Array.from(runReference(g, [x], { requantization: 'tflite' })[0]!)).toEqual([2, 0, 3, 127, -128]);
+    // Half to even: 0.5 → 0 (+1 = 1), −0.5 → 0 (+1 = 1).
+    expect(run1(g, x)).toEqual([1, 1, 3, 127, -128]);
   });
 
   it("QUANTIZE float → int8 at exact ties: 'xnnpack' rounds x × float32(1/scale) half to even (TFLite runtime: 80), 'tflite' half away (81)", () => {

@@ -42,13 +42,10 @@ export const CORPUS_RUNS: Record<string, CorpusSuite> = {
   'models/corpus/tflm_pr1341_id_model.tflite': 'default', // RESIZE_NEAREST_NEIGHBOR; equals TFLite
   'models/corpus/coral_movenet_single_pose_lightning_ptq.tflite': 'full', // CAST, RESIZE_BILINEAR, ARG_MAX; equals TFLite (~22 s on SwiftShader)
   'models/corpus/openmv_palm_detection_full_192.tflite': 'full', // RESIZE_BILINEAR; equals TFLite (~50 s)
-  // Loads; GPU = reference, and its RESIZE_NEAREST_NEIGHBORs equal TFLite, but the 8-bit MUL of
-  // operator 4 already differs from XNNPACK's by 1 LSB (45 of 147456 bytes): the MUL question open
-  // for gd32_fastvit too.
+  // Equal on every vector (its 8-bit MULs follow XNNPACK's fp32 multiply); about 2 s a run on SwiftShader.
   'models/corpus/openmv_yolov8n_192.tflite': 'full',
-  // Loads; GPU = reference, but TFLite differs from operator 63 on (a uint8 CONV_2D on a 1×1
-  // input after the global AVERAGE_POOL_2D: 99 of 256 bytes, by up to 2), before its resizes:
-  // 339 of 263169 ARG_MAX indices differ. Open, with the convolution rounding questions.
+  // Equal on every vector, its 263169 ARG_MAX indices included (1119 pixels of grace_hopper tie
+  // between classes: the first index wins, as in TFLite); about 14 s a run on SwiftShader.
   'models/corpus/coral_deeplabv3_mnv2_pascal_quant.tflite': 'full',
   // TFLite_Detection_PostProcess on the host after the GPU program: all four outputs equal
   // TFLite's exactly on every vector; about 70 s for the three on SwiftShader, so the full suite.

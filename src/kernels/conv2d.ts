@@ -175,16 +175,16 @@ function lowerConvLike(
     { label: `${label} channel params`, data: channelParams, usage: 'storage' },
   ];
   const pixels = g.batch * g.outH * g.outW;
-  if (isPointwise(g) && weightZp === 0 && pixels >= POINTWISE_GEMM_MIN_PIXELS) {
+  if (isPointwise(g) && pixels >= POINTWISE_GEMM_MIN_PIXELS) {
     // A 1×1 convolution is a GEMM: [pixels][inC] × [outC][inC]ᵀ, both packed along K exactly as
     // the conv kernel's buffers are, so the tiled GEMM (registers-only 4×4 blocks, the choice the
     // benchmark measured fastest) reads the same constants and writes the same packed output.
     const kind = ctx.useDot4 ? 'int8-dot4' : 'int8-fallback';
     const tile = tileAcceptsK(kind, POINTWISE_TILE, inC4 * 4) ? POINTWISE_TILE : { ...POINTWISE_TILE, vec: false };
-    const gemm = gemmShader(kind, tile, { requant: true, floatRequant: xnnpackKernels(ctx), ruyRequant });
+    const gemm = gemmShader(kind, tile, { requant: true, floatRequant: xnnpackKernels(ctx), ruyRequant, weightZp: weightZp !== 0 });
     constants.push({
       label: `${label} params`,
-      data: gemmUniforms(pixels, outCPadded, inC4 / (gemm.kPack / 4), outputZp, actMin, actMax),
+      data: gemmUniforms(pixels, outCPadded, inC4 / (gemm.kPack / 4), outputZp, actMin, actMax, weightZp, lastWordMask),
       usage: 'uniform',
     });
     return {

@@ -3,14 +3,24 @@
 // every fused activation, int8 per-channel and legacy uint8 with weight zero points), with
 // dot4I8Packed and with the unpacking fallback.
 import { describe, expect, it } from 'vitest';
-import type { Activation, Padding } from '../../src/model/graph.ts';
-import { convGraph, describeCase, fullyConnectedGraph, randomInput, type ConvCase } from '../helpers/graphs.ts';
+import type { Activation, Graph, Padding } from '../../src/model/graph.ts';
+import { convGraph, describeCase, fullyConnectedGraph, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
 import { DOT4_MODES, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
 import { lowerOp } from '../../src/kernels/registry.ts';
 
 const ACTIVATIONS: Activation[] = ['NONE', 'RELU', 'RELU6'];
+
+/** `second` fed by `first`'s output: its own input tensor replaced, its other tensors renumbered after `first`'s. */
+function chainGraphs(first: Graph, second: Graph): Graph {
+  const offset = first.tensors.length;
+  const joined = first.outputs[0]!;
+  const id = (t: number) => (t === second.inputs[0] ? joined : t < 0 ? t : t + offset);
+  const tensors = [...first.tensors, ...second.tensors.map((t) => ({ ...t, id: t.id + offset }))];
+  const ops = [...first.ops, ...second.ops.map((op, i) => ({ ...op, index: first.ops.length + i, inputs: op.inputs.map(id), outputs: op.outputs.map(id) }))];
+  return { ...first, name: `${first.name} then ${second.name}`, tensors, ops, outputs: second.outputs.map(id) };
+}
 const PADDINGS: Padding[] = ['SAME', 'VALID'];
 
 function randomConvCases(seed: number, kind: 'conv' | 'depthwise', count: number): ConvCase[] {
@@ -68,10 +78,15 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
         [5, 9, 7, 13],
         [4, 8, 3, 4],
         [3, 3, 16, 8],
+        // Legacy uint8 (weight zero point: the GEMM's row sums): vec4 K, scalar K, below 16 pixels.
+        [6, 4, 32, 9],
+        [5, 5, 13, 6],
+        [2, 4, 7, 4],
       ];
       for (const [i, [inH, inW, inC, outC]] of shapes.entries()) {
         const rng = mulberry32(500 + i);
-        const c: ConvCase = { kind: 'conv', dtype: 'int8', batch: i === 2 ? 2 : 1, inH, inW, inC, outC, k: 1, stride: 1, dilation: 1, padding: i % 2 ? 'VALID' : 'SAME', activation: ACTIVATIONS[i % 3]!, depthMultiplier: 1, bias: true };
+        const dtype = i >= 5 ? 'uint8' : 'int8';
+        const c: ConvCase = { kind: 'conv', dtype, batch: i === 2 ? 2 : 1, inH, inW, inC, outC, k: 1, stride: 1, dilation: 1, padding: i % 2 ? 'VALID' : 'SAME', activation: ACTIVATIONS[i % 3]!, depthMultiplier: 1, bias: true };
         const graph = convGraph(rng, c);
         // The path taken is part of what is tested: 16+ pixels go through the GEMM.
         const lowered = lowerOp({ graph, useDot4: ctx.useDot4, requantization, workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
@@ -81,6 +96,22 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
         if (cmp!.differing > 0) failures.push(`${describeCase(c)}: ${cmp!.differing} differ, ${cmp!.firstDiff}`);
       }
       expect(failures).toEqual([]);
+    });
+
+    // An activation written by a kernel carries the output zero point in its padding bytes (the
+    // padded channels requantize a zero accumulator), unlike an uploaded input (zeros): the GEMM's
+    // row sums must mask them, which only a chain shows.
+    it('uint8 pointwise GEMM after a convolution with padded channels (13 → 16)', async () => {
+      const ctx = await testContext(dot4);
+      const rng = mulberry32(640);
+      const first = convGraph(rng, { kind: 'conv', dtype: 'uint8', batch: 1, inH: 6, inW: 5, inC: 5, outC: 13, k: 1, stride: 1, dilation: 1, padding: 'SAME', activation: 'NONE', depthMultiplier: 1, bias: true });
+      const second = convGraph(rng, { kind: 'conv', dtype: 'uint8', batch: 1, inH: 6, inW: 5, inC: 13, outC: 7, k: 1, stride: 1, dilation: 1, padding: 'SAME', activation: 'RELU', depthMultiplier: 1, bias: true });
+      const graph = chainGraphs(first, second);
+      // Zero point 141: the padding bytes are 13, not 0, in the int8 domain.
+      const middle = graph.tensors[first.outputs[0]!]!;
+      graph.tensors[middle.id] = { ...middle, quant: quant(middle.quant!.scale[0]!, 141) };
+      const [cmp] = await gpuVersusReference(ctx, graph, [randomInput(rng, graph.tensors[graph.inputs[0]!]!)], requantization);
+      expect(cmp, `${cmp!.differing} differ, ${cmp!.firstDiff}`).toMatchObject({ differing: 0 });
     });
 
     it('fully connected: per-tensor, per-channel, uint8, batches', async () => {

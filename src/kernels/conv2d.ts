@@ -249,6 +249,15 @@ export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNEC
   }, op.options.activation);
 }
 
+/**
+ * Channel words per depthwise invocation, read as one vec4 per tap: 4 where the channel words
+ * divide by 4 and the depth multiplier is 1 (input and output channels line up word for word),
+ * else 1 (the word kernel).
+ */
+function depthwiseWords(multiplier: number, channelWords: number): number {
+  return multiplier === 1 && channelWords % 4 === 0 ? 4 : 1;
+}
+
 export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_CONV_2D'>): LoweredOp {
   const input = tensorOf(ctx, op.inputs[0]!);
   const filter = tensorOf(ctx, op.inputs[1]!);
@@ -286,15 +295,16 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     channelParams.set([folded | 0, m, shift, float32ScaleBits(inScale, scaleOf(filter, oc), outScale)], oc * 4);
   }
   const [actMin, actMax] = int8ActivationRange(o.activation, output);
-  const total = batch * outH * outW * (outCPadded / 4);
+  const words = depthwiseWords(multiplier, outCPadded / 4);
+  const total = batch * outH * outW * (outCPadded / 4 / words);
   const uniforms = uniformWords([
     ['u32', batch],
     ['u32', inH],
     ['u32', inW],
-    ['u32', roundUp4(inC) / 4],
+    ['u32', roundUp4(inC) / 4 / words],
     ['u32', outH],
     ['u32', outW],
-    ['u32', outCPadded / 4],
+    ['u32', outCPadded / 4 / words],
     ['u32', kH],
     ['u32', kW],
     ['u32', o.strideH],
@@ -312,7 +322,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     ['u32', total],
   ]);
   const label = `depthwise#${op.index}`;
-  const shader = int8Shader(ctx, depthwiseSource, { WEIGHT_ZP: weightZp !== 0, MULTIPLIER_ONE: multiplier === 1 });
+  const shader = int8Shader(ctx, depthwiseSource, { WEIGHT_ZP: weightZp !== 0, MULTIPLIER_ONE: multiplier === 1, VEC: words === 4 });
   return singleDispatch(label, shader, [
       { label: `${label} weights`, data: packed, usage: 'storage' },
       { label: `${label} channel params`, data: channelParams, usage: 'storage' },

@@ -204,23 +204,39 @@ export class GpuProgram {
         captureReads.set(id, read);
       }
     };
+    // Consecutive dispatches share one compute pass (WebGPU orders and synchronizes dispatches
+    // within a pass, each its own usage scope); a pass ends only where a buffer copy or a capture
+    // must come between, both encoder commands. With timing each dispatch gets its own pass,
+    // since timestampWrites belong to a pass.
     let q = 0;
+    let pass: GPUComputePassEncoder | undefined;
+    const endPass = () => {
+      pass?.end();
+      pass = undefined;
+    };
     this.steps.forEach((step, i) => {
       if (step.kind === 'dispatch') {
-        const pass = encoder.beginComputePass(
-          querySet ? { label: step.label, timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 } } : { label: step.label },
-        );
-        q++;
+        if (querySet) {
+          endPass();
+          pass = encoder.beginComputePass({ label: step.label, timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 } });
+          q++;
+        } else {
+          pass ??= encoder.beginComputePass({ label: 'octet dispatches' });
+        }
         pass.setPipeline(step.pipeline);
         pass.setBindGroup(0, step.bindGroup);
         pass.dispatchWorkgroups(...step.workgroups);
-        pass.end();
       } else {
+        endPass();
         encoder.copyBufferToBuffer(step.from, 0, step.to, 0, step.bytes);
       }
       const next = this.steps[i + 1];
-      if (capture.size > 0 && (!next || next.opPosition !== step.opPosition)) captureIfDone(step.opPosition);
+      if (capture.size > 0 && (!next || next.opPosition !== step.opPosition)) {
+        if ((graph.ops[step.opPosition]?.outputs ?? []).some((id) => capture.has(id) && !captureReads.has(id))) endPass();
+        captureIfDone(step.opPosition);
+      }
     });
+    endPass();
     for (const id of capture) {
       // Graph inputs (and anything no op produced) are captured after the run.
       if (!captureReads.has(id) && this.plan.slotOf.has(id)) {

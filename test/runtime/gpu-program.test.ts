@@ -56,6 +56,40 @@ describe('GPU program runtime', () => {
     }
   });
 
+  it('encodes a run as one compute pass, split only where a capture copy must come between', async () => {
+    const ctx = await testContext();
+    const graph = convChain(6);
+    const program = await GpuProgram.build(ctx, graph);
+    const device = ctx.device as GPUDevice & { createCommandEncoder: GPUDevice['createCommandEncoder'] };
+    const original = device.createCommandEncoder;
+    let passes = 0;
+    device.createCommandEncoder = function (descriptor?: GPUCommandEncoderDescriptor) {
+      const encoder = original.call(this, descriptor);
+      const begin = encoder.beginComputePass.bind(encoder);
+      encoder.beginComputePass = (d?: GPUComputePassDescriptor) => {
+        passes++;
+        return begin(d);
+      };
+      return encoder;
+    };
+    try {
+      const input = randomInput(mulberry32(4), graph.tensors[0]!);
+      const reference = runReferenceAll(graph, [input], { requantization: 'xnnpack' });
+      const plain = await program.run([input]);
+      expect(passes, 'six dispatches, one pass').toBe(1);
+      expect(Array.from(plain.outputs[0]!)).toEqual(Array.from(reference.get(graph.outputs[0]!)!));
+      passes = 0;
+      // Tensor 4 (the second layer's activation) is copied out between layers 2 and 3.
+      const captured = await program.run([input], { capture: [4] });
+      expect(passes, 'the capture copy splits the pass in two').toBe(2);
+      expect(Array.from(captured.captured.get(4)!)).toEqual(Array.from(reference.get(4)!));
+      expect(Array.from(captured.outputs[0]!)).toEqual(Array.from(plain.outputs[0]!));
+    } finally {
+      device.createCommandEncoder = original;
+      program.dispose();
+    }
+  });
+
   it('captures intermediate tensors and reports per-layer GPU time where timestamps exist', async () => {
     const ctx = await testContext();
     const graph = convChain(3);

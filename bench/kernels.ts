@@ -76,6 +76,7 @@ export const TILE_CANDIDATES: GemmTile[] = [
   { tileM: 32, tileN: 32, tm: 4, tn: 4, k: 16, shared: true },
   { tileM: 32, tileN: 32, tm: 4, tn: 4, k: 16, shared: false },
   { tileM: 32, tileN: 32, tm: 4, tn: 4, k: 16, shared: false, vec: true },
+  { tileM: 32, tileN: 32, tm: 4, tn: 4, k: 16, shared: false, vec: true, unpacked: true },
 ];
 
 function tileFits(ctx: GpuContext, kind: GemmKind, t: GemmTile): boolean {

@@ -81,6 +81,25 @@ fn mac(acc: Acc, x: Elem, y: Elem) -> Acc {
 #endif
 }
 
+#if {{UNPACKED}}
+// 16 int8 values of A or B along K, sign-extended once so that the 4 products each takes part in
+// reuse them (an adapter that emulates dot4I8Packed unpacks both operands on every call).
+struct K16 {
+  a: vec4<i32>,
+  b: vec4<i32>,
+  c: vec4<i32>,
+  d: vec4<i32>,
+};
+
+fn unpack_k16(x: vec4<u32>) -> K16 {
+  return K16(unpack_i8x4(x.x), unpack_i8x4(x.y), unpack_i8x4(x.z), unpack_i8x4(x.w));
+}
+
+fn dot_k16(x: K16, y: K16) -> i32 {
+  return dot(x.a, y.a) + dot(x.b, y.b) + dot(x.c, y.c) + dot(x.d, y.d);
+}
+#endif
+
 // Dot product of 4 storage elements along K (16 int8 products, or 4 f32 products).
 fn dot_k4(x: vec4<Elem>, y: vec4<Elem>) -> Acc {
 #if {{INT8}}
@@ -113,6 +132,24 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let b2 = min(q + 2u, dims.n - 1u) * k_len;
   let b3 = min(q + 3u, dims.n - 1u) * k_len;
   for (var k = 0u; k < k_len; k++) {
+#if {{UNPACKED}}
+    let x0 = a[a0 + k];
+    let x1 = a[a1 + k];
+    let x2 = a[a2 + k];
+    let x3 = a[a3 + k];
+    let u0 = unpack_k16(x0);
+    let u1 = unpack_k16(x1);
+    let u2 = unpack_k16(x2);
+    let u3 = unpack_k16(x3);
+    let v0 = unpack_k16(b[b0 + k]);
+    let v1 = unpack_k16(b[b1 + k]);
+    let v2 = unpack_k16(b[b2 + k]);
+    let v3 = unpack_k16(b[b3 + k]);
+    acc[0] += vec4<Acc>(dot_k16(u0, v0), dot_k16(u0, v1), dot_k16(u0, v2), dot_k16(u0, v3));
+    acc[1] += vec4<Acc>(dot_k16(u1, v0), dot_k16(u1, v1), dot_k16(u1, v2), dot_k16(u1, v3));
+    acc[2] += vec4<Acc>(dot_k16(u2, v0), dot_k16(u2, v1), dot_k16(u2, v2), dot_k16(u2, v3));
+    acc[3] += vec4<Acc>(dot_k16(u3, v0), dot_k16(u3, v1), dot_k16(u3, v2), dot_k16(u3, v3));
+#else
     let x0 = a[a0 + k];
     let x1 = a[a1 + k];
     let x2 = a[a2 + k];
@@ -125,6 +162,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     acc[1] += vec4<Acc>(dot_k4(x1, y0), dot_k4(x1, y1), dot_k4(x1, y2), dot_k4(x1, y3));
     acc[2] += vec4<Acc>(dot_k4(x2, y0), dot_k4(x2, y1), dot_k4(x2, y2), dot_k4(x2, y3));
     acc[3] += vec4<Acc>(dot_k4(x3, y0), dot_k4(x3, y1), dot_k4(x3, y2), dot_k4(x3, y3));
+#endif
 #if {{WEIGHT_ZP}}
     let ones = vec4<u32>(0x01010101u, 0x01010101u, 0x01010101u, ones_word(4u * k + 3u, 4u * k_len));
     row_sum += vec4<i32>(dot_k4(x0, ones), dot_k4(x1, ones), dot_k4(x2, ones), dot_k4(x3, ones));

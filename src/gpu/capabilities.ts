@@ -19,6 +19,12 @@ export interface CapabilityReport {
     timestampQuery: boolean;
     subgroups: boolean;
     shaderF16: boolean;
+    /**
+     * The adapter runs shaders on the CPU (SwiftShader, llvmpipe, a browser's fallback adapter):
+     * dot4I8Packed is a polyfill there and storage loads cost more than arithmetic, which decides
+     * some kernel variants (see dot4Emulated in src/kernels/lowering.ts).
+     */
+    softwareAdapter: boolean;
   };
   limits: Record<string, number>;
 }
@@ -42,6 +48,14 @@ export const COMPUTE_LIMITS = [
   'minSubgroupSize',
   'maxSubgroupSize',
 ] as const;
+
+/** SwiftShader or llvmpipe by route or by name (Chromium reports vendor 'google', architecture 'swiftshader'), or a fallback adapter. */
+export function isSoftwareAdapter(info: GPUAdapterInfo | undefined, backend: string): boolean {
+  if (backend === 'dawn-swiftshader' || backend.startsWith('dawn-llvmpipe')) return true;
+  if ((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) return true;
+  const names = `${info?.vendor ?? ''} ${info?.architecture ?? ''} ${info?.device ?? ''} ${info?.description ?? ''}`.toLowerCase();
+  return /swiftshader|llvmpipe|lavapipe|softpipe/.test(names);
+}
 
 export function describeAdapter(
   adapter: GPUAdapter,
@@ -73,6 +87,7 @@ export function describeAdapter(
       timestampQuery: features.includes('timestamp-query'),
       subgroups: features.includes('subgroups'),
       shaderF16: features.includes('shader-f16'),
+      softwareAdapter: isSoftwareAdapter(info, backend),
     },
     limits,
   };
@@ -88,6 +103,7 @@ export function formatCapabilityReport(r: CapabilityReport): string {
     `timestamps   ${yes(r.paths.timestampQuery)}   (per-layer GPU time; else wall time)`,
     `subgroups    ${yes(r.paths.subgroups)}`,
     `shader-f16   ${yes(r.paths.shaderF16)}`,
+    `software     ${yes(r.paths.softwareAdapter)}   (shaders run on the CPU: dot4 emulated, kernels that reuse operands unpack them once)`,
     'limits',
     ...Object.entries(r.limits).map(([k, v]) => `  ${k.padEnd(36)} ${v}`),
   ];

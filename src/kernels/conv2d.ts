@@ -180,7 +180,9 @@ function lowerConvLike(
     // the conv kernel's buffers are, so the tiled GEMM (registers-only 4×4 blocks, the choice the
     // benchmark measured fastest) reads the same constants and writes the same packed output.
     const kind = ctx.useDot4 ? 'int8-dot4' : 'int8-fallback';
-    const tile = tileAcceptsK(kind, POINTWISE_TILE, inC4 * 4) ? POINTWISE_TILE : { ...POINTWISE_TILE, vec: false };
+    // Operands unpacked once where dot4 is a polyfill anyway (the fallback, or an emulating adapter).
+    const unpacked = !ctx.useDot4 || ctx.dot4Emulated === true;
+    const tile = tileAcceptsK(kind, POINTWISE_TILE, inC4 * 4) ? { ...POINTWISE_TILE, unpacked } : { ...POINTWISE_TILE, vec: false };
     const gemm = gemmShader(kind, tile, { requant: true, floatRequant: xnnpackKernels(ctx), ruyRequant, weightZp: weightZp !== 0 });
     constants.push({
       label: `${label} params`,

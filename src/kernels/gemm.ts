@@ -23,12 +23,17 @@ export interface GemmTile {
    * and a fixed 4×4 block per invocation. Needs K (in storage elements) divisible by 4.
    */
   vec?: boolean;
+  /**
+   * int8 with vec: sign-extend each loaded operand once and multiply as i32 vectors, instead of
+   * one dot4 per product (for adapters that emulate dot4I8Packed; same results, both wrap in i32).
+   */
+  unpacked?: boolean;
 }
 
 export const DEFAULT_GEMM_TILE: GemmTile = { tileM: 64, tileN: 64, tm: 4, tn: 4, k: 16, shared: true };
 
 export function describeTile(t: GemmTile): string {
-  return `${t.tileM}x${t.tileN} tile, ${t.tm}x${t.tn} per invocation, ` + (t.shared ? `K step ${t.k} via workgroup memory` : t.vec ? 'registers only, K in vec4' : 'registers only');
+  return `${t.tileM}x${t.tileN} tile, ${t.tm}x${t.tn} per invocation, ` + (t.shared ? `K step ${t.k} via workgroup memory` : t.vec ? `registers only, K in vec4${t.unpacked ? ', unpacked once' : ''}` : 'registers only');
 }
 
 export interface GemmShaderOptions {
@@ -62,6 +67,7 @@ export function gemmShader(kind: GemmKind, tile: GemmTile, options: GemmShaderOp
     INT8: int8,
     SHARED: tile.shared,
     VEC: tile.vec === true,
+    UNPACKED: int8 && tile.vec === true && tile.unpacked === true,
     REQUANT: options.requant === true,
     DOT4: kind === 'int8-dot4',
     FLOAT_REQUANT: options.floatRequant === true,

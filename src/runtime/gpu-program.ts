@@ -61,6 +61,8 @@ export interface GpuProgramOptions {
   workgroupSize?: number;
   /** Requantization semantics; see LoweringContext. Default 'xnnpack', what the TFLite runtime outputs. */
   requantization?: RequantizationMode;
+  /** Overrides the adapter fact LoweringContext.dot4Emulated (tests take both kernel variants on one adapter). */
+  dot4Emulated?: boolean;
 }
 
 export class GpuProgram {
@@ -95,6 +97,7 @@ export class GpuProgram {
       xnnpackDelegate: xnnpackDelegateApplies(modelGraph),
       workgroupSize: options.workgroupSize ?? 64,
       maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+      dot4Emulated: options.dot4Emulated ?? ctx.caps.paths.softwareAdapter,
     };
     // Lower every op first: an unsupported op or a bad tensor is refused before any allocation.
     const lowered = gpuGraph.ops.map((op, position) => ({ op, position, lowered: lowerOp(lowering, op) }));

@@ -34,8 +34,9 @@ export async function gpuVersusReference(
   graph: Graph,
   inputs: TensorData[],
   requantization: RequantizationMode = 'tflite',
+  options: { dot4Emulated?: boolean } = {},
 ): Promise<Comparison[]> {
-  const program = await GpuProgram.build(ctx, graph, { requantization });
+  const program = await GpuProgram.build(ctx, graph, { requantization, ...options });
   try {
     const { outputs } = await program.run(inputs);
     const expected = runReference(graph, inputs, { requantization });

@@ -9,9 +9,9 @@ import type { GpuContext } from '../../src/gpu/context.ts';
  * other branch there, so a context on one of these routes that lacks an expected feature is an
  * error. Other adapters (a real GPU) are taken as they are.
  */
-export const CI_ADAPTER_FEATURES: Readonly<Record<string, { dot4I8Packed: boolean; timestamps: boolean }>> = {
-  'dawn-swiftshader': { dot4I8Packed: true, timestamps: true },
-  'dawn-llvmpipe-gles': { dot4I8Packed: true, timestamps: false },
+export const CI_ADAPTER_FEATURES: Readonly<Record<string, { dot4I8Packed: boolean; timestamps: boolean; software: boolean }>> = {
+  'dawn-swiftshader': { dot4I8Packed: true, timestamps: true, software: true },
+  'dawn-llvmpipe-gles': { dot4I8Packed: true, timestamps: false, software: true },
 };
 
 const contexts = new Map<string, Promise<GpuContext>>();
@@ -21,8 +21,8 @@ async function createTestContext(dot4: 'auto' | 'off'): Promise<GpuContext> {
   const route = ctx.caps.adapter.backend;
   const expected = CI_ADAPTER_FEATURES[route];
   if (expected) {
-    const has = { dot4I8Packed: ctx.caps.paths.dot4I8Packed, timestamps: ctx.hasTimestamps };
-    for (const feature of ['dot4I8Packed', 'timestamps'] as const) {
+    const has = { dot4I8Packed: ctx.caps.paths.dot4I8Packed, timestamps: ctx.hasTimestamps, software: ctx.caps.paths.softwareAdapter };
+    for (const feature of ['dot4I8Packed', 'timestamps', 'software'] as const) {
       if (has[feature] !== expected[feature]) {
         throw new Error(`${route}: ${feature} is ${has[feature] ? 'present' : 'missing'}, but CI's tests expect it ${expected[feature] ? 'present' : 'absent'} (CI_ADAPTER_FEATURES)`);
       }

@@ -92,8 +92,12 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
         const lowered = lowerOp({ graph, useDot4: ctx.useDot4, requantization, workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
         const label = 'dispatch' in lowered.steps[0]! ? lowered.steps[0].dispatch.label : '';
         expect(label.endsWith('(gemm)'), `${describeCase(c)} lowered to ${label}`).toBe(c.batch * inH * inW >= 16);
-        const [cmp] = await gpuVersusReference(ctx, graph, [randomInput(rng, graph.tensors[graph.inputs[0]!]!)], requantization);
-        if (cmp!.differing > 0) failures.push(`${describeCase(c)}: ${cmp!.differing} differ, ${cmp!.firstDiff}`);
+        const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
+        // Both GEMM inner loops on this adapter: dot4 per product, and operands unpacked once.
+        for (const dot4Emulated of [false, true]) {
+          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { dot4Emulated });
+          if (cmp!.differing > 0) failures.push(`${describeCase(c)} (dot4Emulated ${dot4Emulated}): ${cmp!.differing} differ, ${cmp!.firstDiff}`);
+        }
       }
       expect(failures).toEqual([]);
     });

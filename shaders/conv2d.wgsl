@@ -1,7 +1,8 @@
 // CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1x1 image), int8, NHWC.
 // Activations are packed 4 channels to a u32 (channels padded to a multiple of 4); weights are
-// [out_c padded to 4][k_h][k_w][in_c / 4] words. One invocation computes 4 output channels of one
-// output pixel: for each tap it reads one input word and does 4 dot4 products.
+// [out_c / 4][k_h][k_w][in_c / 4] vec4s, each holding the 4 output channels' words for one input
+// word, so that one load feeds the 4 dot4 products (loads dominate on software adapters). One
+// invocation computes 4 output channels of one output pixel: per tap, one input word, one vec4.
 //
 // Zero points: an out-of-image tap reads a word holding the input zero point 4 times, so it
 // contributes nothing after the host folded -zx * sum(w) into the bias. Legacy uint8 models with a
@@ -34,7 +35,7 @@ struct Params {
 };
 
 @group(0) @binding(0) var<storage, read> input: array<u32>;
-@group(0) @binding(1) var<storage, read> weights: array<u32>;
+@group(0) @binding(1) var<storage, read> weights: array<vec4<u32>>;
 // Per output channel: (bias with zero-point terms folded in, multiplier, shift, f32 scale bits).
 @group(0) @binding(2) var<storage, read> channel_params: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
@@ -56,7 +57,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var acc = vec4<i32>(0);
   var input_sum = 0;
   let taps_per_channel = params.k_h * params.k_w * params.in_c4;
-  let w_base = ocw * 4u * taps_per_channel;
+  let w_base = ocw * taps_per_channel;
   for (var ky = 0u; ky < params.k_h; ky++) {
     let iy = i32(oy * params.stride_h + ky * params.dil_h) - params.pad_top;
     for (var kx = 0u; kx < params.k_w; kx++) {
@@ -66,12 +67,8 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       let tap = (ky * params.k_w + kx) * params.in_c4;
       for (var icw = 0u; icw < params.in_c4; icw++) {
         let x = select(params.input_zp_word, input[in_base + icw], inside);
-        let w = w_base + tap + icw;
-        acc += vec4<i32>(
-          dot4(x, weights[w]),
-          dot4(x, weights[w + taps_per_channel]),
-          dot4(x, weights[w + 2u * taps_per_channel]),
-          dot4(x, weights[w + 3u * taps_per_channel]));
+        let w = weights[w_base + tap + icw];
+        acc += vec4<i32>(dot4(x, w.x), dot4(x, w.y), dot4(x, w.z), dot4(x, w.w));
 #if {{WEIGHT_ZP}}
         input_sum += dot4(x, select(0x01010101u, params.last_word_mask, icw + 1u == params.in_c4));
 #endif

@@ -96,6 +96,19 @@ export function int8Weights(filter: TensorIR): { values: Int8Array; zeroPoint: n
   throw new LoweringError(`weights '${filter.name}' are ${filter.dtype}; the int8 path needs int8 or uint8 (hybrid models run on the float path)`);
 }
 
+/**
+ * [outC][words] weight words → [outC / 4][words] vec4s of the 4 channels' word at each position
+ * (shaders/conv2d.wgsl reads one vec4 per input word).
+ */
+function interleaveOutputChannels(packed: Int8Array, outCPadded: number, words: number): Uint32Array {
+  const src = new Uint32Array(packed.buffer, packed.byteOffset, packed.byteLength / 4);
+  const out = new Uint32Array(src.length);
+  for (let oc = 0; oc < outCPadded; oc++) {
+    for (let w = 0; w < words; w++) out[((oc >> 2) * words + w) * 4 + (oc & 3)] = src[oc * words + w]!;
+  }
+  return out;
+}
+
 function lowerConvLike(
   ctx: LoweringContext,
   label: string,
@@ -206,7 +219,7 @@ function lowerConvLike(
   }
   const shader = int8Shader(ctx, convSource, { WEIGHT_ZP: weightZp !== 0, RUY_REQUANT: ruyRequant });
   return singleDispatch(label, shader, [
-      { label: `${label} weights`, data: packed, usage: 'storage' },
+      { label: `${label} weights`, data: interleaveOutputChannels(packed, outCPadded, taps * inC4), usage: 'storage' },
       { label: `${label} channel params`, data: channelParams, usage: 'storage' },
       { label: `${label} params`, data: uniforms, usage: 'uniform' },
     ], [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }], workgroupsFor(ctx, total));

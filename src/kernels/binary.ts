@@ -13,7 +13,7 @@ import { int32ActivationRange, squaredDifferenceParams, tfliteAddParams, xnnpack
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
 import { binaryOperandProblem, type BinaryArithOp } from '../reference/ops/binary.ts';
-import { innerDim, roundUp4, toGpuLayout, type TensorData } from '../runtime/layout.ts';
+import { innerDim, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
 import { floatShader, floatUniforms, type UniformField } from './float/common.ts';
 import {

@@ -2,7 +2,7 @@
 // path (src/float/dequantize-graph.ts, loaded only where it exists), a seeded RNG.
 import type { GpuContext } from '../src/gpu/context.ts';
 import { tensorElementCount, type Graph } from '../src/model/graph.ts';
-import type { TensorData } from '../src/runtime/layout.ts';
+import type { TensorData } from '../src/kernels/layout.ts';
 
 export interface Stats {
   /** Every sample, milliseconds. */

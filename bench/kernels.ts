@@ -4,7 +4,7 @@
 // tuned GEMM as a 1×1 convolution against the current conv2d kernel on the same bytes.
 import type { GpuContext } from '../src/gpu/context.ts';
 import { GpuProgram } from '../src/runtime/gpu-program.ts';
-import { fromGpuLayout, toGpuLayout, type TensorData } from '../src/runtime/layout.ts';
+import { fromGpuLayout, toGpuLayout, type TensorData } from '../src/kernels/layout.ts';
 import { lowerOp } from '../src/kernels/registry.ts';
 import { int8ActivationRange, int8ZeroPoint, type LoweringContext } from '../src/kernels/lowering.ts';
 import { describeTile, gemmShader, tileAcceptsK, gemmUniforms, gemmWorkgroupBytes, gemmWorkgroups, packRowsInt8, type GemmKind, type GemmTile } from '../src/kernels/gemm.ts';

@@ -11,7 +11,7 @@ import type { NodeBackend } from '../src/gpu/node-gpu.ts';
 import { OctetModel } from '../src/runtime/model.ts';
 import { importTflite } from '../src/model/import.ts';
 import { tensorElementCount, type Graph } from '../src/model/graph.ts';
-import type { TensorData } from '../src/runtime/layout.ts';
+import type { TensorData } from '../src/kernels/layout.ts';
 import { findAssetsDir } from '../src/assets-node.ts';
 import { countMacs, errorMessage, loadFloatPath, log, mulberry32, stats, type Stats } from './common.ts';
 import { createTflitePeer } from './peers/tflite-wasm.ts';

@@ -4,7 +4,7 @@ export { OctetModel, describeContext, type Backend, type LoadOptions, type Model
 export { GpuProgram, InputError, DisposedError, type GpuProgramOptions, type RunOptions, type RunResult, type LayerTime } from './runtime/gpu-program.ts';
 export type { Plan, BufferSlot } from './runtime/plan.ts';
 export type { GpuMemoryStats } from './gpu/memory.ts';
-export type { TensorData } from './runtime/layout.ts';
+export type { TensorData } from './kernels/layout.ts';
 export { batchGraph, BatchError } from './runtime/batch.ts';
 export { dequantizeGraph, dequantizeInputs, quantizeOutputs } from './float/dequantize-graph.ts';
 export {
@@ -56,4 +56,4 @@ export { ConvFamilyShapeError } from './model/conv-family.ts';
 export { DetectionShapeError } from './model/detection-postprocess.ts';
 export { ReduceShapeError } from './model/reduce-shape.ts';
 export { UnaryOpError } from './quant/unary.ts';
-export { Int64RangeError, UnsupportedLayoutError } from './runtime/layout.ts';
+export { Int64RangeError, UnsupportedLayoutError } from './kernels/layout.ts';

@@ -8,7 +8,7 @@ import { requestGpuContext, type GpuContext } from '../../src/gpu/context.ts';
 import { importTflite } from '../../src/model/import.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { describeContext, OctetModel } from '../../src/runtime/model.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { countMacs, loadFloatPath, stats, type Stats } from '../common.ts';
 import { initLitert, LitertPeer } from '../peers/litert.ts';
 import * as tf from '@tensorflow/tfjs-core';

@@ -4,7 +4,7 @@
 import { decodeImage, type RgbImage } from '../image/decode.ts';
 import { chooseInputRecipe, imageToModelInput, type RecipeSource } from '../image/preprocess.ts';
 import type { ModelMetadata } from '../model/metadata.ts';
-import type { TensorData } from '../runtime/layout.ts';
+import type { TensorData } from '../kernels/layout.ts';
 import type { OctetModel } from '../runtime/model.ts';
 import { CliError } from './errors.ts';
 import { readBytes } from './files.ts';

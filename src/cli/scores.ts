@@ -1,6 +1,6 @@
 // Classifier outputs → ranked, human-readable scores.
 import type { Graph, TensorIR } from '../model/graph.ts';
-import type { TensorData } from '../runtime/layout.ts';
+import type { TensorData } from '../kernels/layout.ts';
 
 export interface RankedClass {
   index: number;

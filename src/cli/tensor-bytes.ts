@@ -1,7 +1,7 @@
 // Raw tensor files: the model's own dtype, little-endian, no header (the layout of the shared
 // reference vectors). DataView keeps the byte order explicit whatever the host's is.
 import { DTYPE_BYTES, tensorElementCount, type TensorIR } from '../model/graph.ts';
-import type { TensorData } from '../runtime/layout.ts';
+import type { TensorData } from '../kernels/layout.ts';
 import { CliError } from './errors.ts';
 
 export function describeTensor(t: Pick<TensorIR, 'name' | 'shape' | 'dtype'>): string {

@@ -22,7 +22,7 @@ import type { Graph, OpType, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { inspectGraph } from '../model/inspect.ts';
 import type { RequantizationMode } from '../reference/run.ts';
-import type { TensorData } from '../runtime/layout.ts';
+import type { TensorData } from '../kernels/layout.ts';
 import { describeContext, OctetModel, type Backend } from '../runtime/model.ts';
 
 export class CompareError extends OctetError {

@@ -26,7 +26,7 @@
 import { OctetError } from '../errors.ts';
 import type { Graph, OpIR, QuantParams, TensorIR } from '../model/graph.ts';
 import { constantData, dequantizeTensor, quantizeTensor } from '../quant/tensor.ts';
-import type { TensorData } from '../runtime/layout.ts';
+import type { TensorData } from '../kernels/layout.ts';
 
 export class DequantizeError extends OctetError {
   override name = 'DequantizeError';

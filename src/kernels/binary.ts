@@ -12,8 +12,8 @@ import { padShape } from '../model/broadcast.ts';
 import { int32ActivationRange, squaredDifferenceParams, tfliteAddParams, xnnpackAddParams, xnnpackMulScale } from '../quant/binary.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
-import { binaryOperandProblem, type BinaryArithOp } from '../reference/ops/binary.ts';
-import { innerDim, roundUp4, toGpuLayout, type TensorData } from '../runtime/layout.ts';
+import { binaryOperandProblem, type BinaryArithOp } from '../model/binary-ops.ts';
+import { innerDim, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
 import { floatShader, floatUniforms, type UniformField } from './float/common.ts';
 import {

@@ -23,7 +23,7 @@ import {
   xnnpackKernels,
   builtinKernels,
 } from './lowering.ts';
-import { roundUp4 } from '../runtime/layout.ts';
+import { roundUp4 } from './layout.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
 export function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {

@@ -10,8 +10,8 @@ import moveSource from '../../shaders/move.wgsl?raw';
 import type { OpIR, OpOf, OpType, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
-import { sliceRanges, stridedSliceRanges } from '../reference/ops/move.ts';
-import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from '../runtime/layout.ts';
+import { sliceRanges, stridedSliceRanges } from '../model/slice-ranges.ts';
+import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
 import {
   int8ZeroPoint,

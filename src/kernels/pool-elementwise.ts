@@ -10,7 +10,7 @@ import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { xnnpackMulScale } from '../quant/binary.ts';
 import { meanRule, meanThresholds } from '../quant/mean.ts';
 import { constantData } from '../quant/tensor.ts';
-import { innerDim, roundUp4, toGpuLayout, type TensorData } from '../runtime/layout.ts';
+import { innerDim, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
 import { lowerBinaryArith } from './binary.ts';
 import {

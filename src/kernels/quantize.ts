@@ -4,7 +4,7 @@ import quantizeSource from '../../shaders/quantize.wgsl?raw';
 import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { xnnpackConvertMultiplier } from '../quant/tensor.ts';
-import { innerDim, isEightBit, outerCount, roundUp4 } from '../runtime/layout.ts';
+import { innerDim, isEightBit, outerCount, roundUp4 } from './layout.ts';
 import { int8Shader } from './common.ts';
 import {
   int8ActivationRange,

@@ -8,7 +8,7 @@ import { tensorElementCount, type OpIR, type OpOf, type TensorIR } from '../mode
 import { checkReduceAxes, checkReduceFamilyOp, ReduceShapeError } from '../model/reduce-shape.ts';
 import { prodMultiplier, sumRule, sumThresholds } from '../quant/reduce.ts';
 import { constantData } from '../quant/tensor.ts';
-import { innerDim, outerCount, roundUp4 } from '../runtime/layout.ts';
+import { innerDim, outerCount, roundUp4 } from './layout.ts';
 import { int8Shader } from './common.ts';
 import {
   int8ZeroPoint,

@@ -2,7 +2,6 @@
 // before anything is allocated. Each op family module exports its own table.
 import type { Graph, OpIR, OpType } from '../model/graph.ts';
 import { HOST_PLACEMENT, type OpPlacement } from '../model/inspect.ts';
-import { HOST_OPS } from '../runtime/host-tail.ts';
 import { lowerConv2D, lowerDepthwiseConv2D, lowerFullyConnected } from './conv2d.ts';
 import { lowerBatchMatMul, lowerTransposeConv } from './tconv.ts';
 import { POOL_AND_ELEMENTWISE_LOWERINGS } from './pool-elementwise.ts';
@@ -11,6 +10,9 @@ import { SHAPE_AND_ACTIVATION_LOWERINGS } from './shape-ops.ts';
 import { REDUCE_LOWERINGS } from './reduce.ts';
 import { FLOAT_LOWERINGS } from './float-registry.ts';
 import { LoweringError, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
+
+/** Op types that run on the host, after the GPU program (src/runtime/host-tail.ts; `octet inspect` shows them as 'host'). */
+export const HOST_OPS: ReadonlySet<OpType> = new Set<OpType>(['DETECTION_POSTPROCESS']);
 
 export const INT8_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   CONV_2D: lowerConv2D as Lowering,

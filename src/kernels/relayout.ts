@@ -5,7 +5,7 @@ import relayoutSource from '../../shaders/relayout.wgsl?raw';
 import type { OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
-import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from '../runtime/layout.ts';
+import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from './layout.ts';
 import { lowerFloatConcatenation } from './float/shape.ts';
 import { int8Shader } from './common.ts';
 import {

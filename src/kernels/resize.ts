@@ -11,8 +11,8 @@ import castSource from '../../shaders/cast.wgsl?raw';
 import type { DType, OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
-import { nearestIndices, q11, tfliteIntegerTaps, tfliteTaps, xnnpackTaps, type AxisTaps } from '../reference/ops/resize.ts';
-import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from '../runtime/layout.ts';
+import { nearestIndices, q11, tfliteIntegerTaps, tfliteTaps, xnnpackTaps, type AxisTaps } from '../quant/resize-taps.ts';
+import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from './layout.ts';
 import { int8Shader } from './common.ts';
 import { LoweringError, xnnpackKernels, singleDispatch, tensorOf, uniformWords, workgroupsFor, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
 

@@ -4,7 +4,7 @@
 import softmaxSource from '../../shaders/softmax.wgsl?raw';
 import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
-import { innerDim, outerCount, roundUp4 } from '../runtime/layout.ts';
+import { innerDim, outerCount, roundUp4 } from './layout.ts';
 import { int8Shader } from './common.ts';
 import { softmaxTable } from '../quant/softmax.ts';
 import {

@@ -7,8 +7,8 @@ import type { OpOf } from '../model/graph.ts';
 import { ConvFamilyShapeError, batchMatMulGeometry, transposeConvGeometry } from '../model/conv-family.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
-import { xnnpackTakesTransposeConv } from '../reference/ops/tconv.ts';
-import { roundUp4 } from '../runtime/layout.ts';
+import { xnnpackTakesTransposeConv } from '../model/tflite-delegation.ts';
+import { roundUp4 } from './layout.ts';
 import { int8Shader } from './common.ts';
 import { assertAccumulatorFits, float32ScaleBits, int8Weights } from './conv2d.ts';
 import {

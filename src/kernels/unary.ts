@@ -5,10 +5,9 @@
 import unarySource from '../../shaders/unary.wgsl?raw';
 import preluSource from '../../shaders/prelu.wgsl?raw';
 import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
-import { UnaryOpError, unaryTable, type UnaryOpType } from '../quant/unary.ts';
-import { PRELU_MAX_RANK, preluMultipliers, unaryOptionsOf } from '../reference/ops/unary.ts';
+import { PRELU_MAX_RANK, UnaryOpError, preluMultipliers, unaryOptionsOf, unaryTable, type UnaryOpType } from '../quant/unary.ts';
 import { constantData } from '../quant/tensor.ts';
-import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from '../runtime/layout.ts';
+import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
 import { lowerInt32Unary } from './float/unary.ts';
 import {

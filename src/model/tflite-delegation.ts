@@ -1,4 +1,5 @@
-// Whether the TFLite runtime runs a graph through its XNNPACK delegate at all.
+// Whether the TFLite runtime runs a graph through its XNNPACK delegate at all, and (for ops whose
+// rounding depends on it) whether the delegate takes a given op.
 //
 // TFLite sizes every tensor in Prepare. An op whose output shape depends on the value of an
 // operand that is not a constant (a RESHAPE whose shape comes from SHAPE → STRIDED_SLICE → PACK, a
@@ -16,6 +17,7 @@
 // in Prepare but lives in the arena like any activation, so it does not make its consumers'
 // operands constant (Octet's constant folding does, which is why this looks at the graph as
 // imported, before folding).
+import type { TransposeConvGeometry } from './conv-family.ts';
 import type { Graph, OpIR } from './graph.ts';
 
 /**
@@ -66,4 +68,18 @@ export function firstDynamicOutputOp(graph: Pick<Graph, 'tensors' | 'ops'>): OpI
 /** Whether the TFLite runtime applies its XNNPACK delegate to this (imported, unfolded) graph. */
 export function xnnpackDelegateApplies(graph: Pick<Graph, 'tensors' | 'ops'>): boolean {
   return firstDynamicOutputOp(graph) === undefined;
+}
+
+/**
+ * Whether the TFLite runtime's XNNPACK delegate takes an 8-bit TRANSPOSE_CONV (its QS8/QU8
+ * deconvolution, fp32 requantization) rather than leaving it to transpose_conv.cc. Measured
+ * against the runtime (test/reference/tconv-runtime.test.ts): the delegate takes per-tensor
+ * int8 and uint8 weights, refuses per-channel weights (it has no QC8 deconvolution), strides
+ * larger than the kernel and, with VALID padding, outputs smaller than the kernel.
+ */
+export function xnnpackTakesTransposeConv(g: TransposeConvGeometry, perChannel: boolean, padding: 'SAME' | 'VALID'): boolean {
+  if (perChannel) return false;
+  if (g.strideH > g.kH || g.strideW > g.kW) return false;
+  if (padding === 'VALID' && (g.outH < g.kH || g.outW < g.kW)) return false;
+  return true;
 }

@@ -105,6 +105,24 @@ export function roundingDivideByPOT(x: number, exponent: number): number {
 }
 
 /**
+ * gemmlowp SaturatingRoundingMultiplyByPOT<exponent>: left shift saturating to the int32 range,
+ * or a rounding right shift for a negative exponent.
+ */
+export function saturatingRoundingMultiplyByPOT(x: number, exponent: number): number {
+  if (exponent === 0) return x;
+  if (exponent < 0) return roundingDivideByPOT(x, -exponent);
+  const threshold = 2 ** (31 - exponent) - 1;
+  if (x > threshold) return INT32_MAX;
+  if (x < -threshold) return INT32_MIN;
+  return x * 2 ** exponent;
+}
+
+/** gemmlowp Rescale<dst>(FixedPoint<src>): changes the integer bits, saturating or rounding. */
+export function rescale(x: number, srcIntegerBits: number, dstIntegerBits: number): number {
+  return saturatingRoundingMultiplyByPOT(x, srcIntegerBits - dstIntegerBits);
+}
+
+/**
  * TFLite MultiplyByQuantizedMultiplier (the default double-rounding variant, not
  * TFLITE_SINGLE_ROUNDING): left = max(shift,0), right = max(−shift,0);
  * RoundingDivideByPOT(SRDHM(x·2^left, multiplier), right).

@@ -18,8 +18,14 @@
 //    scale 1/128.
 //  - LOG_SOFTMAX: optimized_ops::LogSoftmax over the float32 table of PopulateSoftmaxLookupTable
 //    (β = 1), output scale 16/256.
-import { multiplyByQuantizedMultiplier, quantizeMultiplier, roundingDivideByPOT, saturatingRoundingDoublingHighMul } from './fixedpoint.ts';
-import { rescale, saturatingRoundingMultiplyByPOT } from '../reference/gemmlowp.ts';
+import {
+  multiplyByQuantizedMultiplier,
+  quantizeMultiplier,
+  rescale,
+  roundingDivideByPOT,
+  saturatingRoundingDoublingHighMul,
+  saturatingRoundingMultiplyByPOT,
+} from './fixedpoint.ts';
 import { softmaxTable } from './softmax.ts';
 
 const f = Math.fround;

@@ -15,7 +15,7 @@
 //  - RELU_N1_TO_1, RELU_0_TO_1: activations.cc ReluX, as RELU and RELU6.
 //  - ABS: elementwise.cc AbsEvalQuantized (requantized only when the scales differ).
 import { OctetError } from '../errors.ts';
-import type { DType, OpType } from '../model/graph.ts';
+import type { DType, OpOf, OpType } from '../model/graph.ts';
 import { activationRangeQuantized } from './activation.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from './fixedpoint.ts';
 
@@ -44,6 +44,13 @@ export interface UnaryOptions {
   alpha?: number;
   /** GELU's tanh approximation. */
   approximate?: boolean;
+}
+
+/** The options an op carries for its unary function (LEAKY_RELU's alpha, GELU's approximation). */
+export function unaryOptionsOf(op: OpOf<UnaryOpType>): UnaryOptions {
+  if (op.type === 'LEAKY_RELU') return { alpha: op.options.alpha };
+  if (op.type === 'GELU') return { approximate: op.options.approximate };
+  return {};
 }
 
 /** A combination TFLite refuses (or Octet does not run); callers turn it into their named error. */
@@ -362,5 +369,16 @@ function hardSwish(si: number, zi: number, so: number, zo: number): (v: number) 
     r = (r + (1 << 15)) >> 1;
     const preshift = sdhm16(r, preshiftOutput);
     return roundingDivideByPOT16(preshift, -output.shift) + zo;
+  };
+}
+
+/** PRELU broadcasts alpha to the input's shape (the output's); TFLite's kernel takes rank ≤ 4. */
+export const PRELU_MAX_RANK = 4;
+
+/** PRELU's two multipliers (PreluPrepare: float scales, float arithmetic, then QuantizeMultiplier). */
+export function preluMultipliers(inputScale: number, alphaScale: number, outputScale: number) {
+  return {
+    identity: quantizeMultiplier(f(f(inputScale) / f(outputScale))),
+    alpha: quantizeMultiplier(f(f(f(inputScale) * f(alphaScale)) / f(outputScale))),
   };
 }

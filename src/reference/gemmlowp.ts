@@ -5,7 +5,7 @@
 // and the integer-bit count I travels as an argument where the C++ template carried it.
 // Addition and subtraction wrap at 32 bits (`| 0`) as the C++ int32 operators do; products
 // go through SaturatingRoundingDoublingHighMul, whose integer bits add up.
-import { roundingDivideByPOT, saturatingRoundingDoublingHighMul } from '../quant/fixedpoint.ts';
+import { rescale, roundingDivideByPOT, saturatingRoundingDoublingHighMul, saturatingRoundingMultiplyByPOT } from '../quant/fixedpoint.ts';
 
 export const INT32_MAX = 2147483647;
 export const INT32_MIN = -2147483648;
@@ -17,24 +17,6 @@ export { roundingDivideByPOT };
 /** Raw of FixedPoint<int32, I>::One(): 2^(31 − I), or INT32_MAX for I = 0 (1 itself is not representable). */
 export function fixedOne(integerBits: number): number {
   return integerBits === 0 ? INT32_MAX : 2 ** (31 - integerBits);
-}
-
-/**
- * SaturatingRoundingMultiplyByPOT<exponent>: left shift saturating to the int32 range, or a
- * rounding right shift for a negative exponent.
- */
-export function saturatingRoundingMultiplyByPOT(x: number, exponent: number): number {
-  if (exponent === 0) return x;
-  if (exponent < 0) return roundingDivideByPOT(x, -exponent);
-  const threshold = 2 ** (31 - exponent) - 1;
-  if (x > threshold) return INT32_MAX;
-  if (x < -threshold) return INT32_MIN;
-  return x * 2 ** exponent;
-}
-
-/** Rescale<dst>(FixedPoint<src>): changes the integer bits, saturating or rounding. */
-export function rescale(x: number, srcIntegerBits: number, dstIntegerBits: number): number {
-  return saturatingRoundingMultiplyByPOT(x, srcIntegerBits - dstIntegerBits);
 }
 
 /** RoundingHalfSum for int32: (a + b) / 2 rounded half away from zero. */

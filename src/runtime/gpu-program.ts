@@ -10,7 +10,7 @@ import { GpuBufferTracker, type GpuMemoryStats } from '../gpu/memory.ts';
 import { tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
 import { lowerOp } from '../kernels/registry.ts';
 import type { LoweringContext, RequantizationMode, StepSpec } from '../kernels/lowering.ts';
-import { fromGpuLayout, gpuByteLength, toGpuLayout, type TensorData } from './layout.ts';
+import { fromGpuLayout, gpuByteLength, toGpuLayout, type TensorData } from '../kernels/layout.ts';
 import { planBuffers, type Plan } from './plan.ts';
 import { canonicalizeForGpu } from './canonicalize.ts';
 import { foldConstants } from '../passes/fold-constants.ts';

@@ -3,12 +3,10 @@
 // the network before it. The GPU program runs every other op, reads back the host ops' inputs
 // with its outputs (the one readback a run has anyway), and the CPU reference's kernel computes
 // the tail, so the GPU path's result is the reference's by construction.
-import type { Graph, OpIR, OpType } from '../model/graph.ts';
+import type { Graph, OpIR } from '../model/graph.ts';
 import { LoweringError } from '../kernels/lowering.ts';
+import { HOST_OPS } from '../kernels/registry.ts';
 import { prepareReference, type PreparedReference, type RequantizationMode } from '../reference/run.ts';
-
-/** Op types that run on the host, after the GPU program (`octet inspect` shows them as 'host'). */
-export const HOST_OPS: ReadonlySet<OpType> = new Set<OpType>(['DETECTION_POSTPROCESS']);
 
 export interface HostTail {
   /** Tensors the tail reads from the GPU program's results (non-constant inputs of host ops). */

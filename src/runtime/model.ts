@@ -10,7 +10,7 @@ import { inspectGraph, type ModelSummary } from '../model/inspect.ts';
 import type { Graph } from '../model/graph.ts';
 import { prepareReference, type PreparedReference, type RequantizationMode } from '../reference/run.ts';
 import { DisposedError, GpuProgram, InputError, type LayerTime, type RunOptions } from './gpu-program.ts';
-import type { TensorData } from './layout.ts';
+import type { TensorData } from '../kernels/layout.ts';
 import { batchGraph } from './batch.ts';
 import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
 

@@ -2,7 +2,7 @@
 // buffer assignment that reuses memory across tensors whose lifetimes do not overlap, so
 // activation memory is the peak of what is live rather than the sum of every tensor.
 import type { Graph } from '../model/graph.ts';
-import { gpuByteLength } from './layout.ts';
+import { gpuByteLength } from '../kernels/layout.ts';
 
 export interface BufferSlot {
   index: number;

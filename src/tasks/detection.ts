@@ -17,7 +17,7 @@
 import { OctetError } from '../errors.ts';
 import type { Graph, TensorIR } from '../model/graph.ts';
 import type { ModelMetadata } from '../model/metadata.ts';
-import type { TensorData } from '../runtime/layout.ts';
+import type { TensorData } from '../kernels/layout.ts';
 import { modelBaseName } from '../image/preprocess.ts';
 import { COCO80_LABELS } from './labels.ts';
 

@@ -1,7 +1,7 @@
 // Pose heads: MoveNet-style single-pose output [1, 1, K, 3] of (y, x, score) per keypoint, the
 // coordinates in [0, 1] of the model input (so of the whole original image: Octet resizes it
 // without crop). 8-bit outputs are dequantized first.
-import type { TensorData } from '../runtime/layout.ts';
+import type { TensorData } from '../kernels/layout.ts';
 import { TaskError, type GraphIO } from './detection.ts';
 import { COCO_KEYPOINTS } from './labels.ts';
 

@@ -5,7 +5,7 @@
 // per-pixel argmax (first maximum on ties, as ARG_MAX) is taken here. The map is at the model's
 // output resolution; resizeClassMap brings it to an image's size by nearest neighbour (Octet
 // resizes the whole image without crop, so output pixel centres map straight back).
-import type { TensorData } from '../runtime/layout.ts';
+import type { TensorData } from '../kernels/layout.ts';
 import { TaskError, type GraphIO } from './detection.ts';
 import { PASCAL_VOC_LABELS } from './labels.ts';
 

@@ -13,7 +13,7 @@ import { dequantizeGraph, dequantizeInputs } from '../../src/float/dequantize-gr
 import type { Graph } from '../../src/model/graph.ts';
 import { importTflite } from '../../src/model/import.ts';
 import { prepareReference } from '../../src/reference/run.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
 import { compareFloat } from '../helpers/float-graphs.ts';
 import { testContext } from '../helpers/gpu.ts';

@@ -2,7 +2,7 @@
 // SQUARED_DIFFERENCE, POW, FLOOR_DIV, FLOOR_MOD, and ADD/MUL over any broadcast and int32), with
 // inputs that avoid what TFLite errors on (zero divisors, negative integer exponents) unless asked.
 import type { Activation, Graph } from '../../src/model/graph.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { GraphBuilder, quant, randomBytes } from './graphs.ts';
 import { randInt } from './rng.ts';
 

@@ -1,7 +1,7 @@
 // Runs a graph on the GPU and on the CPU reference and reports byte differences.
 import type { Graph } from '../../src/model/graph.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { runReference, type RequantizationMode } from '../../src/reference/run.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 

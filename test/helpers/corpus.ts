@@ -10,7 +10,7 @@ import { assetPath } from '../../src/assets-node.ts';
 import { importTflite } from '../../src/model/import.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
 import { prepareReference } from '../../src/reference/run.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { testContext } from './gpu.ts';
 import { modelBytes } from './vectors.ts';
 

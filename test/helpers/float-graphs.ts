@@ -3,7 +3,7 @@
 import type { Activation, Graph, Padding, TensorIR } from '../../src/model/graph.ts';
 import { tensorElementCount } from '../../src/model/graph.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { runReference } from '../../src/reference/run.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
 import { GraphBuilder, outSize, quant } from './graphs.ts';

@@ -4,8 +4,8 @@
 // logic is TFLite's and is checked against the TFLite runtime instead).
 import type { DType, Graph, OpIR, OpOptionsByType, OpType, QuantParams } from '../../src/model/graph.ts';
 import { tensorElementCount } from '../../src/model/graph.ts';
-import { stridedSliceRanges } from '../../src/reference/ops/move.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import { stridedSliceRanges } from '../../src/model/slice-ranges.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { GraphBuilder, quant } from './graphs.ts';
 import { randInt } from './rng.ts';
 

@@ -2,7 +2,7 @@
 // output shapes computed here from each op's definition, and random inputs in each dtype.
 import type { DType, Graph, QuantParams } from '../../src/model/graph.ts';
 import { tensorElementCount } from '../../src/model/graph.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { GraphBuilder, quant, randomBytes } from './graphs.ts';
 import { randInt } from './rng.ts';
 

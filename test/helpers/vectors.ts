@@ -1,7 +1,7 @@
 // The shared reference vectors: inputs and TFLite's outputs for every asset model.
 import { readFileSync } from 'node:fs';
 import { assetPath } from '../../src/assets-node.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 
 export interface VectorEntry {
   model: string;

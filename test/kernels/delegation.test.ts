@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
 import { xnnpackDelegateApplies } from '../../src/model/tflite-delegation.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
 import { withDynamicTail } from '../helpers/delegation-graphs.ts';
 import { testContext } from '../helpers/gpu.ts';

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { runReference, ReferenceRunError } from '../../src/reference/run.ts';
 import { compareTensors } from '../helpers/compare.ts';
 import { testContext } from '../helpers/gpu.ts';

@@ -6,7 +6,7 @@
 // float32 kernels (these and LOG_SOFTMAX) within the float tolerance of test/helpers/float-graphs.ts.
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { LoweringError } from '../../src/kernels/lowering.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';

@@ -9,7 +9,7 @@ import type { DType, Graph } from '../../src/model/graph.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { LoweringError } from '../../src/kernels/lowering.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
-import { Int64RangeError } from '../../src/runtime/layout.ts';
+import { Int64RangeError } from '../../src/kernels/layout.ts';
 import { runReference, type RequantizationMode, type TensorData } from '../../src/reference/run.ts';
 import { compareTensors } from '../helpers/compare.ts';
 import { compareFloat } from '../helpers/float-graphs.ts';

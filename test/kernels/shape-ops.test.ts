@@ -4,7 +4,7 @@
 // code breaks (all equal, one dominant, the full range, beta far from 1).
 import { describe, expect, it } from 'vitest';
 import { tensorElementCount, type Graph } from '../../src/model/graph.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { quant, randomInput } from '../helpers/graphs.ts';
 import { compareTensors } from '../helpers/compare.ts';

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
 import type { UnaryOpType } from '../../src/quant/unary.ts';
-import type { TensorData } from '../../src/runtime/layout.ts';
+import type { TensorData } from '../../src/kernels/layout.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { LoweringError } from '../../src/kernels/lowering.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';

@@ -1,5 +1,5 @@
 // `octet run`: raw tensors in, raw tensors out, in the model's own dtypes (little-endian).
-import type { TensorData } from '../../runtime/layout.ts';
+import type { TensorData } from '../../kernels/layout.ts';
 import { CliError } from '../errors.ts';
 import { readBytes, writeBytes } from '../files.ts';
 import { openModel, type ModelOptions } from '../load-model.ts';

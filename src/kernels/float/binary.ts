@@ -2,7 +2,7 @@
 // SQUARED_DIFFERENCE, POW, FLOOR_DIV, FLOOR_MOD) onto shaders/binary-plain.wgsl, broadcasting
 // as the reference does. ADD and MUL keep their own float kernel (float/elementwise.ts).
 import type { OpIR } from '../../model/graph.ts';
-import type { BinaryArithOp } from '../../reference/ops/binary.ts';
+import type { BinaryArithOp } from '../../model/binary-ops.ts';
 import { checkBinaryOperands, lowerPlainBinary } from '../binary.ts';
 import { tensorOf, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext } from '../lowering.ts';
 import { expectFloat, floatActivationRange, floatOperand } from './common.ts';

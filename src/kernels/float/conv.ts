@@ -4,7 +4,7 @@
 import convSource from '../../../shaders/float-conv.wgsl?raw';
 import depthwiseSource from '../../../shaders/float-depthwise.wgsl?raw';
 import type { Activation, OpOf, TensorIR } from '../../model/graph.ts';
-import { roundUp4 } from '../../runtime/layout.ts';
+import { roundUp4 } from '../layout.ts';
 import { LoweringError, paddingBefore, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { elementCount, expectFloat, floatActivationRange, floatConstant, floatOperand, floatShader, floatUniforms } from './common.ts';
 

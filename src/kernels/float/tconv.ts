@@ -5,7 +5,7 @@ import tconvSource from '../../../shaders/float-tconv.wgsl?raw';
 import batchMatMulSource from '../../../shaders/float-batch-matmul.wgsl?raw';
 import type { OpOf } from '../../model/graph.ts';
 import { ConvFamilyShapeError, batchMatMulGeometry, transposeConvGeometry } from '../../model/conv-family.ts';
-import { roundUp4 } from '../../runtime/layout.ts';
+import { roundUp4 } from '../layout.ts';
 import { LoweringError, singleDispatch, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext } from '../lowering.ts';
 import { elementCount, expectFloat, floatActivationRange, floatConstant, floatOperand, floatShader, floatUniforms, type UniformField } from './common.ts';
 

@@ -3,8 +3,7 @@
 import mathSource from '../../../shaders/float-unary-math.wgsl?raw';
 import preluSource from '../../../shaders/float-prelu.wgsl?raw';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { UNARY_TABLE_OPS, type UnaryOpType } from '../../quant/unary.ts';
-import { PRELU_MAX_RANK } from '../../reference/ops/unary.ts';
+import { PRELU_MAX_RANK, UNARY_TABLE_OPS, type UnaryOpType } from '../../quant/unary.ts';
 import { LoweringError, singleDispatch, tensorOf, workgroupsFor, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext } from '../lowering.ts';
 import { elementCount, expectFloat, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 

@@ -3,7 +3,7 @@
 // kernels do (reference_ops::Softmax quantized, reference_integer_ops::Logistic and
 // reference_ops::Logistic uint8). Under 'xnnpack' requantization (what the TFLite runtime
 // outputs) 8-bit SOFTMAX instead follows the runtime's optimized float lookup-table kernel.
-import { quantizeMultiplier } from '../../quant/fixedpoint.ts';
+import { quantizeMultiplier, rescale } from '../../quant/fixedpoint.ts';
 import { softmaxTable } from '../../quant/softmax.ts';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
 import { elementCount, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
@@ -12,7 +12,6 @@ import {
   fixedMul,
   logistic,
   oneOverOnePlusXForXIn01,
-  rescale,
   roundingDivideByPOT,
 } from '../gemmlowp.ts';
 

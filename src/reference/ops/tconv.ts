@@ -26,8 +26,8 @@ import {
   operandBatchIndex,
   transposeConvGeometry,
   type BatchMatMulGeometry,
-  type TransposeConvGeometry,
 } from '../../model/conv-family.ts';
+import { xnnpackTakesTransposeConv } from '../../model/tflite-delegation.ts';
 import {
   allocate,
   channelMultipliers,
@@ -45,20 +45,6 @@ function geometryOr<T>(ctx: PrepareContext, make: () => T): T {
     if (e instanceof ConvFamilyShapeError) throw ctx.error(e.message);
     throw e;
   }
-}
-
-/**
- * Whether the TFLite runtime's XNNPACK delegate takes an 8-bit TRANSPOSE_CONV (its QS8/QU8
- * deconvolution, fp32 requantization) rather than leaving it to transpose_conv.cc. Measured
- * against the runtime (test/reference/tconv-runtime.test.ts): the delegate takes per-tensor
- * int8 and uint8 weights, refuses per-channel weights (it has no QC8 deconvolution), strides
- * larger than the kernel and, with VALID padding, outputs smaller than the kernel.
- */
-export function xnnpackTakesTransposeConv(g: TransposeConvGeometry, perChannel: boolean, padding: 'SAME' | 'VALID'): boolean {
-  if (perChannel) return false;
-  if (g.strideH > g.kH || g.strideW > g.kW) return false;
-  if (padding === 'VALID' && (g.outH < g.kH || g.outW < g.kW)) return false;
-  return true;
 }
 
 /** XNNPACK's fp32 requantization scale input × weight / output, each step in float32. */

@@ -3,17 +3,11 @@
 // lookup per element; the GPU applies the same table. PRELU (input and alpha) follows
 // reference_ops::BroadcastPrelu4DSlow: two output multipliers, identity and input × alpha.
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/fixedpoint.ts';
-import { UnaryOpError, unaryFloatFunction, unaryTable, type UnaryOpType, type UnaryOptions } from '../../quant/unary.ts';
+import { multiplyByQuantizedMultiplier } from '../../quant/fixedpoint.ts';
+import { PRELU_MAX_RANK, UnaryOpError, preluMultipliers, unaryFloatFunction, unaryOptionsOf, unaryTable, type UnaryOpType } from '../../quant/unary.ts';
 import { allocate, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
 
 type UnaryOp = OpOf<UnaryOpType>;
-
-export function unaryOptionsOf(op: UnaryOp): UnaryOptions {
-  if (op.type === 'LEAKY_RELU') return { alpha: op.options.alpha };
-  if (op.type === 'GELU') return { approximate: op.options.approximate };
-  return {};
-}
 
 export function prepareUnary(op: UnaryOp, ctx: PrepareContext): Kernel {
   const input = ctx.input(0);
@@ -72,9 +66,6 @@ export function eightBitTable(op: UnaryOp, ctx: PrepareContext, input: TensorIR,
   }
 }
 
-/** PRELU broadcasts alpha to the input's shape (the output's); TFLite's kernel takes rank ≤ 4. */
-export const PRELU_MAX_RANK = 4;
-
 /**
  * For each output element, the index of the alpha element that broadcasts to it; alpha's shape
  * aligns at the trailing dimension and its 1s stretch (CalculateShapeForBroadcast). The output
@@ -103,15 +94,6 @@ export function preluAlphaIndex(inputShape: readonly number[], alphaShape: reado
     }
   }
   return index;
-}
-
-/** PRELU's two multipliers (PreluPrepare: float scales, float arithmetic, then QuantizeMultiplier). */
-export function preluMultipliers(inputScale: number, alphaScale: number, outputScale: number) {
-  const f = Math.fround;
-  return {
-    identity: quantizeMultiplier(f(f(inputScale) / f(outputScale))),
-    alpha: quantizeMultiplier(f(f(f(inputScale) * f(alphaScale)) / f(outputScale))),
-  };
 }
 
 /**

@@ -14,6 +14,15 @@
 //    axes, paddings, permutations, new shapes) are kept as they are.
 //  - Activations that were int8/uint8 become float32 without quantization parameters; SOFTMAX and
 //    LOGISTIC outputs become plain probabilities (no fixed 1/256 scale).
+//  - An activation the 8-bit graph carries only in its output range becomes the op's fused
+//    activation: old converters (TF1 fake-quant exports such as COCO SSD MobileNet v1) drop a
+//    ReLU6 into the output's quantization, fused activation NONE, output range [0, 6]. The 8-bit
+//    op saturates there; the float twin without the clamp is a different network whose errors
+//    grow layer by layer (on that SSD, to 1e7 at the box predictors and every score 1.0). So an
+//    op with fused activation NONE whose 8-bit output range starts at exactly 0 (zero point =
+//    the type's minimum) gets RELU6 when the range ends within one step of 6, else RELU; a range
+//    of [-1, 1] within one step gets RELU_N1_TO_1. Any other range is left unclamped: saturation
+//    there is quantization error, which the float twin exists to show.
 //  - QUANTIZE and DEQUANTIZE become identities: a RESHAPE to the same shape (a buffer copy on the
 //    GPU), with the same input and output ids, so every tensor the 8-bit run produces has a float
 //    counterpart. A DEQUANTIZE of a constant (float16/int8 weights stored quantized) is folded:
@@ -24,7 +33,7 @@
 //    original output parameters (or dequantize the 8-bit ones with dequantizeTensorValues).
 //  - The input graph is not modified; constant data of tensors that stay as they are is shared.
 import { OctetError } from '../errors.ts';
-import type { Graph, OpIR, QuantParams, TensorIR } from '../model/graph.ts';
+import type { Activation, Graph, OpIR, QuantParams, TensorIR } from '../model/graph.ts';
 import { constantData, dequantizeTensor, quantizeTensor } from '../quant/tensor.ts';
 import type { TensorData } from '../kernels/layout.ts';
 
@@ -34,6 +43,32 @@ export class DequantizeError extends OctetError {
 }
 
 const WEIGHTED_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
+
+/** Ops whose fused activation clamps their output (CONCATENATION's must stay NONE in TFLite). */
+const CLAMPING_OPS = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED', 'TRANSPOSE_CONV', 'ADD', 'SUB', 'MUL', 'DIV', 'AVERAGE_POOL_2D', 'MAX_POOL_2D']);
+
+/**
+ * The fused activation an op's 8-bit output range stands for (see the contract above), or
+ * undefined when the range implies none.
+ */
+export function activationImpliedByRange(output: TensorIR): Activation | undefined {
+  if (!isEightBit(output) || !usableQuant(output.quant) || output.quant.scale.length !== 1) return undefined;
+  const scale = output.quant.scale[0]!;
+  const zeroPoint = output.quant.zeroPoint[0]!;
+  const [qmin, qmax] = output.dtype === 'uint8' ? [0, 255] : [-128, 127];
+  const lo = scale * (qmin - zeroPoint);
+  const hi = scale * (qmax - zeroPoint);
+  if (zeroPoint === qmin) return Math.abs(hi - 6) <= scale ? 'RELU6' : 'RELU';
+  if (Math.abs(lo + 1) <= scale && Math.abs(hi - 1) <= scale) return 'RELU_N1_TO_1';
+  return undefined;
+}
+
+/** `op` with the activation its output range implies made explicit, where its own is NONE. */
+function withImpliedActivation(graph: Graph, op: OpIR): OpIR {
+  if (!CLAMPING_OPS.has(op.type) || !('activation' in op.options) || op.options.activation !== 'NONE') return op;
+  const implied = activationImpliedByRange(graph.tensors[op.outputs[0]!]!);
+  return implied ? ({ ...op, options: { ...op.options, activation: implied } } as OpIR) : op;
+}
 
 function isEightBit(t: TensorIR): boolean {
   return t.dtype === 'int8' || t.dtype === 'uint8';
@@ -95,7 +130,7 @@ export function dequantizeGraph(graph: Graph): Graph {
   const ops: OpIR[] = [];
   for (const op of graph.ops) {
     if (op.type !== 'QUANTIZE' && op.type !== 'DEQUANTIZE') {
-      ops.push(op);
+      ops.push(withImpliedActivation(graph, op));
       continue;
     }
     const input = tensors[op.inputs[0]!]!;

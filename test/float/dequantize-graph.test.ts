@@ -5,13 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
-import { dequantizeGraph, dequantizeInputs, dequantizeTensorValues, quantizeOutputs } from '../../src/float/dequantize-graph.ts';
+import { activationImpliedByRange, dequantizeGraph, dequantizeInputs, dequantizeTensorValues, quantizeOutputs } from '../../src/float/dequantize-graph.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { importTflite } from '../../src/model/import.ts';
 import { constantData } from '../../src/quant/tensor.ts';
 import { runReference, runReferenceAll } from '../../src/reference/run.ts';
 import { GraphBuilder, quant } from '../helpers/graphs.ts';
 import { mulberry32, randInt } from '../helpers/rng.ts';
+import { corpusEntries, readCorpusTensor } from '../helpers/corpus.ts';
 
 const IN_SCALE = 0.05;
 const IN_ZP = -3;
@@ -165,5 +166,51 @@ describe('dequantizeGraph', () => {
     // The reference runs hybrid weights by dequantizing them the same way, so the two agree exactly.
     const input = Float32Array.from({ length: 490 }, (_, i) => Math.sin(i) * 20);
     expect(Array.from(runReference(float, [input])[0]!)).toEqual(Array.from(runReference(original, [input])[0]!));
+  });
+
+  it('names the activation an 8-bit output range stands for', () => {
+    const t = (dtype: 'int8' | 'uint8', scale: number, zp: number) => ({ id: 0, name: 't', shape: [1], dtype, quant: quant(scale, zp) });
+    expect(activationImpliedByRange(t('uint8', 6 / 255, 0))).toBe('RELU6');
+    expect(activationImpliedByRange(t('int8', 6 / 255, -128))).toBe('RELU6');
+    expect(activationImpliedByRange(t('uint8', 0.0235, 0))).toBe('RELU6'); // 5.99: within a step of 6
+    expect(activationImpliedByRange(t('uint8', 0.1, 0))).toBe('RELU'); // [0, 25.5]
+    expect(activationImpliedByRange(t('int8', 1 / 127.5, -1))).toBe('RELU_N1_TO_1'); // [-0.996, 1.004]
+    expect(activationImpliedByRange(t('uint8', 6 / 255, 1))).toBeUndefined(); // starts one step below 0
+    expect(activationImpliedByRange(t('int8', 0.05, 3))).toBeUndefined();
+    expect(activationImpliedByRange({ ...t('int8', 6 / 255, -128), dtype: 'float32' })).toBeUndefined();
+  });
+
+  it('clamps where the 8-bit graph clamps only through its output range (fused activation NONE, range [0, 6])', () => {
+    const b = new GraphBuilder();
+    const input = b.tensor('input', [1, 1, 1, 2], 'int8', quant(0.1, 0));
+    const w = b.tensor('w', [3, 1, 1, 2], 'int8', quant(0.1, 0), Int8Array.from([100, 0, -100, 0, 0, 30]));
+    const out = b.tensor('out', [1, 1, 1, 3], 'int8', quant(6 / 255, -128));
+    b.op({ type: 'CONV_2D', inputs: [input, w, -1], outputs: [out], options: { padding: 'VALID', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' } });
+    const original = b.build([input], [out], 'implied relu6');
+    const float = dequantizeGraph(original);
+    expect(float.ops[0]!.options).toMatchObject({ activation: 'RELU6' });
+    expect(original.ops[0]!.options).toMatchObject({ activation: 'NONE' });
+    // Input (10, 2) → 100, −100, 6 before the clamp; the int8 graph saturates at 0 and 6.
+    const x = Int8Array.from([100, 20]);
+    const int8 = dequantizeTensorValues(original, out, runReference(original, [x])[0]!);
+    const fl = runReference(float, dequantizeInputs(original, [x]))[0] as Float32Array;
+    expect(Array.from(fl)).toEqual([6, 0, expect.closeTo(6 - 0.0, 5)]);
+    fl.forEach((v, i) => expect(Math.abs(v - int8[i]!)).toBeLessThanOrEqual(6 / 255));
+  });
+
+  it('COCO SSD MobileNet v1 (ReLU6 only in its output ranges) as float: the same detections as TFLite runs the uint8 model, scores within 0.05', () => {
+    const path = 'models/corpus/tfls_coco_ssd_mobilenet_v1_1.0_quant_2018_06_29.tflite';
+    const original = importTflite(new Uint8Array(readFileSync(assetPath(...path.split('/')))), 'ssd');
+    const float = dequantizeGraph(original);
+    const entry = corpusEntries().find((e) => e.model === path && e.case === 'grace_hopper')!;
+    const input = readCorpusTensor(entry.inputs[0]!.file, entry.inputs[0]!.dtype);
+    // The TFLite runtime's outputs for the uint8 model on this image.
+    const [, classes8, scores8, count8] = entry.outputs.map((o) => readCorpusTensor(o.file, o.dtype) as Float32Array);
+    const [, classesF, scoresF, countF] = runReference(float, dequantizeInputs(original, [input])) as Float32Array[];
+    expect(countF![0]).toBe(count8![0]);
+    // Without the implied ReLU6 the float scores saturated at 1.0 and the classes were noise.
+    expect(Array.from(classesF!.slice(0, 3))).toEqual(Array.from(classes8!.slice(0, 3)));
+    scoresF!.forEach((s, i) => expect(Math.abs(s - scores8![i]!)).toBeLessThanOrEqual(0.05));
+    expect(scoresF![0]).toBeGreaterThan(0.5);
   });
 });

@@ -49,20 +49,101 @@ export interface DetailedResult {
   layerTimes?: LayerTime[];
 }
 
+/**
+ * What runs a loaded model: the GPU program or the CPU reference. OctetModel holds exactly one,
+ * so no method has to guess which of two optionals is set.
+ */
+interface Executor {
+  run(inputs: TensorData[], options: RunOptions): Promise<DetailedResult>;
+  /** The GPU's share of ModelInfo (absent on the CPU). */
+  info(): Pick<ModelInfo, 'adapter' | 'activationBytesAllocated' | 'gpuConstantBytes'>;
+  memory(): GpuMemoryStats;
+  /** Rebuilds after a device loss (GPU with `reacquire` only). */
+  readonly recoveries: number;
+  dispose(): void;
+}
+
+class ReferenceExecutor implements Executor {
+  readonly recoveries = 0;
+  constructor(
+    private readonly graph: Graph,
+    private readonly reference: PreparedReference,
+  ) {}
+
+  async run(inputs: TensorData[], options: RunOptions): Promise<DetailedResult> {
+    const all = this.reference.runAll(inputs);
+    const captured = new Map<number, TensorData>();
+    for (const id of options.capture ?? []) {
+      const v = all.get(id);
+      if (v) captured.set(id, v);
+    }
+    return { outputs: this.graph.outputs.map((id) => all.get(id)!), captured };
+  }
+
+  info() {
+    return {};
+  }
+
+  memory(): GpuMemoryStats {
+    return { liveBuffers: 0, liveBytes: 0 };
+  }
+
+  dispose(): void {}
+}
+
+class GpuExecutor implements Executor {
+  private rebuilding: Promise<void> | undefined;
+  recoveries = 0;
+
+  constructor(
+    private readonly graph: Graph,
+    private readonly requantization: RequantizationMode,
+    private program: GpuProgram,
+    private context: GpuContext,
+    private readonly reacquire: (() => Promise<GpuContext>) | undefined,
+  ) {}
+
+  async run(inputs: TensorData[], options: RunOptions): Promise<DetailedResult> {
+    if (this.context.isLost && this.reacquire) await this.recover();
+    return this.program.run(inputs, options);
+  }
+
+  /** One rebuild on a fresh device, shared by every run that finds the device lost. */
+  private recover(): Promise<void> {
+    this.rebuilding ??= (async () => {
+      const context = await this.reacquire!();
+      const program = await GpuProgram.build(context, this.graph, { requantization: this.requantization });
+      this.program.dispose();
+      this.program = program;
+      this.context = context;
+      this.recoveries++;
+    })().finally(() => {
+      this.rebuilding = undefined;
+    });
+    return this.rebuilding;
+  }
+
+  info() {
+    return { adapter: describeContext(this.context), activationBytesAllocated: this.program.plan.activationBytes, gpuConstantBytes: this.program.weightBytes };
+  }
+
+  memory(): GpuMemoryStats {
+    return this.program.memory();
+  }
+
+  dispose(): void {
+    this.program.dispose();
+  }
+}
+
 export class OctetModel {
   private disposed = false;
-  private rebuilding: Promise<void> | undefined;
-  /** How many times the program was rebuilt on a new device after a loss. */
-  recoveries = 0;
 
   private constructor(
     readonly graph: Graph,
     readonly backend: Backend,
     readonly requantization: RequantizationMode,
-    private program: GpuProgram | undefined,
-    private readonly reference: PreparedReference | undefined,
-    private context: GpuContext | undefined,
-    private readonly reacquire: (() => Promise<GpuContext>) | undefined,
+    private readonly executor: Executor,
   ) {}
 
   static async load(source: Uint8Array | ArrayBuffer | Graph, options: LoadOptions = {}): Promise<OctetModel> {
@@ -74,11 +155,11 @@ export class OctetModel {
     const backend = options.backend ?? 'gpu';
     const requantization = options.requantization ?? DEFAULT_REQUANTIZATION;
     if (backend === 'cpu') {
-      return new OctetModel(graph, backend, requantization, undefined, prepareReference(graph, { requantization }), undefined, undefined);
+      return new OctetModel(graph, backend, requantization, new ReferenceExecutor(graph, prepareReference(graph, { requantization })));
     }
     if (!options.context) throw new InputError("the 'gpu' backend needs a GPU context (options.context)");
     const program = await GpuProgram.build(options.context, graph, { requantization });
-    return new OctetModel(graph, backend, requantization, program, undefined, options.context, options.reacquire);
+    return new OctetModel(graph, backend, requantization, new GpuExecutor(graph, requantization, program, options.context, options.reacquire));
   }
 
   get inputs() {
@@ -89,16 +170,13 @@ export class OctetModel {
     return this.graph.outputs.map((id) => this.graph.tensors[id]!);
   }
 
+  /** How many times the program was rebuilt on a new device after a loss. */
+  get recoveries(): number {
+    return this.executor.recoveries;
+  }
+
   info(): ModelInfo {
-    const summary = inspectGraph(this.graph);
-    return {
-      ...summary,
-      backend: this.backend,
-      requantization: this.requantization,
-      adapter: this.context ? describeContext(this.context) : undefined,
-      activationBytesAllocated: this.program?.plan.activationBytes,
-      gpuConstantBytes: this.program?.weightBytes,
-    };
+    return { ...inspectGraph(this.graph), backend: this.backend, requantization: this.requantization, ...this.executor.info() };
   }
 
   /** Runs the model on one input (or one per model input); resolves to the outputs. */
@@ -109,44 +187,18 @@ export class OctetModel {
   /** Runs with options: capture intermediate tensors by id, per-layer GPU timing. */
   async runDetailed(inputs: TensorData | TensorData[], options: RunOptions = {}): Promise<DetailedResult> {
     if (this.disposed) throw new DisposedError(`model '${this.graph.name}' was disposed`);
-    const list = Array.isArray(inputs) ? inputs : [inputs];
-    if (this.program) {
-      if (this.context?.isLost && this.reacquire) await this.recover();
-      return this.program!.run(list, options);
-    }
-    const all = this.reference!.runAll(list);
-    const captured = new Map<number, TensorData>();
-    for (const id of options.capture ?? []) {
-      const v = all.get(id);
-      if (v) captured.set(id, v);
-    }
-    return { outputs: this.graph.outputs.map((id) => all.get(id)!), captured };
-  }
-
-  /** One rebuild on a fresh device, shared by every run that finds the device lost. */
-  private recover(): Promise<void> {
-    this.rebuilding ??= (async () => {
-      const context = await this.reacquire!();
-      const program = await GpuProgram.build(context, this.graph, { requantization: this.requantization });
-      this.program?.dispose();
-      this.program = program;
-      this.context = context;
-      this.recoveries++;
-    })().finally(() => {
-      this.rebuilding = undefined;
-    });
-    return this.rebuilding;
+    return this.executor.run(Array.isArray(inputs) ? inputs : [inputs], options);
   }
 
   /** Live GPU buffers and bytes this model holds (zero after dispose). */
   memory(): GpuMemoryStats {
-    return this.program?.memory() ?? { liveBuffers: 0, liveBytes: 0 };
+    return this.executor.memory();
   }
 
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.program?.dispose();
+    this.executor.dispose();
   }
 
   get isDisposed(): boolean {

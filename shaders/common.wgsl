@@ -78,11 +78,6 @@ fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i32) -> i32 
   return rounding_divide_by_pot(srdhm(x << left, multiplier), right);
 }
 
-// Linear invocation index over a 2D dispatch (large tensors exceed 65535 workgroups in x).
-fn linear_index(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
-  return gid.x + gid.y * nwg.x * {{WORKGROUP_SIZE}}u;
-}
-
 // int32 -> f32 rounded to nearest, ties to even, as C's (float) cast does. WGSL leaves the
 // rounding of inexact integer conversions to the implementation, so |x| >= 2^24 rounds here.
 fn i32_to_f32_rne(x: i32) -> f32 {

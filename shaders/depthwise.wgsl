@@ -60,12 +60,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (index >= params.total) {
     return;
   }
-  let ocv = index % params.out_c4;
-  var rest = index / params.out_c4;
-  let ox = rest % params.out_w;
-  rest = rest / params.out_w;
-  let oy = rest % params.out_h;
-  let n = rest / params.out_h;
+  let at = nhwc_position(index, params.out_c4, params.out_w, params.out_h);
+  let ocv = at.x;
+  let ox = at.y;
+  let oy = at.z;
+  let n = at.w;
 
   var acc0 = vec4<i32>(0);
   var acc1 = vec4<i32>(0);
@@ -125,12 +124,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (index >= params.total) {
     return;
   }
-  let ocw = index % params.out_c4;
-  var rest = index / params.out_c4;
-  let ox = rest % params.out_w;
-  rest = rest / params.out_w;
-  let oy = rest % params.out_h;
-  let n = rest / params.out_h;
+  let at = nhwc_position(index, params.out_c4, params.out_w, params.out_h);
+  let ocw = at.x;
+  let ox = at.y;
+  let oy = at.z;
+  let n = at.w;
 
   var acc = vec4<i32>(0);
   var input_sum = vec4<i32>(0);

@@ -38,12 +38,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (index >= params.total) {
     return;
   }
-  let oc4 = index % params.out_c4;
-  var rest = index / params.out_c4;
-  let ox = rest % params.out_w;
-  rest = rest / params.out_w;
-  let oy = rest % params.out_h;
-  let n = rest / params.out_h;
+  let at = nhwc_position(index, params.out_c4, params.out_w, params.out_h);
+  let oc4 = at.x;
+  let ox = at.y;
+  let oy = at.z;
+  let n = at.w;
 
   var acc = vec4<f32>(0.0);
   let w_base = oc4 * params.k_h * params.k_w * params.in_c;

@@ -29,12 +29,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (index >= params.total) {
     return;
   }
-  let c = index % params.channels;
-  var rest = index / params.channels;
-  let ox = rest % params.out_w;
-  rest = rest / params.out_w;
-  let oy = rest % params.out_h;
-  let n = rest / params.out_h;
+  let at = nhwc_position(index, params.channels, params.out_w, params.out_h);
+  let c = at.x;
+  let ox = at.y;
+  let oy = at.z;
+  let n = at.w;
 
   let origin_y = i32(oy * params.stride_h) - params.pad_top;
   let origin_x = i32(ox * params.stride_w) - params.pad_left;

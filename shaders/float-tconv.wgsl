@@ -34,12 +34,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (index >= params.total) {
     return;
   }
-  let oc4 = index % params.out_c4;
-  var rest = index / params.out_c4;
-  let ox = rest % params.out_w;
-  rest = rest / params.out_w;
-  let oy = rest % params.out_h;
-  let n = rest / params.out_h;
+  let at = nhwc_position(index, params.out_c4, params.out_w, params.out_h);
+  let oc4 = at.x;
+  let ox = at.y;
+  let oy = at.z;
+  let n = at.w;
 
   let ty = oy + params.pad_top;
   let tx = ox + params.pad_left;

@@ -3,6 +3,7 @@
 // and operand bindings that upload constant operands as constant buffers (the planner gives
 // buffers to activations only).
 import commonSource from '../../../shaders/float-common.wgsl?raw';
+import indexingSource from '../../../shaders/indexing.wgsl?raw';
 import type { Activation, TensorIR } from '../../model/graph.ts';
 import { tensorElementCount } from '../../model/graph.ts';
 import { activationRangeFloat } from '../../quant/activation.ts';
@@ -12,7 +13,7 @@ import { LoweringError, type BindingRef, type ConstantSpec, type LoweringContext
 
 export function floatShader(ctx: LoweringContext, opSource: string, params: ShaderParams = {}): { code: string; key: string } {
   const all: ShaderParams = { WORKGROUP_SIZE: ctx.workgroupSize, ...params };
-  const code = renderShader(commonSource, all) + '\n' + renderShader(opSource, all);
+  const code = [indexingSource, commonSource, opSource].map((source) => renderShader(source, all)).join('\n');
   // The code itself is the cache key: equal text is an equal pipeline.
   return { code, key: code };
 }

@@ -1,5 +1,6 @@
 // Seeded random int8 graphs for the GPU-versus-reference fuzzer (test/fuzz/graph-fuzz.ts): a short
-// chain of 1–4 ops over one NHWC int8 input. A graph is first drawn as a GraphDesc, a small JSON
+// chain of 1–4 ops over one NHWC int8 input (convolutions, pools, broadcast arithmetic, moves,
+// activations; see DRAWERS). A graph is first drawn as a GraphDesc, a small JSON
 // value with every shape, option and quantization parameter spelled out (weights and constants
 // come from its dataSeed), and then built by buildGraph, so a saved description replays exactly.
 // Shapes are inferred here from each op's definition as the chain is drawn, never from Octet.
@@ -16,16 +17,19 @@ export interface Q {
 
 /** One op of the chain; its data input is the previous op's output (the graph input for the first). */
 export type OpDesc =
-  | { type: 'CONV_2D'; k: number; stride: number; dilation: number; padding: Padding; outC: number; bias: boolean; weightScale: number; activation: Activation; out: Q }
-  | { type: 'DEPTHWISE_CONV_2D'; k: number; stride: number; dilation: number; padding: Padding; multiplier: number; bias: boolean; weightScale: number; activation: Activation; out: Q }
-  | { type: 'FULLY_CONNECTED'; units: number; perChannel: boolean; bias: boolean; keepNumDims: boolean; weightScale: number; activation: Activation; out: Q }
+  | { type: 'CONV_2D'; k: number; stride: number; dilation: number; padding: Padding; outC: number; bias: boolean; weightScale: number; spread?: boolean; activation: Activation; out: Q }
+  | { type: 'DEPTHWISE_CONV_2D'; k: number; stride: number; dilation: number; padding: Padding; multiplier: number; bias: boolean; weightScale: number; spread?: boolean; activation: Activation; out: Q }
+  | { type: 'FULLY_CONNECTED'; units: number; perChannel: boolean; bias: boolean; keepNumDims: boolean; weightScale: number; spread?: boolean; activation: Activation; out: Q }
   | { type: 'AVERAGE_POOL_2D' | 'MAX_POOL_2D'; filterH: number; filterW: number; stride: number; padding: Padding; activation: Activation }
   | { type: 'ADD' | 'MUL' | 'SUB'; constShape: number[]; constFirst: boolean; constQ: Q; activation: Activation; out: Q }
   | { type: 'RESHAPE'; shape: number[]; minusOne: boolean }
   | { type: 'CONCATENATION'; axis: number; constShape: number[]; constFirst: boolean; constQ: Q; out: Q }
   | { type: 'PAD'; paddings: number[] }
   | { type: 'MEAN'; axes: number[]; keepDims: boolean; out: Q }
-  | { type: 'LOGISTIC' | 'SOFTMAX' }
+  | { type: 'MAXIMUM' | 'MINIMUM'; constShape: number[]; constFirst: boolean }
+  | { type: 'TRANSPOSE'; perm: number[] }
+  | { type: 'SLICE'; begin: number[]; size: number[] }
+  | { type: 'LOGISTIC' | 'SOFTMAX' | 'TANH' | 'RELU' | 'RELU6' }
   | { type: 'HARD_SWISH'; out: Q }
   | { type: 'LEAKY_RELU'; alpha: number; out: Q };
 
@@ -47,6 +51,14 @@ const round = (x: number) => Number(x.toPrecision(6));
 function randomScale(rng: () => number, lo: number, hi: number): number {
   // Log-uniform, rounded so that descriptions stay short and exact.
   return round(lo * (hi / lo) ** rng());
+}
+
+/**
+ * Mostly 1; one time in eight a factor of 10^-2 .. 10^1.5, which pushes a requantization
+ * multiplier above 1 (the left-shift paths) or far below (heavy clamping, tiny multipliers).
+ */
+function skew(rng: () => number): number {
+  return rng() < 0.125 ? round(10 ** (-2 + rng() * 3.5)) : 1;
 }
 
 function randomZeroPoint(rng: () => number): number {
@@ -71,6 +83,13 @@ export function describeOp(o: OpDesc): string {
     case 'MUL':
     case 'SUB':
       return `${o.type} const [${o.constShape}]${o.constFirst ? ' first' : ''} ${o.activation}`;
+    case 'MAXIMUM':
+    case 'MINIMUM':
+      return `${o.type} const [${o.constShape}]${o.constFirst ? ' first' : ''}`;
+    case 'TRANSPOSE':
+      return `TRANSPOSE [${o.perm}]`;
+    case 'SLICE':
+      return `SLICE begin [${o.begin}] size [${o.size}]`;
     case 'RESHAPE':
       return `RESHAPE [${o.shape}]`;
     case 'CONCATENATION':
@@ -111,7 +130,13 @@ export function opOutputShape(o: OpDesc, s: readonly number[]): number[] {
     case 'ADD':
     case 'MUL':
     case 'SUB':
+    case 'MAXIMUM':
+    case 'MINIMUM':
       return broadcastShape(s, o.constShape);
+    case 'TRANSPOSE':
+      return o.perm.map((p) => s[p]!);
+    case 'SLICE':
+      return o.size.slice();
     case 'RESHAPE':
       return o.shape.slice();
     case 'CONCATENATION':
@@ -130,8 +155,9 @@ export function opOutputShape(o: OpDesc, s: readonly number[]): number[] {
 /** The quantization an op gives its output, given its input's. */
 function opOutputQuant(o: OpDesc, q: Q): Q {
   if (o.type === 'LOGISTIC' || o.type === 'SOFTMAX') return { scale: 1 / 256, zeroPoint: -128 };
+  if (o.type === 'TANH') return { scale: 1 / 128, zeroPoint: 0 };
   if ('out' in o) return o.out;
-  return q; // pools, RESHAPE, PAD: TFLite requires the input's parameters on the output
+  return q; // pools, moves, RELU, MAXIMUM/MINIMUM: the input's parameters carry over
 }
 
 // ---- drawing a description -----------------------------------------------------------------------
@@ -140,7 +166,7 @@ type Drawer = (rng: () => number, s: number[], q: Q) => OpDesc | undefined;
 
 function convOutQ(rng: () => number, q: Q, weightScale: number, taps: number): Q {
   // The typical accumulator lands inside the int8 range (clamps would hide requantization bugs).
-  return { scale: round(q.scale * weightScale * Math.sqrt(taps) * 60 * (0.3 + rng() * 1.4)), zeroPoint: randomZeroPoint(rng) };
+  return { scale: round(q.scale * weightScale * Math.sqrt(taps) * 60 * (0.3 + rng() * 1.4) * skew(rng)), zeroPoint: randomZeroPoint(rng) };
 }
 
 function drawWindow(rng: () => number, h: number, w: number, maxK: number) {
@@ -159,7 +185,7 @@ const drawConv: Drawer = (rng, s, q) => {
   const win = drawWindow(rng, h, w, 7);
   const weightScale = randomScale(rng, 0.002, 0.03);
   const outC = rng() < 0.2 ? pick(rng, [1, 4, 8, 16]) : randInt(rng, 1, MAX_CHANNELS);
-  return { type: 'CONV_2D', ...win, outC, bias: rng() < 0.8, weightScale, activation: pick(rng, ACTIVATIONS), out: convOutQ(rng, q, weightScale, win.k * win.k * c) };
+  return { type: 'CONV_2D', ...win, outC, bias: rng() < 0.8, weightScale, spread: rng() < 0.2, activation: pick(rng, ACTIVATIONS), out: convOutQ(rng, q, weightScale, win.k * win.k * c) };
 };
 
 const drawDepthwise: Drawer = (rng, s, q) => {
@@ -168,7 +194,7 @@ const drawDepthwise: Drawer = (rng, s, q) => {
   const win = drawWindow(rng, h, w, 7);
   const multiplier = c * 2 <= MAX_CHANNELS && rng() < 0.35 ? 2 : 1;
   const weightScale = randomScale(rng, 0.002, 0.03);
-  return { type: 'DEPTHWISE_CONV_2D', ...win, multiplier, bias: rng() < 0.8, weightScale, activation: pick(rng, ACTIVATIONS), out: convOutQ(rng, q, weightScale, win.k * win.k) };
+  return { type: 'DEPTHWISE_CONV_2D', ...win, multiplier, bias: rng() < 0.8, weightScale, spread: rng() < 0.2, activation: pick(rng, ACTIVATIONS), out: convOutQ(rng, q, weightScale, win.k * win.k) };
 };
 
 const drawFullyConnected: Drawer = (rng, s, q) => {
@@ -178,6 +204,7 @@ const drawFullyConnected: Drawer = (rng, s, q) => {
     type: 'FULLY_CONNECTED',
     units: randInt(rng, 1, MAX_CHANNELS),
     perChannel: rng() < 0.6,
+    spread: rng() < 0.2,
     bias: rng() < 0.8,
     keepNumDims: s.length > 2 && rng() < 0.6,
     weightScale,
@@ -214,10 +241,34 @@ const drawBinary =
   (type: 'ADD' | 'MUL' | 'SUB'): Drawer =>
   (rng, s, q) => {
     const constShape = broadcastableShape(rng, s);
-    const constQ = { scale: round(q.scale * (0.2 + rng() * 3)), zeroPoint: randomZeroPoint(rng) };
-    const outScale = type === 'MUL' ? q.scale * constQ.scale * (30 + rng() * 90) : (q.scale + constQ.scale) * (0.5 + rng());
+    const constQ = { scale: round(q.scale * (0.2 + rng() * 3) * skew(rng)), zeroPoint: randomZeroPoint(rng) };
+    const outScale = (type === 'MUL' ? q.scale * constQ.scale * (30 + rng() * 90) : (q.scale + constQ.scale) * (0.5 + rng())) * skew(rng);
     return { type, constShape, constFirst: rng() < 0.3, constQ, activation: pick(rng, ACTIVATIONS), out: { scale: round(outScale), zeroPoint: randomZeroPoint(rng) } };
   };
+
+/** MAXIMUM / MINIMUM compare stored values, so the constant shares the input's parameters. */
+const drawMinMax =
+  (type: 'MAXIMUM' | 'MINIMUM'): Drawer =>
+  (rng, s) => ({ type, constShape: broadcastableShape(rng, s), constFirst: rng() < 0.3 });
+
+const drawTranspose: Drawer = (rng, s) => {
+  if (s.length < 2) return undefined;
+  const perm = s.map((_, i) => i);
+  for (let i = perm.length - 1; i > 0; i--) {
+    const j = randInt(rng, 0, i);
+    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
+  }
+  if (perm.every((p, i) => p === i)) [perm[0], perm[perm.length - 1]] = [perm[perm.length - 1]!, perm[0]!];
+  if (s.length === 4 && s[perm[3]!]! > MAX_CHANNELS) return undefined;
+  return { type: 'TRANSPOSE', perm };
+};
+
+const drawSlice: Drawer = (rng, s) => {
+  const begin = s.map((d) => (rng() < 0.5 ? randInt(rng, 0, d - 1) : 0));
+  const size = s.map((d, i) => randInt(rng, 1, d - begin[i]!));
+  if (size.every((d, i) => d === s[i])) return undefined;
+  return { type: 'SLICE', begin, size };
+};
 
 /** A new shape of the same element count: rank 4 (continuing the NHWC chain) or a flattening. */
 const drawReshape: Drawer = (rng, s) => {
@@ -264,15 +315,18 @@ const drawPad: Drawer = (rng, s) => {
 const drawMean: Drawer = (rng, s, q) => {
   if (s.length < 2) return undefined;
   const axes = s.length === 4 ? pick(rng, [[1, 2], [1, 2], [1], [2], [3], [1, 2, 3]]) : [s.length - 1];
-  return { type: 'MEAN', axes, keepDims: s.length === 4 ? rng() < 0.7 : rng() < 0.5, out: { scale: round(q.scale * (0.15 + rng() * 0.9)), zeroPoint: randomZeroPoint(rng) } };
+  return { type: 'MEAN', axes, keepDims: s.length === 4 ? rng() < 0.7 : rng() < 0.5, out: { scale: round(q.scale * (0.15 + rng() * 0.9) * skew(rng)), zeroPoint: randomZeroPoint(rng) } };
 };
 
 const drawUnary: Drawer = (rng, _s, q) => {
   const r = rng();
-  if (r < 0.25) return { type: 'LOGISTIC' };
-  if (r < 0.4) return { type: 'SOFTMAX' };
-  if (r < 0.7) return { type: 'HARD_SWISH', out: { scale: round(q.scale * (0.2 + rng() * 1.3)), zeroPoint: randomZeroPoint(rng) } };
-  return { type: 'LEAKY_RELU', alpha: round(0.01 + rng() * 0.9), out: { scale: round(q.scale * (0.5 + rng())), zeroPoint: randomZeroPoint(rng) } };
+  if (r < 0.15) return { type: 'LOGISTIC' };
+  if (r < 0.25) return { type: 'SOFTMAX' };
+  if (r < 0.35) return { type: 'TANH' };
+  if (r < 0.45) return { type: rng() < 0.5 ? 'RELU' : 'RELU6' };
+  // HARD_SWISH: TFLite refuses an output scale below input/128 (the multiplier would exceed 1).
+  if (r < 0.7) return { type: 'HARD_SWISH', out: { scale: round(q.scale * Math.max(0.01, (0.2 + rng() * 1.3) * skew(rng))), zeroPoint: randomZeroPoint(rng) } };
+  return { type: 'LEAKY_RELU', alpha: round(rng() < 0.15 ? 1 + rng() * 2 : 0.01 + rng() * 0.9), out: { scale: round(q.scale * (0.5 + rng()) * skew(rng)), zeroPoint: randomZeroPoint(rng) } };
 };
 
 /** Weights of each op kind in a draw; the convolutions and elementwise ops get the most. */
@@ -289,7 +343,11 @@ const DRAWERS: Array<[number, Drawer]> = [
   [1, drawConcat],
   [1, drawPad],
   [1, drawMean],
-  [1.5, drawUnary],
+  [2, drawUnary],
+  [0.5, drawMinMax('MAXIMUM')],
+  [0.5, drawMinMax('MINIMUM')],
+  [0.7, drawTranspose],
+  [0.7, drawSlice],
 ];
 const TOTAL_WEIGHT = DRAWERS.reduce((a, [w]) => a + w, 0);
 
@@ -358,7 +416,7 @@ export function buildGraph(d: GraphDesc, name = describeGraph(d)): Graph {
         const depthwise = o.type === 'DEPTHWISE_CONV_2D';
         const outC = outShape[3]!;
         const filterShape = depthwise ? [1, o.k, o.k, outC] : [outC, o.k, o.k, c];
-        const scales = Array.from({ length: outC }, () => round(o.weightScale * (0.5 + rng())));
+        const scales = Array.from({ length: outC }, () => round(o.weightScale * (0.5 + rng()) * (o.spread ? 10 ** (rng() * 2 - 1) : 1)));
         const filter = b.tensor(`t${i}_filter`, filterShape, 'int8', quant(scales, new Array(outC).fill(0), depthwise ? 3 : 0), int8Weights(rng, tensorElementCount(filterShape)));
         const bias = o.bias
           ? b.tensor(`t${i}_bias`, [outC], 'int32', quant(scales.map((sc) => sc * q.scale), new Array(outC).fill(0)), Int32Array.from({ length: outC }, () => randInt(rng, -3000, 3000)))
@@ -371,7 +429,7 @@ export function buildGraph(d: GraphDesc, name = describeGraph(d)): Graph {
       case 'FULLY_CONNECTED': {
         const depth = s[s.length - 1]!;
         const channels = o.perChannel ? o.units : 1;
-        const scales = Array.from({ length: channels }, () => round(o.weightScale * (0.5 + rng())));
+        const scales = Array.from({ length: channels }, () => round(o.weightScale * (0.5 + rng()) * (o.spread ? 10 ** (rng() * 2 - 1) : 1)));
         const filter = b.tensor(`t${i}_weights`, [o.units, depth], 'int8', quant(scales, new Array(channels).fill(0), 0), int8Weights(rng, o.units * depth));
         const bias = o.bias
           ? b.tensor(`t${i}_bias`, [o.units], 'int32', quant(scales.map((sc) => sc * q.scale), new Array(channels).fill(0)), Int32Array.from({ length: o.units }, () => randInt(rng, -3000, 3000)))
@@ -388,6 +446,23 @@ export function buildGraph(d: GraphDesc, name = describeGraph(d)): Graph {
       case 'SUB': {
         const k = b.tensor(`t${i}_const`, o.constShape, 'int8', qp(o.constQ), randomBytes(rng, tensorElementCount(o.constShape), 'int8'));
         b.op({ type: o.type, inputs: o.constFirst ? [k, x] : [x, k], outputs: [y], options: { activation: o.activation } });
+        break;
+      }
+      case 'MAXIMUM':
+      case 'MINIMUM': {
+        const k = b.tensor(`t${i}_const`, o.constShape, 'int8', qp(q), randomBytes(rng, tensorElementCount(o.constShape), 'int8'));
+        b.op({ type: o.type, inputs: o.constFirst ? [k, x] : [x, k], outputs: [y], options: {} });
+        break;
+      }
+      case 'TRANSPOSE': {
+        const perm = b.tensor(`t${i}_perm`, [o.perm.length], 'int32', undefined, Int32Array.from(o.perm));
+        b.op({ type: 'TRANSPOSE', inputs: [x, perm], outputs: [y], options: {} });
+        break;
+      }
+      case 'SLICE': {
+        const begin = b.tensor(`t${i}_begin`, [o.begin.length], 'int32', undefined, Int32Array.from(o.begin));
+        const size = b.tensor(`t${i}_size`, [o.size.length], 'int32', undefined, Int32Array.from(o.size));
+        b.op({ type: 'SLICE', inputs: [x, begin, size], outputs: [y], options: {} });
         break;
       }
       case 'RESHAPE': {
@@ -414,6 +489,9 @@ export function buildGraph(d: GraphDesc, name = describeGraph(d)): Graph {
       }
       case 'LOGISTIC':
       case 'HARD_SWISH':
+      case 'TANH':
+      case 'RELU':
+      case 'RELU6':
         b.op({ type: o.type, inputs: [x], outputs: [y], options: {} });
         break;
       case 'SOFTMAX':

@@ -5,7 +5,7 @@ import relayoutSource from '../../shaders/relayout.wgsl?raw';
 import type { OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
-import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from './layout.ts';
+import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { lowerFloatConcatenation } from './float/shape.ts';
 import { int8Shader } from './common.ts';
 import {
@@ -14,6 +14,7 @@ import {
   tensorOf,
   uniformWords,
   workgroupsFor,
+  type BindingRef,
   type ConstantSpec,
   type LoweredOp,
   type LoweringContext,
@@ -71,6 +72,7 @@ function gather(
   dims: MappedDim[],
   options: GatherOptions,
   constantIndex: number,
+  inputBinding: BindingRef = { tensor: input.id },
 ): { constant: ConstantSpec; step: StepSpec } {
   if (dims.length === 0 || dims.length > MAX_RANK) throw new LoweringError(`${label}: rank ${dims.length} is outside 1..${MAX_RANK}`);
   const inInner = innerDim(input.shape);
@@ -107,7 +109,7 @@ function gather(
         label,
         shaderKey: shader.key,
         code: shader.code,
-        bindings: [{ tensor: input.id }, { tensor: output.id }, { constant: constantIndex }],
+        bindings: [inputBinding, { tensor: output.id }, { constant: constantIndex }],
         workgroups: workgroupsFor(ctx, total),
       },
     },
@@ -250,7 +252,14 @@ export function lowerConcatenation(ctx: LoweringContext, op: OpOf<'CONCATENATION
       padBefore: i === axis ? offset : 0,
       inStride: strides[i]!,
     }));
-    const { constant, step } = gather(ctx, `${label} input ${k}`, input, output, dims, { fillByte: 0, keep: true, rescale }, k);
+    // A constant input (the graph's own data, not computed) is uploaded in the GPU layout and read
+    // from there; it has no activation buffer.
+    let inputBinding: BindingRef = { tensor: input.id };
+    if (input.data) {
+      constants.push({ label: `${label} input ${k} data`, data: toGpuLayout(input, constantData(input) as TensorData), usage: 'storage' });
+      inputBinding = { constant: constants.length - 1 };
+    }
+    const { constant, step } = gather(ctx, `${label} input ${k}`, input, output, dims, { fillByte: 0, keep: true, rescale }, constants.length, inputBinding);
     constants.push(constant);
     steps.push(step);
     offset += input.shape[axis]!;

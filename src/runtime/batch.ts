@@ -40,7 +40,16 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
     // Normalizations over the innermost axis, which is the batch axis of a rank-1 tensor.
     case 'L2_NORMALIZATION':
     case 'LOG_SOFTMAX':
+    case 'SOFTMAX':
       return rankOf(op.inputs[0]!) <= 1 ? 'it normalizes over the batch axis' : undefined;
+    // A rank-2 operand has no batch axis: its leading dimension is a matrix axis (the contracted
+    // one of an adjoint LHS, either axis of the RHS).
+    case 'BATCH_MATMUL': {
+      const [lhs, rhs] = [op.inputs[0]!, op.inputs[1]!];
+      if (rankOf(lhs) === 2 && op.options.adjX && !graph.tensors[lhs]!.data) return 'its adjoint rank-2 LHS would be batched along its contracted axis';
+      if (rankOf(rhs) === 2 && !graph.tensors[rhs]!.data) return 'its rank-2 RHS activation has a matrix axis where the batch axis would go';
+      return undefined;
+    }
     case 'CONCATENATION':
       return axisTouchesBatch(op.options.axis, rankOf(op.outputs[0]!)) ? 'it concatenates along the batch axis' : undefined;
     case 'PAD': {
@@ -111,8 +120,45 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
       const low = op.inputs.find((id) => !graph.tensors[id]!.data && rankOf(id) < outRank);
       return low === undefined ? undefined : `its operand '${graph.tensors[low]!.name}' has a lower rank than the output, so its batch axis would broadcast along another`;
     }
-    default:
+    // Per pixel, per row or per element: each batch item computes alone.
+    case 'CONV_2D':
+    case 'DEPTHWISE_CONV_2D':
+    case 'FULLY_CONNECTED':
+    case 'TRANSPOSE_CONV':
+    case 'AVERAGE_POOL_2D':
+    case 'MAX_POOL_2D':
+    case 'LOGISTIC':
+    case 'RELU':
+    case 'RELU6':
+    case 'HARD_SWISH':
+    case 'LEAKY_RELU':
+    case 'PRELU':
+    case 'TANH':
+    case 'ELU':
+    case 'GELU':
+    case 'RELU_N1_TO_1':
+    case 'RELU_0_TO_1':
+    case 'EXP':
+    case 'LOG':
+    case 'SQRT':
+    case 'RSQRT':
+    case 'ABS':
+    case 'NEG':
+    case 'SQUARE':
+    case 'RESHAPE':
+    case 'DEPTH_TO_SPACE':
+    case 'SPACE_TO_DEPTH':
+    case 'QUANTIZE':
+    case 'DEQUANTIZE':
+    case 'RESIZE_BILINEAR':
+    case 'RESIZE_NEAREST_NEIGHBOR':
+    case 'CAST':
       return undefined;
+    default: {
+      // Every op type is decided above: a new one is a compile error here, not silently batched.
+      const undecided: never = op;
+      return `no batching rule for ${(undecided as OpIR).type}`;
+    }
   }
 }
 

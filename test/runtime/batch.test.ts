@@ -52,4 +52,29 @@ describe('batched runs', () => {
     expect(batchGraph(g, 1)).toBe(g);
     expect(() => batchGraph(g, 0)).toThrow(/positive integer/);
   });
+
+  it('refuses a softmax over a rank-1 tensor (its only axis is the batch axis)', () => {
+    const b = new GraphBuilder();
+    const x = b.tensor('x', [1], 'int8', quant(0.1, 0));
+    const y = b.tensor('y', [1], 'int8', quant(1 / 256, -128));
+    b.op({ type: 'SOFTMAX', inputs: [x], outputs: [y], options: { beta: 1 } });
+    expect(() => batchGraph(b.build([x], [y], 'softmax1'), 2)).toThrow(/SOFTMAX at operator 0: it normalizes over the batch axis/);
+  });
+
+  it('refuses a BATCH_MATMUL whose rank-2 operand has a matrix axis where the batch axis would go', () => {
+    const b = new GraphBuilder();
+    const x = b.tensor('x', [1, 3], 'int8', quant(0.1, 0));
+    const w = b.tensor('w', [1, 5], 'int8', quant(0.1, 0));
+    const y = b.tensor('y', [3, 5], 'int8', quant(0.1, 0));
+    // x adjoint: [1, 3] is K × M, so its leading dimension is the contracted one.
+    b.op({ type: 'BATCH_MATMUL', inputs: [x, w], outputs: [y], options: { adjX: true, adjY: false } });
+    expect(() => batchGraph(b.build([x, w], [y], 'bmm'), 2)).toThrow(/BATCH_MATMUL at operator 0: its adjoint rank-2 LHS/);
+    const c = new GraphBuilder();
+    // rhs [1, 4] is K × N with K = 1: batched, K would become the batch size.
+    const lhs = c.tensor('lhs', [1, 2, 1], 'int8', quant(0.1, 0));
+    const rhs = c.tensor('rhs', [1, 4], 'int8', quant(0.1, 0));
+    const out = c.tensor('out', [1, 2, 4], 'int8', quant(0.1, 0));
+    c.op({ type: 'BATCH_MATMUL', inputs: [lhs, rhs], outputs: [out], options: { adjX: false, adjY: false } });
+    expect(() => batchGraph(c.build([lhs, rhs], [out], 'bmm2'), 2)).toThrow(/its rank-2 RHS activation/);
+  });
 });

@@ -14,6 +14,16 @@ import { LoweringError, type Lowering, type LoweredOp, type LoweringContext } fr
 /** Op types that run on the host, after the GPU program (src/runtime/host-tail.ts; `octet inspect` shows them as 'host'). */
 export const HOST_OPS: ReadonlySet<OpType> = new Set<OpType>(['DETECTION_POSTPROCESS']);
 
+/**
+ * Whether an op runs on the host after the GPU program: the HOST_OPS types, and 8-bit
+ * LOG_SOFTMAX, whose TFLite result rounds logf of a float32 sum: WGSL's log has no
+ * correctly-rounded guarantee, so no GPU kernel can promise TFLite's bytes, and at the end of a
+ * classifier (where it stands) the reference's kernel costs one readback that the run makes anyway.
+ */
+export function runsOnHost(graph: Pick<Graph, 'tensors'>, op: OpIR): boolean {
+  return HOST_OPS.has(op.type) || (op.type === 'LOG_SOFTMAX' && !isFloatOpIn(graph, op));
+}
+
 export const INT8_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   CONV_2D: lowerConv2D as Lowering,
   DEPTHWISE_CONV_2D: lowerDepthwiseConv2D as Lowering,
@@ -51,7 +61,7 @@ function isFloatOpIn(graph: Pick<Graph, 'tensors'>, op: OpIR): boolean {
  */
 export function gpuPlacement(graph: Pick<Graph, 'tensors'>, op: OpIR): OpPlacement {
   // Host ops (src/runtime/host-tail.ts) run after the GPU program reads back their inputs.
-  if (HOST_OPS.has(op.type)) return HOST_PLACEMENT;
+  if (runsOnHost(graph, op)) return HOST_PLACEMENT;
   const float = isFloatOpIn(graph, op);
   if ((float ? FLOAT_LOWERINGS : INT8_LOWERINGS)[op.type]) return { runsOn: float ? 'float GPU' : 'int8 GPU' };
   return { runsOn: 'not supported', reason: `no ${float ? 'float32' : 'int8'} GPU kernel for ${op.type}` };

@@ -151,8 +151,9 @@ export function inspectGraph(g: Graph | GraphListing, placement?: (op: OpIR) => 
 
 /** The GPU path an op's dtypes select (QUANTIZE, float in and 8 bits out, is int8; so is DEQUANTIZE). */
 function defaultPlacement(g: Graph | GraphListing, op: OpIR): OpPlacement {
-  if (op.type === 'DETECTION_POSTPROCESS') return HOST_PLACEMENT;
   const first = g.tensors[op.inputs[0]!];
+  // As runsOnHost in src/kernels/registry.ts.
+  if (op.type === 'DETECTION_POSTPROCESS' || (op.type === 'LOG_SOFTMAX' && first?.dtype !== 'float32')) return HOST_PLACEMENT;
   return { runsOn: op.type !== 'QUANTIZE' && first?.dtype === 'float32' ? 'float GPU' : 'int8 GPU' };
 }
 

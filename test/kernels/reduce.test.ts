@@ -12,7 +12,8 @@ import { LoweringError } from '../../src/kernels/lowering.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
 import { describeFailures, floatGpuVersusReference } from '../helpers/float-graphs.ts';
 import { testContext } from '../helpers/gpu.ts';
-import { randomBytes } from '../helpers/graphs.ts';
+import { GraphBuilder, quant, randomBytes } from '../helpers/graphs.ts';
+import { gpuPlacement } from '../../src/kernels/registry.ts';
 import { mulberry32 } from '../helpers/rng.ts';
 import { normalizationGraph, reduceGraph, type ReduceType } from '../helpers/reduce-graphs.ts';
 
@@ -128,15 +129,42 @@ describe('float32 reductions and normalizations on the GPU match the reference',
   }, 300_000);
 });
 
+describe('8-bit LOG_SOFTMAX: on the host after the GPU program (its exact result needs a correctly rounded logf)', () => {
+  it('at the end of a graph: GPU program + host equal the reference, int8 and uint8, odd shapes', async () => {
+    const rng = mulberry32(8);
+    const failures: string[] = [];
+    for (const dtype of ['int8', 'uint8'] as const) {
+      for (const [shape, input] of [[[1, 7], [0.1, 0]], [[3, 5, 16], [0.5, 3]], [[2, 300], [0.02, -7]], [[4, 1], [1, 0]]] as Array<[number[], [number, number]]>) {
+        const zp: [number, number] = [input[0], dtype === 'uint8' ? input[1] + 128 : input[1]];
+        const graph = normalizationGraph('LOG_SOFTMAX', dtype, shape, zp);
+        expect(gpuPlacement(graph, graph.ops[0]!).runsOn).toBe('host');
+        failures.push(...(await failuresOf(graph, [inputFor(rng, dtype, shape)])));
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+
+  it('is refused, naming both, when a GPU op reads its output', async () => {
+    const b = new GraphBuilder();
+    const x = b.tensor('x', [2, 5], 'int8', quant(0.1, 0));
+    const y = b.tensor('logp', [2, 5], 'int8', quant(16 / 256, 127));
+    const z = b.tensor('flat', [10], 'int8', quant(16 / 256, 127));
+    b.op({ type: 'LOG_SOFTMAX', inputs: [x], outputs: [y], options: {} });
+    b.op({ type: 'RESHAPE', inputs: [y], outputs: [z], options: { newShape: [10] } });
+    const built = GpuProgram.build(await testContext(), b.build([x], [z], 'logsoftmax then reshape'));
+    await expect(built).rejects.toThrow(LoweringError);
+    await expect(built).rejects.toThrow(/RESHAPE \(operator 1\) reads tensor 1, written by LOG_SOFTMAX \(operator 0\), which runs on the host/);
+  });
+});
+
 describe('what the GPU refuses at load, by name', () => {
-  it('8-bit LOG_SOFTMAX (no exact kernel: its logf must be correctly rounded), uint8 PROD, MAX with different params', async () => {
+  it('uint8 PROD, MAX with different params', async () => {
     const ctx = await testContext();
     const graphs = [
-      normalizationGraph('LOG_SOFTMAX', 'int8', [2, 5], [0.1, 0]),
       reduceGraph({ type: 'REDUCE_PROD', dtype: 'uint8', shape: [2, 3], axes: [1], keepDims: false, input: [0.1, 128] }),
       reduceGraph({ type: 'REDUCE_MAX', dtype: 'int8', shape: [2, 3], axes: [1], keepDims: false, input: [0.1, 0], output: [0.2, 0] }),
     ];
-    const messages = [/unsupported op LOG_SOFTMAX .* on the int8 GPU path/, /uint8 input \(TFLite's quantized REDUCE_PROD is int8 only\)/, /input and output quantization differ/];
+    const messages = [/uint8 input \(TFLite's quantized REDUCE_PROD is int8 only\)/, /input and output quantization differ/];
     for (const [i, g] of graphs.entries()) {
       const built = GpuProgram.build(ctx, g);
       await expect(built).rejects.toThrow(LoweringError);

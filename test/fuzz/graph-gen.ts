@@ -31,7 +31,25 @@ export type OpDesc =
   | { type: 'SLICE'; begin: number[]; size: number[] }
   | { type: 'LOGISTIC' | 'SOFTMAX' | 'TANH' | 'RELU' | 'RELU6' }
   | { type: 'HARD_SWISH'; out: Q }
-  | { type: 'LEAKY_RELU'; alpha: number; out: Q };
+  | { type: 'LEAKY_RELU'; alpha: number; out: Q }
+  // Added after the first 23 types (a saved description of those replays unchanged):
+  | { type: 'RESIZE_BILINEAR' | 'RESIZE_NEAREST_NEIGHBOR'; size: number[]; alignCorners: boolean; halfPixelCenters: boolean }
+  | { type: 'DEPTH_TO_SPACE' | 'SPACE_TO_DEPTH'; blockSize: number }
+  | { type: 'STRIDED_SLICE'; begin: number[]; end: number[]; strides: number[]; beginMask: number; endMask: number; shrinkAxisMask: number }
+  | { type: 'GATHER'; axis: number; indices: number[]; indicesShape: number[] }
+  | { type: 'TILE'; multiples: number[] }
+  | { type: 'SQUEEZE'; squeezeDims: number[] }
+  | { type: 'EXPAND_DIMS'; axis: number }
+  | { type: 'PRELU'; alphaShape: number[]; alphaQ: Q; out: Q }
+  | { type: 'QUANTIZE'; out: Q }
+  | { type: 'SQUARED_DIFFERENCE'; constShape: number[]; constFirst: boolean; constQ: Q; out: Q }
+  | { type: 'ELU'; out: Q }
+  | { type: 'SUM'; axes: number[]; keepDims: boolean; out: Q }
+  | { type: 'REDUCE_MAX' | 'REDUCE_MIN'; axes: number[]; keepDims: boolean }
+  | { type: 'TRANSPOSE_CONV'; k: number; stride: number; padding: Padding; outC: number; bias: boolean; perChannel: boolean; weightScale: number; activation: Activation; out: Q }
+  | { type: 'BATCH_MATMUL'; n: number; adjX: boolean; adjY: boolean; rhsBatch: number[]; constQ: Q; out: Q }
+  /** The last op only: its output is int32. */
+  | { type: 'ARG_MAX'; axis: number };
 
 export interface GraphDesc {
   /** Seeds the weights, biases and constant operands, drawn in op order. */
@@ -100,6 +118,36 @@ export function describeOp(o: OpDesc): string {
       return `MEAN [${o.axes}]${o.keepDims ? ' keepDims' : ''}`;
     case 'LEAKY_RELU':
       return `LEAKY_RELU ${o.alpha}`;
+    case 'RESIZE_BILINEAR':
+    case 'RESIZE_NEAREST_NEIGHBOR':
+      return `${o.type} ->[${o.size}]${o.alignCorners ? ' align_corners' : ''}${o.halfPixelCenters ? ' half_pixel' : ''}`;
+    case 'DEPTH_TO_SPACE':
+    case 'SPACE_TO_DEPTH':
+      return `${o.type} ${o.blockSize}`;
+    case 'STRIDED_SLICE':
+      return `STRIDED_SLICE [${o.begin}]:[${o.end}]:[${o.strides}] masks b${o.beginMask} e${o.endMask} s${o.shrinkAxisMask}`;
+    case 'GATHER':
+      return `GATHER axis ${o.axis} [${o.indices}]${o.indicesShape.length > 1 ? ` as [${o.indicesShape}]` : ''}`;
+    case 'TILE':
+      return `TILE [${o.multiples}]`;
+    case 'SQUEEZE':
+      return `SQUEEZE [${o.squeezeDims}]`;
+    case 'EXPAND_DIMS':
+      return `EXPAND_DIMS ${o.axis}`;
+    case 'PRELU':
+      return `PRELU alpha [${o.alphaShape}]`;
+    case 'SQUARED_DIFFERENCE':
+      return `SQUARED_DIFFERENCE const [${o.constShape}]${o.constFirst ? ' first' : ''}`;
+    case 'SUM':
+    case 'REDUCE_MAX':
+    case 'REDUCE_MIN':
+      return `${o.type} [${o.axes}]${o.keepDims ? ' keepDims' : ''}`;
+    case 'TRANSPOSE_CONV':
+      return `TRANSPOSE_CONV k${o.k} s${o.stride} ${o.padding} ->${o.outC}${o.perChannel ? ' per-channel' : ''}${o.bias ? '' : ' nobias'} ${o.activation}`;
+    case 'BATCH_MATMUL':
+      return `BATCH_MATMUL const [${o.rhsBatch}|${o.adjY ? `${o.n}xK` : `Kx${o.n}`}]${o.adjX ? ' adj_x' : ''}${o.adjY ? ' adj_y' : ''}`;
+    case 'ARG_MAX':
+      return `ARG_MAX axis ${o.axis}`;
     default:
       return o.type;
   }
@@ -147,9 +195,88 @@ export function opOutputShape(o: OpDesc, s: readonly number[]): number[] {
       const axes = new Set(o.axes);
       return o.keepDims ? s.map((d, i) => (axes.has(i) ? 1 : d)) : s.filter((_, i) => !axes.has(i));
     }
+    case 'SUM':
+    case 'REDUCE_MAX':
+    case 'REDUCE_MIN': {
+      const axes = new Set(o.axes.map((a) => (a < 0 ? a + s.length : a)));
+      return o.keepDims ? s.map((d, i) => (axes.has(i) ? 1 : d)) : s.filter((_, i) => !axes.has(i));
+    }
+    case 'RESIZE_BILINEAR':
+    case 'RESIZE_NEAREST_NEIGHBOR':
+      return [s[0]!, o.size[0]!, o.size[1]!, s[3]!];
+    case 'DEPTH_TO_SPACE': {
+      const [n, h, w, c] = s as [number, number, number, number];
+      const b = o.blockSize;
+      return [n, h * b, w * b, c / (b * b)];
+    }
+    case 'SPACE_TO_DEPTH': {
+      const [n, h, w, c] = s as [number, number, number, number];
+      const b = o.blockSize;
+      return [n, h / b, w / b, c * b * b];
+    }
+    case 'STRIDED_SLICE':
+      return stridedSliceShape(o, s);
+    case 'GATHER':
+      return [...s.slice(0, o.axis), ...o.indicesShape, ...s.slice(o.axis + 1)];
+    case 'TILE':
+      return s.map((d, i) => d * o.multiples[i]!);
+    case 'SQUEEZE': {
+      // An empty list squeezes every unit dim; negative dims count from the end.
+      const dims = o.squeezeDims.map((d) => (d < 0 ? d + s.length : d));
+      return s.filter((d, i) => (dims.length === 0 ? d !== 1 : !dims.includes(i)));
+    }
+    case 'EXPAND_DIMS': {
+      const out = s.slice();
+      out.splice(o.axis < 0 ? o.axis + s.length + 1 : o.axis, 0, 1);
+      return out;
+    }
+    case 'SQUARED_DIFFERENCE':
+      return broadcastShape(s, o.constShape);
+    case 'TRANSPOSE_CONV': {
+      const [n, h, w] = s as [number, number, number, number];
+      const size = (d: number) => (o.padding === 'SAME' ? d * o.stride : (d - 1) * o.stride + o.k);
+      return [n, size(h), size(w), o.outC];
+    }
+    case 'BATCH_MATMUL': {
+      const lb = s.slice(0, -2);
+      const m = o.adjX ? s[s.length - 1]! : s[s.length - 2]!;
+      const rank = Math.max(lb.length, o.rhsBatch.length);
+      const pad = (d: number[]) => [...new Array<number>(rank - d.length).fill(1), ...d];
+      const rb = pad(o.rhsBatch);
+      return [...pad(lb).map((d, i) => Math.max(d, rb[i]!)), m, o.n];
+    }
+    case 'ARG_MAX':
+      return s.filter((_, i) => i !== o.axis);
     default:
       return s.slice();
   }
+}
+
+/**
+ * STRIDED_SLICE's output shape by TFLite's rules (strided_slice_logic.h): negative indices wrap,
+ * begin and end clamp to [0, d] for a positive stride and [−1, d − 1] for a negative one, a masked
+ * begin or end takes the whole range, a shrunk axis takes one element and disappears.
+ */
+export function stridedSliceShape(o: Extract<OpDesc, { type: 'STRIDED_SLICE' }>, s: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const [i, d] of s.entries()) {
+    if (o.shrinkAxisMask & (1 << i)) continue;
+    const st = o.strides[i]!;
+    const wrap = (v: number) => (v < 0 ? v + d : v);
+    const clamp = (v: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, v));
+    let n: number;
+    if (st > 0) {
+      const start = o.beginMask & (1 << i) ? 0 : clamp(wrap(o.begin[i]!), 0, d);
+      const stop = o.endMask & (1 << i) ? d : clamp(wrap(o.end[i]!), 0, d);
+      n = Math.ceil((stop - start) / st);
+    } else {
+      const start = o.beginMask & (1 << i) ? d - 1 : clamp(wrap(o.begin[i]!), -1, d - 1);
+      const stop = o.endMask & (1 << i) ? -1 : clamp(wrap(o.end[i]!), -1, d - 1);
+      n = Math.ceil((start - stop) / -st);
+    }
+    out.push(Math.max(0, n));
+  }
+  return out;
 }
 
 /** The quantization an op gives its output, given its input's. */
@@ -157,6 +284,7 @@ function opOutputQuant(o: OpDesc, q: Q): Q {
   if (o.type === 'LOGISTIC' || o.type === 'SOFTMAX') return { scale: 1 / 256, zeroPoint: -128 };
   if (o.type === 'TANH') return { scale: 1 / 128, zeroPoint: 0 };
   if ('out' in o) return o.out;
+  // Moves, RESIZE_*, REDUCE_MAX/MIN and ARG_MAX (whose int32 output has none): the input's.
   return q; // pools, moves, RELU, MAXIMUM/MINIMUM: the input's parameters carry over
 }
 
@@ -329,6 +457,209 @@ const drawUnary: Drawer = (rng, _s, q) => {
   return { type: 'LEAKY_RELU', alpha: round(rng() < 0.15 ? 1 + rng() * 2 : 0.01 + rng() * 0.9), out: { scale: round(q.scale * (0.5 + rng()) * skew(rng)), zeroPoint: randomZeroPoint(rng) } };
 };
 
+// ---- ops added after the first 23 types ----------------------------------------------------------
+
+const drawResize =
+  (type: 'RESIZE_BILINEAR' | 'RESIZE_NEAREST_NEIGHBOR'): Drawer =>
+  (rng, s) => {
+    if (s.length !== 4) return undefined;
+    const [, h, w] = s as [number, number, number, number];
+    // Up by an integer factor, down, or to any size (odd ratios); 1 pixel stays possible.
+    const dim = (d: number) => {
+      const r = rng();
+      if (r < 0.35) return d * randInt(rng, 2, 3);
+      if (r < 0.55) return Math.max(1, Math.floor(d / 2));
+      return randInt(rng, 1, Math.min(2 * d + 3, 16));
+    };
+    const size = [dim(h), dim(w)];
+    if (size[0] === h && size[1] === w) return undefined;
+    const r = rng();
+    // TFLite refuses align_corners together with half_pixel_centers.
+    return { type, size, alignCorners: r < 0.3, halfPixelCenters: r >= 0.3 && r < 0.65 };
+  };
+
+const drawDepthToSpace: Drawer = (rng, s) => {
+  if (s.length !== 4) return undefined;
+  const blockSize = rng() < 0.75 ? 2 : 3;
+  if (s[3]! % (blockSize * blockSize) !== 0) return undefined;
+  return { type: 'DEPTH_TO_SPACE', blockSize };
+};
+
+const drawSpaceToDepth: Drawer = (rng, s) => {
+  if (s.length !== 4) return undefined;
+  const blockSize = rng() < 0.75 ? 2 : 3;
+  const [, h, w, c] = s as [number, number, number, number];
+  if (h % blockSize !== 0 || w % blockSize !== 0 || c * blockSize * blockSize > 2 * MAX_CHANNELS) return undefined;
+  return { type: 'SPACE_TO_DEPTH', blockSize };
+};
+
+/** Strides of ±1..3, masks, negative (wrapping) indices, an end past the dim (clamped), one shrunk axis. */
+const drawStridedSlice: Drawer = (rng, s) => {
+  const begin: number[] = [];
+  const end: number[] = [];
+  const strides: number[] = [];
+  let beginMask = 0;
+  let endMask = 0;
+  let shrinkAxisMask = 0;
+  const shrinkAxis = s.length >= 2 && rng() < 0.25 ? randInt(rng, 0, s.length - 1) : -1;
+  const asNegative = (v: number, d: number) => (v < d && rng() < 0.25 ? v - d : v);
+  for (const [i, d] of s.entries()) {
+    if (i === shrinkAxis) {
+      const b = randInt(rng, 0, d - 1);
+      begin.push(asNegative(b, d));
+      end.push(b + 1);
+      strides.push(1);
+      shrinkAxisMask |= 1 << i;
+      continue;
+    }
+    const st = pick(rng, [1, 1, 1, 2, 3, -1, -1, -2]);
+    strides.push(st);
+    if (st > 0) {
+      const b = rng() < 0.5 ? 0 : randInt(rng, 0, d - 1);
+      const e = rng() < 0.4 ? d : rng() < 0.1 ? d + randInt(rng, 1, 3) : randInt(rng, b + 1, d);
+      begin.push(asNegative(b, d));
+      end.push(asNegative(e, d));
+    } else {
+      const b = rng() < 0.5 ? d - 1 : randInt(rng, 0, d - 1);
+      // An end of −1 (before index 0) can only be written as the end mask: −1 wraps to d − 1.
+      const e = rng() < 0.4 ? -1 : randInt(rng, -1, b - 1);
+      begin.push(asNegative(b, d));
+      if (e < 0) {
+        endMask |= 1 << i;
+        end.push(randInt(rng, -d, d));
+      } else end.push(asNegative(e, d));
+    }
+    if (rng() < 0.15) {
+      beginMask |= 1 << i;
+      begin[i] = randInt(rng, -d, d);
+    }
+    if (rng() < 0.15) endMask |= 1 << i;
+  }
+  const o = { type: 'STRIDED_SLICE' as const, begin, end, strides, beginMask, endMask, shrinkAxisMask };
+  const out = stridedSliceShape(o, s);
+  if (shrinkAxis < 0 && out.every((d, i) => d === s[i]) && strides.every((st) => st === 1)) return undefined;
+  if (out.length === 4 && out[3]! > MAX_CHANNELS) return undefined;
+  return o;
+};
+
+const drawGather: Drawer = (rng, s) => {
+  const axis = randInt(rng, 0, s.length - 1);
+  const d = s[axis]!;
+  const r = rng();
+  const indicesShape = r < 0.15 && s.length >= 2 ? [] : r < 0.3 && s.length <= 3 ? [randInt(rng, 1, 3), randInt(rng, 1, 3)] : [randInt(rng, 1, 5)];
+  const count = tensorElementCount(indicesShape);
+  const indices = Array.from({ length: count }, () => randInt(rng, 0, d - 1));
+  const out = [...s.slice(0, axis), ...indicesShape, ...s.slice(axis + 1)];
+  if (out.length > 4 || (out.length === 4 && out[3]! > MAX_CHANNELS)) return undefined;
+  return { type: 'GATHER', axis, indices, indicesShape };
+};
+
+const drawTile: Drawer = (rng, s) => {
+  const multiples: number[] = s.map(() => (rng() < 0.6 ? 1 : randInt(rng, 2, 3)));
+  if (!multiples.some((m) => m > 1)) multiples[randInt(rng, 0, s.length - 1)] = 2;
+  if (s.length === 4 && s[3]! * multiples[3]! > MAX_CHANNELS) return undefined;
+  return { type: 'TILE', multiples };
+};
+
+const drawSqueeze: Drawer = (rng, s) => {
+  const units = s.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0);
+  if (units.length === 0 || units.length === s.length) return undefined;
+  if (rng() < 0.3) return { type: 'SQUEEZE', squeezeDims: [] };
+  const dims = units.filter(() => rng() < 0.6);
+  if (dims.length === 0) dims.push(pick(rng, units));
+  return { type: 'SQUEEZE', squeezeDims: dims.map((i) => (rng() < 0.3 ? i - s.length : i)) };
+};
+
+const drawExpandDims: Drawer = (rng, s) => {
+  if (s.length > 3) return undefined;
+  const a = randInt(rng, 0, s.length);
+  return { type: 'EXPAND_DIMS', axis: rng() < 0.3 ? a - s.length - 1 : a };
+};
+
+/** A constant alpha whose shape broadcasts to the input's without changing it (PRELU keeps the shape). */
+const drawPrelu: Drawer = (rng, s, q) => {
+  const rank = randInt(rng, 1, s.length);
+  const alphaShape = s.slice(s.length - rank).map((d, i) => (i === rank - 1 ? (rng() < 0.8 ? d : 1) : rng() < 0.3 ? d : 1));
+  const alphaQ = { scale: randomScale(rng, 0.001, 0.02), zeroPoint: randomZeroPoint(rng) };
+  return { type: 'PRELU', alphaShape, alphaQ, out: { scale: round(q.scale * (0.5 + rng()) * skew(rng)), zeroPoint: randomZeroPoint(rng) } };
+};
+
+const drawQuantize: Drawer = (rng, _s, q) => ({ type: 'QUANTIZE', out: { scale: round(q.scale * (0.3 + rng() * 3) * skew(rng)), zeroPoint: randomZeroPoint(rng) } });
+
+const drawSquaredDifference: Drawer = (rng, s, q) => {
+  const constShape = broadcastableShape(rng, s);
+  const constQ = { scale: round(q.scale * (0.3 + rng() * 2)), zeroPoint: randomZeroPoint(rng) };
+  const sum = q.scale + constQ.scale;
+  return { type: 'SQUARED_DIFFERENCE', constShape, constFirst: rng() < 0.3, constQ, out: { scale: round(sum * sum * (30 + rng() * 60) * skew(rng)), zeroPoint: randomZeroPoint(rng) } };
+};
+
+const drawElu: Drawer = (rng, _s, q) => ({ type: 'ELU', out: { scale: round(q.scale * (0.5 + rng()) * skew(rng)), zeroPoint: randomZeroPoint(rng) } });
+
+/** Axes to reduce; keepDims is forced where dropping them all would leave a scalar. */
+function drawAxes(rng: () => number, s: number[]): number[] {
+  if (s.length === 4 && rng() < 0.6) return pick(rng, [[1, 2], [1], [2], [3], [1, 2, 3], [0, 3]]);
+  const axes = s.map((_, i) => i).filter(() => rng() < 0.4);
+  if (axes.length === 0) axes.push(randInt(rng, 0, s.length - 1));
+  return axes.map((a) => (rng() < 0.2 ? a - s.length : a));
+}
+
+const coversAll = (axes: number[], s: number[]) => new Set(axes.map((a) => (a < 0 ? a + s.length : a))).size === s.length;
+
+const drawSum: Drawer = (rng, s, q) => {
+  const axes = drawAxes(rng, s);
+  const n = axes.reduce((a, ax) => a * s[ax < 0 ? ax + s.length : ax]!, 1);
+  return { type: 'SUM', axes, keepDims: rng() < 0.5 || coversAll(axes, s), out: { scale: round(q.scale * Math.sqrt(n) * (0.5 + rng() * 1.5) * skew(rng)), zeroPoint: randomZeroPoint(rng) } };
+};
+
+/** REDUCE_MAX / REDUCE_MIN: TFLite requires the output's quantization to equal the input's. */
+const drawReduceMinMax =
+  (type: 'REDUCE_MAX' | 'REDUCE_MIN'): Drawer =>
+  (rng, s) => {
+    const axes = drawAxes(rng, s);
+    return { type, axes, keepDims: rng() < 0.5 || coversAll(axes, s) };
+  };
+
+const drawTransposeConv: Drawer = (rng, s, q) => {
+  if (s.length !== 4) return undefined;
+  const c = s[3]!;
+  const k = randInt(rng, 1, 4);
+  const stride = rng() < 0.5 ? 2 : 1;
+  const weightScale = randomScale(rng, 0.002, 0.03);
+  const taps = Math.max(1, (k / stride) * (k / stride) * c);
+  return {
+    type: 'TRANSPOSE_CONV',
+    k,
+    stride,
+    padding: pick(rng, ['SAME', 'VALID'] as const),
+    outC: randInt(rng, 1, MAX_CHANNELS),
+    bias: rng() < 0.7,
+    perChannel: rng() < 0.6,
+    weightScale,
+    activation: pick(rng, ACTIVATIONS),
+    out: convOutQ(rng, q, weightScale, taps),
+  };
+};
+
+/** BATCH_MATMUL by a constant RHS over a rank-3 or rank-4 activation (batch dims broadcast). */
+const drawBatchMatMul: Drawer = (rng, s, q) => {
+  if (s.length < 3) return undefined;
+  const lb = s.slice(0, -2);
+  const r = rng();
+  const rhsBatch = r < 0.4 ? [] : r < 0.7 ? lb.slice() : lb.slice(rng() < 0.5 ? 0 : 1).map((d) => (rng() < 0.5 ? d : 1));
+  const adjX = rng() < 0.3;
+  const k = adjX ? s[s.length - 2]! : s[s.length - 1]!;
+  const constQ = { scale: randomScale(rng, 0.01, 0.07), zeroPoint: randomZeroPoint(rng) };
+  return {
+    type: 'BATCH_MATMUL',
+    n: randInt(rng, 1, MAX_CHANNELS),
+    adjX,
+    adjY: rng() < 0.4,
+    rhsBatch,
+    constQ,
+    out: { scale: round(q.scale * constQ.scale * Math.sqrt(k) * 90 * (0.5 + rng()) * skew(rng)), zeroPoint: randomZeroPoint(rng) },
+  };
+};
+
 /** Weights of each op kind in a draw; the convolutions and elementwise ops get the most. */
 const DRAWERS: Array<[number, Drawer]> = [
   [4, drawConv],
@@ -348,6 +679,24 @@ const DRAWERS: Array<[number, Drawer]> = [
   [0.5, drawMinMax('MINIMUM')],
   [0.7, drawTranspose],
   [0.7, drawSlice],
+  [0.8, drawResize('RESIZE_BILINEAR')],
+  [0.8, drawResize('RESIZE_NEAREST_NEIGHBOR')],
+  [1.2, drawDepthToSpace],
+  [1.5, drawSpaceToDepth],
+  [0.8, drawStridedSlice],
+  [0.6, drawGather],
+  [0.5, drawTile],
+  [0.4, drawSqueeze],
+  [1.5, drawExpandDims],
+  [0.6, drawPrelu],
+  [0.5, drawQuantize],
+  [0.5, drawSquaredDifference],
+  [0.5, drawElu],
+  [0.5, drawSum],
+  [0.4, drawReduceMinMax('REDUCE_MAX')],
+  [0.4, drawReduceMinMax('REDUCE_MIN')],
+  [0.8, drawTransposeConv],
+  [0.6, drawBatchMatMul],
 ];
 const TOTAL_WEIGHT = DRAWERS.reduce((a, [w]) => a + w, 0);
 
@@ -386,6 +735,8 @@ export function generateGraphDesc(rng: () => number): GraphDesc {
     s = opOutputShape(op, s);
     q = opOutputQuant(op, q);
   }
+  // ARG_MAX gives int32, which no op here takes: it can only end a chain.
+  if (s.length >= 2 && rng() < 0.06) ops.push({ type: 'ARG_MAX', axis: randInt(rng, 0, s.length - 1) });
   return { dataSeed: randInt(rng, 1, 0x7fffffff), input, ops };
 }
 
@@ -408,7 +759,7 @@ export function buildGraph(d: GraphDesc, name = describeGraph(d)): Graph {
   for (const [i, o] of d.ops.entries()) {
     const outShape = opOutputShape(o, s);
     const outQ = opOutputQuant(o, q);
-    const y = b.tensor(`t${i}_${o.type.toLowerCase()}`, outShape, 'int8', qp(outQ));
+    const y = o.type === 'ARG_MAX' ? b.tensor(`t${i}_arg_max`, outShape, 'int32') : b.tensor(`t${i}_${o.type.toLowerCase()}`, outShape, 'int8', qp(outQ));
     switch (o.type) {
       case 'CONV_2D':
       case 'DEPTHWISE_CONV_2D': {
@@ -500,6 +851,91 @@ export function buildGraph(d: GraphDesc, name = describeGraph(d)): Graph {
       case 'LEAKY_RELU':
         b.op({ type: 'LEAKY_RELU', inputs: [x], outputs: [y], options: { alpha: o.alpha } });
         break;
+      case 'RESIZE_BILINEAR':
+      case 'RESIZE_NEAREST_NEIGHBOR': {
+        const size = b.tensor(`t${i}_size`, [2], 'int32', undefined, Int32Array.from(o.size));
+        // Versions as the converter writes them: 3 with half_pixel_centers, else 2 for 8 bits.
+        b.op({ type: o.type, version: o.halfPixelCenters ? 3 : 2, inputs: [x, size], outputs: [y], options: { alignCorners: o.alignCorners, halfPixelCenters: o.halfPixelCenters } });
+        break;
+      }
+      case 'DEPTH_TO_SPACE':
+      case 'SPACE_TO_DEPTH':
+        b.op({ type: o.type, inputs: [x], outputs: [y], options: { blockSize: o.blockSize } });
+        break;
+      case 'STRIDED_SLICE': {
+        const operand = (name: string, v: number[]) => b.tensor(`t${i}_${name}`, [v.length], 'int32', undefined, Int32Array.from(v));
+        const inputs = [x, operand('begin', o.begin), operand('end', o.end), operand('strides', o.strides)];
+        const options = { beginMask: o.beginMask, endMask: o.endMask, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: o.shrinkAxisMask, offset: false };
+        b.op({ type: 'STRIDED_SLICE', inputs, outputs: [y], options });
+        break;
+      }
+      case 'GATHER': {
+        const idx = b.tensor(`t${i}_indices`, o.indicesShape, 'int32', undefined, Int32Array.from(o.indices));
+        b.op({ type: 'GATHER', inputs: [x, idx], outputs: [y], options: { axis: o.axis, batchDims: 0 } });
+        break;
+      }
+      case 'TILE': {
+        const m = b.tensor(`t${i}_multiples`, [o.multiples.length], 'int32', undefined, Int32Array.from(o.multiples));
+        b.op({ type: 'TILE', inputs: [x, m], outputs: [y], options: {} });
+        break;
+      }
+      case 'SQUEEZE':
+        b.op({ type: 'SQUEEZE', inputs: [x], outputs: [y], options: { squeezeDims: o.squeezeDims.slice() } });
+        break;
+      case 'EXPAND_DIMS': {
+        const axis = b.tensor(`t${i}_axis`, [], 'int32', undefined, Int32Array.from([o.axis]));
+        b.op({ type: 'EXPAND_DIMS', inputs: [x, axis], outputs: [y], options: {} });
+        break;
+      }
+      case 'PRELU': {
+        const alpha = b.tensor(`t${i}_alpha`, o.alphaShape, 'int8', qp(o.alphaQ), randomBytes(rng, tensorElementCount(o.alphaShape), 'int8'));
+        b.op({ type: 'PRELU', inputs: [x, alpha], outputs: [y], options: {} });
+        break;
+      }
+      case 'QUANTIZE':
+      case 'ELU':
+        b.op({ type: o.type, inputs: [x], outputs: [y], options: {} });
+        break;
+      case 'SQUARED_DIFFERENCE': {
+        const k = b.tensor(`t${i}_const`, o.constShape, 'int8', qp(o.constQ), randomBytes(rng, tensorElementCount(o.constShape), 'int8'));
+        b.op({ type: 'SQUARED_DIFFERENCE', inputs: o.constFirst ? [k, x] : [x, k], outputs: [y], options: {} });
+        break;
+      }
+      case 'SUM':
+      case 'REDUCE_MAX':
+      case 'REDUCE_MIN': {
+        const axes = b.tensor(`t${i}_axes`, [o.axes.length], 'int32', undefined, Int32Array.from(o.axes));
+        b.op({ type: o.type, inputs: [x, axes], outputs: [y], options: { keepDims: o.keepDims } });
+        break;
+      }
+      case 'TRANSPOSE_CONV': {
+        const c = s[3]!;
+        const channels = o.perChannel ? o.outC : 1;
+        const filterShape = [o.outC, o.k, o.k, c];
+        const scales = Array.from({ length: channels }, () => round(o.weightScale * (0.5 + rng())));
+        const filter = b.tensor(`t${i}_filter`, filterShape, 'int8', quant(scales, new Array(channels).fill(0), 0), int8Weights(rng, tensorElementCount(filterShape)));
+        const shapeT = b.tensor(`t${i}_output_shape`, [4], 'int32', undefined, Int32Array.from(outShape));
+        const bias = o.bias
+          ? b.tensor(`t${i}_bias`, [o.outC], 'int32', quant(scales.map((sc) => sc * q.scale), new Array(channels).fill(0)), Int32Array.from({ length: o.outC }, () => randInt(rng, -3000, 3000)))
+          : -1;
+        // Versions as the converter writes them: 4 with a fused activation, 3 with a bias.
+        const version = o.activation !== 'NONE' ? 4 : o.bias ? 3 : 2;
+        const inputs = o.bias ? [shapeT, filter, x, bias] : [shapeT, filter, x];
+        b.op({ type: 'TRANSPOSE_CONV', version, inputs, outputs: [y], options: { padding: o.padding, strideH: o.stride, strideW: o.stride, activation: o.activation } });
+        break;
+      }
+      case 'BATCH_MATMUL': {
+        const k = o.adjX ? s[s.length - 2]! : s[s.length - 1]!;
+        const rhsShape = [...o.rhsBatch, ...(o.adjY ? [o.n, k] : [k, o.n])];
+        const rhs = b.tensor(`t${i}_rhs`, rhsShape, 'int8', qp(o.constQ), randomBytes(rng, tensorElementCount(rhsShape), 'int8'));
+        b.op({ type: 'BATCH_MATMUL', version: 2, inputs: [x, rhs], outputs: [y], options: { adjX: o.adjX, adjY: o.adjY } });
+        break;
+      }
+      case 'ARG_MAX': {
+        const axis = b.tensor(`t${i}_axis`, [1], 'int32', undefined, Int32Array.from([o.axis]));
+        b.op({ type: 'ARG_MAX', version: 2, inputs: [x, axis], outputs: [y], options: { outputType: 'int32' } });
+        break;
+      }
     }
     x = y;
     s = outShape;

@@ -1,6 +1,7 @@
 // Seeded random int8 graphs for the GPU-versus-reference fuzzer (test/fuzz/graph-fuzz.ts): a short
-// chain of 1–4 ops over one NHWC int8 input (convolutions, pools, broadcast arithmetic, moves,
-// activations; see DRAWERS). A graph is first drawn as a GraphDesc, a small JSON
+// chain of 1–4 ops over one NHWC int8 input (convolutions, transpose convolutions, matmuls, pools,
+// broadcast arithmetic, reductions, resizes, moves, activations; see DRAWERS), sometimes ended by
+// ARG_MAX (int32 out). A graph is first drawn as a GraphDesc, a small JSON
 // value with every shape, option and quantization parameter spelled out (weights and constants
 // come from its dataSeed), and then built by buildGraph, so a saved description replays exactly.
 // Shapes are inferred here from each op's definition as the chain is drawn, never from Octet.

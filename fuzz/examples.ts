@@ -1,6 +1,7 @@
 // The hand-picked regression inputs in test/fuzz/regressions/: for each target, the first input
 // (fixed PRNG) that one strategy makes from an Octet-made seed and that the importer rejects with
-// the target's message. Regenerate with `npm run fuzz -- --examples` (same bytes every time).
+// the target's message, saved as a recipe (seed id + sha256 + the step). Regenerate with
+// `npm run fuzz -- --examples` (same recipes every time).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { mapTflite } from './flatbuffer-map.ts';
@@ -56,8 +57,8 @@ export function writeExamples(dir: string): string[] {
         message = (e as Error).message;
       }
       if (!re.test(message) || checkInput(bytes).failure) continue;
-      const path = join(dir, `${name}.tflite`);
-      writeFileSync(path, bytes);
+      const path = join(dir, `${name}.recipe.json`);
+      writeFileSync(path, JSON.stringify({ seed: seed.id, seedSha256: seed.sha256, steps: [st], expect: message }, null, 1) + '\n');
       written.push(`${path}: ${seed.id}, ${st.strategy} ${st.note} → ${message}`);
       found = true;
     }

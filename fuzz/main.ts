@@ -1,7 +1,7 @@
 // `npm run fuzz -- --count N [--seed S] [--assets all|small|none] [--no-save] [--out DIR]`: a long run.
 // Prints counts per outcome (ok / each error class) and per strategy, and saves each failing
-// input into test/fuzz/regressions/: as bytes when its seed is Octet-made (and it is under 4 KiB),
-// as a recipe (asset seed path + sha256 + mutation steps) when the seed is a shared asset model.
+// input into test/fuzz/regressions/ as a recipe: seed id + sha256 + mutation steps, never the
+// bytes (the seed is an Octet-made model, rebuilt at replay, or a shared asset model, found then).
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatReport, fuzz, type FoundFailure, type WeightedSeed } from './runner.ts';
@@ -9,7 +9,6 @@ import { writeExamples } from './examples.ts';
 import { assetSeeds, octetSeeds, sha256 } from './seeds.ts';
 
 export const REGRESSIONS_DIR = join(import.meta.dirname, '..', 'test', 'fuzz', 'regressions');
-export const MAX_REGRESSION_BYTES = 4096;
 
 export interface CliArgs {
   count: number;
@@ -67,11 +66,6 @@ export function saveFailure(f: FoundFailure, dir: string): string {
   mkdirSync(dir, { recursive: true });
   const kind = f.verdict.failure?.kind ?? 'failure';
   const hash = sha256(f.bytes).slice(0, 10);
-  if (f.seed.octet && f.bytes.length < MAX_REGRESSION_BYTES) {
-    const path = join(dir, `${slug(f.seed.id)}-${kind}-${hash}.tflite`);
-    writeFileSync(path, f.bytes);
-    return path;
-  }
   const path = join(dir, `${slug(f.seed.id)}-${kind}-${hash}.recipe.json`);
   writeFileSync(path, JSON.stringify({ ...f.recipe, failure: f.verdict.failure?.message }, null, 1) + '\n');
   return path;

@@ -1,7 +1,7 @@
 // Seed models for the importer fuzzer. Octet-made seeds are small graphs built with GraphBuilder
-// and written by exportTflite: they are always available, deterministic, and anything derived from
-// them may be committed as a regression input. Asset seeds (the real models in shared/assets) are
-// read at run time only; failures found from them are saved as recipes, never as bytes.
+// and written by exportTflite: they are always available and deterministic, so a regression
+// derived from one replays everywhere. Asset seeds (the real models in shared/assets) are read at
+// run time only. Failures from either are saved as recipes (seed id, sha256, steps), never bytes.
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -15,7 +15,7 @@ export interface Seed {
   /** 'octet:<name>' for built seeds, 'asset:<path under assets/>' for shared models. */
   id: string;
   bytes: Uint8Array;
-  /** True when derived inputs may be committed as bytes (Octet-made). */
+  /** Octet-made (rebuilt from code, always available), as opposed to a shared asset model. */
   octet: boolean;
   sha256: string;
 }
@@ -185,4 +185,12 @@ export function loadAssetSeed(id: string): Seed | undefined {
   if (!existsSync(p)) return undefined;
   const bytes = new Uint8Array(readFileSync(p));
   return { id, bytes, octet: false, sha256: sha256(bytes) };
+}
+
+/**
+ * A seed by its id: an Octet-made one ('octet:…', always built) or a shared asset ('asset:…',
+ * undefined when the assets are absent or lack it).
+ */
+export function loadSeed(id: string): Seed | undefined {
+  return id.startsWith('octet:') ? octetSeeds().find((s) => s.id === id) : loadAssetSeed(id);
 }

@@ -9,10 +9,10 @@ import { describe, expect, test } from 'vitest';
 import { parseArgs, saveFailure } from '../../fuzz/main.ts';
 import { mapTflite } from '../../fuzz/flatbuffer-map.ts';
 import { hasSharedTables, KNOWN_ISSUES } from '../../fuzz/known-issues.ts';
-import { applyRecipe, generateStep, STRATEGY_NAMES, type Step } from '../../fuzz/mutators.ts';
+import { applyRecipe, generateStep, STRATEGY_NAMES, type Recipe, type Step } from '../../fuzz/mutators.ts';
 import { checkInput, firstDifference, retainedBytes, timeLimitMs, TIME_LIMIT_MS } from '../../fuzz/oracle.ts';
 import { formatReport, fuzz, generateInput, type WeightedSeed } from '../../fuzz/runner.ts';
-import { assetSeeds, octetSeeds, type Seed } from '../../fuzz/seeds.ts';
+import { assetSeeds, loadSeed, octetSeeds, type Seed } from '../../fuzz/seeds.ts';
 import { UnsupportedOpError } from '../../src/model/errors.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { importTflite } from '../../src/model/import.ts';
@@ -181,7 +181,7 @@ describe('fuzzer plumbing', () => {
     expect([...used].sort()).toEqual([...STRATEGY_NAMES].sort());
   });
 
-  test('CLI arguments, and failures saved as bytes (Octet seeds) or recipes (asset seeds)', () => {
+  test('CLI arguments, and failures saved as recipes that rebuild the input (Octet seeds) or name the asset (asset seeds)', () => {
     expect(parseArgs(['--count', '50', '--seed', '9', '--assets', 'none', '--no-save'])).toMatchObject({ count: 50, seed: 9, assets: 'none', save: false });
     expect(() => parseArgs(['--count', '-3'])).toThrow(/positive integer/);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown argument/);
@@ -192,9 +192,11 @@ describe('fuzzer plumbing', () => {
       const bytes = applyRecipe(seed.bytes, steps);
       const verdict = { outcome: 'untyped-error' as const, ms: 1, failure: { kind: 'untyped-error' as const, message: 'x' } };
       const recipe = { seed: seed.id, seedSha256: seed.sha256, steps };
-      const binPath = saveFailure({ index: 0, seed, recipe, bytes, verdict }, dir);
-      expect(binPath).toMatch(/classifier-untyped-error-[0-9a-f]{10}\.tflite$/);
-      expect(new Uint8Array(readFileSync(binPath))).toEqual(bytes);
+      const octetPath = saveFailure({ index: 0, seed, recipe, bytes, verdict }, dir);
+      expect(octetPath).toMatch(/classifier-untyped-error-[0-9a-f]{10}\.recipe\.json$/);
+      const saved = JSON.parse(readFileSync(octetPath, 'utf8')) as Recipe;
+      expect(saved).toMatchObject({ seed: seed.id, seedSha256: seed.sha256, steps, failure: 'x' });
+      expect(applyRecipe(loadSeed(saved.seed)!.bytes, saved.steps)).toEqual(bytes);
       const asset = { ...seed, id: 'asset:models/x/y.tflite', octet: false };
       const jsonPath = saveFailure({ index: 0, seed: asset, recipe: { ...recipe, seed: asset.id }, bytes, verdict }, dir);
       expect(jsonPath).toMatch(/x_y-untyped-error-[0-9a-f]{10}\.recipe\.json$/);

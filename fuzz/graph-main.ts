@@ -2,6 +2,7 @@
 // (test/fuzz/graph-fuzz.ts) for N random int8 graphs on the default adapter (OCTET_BACKEND picks
 // another), GPU against the CPU reference in every mode. Prints the counts, the refusals and each
 // failure; failing cases go to test/fuzz/graph-regressions/<seed>-<index>.json unless --no-save.
+import { parseArgs } from 'node:util';
 import { requestNodeGpuContext } from '../src/gpu/node-gpu.ts';
 import { formatGraphReport, fuzzGraphs, GRAPH_REGRESSIONS_DIR } from '../test/fuzz/graph-fuzz.ts';
 
@@ -13,20 +14,23 @@ export interface GraphCliArgs {
 }
 
 export function parseGraphArgs(argv: readonly string[]): GraphCliArgs {
-  const args: GraphCliArgs = { graphs: 0, seed: Date.now() % 0x7fffffff, save: true, out: GRAPH_REGRESSIONS_DIR };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--graphs') args.graphs = Number(value());
-    else if (a === '--seed' || a === '-s') args.seed = Number(value());
-    else if (a === '--no-save') args.save = false;
-    else if (a === '--out') args.out = value();
-    else throw new Error(`unknown argument ${a} (graph fuzzer: --graphs N [--seed S] [--no-save] [--out DIR])`);
+  const usage = 'graph fuzzer: --graphs N [--seed S] [--no-save] [--out DIR]';
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      strict: true,
+      options: { graphs: { type: 'string' }, seed: { type: 'string', short: 's' }, 'no-save': { type: 'boolean' }, out: { type: 'string' } },
+    }));
+  } catch (e) {
+    throw new Error(`${(e as Error).message} (${usage})`);
   }
+  const args: GraphCliArgs = {
+    graphs: Number(values.graphs ?? 0),
+    seed: values.seed === undefined ? Date.now() % 0x7fffffff : Number(values.seed),
+    save: !values['no-save'],
+    out: values.out ?? GRAPH_REGRESSIONS_DIR,
+  };
   if (!Number.isSafeInteger(args.graphs) || args.graphs < 1) throw new Error('--graphs must be a positive integer');
   if (!Number.isSafeInteger(args.seed)) throw new Error('--seed must be an integer');
   return args;

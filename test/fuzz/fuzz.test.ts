@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { parseArgs, saveFailure } from '../../fuzz/main.ts';
+import { parseGraphArgs } from '../../fuzz/graph-main.ts';
 import { mapTflite } from '../../fuzz/flatbuffer-map.ts';
 import { hasSharedTables, KNOWN_ISSUES } from '../../fuzz/known-issues.ts';
 import { applyRecipe, generateStep, STRATEGY_NAMES, type Recipe, type Step } from '../../fuzz/mutators.ts';
@@ -185,6 +186,9 @@ describe('fuzzer plumbing', () => {
     expect(parseArgs(['--count', '50', '--seed', '9', '--assets', 'none', '--no-save'])).toMatchObject({ count: 50, seed: 9, assets: 'none', save: false });
     expect(() => parseArgs(['--count', '-3'])).toThrow(/positive integer/);
     expect(() => parseArgs(['--bogus'])).toThrow(/unknown argument/);
+    expect(parseGraphArgs(['--graphs', '5', '-s', '3', '--no-save', '--out', '/x'])).toEqual({ graphs: 5, seed: 3, save: false, out: '/x' });
+    expect(() => parseGraphArgs(['--graphs', '5', '--bogus'])).toThrow(/Unknown option '--bogus'.*--graphs N/);
+    expect(() => parseGraphArgs(['--graphs', '0'])).toThrow(/positive integer/);
     const dir = mkdtempSync(join(tmpdir(), 'octet-fuzz-'));
     try {
       const seed = octet[0]!;

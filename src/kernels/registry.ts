@@ -1,7 +1,7 @@
 // Which lowering handles which op on the GPU. An op missing here is refused at load, by name,
 // before anything is allocated. Each op family module exports its own table.
 import type { Graph, OpIR, OpType } from '../model/graph.ts';
-import { HOST_PLACEMENT, type OpPlacement } from '../model/inspect.ts';
+import { HOST_PLACEMENT, runsOnHost, type OpPlacement } from '../model/inspect.ts';
 import { lowerConv2D, lowerDepthwiseConv2D, lowerFullyConnected } from './conv2d.ts';
 import { lowerBatchMatMul, lowerTransposeConv } from './tconv.ts';
 import { POOL_AND_ELEMENTWISE_LOWERINGS } from './pool-elementwise.ts';
@@ -10,19 +10,6 @@ import { SHAPE_AND_ACTIVATION_LOWERINGS } from './shape-ops.ts';
 import { REDUCE_LOWERINGS } from './reduce.ts';
 import { FLOAT_LOWERINGS } from './float-registry.ts';
 import { LoweringError, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
-
-/** Op types that run on the host, after the GPU program (src/runtime/host-tail.ts; `octet inspect` shows them as 'host'). */
-export const HOST_OPS: ReadonlySet<OpType> = new Set<OpType>(['DETECTION_POSTPROCESS']);
-
-/**
- * Whether an op runs on the host after the GPU program: the HOST_OPS types, and 8-bit
- * LOG_SOFTMAX, whose TFLite result rounds logf of a float32 sum: WGSL's log has no
- * correctly-rounded guarantee, so no GPU kernel can promise TFLite's bytes, and at the end of a
- * classifier (where it stands) the reference's kernel costs one readback that the run makes anyway.
- */
-export function runsOnHost(graph: Pick<Graph, 'tensors'>, op: OpIR): boolean {
-  return HOST_OPS.has(op.type) || (op.type === 'LOG_SOFTMAX' && !isFloatOpIn(graph, op));
-}
 
 export const INT8_LOWERINGS: Partial<Record<OpType, Lowering>> = {
   CONV_2D: lowerConv2D as Lowering,

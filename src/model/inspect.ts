@@ -25,6 +25,18 @@ export type OpPlacement =
 /** Why a host op runs where it does, as `octet inspect` shows it. */
 export const HOST_PLACEMENT: OpPlacement = { runsOn: 'host', reason: 'on the CPU after the GPU program, on its read-back inputs' };
 
+/**
+ * Whether an op runs on the host after the GPU program (src/runtime/host-tail.ts): the SSD box
+ * decoder (TFLite_Detection_PostProcess: a sequential sort and NMS, small next to the network),
+ * and 8-bit LOG_SOFTMAX, whose TFLite result rounds logf of a float32 sum: WGSL's log has no
+ * correctly-rounded guarantee, so no GPU kernel can promise TFLite's bytes, and at the end of a
+ * classifier (where it stands) the reference's kernel costs one readback that the run makes anyway.
+ */
+export function runsOnHost(graph: Pick<Graph, 'tensors'> | Pick<GraphListing, 'tensors'>, op: OpIR): boolean {
+  if (op.type === 'DETECTION_POSTPROCESS') return true;
+  return op.type === 'LOG_SOFTMAX' && graph.tensors[op.inputs[0]!]?.dtype !== 'float32';
+}
+
 export interface OperatorSummary {
   index: number;
   /** The op type, or the TFLite name of an op Octet does not read (CUSTOM ops as `CUSTOM 'code'`). */
@@ -151,9 +163,8 @@ export function inspectGraph(g: Graph | GraphListing, placement?: (op: OpIR) => 
 
 /** The GPU path an op's dtypes select (QUANTIZE, float in and 8 bits out, is int8; so is DEQUANTIZE). */
 function defaultPlacement(g: Graph | GraphListing, op: OpIR): OpPlacement {
+  if (runsOnHost(g, op)) return HOST_PLACEMENT;
   const first = g.tensors[op.inputs[0]!];
-  // As runsOnHost in src/kernels/registry.ts.
-  if (op.type === 'DETECTION_POSTPROCESS' || (op.type === 'LOG_SOFTMAX' && first?.dtype !== 'float32')) return HOST_PLACEMENT;
   return { runsOn: op.type !== 'QUANTIZE' && first?.dtype === 'float32' ? 'float GPU' : 'int8 GPU' };
 }
 

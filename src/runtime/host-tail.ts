@@ -1,12 +1,12 @@
 // Ops that run on the host after the GPU program: TFLite_Detection_PostProcess, whose work
 // (sorting, greedy non-max suppression over a few thousand boxes) is sequential and small next to
 // the network before it, and 8-bit LOG_SOFTMAX (its exact result needs a correctly rounded logf;
-// see runsOnHost in src/kernels/registry.ts). The GPU program runs every other op, reads back the host ops' inputs
-// with its outputs (the one readback a run has anyway), and the CPU reference's kernel computes
-// the tail, so the GPU path's result is the reference's by construction.
+// see runsOnHost in src/model/inspect.ts). The GPU program runs every other op, reads back the
+// host ops' inputs with its outputs (the one readback a run has anyway), and the CPU reference's
+// kernel computes the tail, so the GPU path's result is the reference's by construction.
 import type { Graph, OpIR } from '../model/graph.ts';
 import { LoweringError } from '../kernels/lowering.ts';
-import { runsOnHost } from '../kernels/registry.ts';
+import { runsOnHost } from '../model/inspect.ts';
 import { prepareReference, type PreparedReference, type RequantizationMode } from '../reference/run.ts';
 
 export interface HostTail {

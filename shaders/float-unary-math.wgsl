@@ -1,5 +1,5 @@
 // Unary activations and math, float32, one element per invocation (src/kernels/float/unary.ts);
-// one switch per op name selects the function, INT32 runs ABS/NEG on int32 tensors (two's complement wraps, as C++).
+// {{FUNCTION}} is the op's WGSL from src/ops/unary.ts, INT32 runs it on int32 tensors (ABS, NEG).
 // WGSL's builtins are a few ulp from the C library's, well inside the float path's tolerance.
 
 struct Params {
@@ -32,47 +32,14 @@ fn erfc_approx(x: f32) -> f32 {
   return select(2.0 - r, r, x >= 0.0);
 }
 
+// The op's function (src/ops/unary.ts), spliced in as an expression of x.
 #if {{INT32}}
 fn apply(x: i32) -> i32 {
-#if {{NEG}}
-  return -x;
-#else
-  return select(x, -x, x < 0);
-#endif
+  return {{FUNCTION}};
 }
 #else
 fn apply(x: f32) -> f32 {
-#if {{HARD_SWISH}}
-  return x * min(6.0, max(0.0, x + 3.0)) / 6.0;
-#elif {{LEAKY_RELU}}
-  return select(x * params.alpha, x, x > 0.0);
-#elif {{TANH}}
-  return safe_tanh(x);
-#elif {{ELU}}
-  return select(x, exp(x) - 1.0, x < 0.0);
-#elif {{GELU_APPROX}}
-  return 0.5 * x * (1.0 + safe_tanh(0.7978845608 * (x + 0.044715 * x * x * x)));
-#elif {{GELU}}
-  return 0.5 * x * erfc_approx(x * -0.70710678);
-#elif {{RELU_N1_TO_1}}
-  return clamp(x, -1.0, 1.0);
-#elif {{RELU_0_TO_1}}
-  return clamp(x, 0.0, 1.0);
-#elif {{EXP}}
-  return exp(x);
-#elif {{LOG}}
-  return log(x);
-#elif {{SQRT}}
-  return sqrt(x);
-#elif {{RSQRT}}
-  return inverseSqrt(x);
-#elif {{ABS}}
-  return abs(x);
-#elif {{NEG}}
-  return -x;
-#else
-  return x * x;
-#endif
+  return {{FUNCTION}};
 }
 #endif
 

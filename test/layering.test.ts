@@ -1,6 +1,6 @@
 // The layers of src/ import downwards only: kernels (GPU programs) and quant (host-side integer
-// arithmetic) must not reach into the CPU reference or the runtime, and the model IR depends on
-// none of the stages built on it. Every .ts file under src/ is read, its imports (static, type-only,
+// arithmetic) must not reach into the CPU reference or the runtime, the model IR depends on none
+// of the stages built on it, and the op definitions (ops/) on nothing but the model IR. Every .ts file under src/ is read, its imports (static, type-only,
 // re-exports and dynamic import()) taken from TypeScript's own pre-processor, so a new file or a new
 // import cannot slip past.
 import { readFileSync, readdirSync } from 'node:fs';
@@ -15,7 +15,9 @@ const SRC = join(ROOT, 'src');
 const FORBIDDEN: Record<string, readonly string[]> = {
   kernels: ['reference', 'runtime'],
   quant: ['reference', 'kernels', 'runtime'],
-  model: ['reference', 'kernels', 'runtime', 'gpu'],
+  model: ['ops', 'reference', 'kernels', 'runtime', 'gpu'],
+  // Op definitions (src/ops/) are data every stage reads: they build on the model IR only.
+  ops: ['quant', 'reference', 'kernels', 'runtime', 'gpu', 'passes', 'quantize', 'float'],
 };
 
 function sourceFiles(dir: string): string[] {

@@ -1,11 +1,11 @@
 // Unary activations and math on the int8 path: every 8-bit op is its 256-entry table (built by
 // src/quant/unary.ts, the very table the CPU reference uses) applied by shaders/unary.wgsl; PRELU
-// (input and alpha) runs shaders/prelu.wgsl, the reference's two-multiplier arithmetic. int32 ABS
-// and NEG share the float path's elementwise shader (src/kernels/float/unary.ts).
+// (input and alpha) runs shaders/prelu.wgsl, the reference's two-multiplier arithmetic. int32 ops
+// (ABS, NEG) share the float path's elementwise shader (src/kernels/float/unary.ts).
 import unarySource from '../../shaders/unary.wgsl?raw';
 import preluSource from '../../shaders/prelu.wgsl?raw';
 import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
-import { PRELU_MAX_RANK, UnaryOpError, preluMultipliers, unaryOptionsOf, unaryTable, type UnaryOpType } from '../quant/unary.ts';
+import { PRELU_MAX_RANK, UNARY_OP_TYPES, UnaryOpError, preluMultipliers, unaryOptionsOf, unaryTable, type UnaryOpType } from '../quant/unary.ts';
 import { constantData } from '../quant/tensor.ts';
 import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
@@ -47,7 +47,7 @@ export function lowerUnary(ctx: LoweringContext, op: OpOf<UnaryOpType>): Lowered
   const label = `${op.type.toLowerCase()}#${op.index}`;
   const input = tensorOf(ctx, op.inputs[0]!);
   const output = tensorOf(ctx, op.outputs[0]!);
-  if (input.dtype === 'int32' && output.dtype === 'int32' && (op.type === 'ABS' || op.type === 'NEG')) return lowerInt32Unary(ctx, op);
+  if (input.dtype === 'int32' && output.dtype === 'int32') return lowerInt32Unary(ctx, op);
   if (!isEightBit(input.dtype) || output.dtype !== input.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
   perTensor(label, input);
   perTensor(label, output);
@@ -142,19 +142,6 @@ export function lowerPrelu(ctx: LoweringContext, op: OpOf<'PRELU'>): LoweredOp {
 }
 
 export const UNARY_LOWERINGS: Partial<Record<UnaryOpType | 'PRELU', Lowering>> = {
-  HARD_SWISH: lowerUnary as Lowering,
-  LEAKY_RELU: lowerUnary as Lowering,
+  ...Object.fromEntries(UNARY_OP_TYPES.map((t) => [t, lowerUnary as Lowering])),
   PRELU: lowerPrelu as Lowering,
-  TANH: lowerUnary as Lowering,
-  ELU: lowerUnary as Lowering,
-  GELU: lowerUnary as Lowering,
-  RELU_N1_TO_1: lowerUnary as Lowering,
-  RELU_0_TO_1: lowerUnary as Lowering,
-  EXP: lowerUnary as Lowering,
-  LOG: lowerUnary as Lowering,
-  SQRT: lowerUnary as Lowering,
-  RSQRT: lowerUnary as Lowering,
-  ABS: lowerUnary as Lowering,
-  NEG: lowerUnary as Lowering,
-  SQUARE: lowerUnary as Lowering,
 };

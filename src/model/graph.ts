@@ -183,89 +183,108 @@ export interface DetectionPostprocessOptions {
   wScale: number;
 }
 
-/** Op types by their TFLite builtin names. Options per type; ops without options carry `{}`. */
-export interface OpOptionsByType {
-  CONV_2D: Conv2DOptions;
-  DEPTHWISE_CONV_2D: DepthwiseConv2DOptions;
-  FULLY_CONNECTED: FullyConnectedOptions;
-  // Convolution family additions.
-  TRANSPOSE_CONV: TransposeConvOptions;
-  BATCH_MATMUL: BatchMatMulOptions;
-  ADD: ActivationOptions;
-  MUL: ActivationOptions;
-  // binary arithmetic with broadcasting (src/reference/ops/binary.ts)
-  SUB: ActivationOptions;
-  DIV: ActivationOptions;
-  MAXIMUM: Record<string, never>;
-  MINIMUM: Record<string, never>;
-  SQUARED_DIFFERENCE: Record<string, never>;
-  POW: Record<string, never>;
-  FLOOR_DIV: Record<string, never>;
-  FLOOR_MOD: Record<string, never>;
-  AVERAGE_POOL_2D: Pool2DOptions;
-  MAX_POOL_2D: Pool2DOptions;
-  MEAN: ReducerOptions;
-  // Reductions and normalizations (src/reference/ops/reduce.ts).
-  SUM: ReducerOptions;
-  REDUCE_MAX: ReducerOptions;
-  REDUCE_MIN: ReducerOptions;
-  REDUCE_PROD: ReducerOptions;
-  L2_NORMALIZATION: ActivationOptions;
-  LOG_SOFTMAX: Record<string, never>;
-  SOFTMAX: SoftmaxOptions;
-  LOGISTIC: Record<string, never>;
-  RELU: Record<string, never>;
-  RELU6: Record<string, never>;
-  // Unary activations and math (src/reference/ops/unary.ts, src/kernels/unary.ts).
-  HARD_SWISH: Record<string, never>;
-  LEAKY_RELU: LeakyReluOptions;
-  PRELU: Record<string, never>;
-  TANH: Record<string, never>;
-  ELU: Record<string, never>;
-  GELU: GeluOptions;
-  RELU_N1_TO_1: Record<string, never>;
-  RELU_0_TO_1: Record<string, never>;
-  EXP: Record<string, never>;
-  LOG: Record<string, never>;
-  SQRT: Record<string, never>;
-  RSQRT: Record<string, never>;
-  ABS: Record<string, never>;
-  NEG: Record<string, never>;
-  SQUARE: Record<string, never>;
-  RESHAPE: ReshapeOptions;
-  SQUEEZE: SqueezeOptions;
-  PAD: Record<string, never>;
-  TRANSPOSE: Record<string, never>;
-  // Data movement family.
-  STRIDED_SLICE: StridedSliceOptions;
-  SLICE: Record<string, never>;
-  SPLIT: SplitOptions;
-  SPLIT_V: SplitOptions;
-  PACK: PackOptions;
-  UNPACK: UnpackOptions;
-  GATHER: GatherOptions;
-  GATHER_ND: Record<string, never>;
-  TILE: Record<string, never>;
-  EXPAND_DIMS: Record<string, never>;
-  SHAPE: ShapeOptions;
-  BROADCAST_TO: Record<string, never>;
-  REVERSE_V2: Record<string, never>;
-  DEPTH_TO_SPACE: BlockSizeOptions;
-  SPACE_TO_DEPTH: BlockSizeOptions;
-  SPACE_TO_BATCH_ND: Record<string, never>;
-  BATCH_TO_SPACE_ND: Record<string, never>;
-  QUANTIZE: Record<string, never>;
-  DEQUANTIZE: Record<string, never>;
-  CONCATENATION: ConcatenationOptions;
-  // Resize, arg reductions and casts.
-  RESIZE_BILINEAR: ResizeOptions;
-  RESIZE_NEAREST_NEIGHBOR: ResizeOptions;
-  ARG_MAX: ArgMinMaxOptions;
-  ARG_MIN: ArgMinMaxOptions;
-  CAST: Record<string, never>;
-  /** CUSTOM 'TFLite_Detection_PostProcess' (named after TFLite's Register_DETECTION_POSTPROCESS). */
-  DETECTION_POSTPROCESS: DetectionPostprocessOptions;
+/** The options type of an op in OP_OPTIONS: a marker for the type checker, with no value at run time. */
+function options<T>(): T {
+  return undefined as T;
 }
+
+/**
+ * Every op type Octet reads, with its options type: the one list of them. The keys are TFLite's
+ * builtin names (the importer maps codes through src/model/tflite-builtins.ts, so a key that is
+ * not one does not compile); every typed table over OpType in the later stages then has to handle
+ * a new key.
+ */
+export const OP_OPTIONS = {
+  CONV_2D: options<Conv2DOptions>(),
+  DEPTHWISE_CONV_2D: options<DepthwiseConv2DOptions>(),
+  FULLY_CONNECTED: options<FullyConnectedOptions>(),
+  // Convolution family additions.
+  TRANSPOSE_CONV: options<TransposeConvOptions>(),
+  BATCH_MATMUL: options<BatchMatMulOptions>(),
+  ADD: options<ActivationOptions>(),
+  MUL: options<ActivationOptions>(),
+  // binary arithmetic with broadcasting (src/reference/ops/binary.ts)
+  SUB: options<ActivationOptions>(),
+  DIV: options<ActivationOptions>(),
+  MAXIMUM: options<Record<string, never>>(),
+  MINIMUM: options<Record<string, never>>(),
+  SQUARED_DIFFERENCE: options<Record<string, never>>(),
+  POW: options<Record<string, never>>(),
+  FLOOR_DIV: options<Record<string, never>>(),
+  FLOOR_MOD: options<Record<string, never>>(),
+  AVERAGE_POOL_2D: options<Pool2DOptions>(),
+  MAX_POOL_2D: options<Pool2DOptions>(),
+  MEAN: options<ReducerOptions>(),
+  // Reductions and normalizations (src/reference/ops/reduce.ts).
+  SUM: options<ReducerOptions>(),
+  REDUCE_MAX: options<ReducerOptions>(),
+  REDUCE_MIN: options<ReducerOptions>(),
+  REDUCE_PROD: options<ReducerOptions>(),
+  L2_NORMALIZATION: options<ActivationOptions>(),
+  LOG_SOFTMAX: options<Record<string, never>>(),
+  SOFTMAX: options<SoftmaxOptions>(),
+  LOGISTIC: options<Record<string, never>>(),
+  RELU: options<Record<string, never>>(),
+  RELU6: options<Record<string, never>>(),
+  // Unary activations and math (src/reference/ops/unary.ts, src/kernels/unary.ts).
+  HARD_SWISH: options<Record<string, never>>(),
+  LEAKY_RELU: options<LeakyReluOptions>(),
+  PRELU: options<Record<string, never>>(),
+  TANH: options<Record<string, never>>(),
+  ELU: options<Record<string, never>>(),
+  GELU: options<GeluOptions>(),
+  RELU_N1_TO_1: options<Record<string, never>>(),
+  RELU_0_TO_1: options<Record<string, never>>(),
+  EXP: options<Record<string, never>>(),
+  LOG: options<Record<string, never>>(),
+  SQRT: options<Record<string, never>>(),
+  RSQRT: options<Record<string, never>>(),
+  ABS: options<Record<string, never>>(),
+  NEG: options<Record<string, never>>(),
+  SQUARE: options<Record<string, never>>(),
+  RESHAPE: options<ReshapeOptions>(),
+  SQUEEZE: options<SqueezeOptions>(),
+  PAD: options<Record<string, never>>(),
+  TRANSPOSE: options<Record<string, never>>(),
+  // Data movement family.
+  STRIDED_SLICE: options<StridedSliceOptions>(),
+  SLICE: options<Record<string, never>>(),
+  SPLIT: options<SplitOptions>(),
+  SPLIT_V: options<SplitOptions>(),
+  PACK: options<PackOptions>(),
+  UNPACK: options<UnpackOptions>(),
+  GATHER: options<GatherOptions>(),
+  GATHER_ND: options<Record<string, never>>(),
+  TILE: options<Record<string, never>>(),
+  EXPAND_DIMS: options<Record<string, never>>(),
+  SHAPE: options<ShapeOptions>(),
+  BROADCAST_TO: options<Record<string, never>>(),
+  REVERSE_V2: options<Record<string, never>>(),
+  DEPTH_TO_SPACE: options<BlockSizeOptions>(),
+  SPACE_TO_DEPTH: options<BlockSizeOptions>(),
+  SPACE_TO_BATCH_ND: options<Record<string, never>>(),
+  BATCH_TO_SPACE_ND: options<Record<string, never>>(),
+  QUANTIZE: options<Record<string, never>>(),
+  DEQUANTIZE: options<Record<string, never>>(),
+  CONCATENATION: options<ConcatenationOptions>(),
+  // Resize, arg reductions and casts.
+  RESIZE_BILINEAR: options<ResizeOptions>(),
+  RESIZE_NEAREST_NEIGHBOR: options<ResizeOptions>(),
+  ARG_MAX: options<ArgMinMaxOptions>(),
+  ARG_MIN: options<ArgMinMaxOptions>(),
+  CAST: options<Record<string, never>>(),
+  /** CUSTOM 'TFLite_Detection_PostProcess' (named after TFLite's Register_DETECTION_POSTPROCESS). */
+  DETECTION_POSTPROCESS: options<DetectionPostprocessOptions>(),
+};
+
+/** Each op type's options (what the importer reads, the writer writes and the stages consume). */
+export type OpOptionsByType = { [T in keyof typeof OP_OPTIONS]: (typeof OP_OPTIONS)[T] };
+
+/** The op types, in OP_OPTIONS order. */
+export const OP_TYPES = Object.keys(OP_OPTIONS) as OpType[];
+
+/** The op types whose options are empty: the importer and writer need no code for them. */
+export type OptionlessOpType = { [T in OpType]: OpOptionsByType[T] extends Record<string, never> ? T : never }[OpType];
 
 export type OpType = keyof OpOptionsByType;
 

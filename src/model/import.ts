@@ -11,8 +11,10 @@ import {
   type OpaqueOpIR,
   type OpIR,
   type OpOf,
+  OP_TYPES,
   type OpOptionsByType,
   type OpType,
+  type OptionlessOpType,
   type Padding,
   type QuantParams,
   type TensorIR,
@@ -89,86 +91,10 @@ const DTYPE_OF_TENSOR_TYPE: ReadonlyMap<number, DType> = new Map<number, DType>(
 ]);
 
 /** Every OpType, keyed by TFLite builtin code; the names are the same as TFLite's. */
-const OP_TYPE_OF_BUILTIN: ReadonlyMap<number, OpType> = new Map<number, OpType>([
-  [TflBuiltinOperator.CONV_2D, 'CONV_2D'],
-  [TflBuiltinOperator.DEPTHWISE_CONV_2D, 'DEPTHWISE_CONV_2D'],
-  [TflBuiltinOperator.FULLY_CONNECTED, 'FULLY_CONNECTED'],
-  // Convolution family additions.
-  [TflBuiltinOperator.TRANSPOSE_CONV, 'TRANSPOSE_CONV'],
-  [TflBuiltinOperator.BATCH_MATMUL, 'BATCH_MATMUL'],
-  [TflBuiltinOperator.ADD, 'ADD'],
-  [TflBuiltinOperator.MUL, 'MUL'],
-  // binary arithmetic with broadcasting
-  [TflBuiltinOperator.SUB, 'SUB'],
-  [TflBuiltinOperator.DIV, 'DIV'],
-  [TflBuiltinOperator.MAXIMUM, 'MAXIMUM'],
-  [TflBuiltinOperator.MINIMUM, 'MINIMUM'],
-  [TflBuiltinOperator.SQUARED_DIFFERENCE, 'SQUARED_DIFFERENCE'],
-  [TflBuiltinOperator.POW, 'POW'],
-  [TflBuiltinOperator.FLOOR_DIV, 'FLOOR_DIV'],
-  [TflBuiltinOperator.FLOOR_MOD, 'FLOOR_MOD'],
-  [TflBuiltinOperator.AVERAGE_POOL_2D, 'AVERAGE_POOL_2D'],
-  [TflBuiltinOperator.MAX_POOL_2D, 'MAX_POOL_2D'],
-  [TflBuiltinOperator.MEAN, 'MEAN'],
-  // Reductions and normalizations.
-  [TflBuiltinOperator.SUM, 'SUM'],
-  [TflBuiltinOperator.REDUCE_MAX, 'REDUCE_MAX'],
-  [TflBuiltinOperator.REDUCE_MIN, 'REDUCE_MIN'],
-  [TflBuiltinOperator.REDUCE_PROD, 'REDUCE_PROD'],
-  [TflBuiltinOperator.L2_NORMALIZATION, 'L2_NORMALIZATION'],
-  [TflBuiltinOperator.LOG_SOFTMAX, 'LOG_SOFTMAX'],
-  [TflBuiltinOperator.SOFTMAX, 'SOFTMAX'],
-  [TflBuiltinOperator.LOGISTIC, 'LOGISTIC'],
-  [TflBuiltinOperator.RELU, 'RELU'],
-  [TflBuiltinOperator.RELU6, 'RELU6'],
-  // Unary activations and math.
-  [TflBuiltinOperator.HARD_SWISH, 'HARD_SWISH'],
-  [TflBuiltinOperator.LEAKY_RELU, 'LEAKY_RELU'],
-  [TflBuiltinOperator.PRELU, 'PRELU'],
-  [TflBuiltinOperator.TANH, 'TANH'],
-  [TflBuiltinOperator.ELU, 'ELU'],
-  [TflBuiltinOperator.GELU, 'GELU'],
-  [TflBuiltinOperator.RELU_N1_TO_1, 'RELU_N1_TO_1'],
-  [TflBuiltinOperator.RELU_0_TO_1, 'RELU_0_TO_1'],
-  [TflBuiltinOperator.EXP, 'EXP'],
-  [TflBuiltinOperator.LOG, 'LOG'],
-  [TflBuiltinOperator.SQRT, 'SQRT'],
-  [TflBuiltinOperator.RSQRT, 'RSQRT'],
-  [TflBuiltinOperator.ABS, 'ABS'],
-  [TflBuiltinOperator.NEG, 'NEG'],
-  [TflBuiltinOperator.SQUARE, 'SQUARE'],
-  [TflBuiltinOperator.RESHAPE, 'RESHAPE'],
-  [TflBuiltinOperator.SQUEEZE, 'SQUEEZE'],
-  [TflBuiltinOperator.PAD, 'PAD'],
-  [TflBuiltinOperator.TRANSPOSE, 'TRANSPOSE'],
-  // Data movement family.
-  [TflBuiltinOperator.STRIDED_SLICE, 'STRIDED_SLICE'],
-  [TflBuiltinOperator.SLICE, 'SLICE'],
-  [TflBuiltinOperator.SPLIT, 'SPLIT'],
-  [TflBuiltinOperator.SPLIT_V, 'SPLIT_V'],
-  [TflBuiltinOperator.PACK, 'PACK'],
-  [TflBuiltinOperator.UNPACK, 'UNPACK'],
-  [TflBuiltinOperator.GATHER, 'GATHER'],
-  [TflBuiltinOperator.GATHER_ND, 'GATHER_ND'],
-  [TflBuiltinOperator.TILE, 'TILE'],
-  [TflBuiltinOperator.EXPAND_DIMS, 'EXPAND_DIMS'],
-  [TflBuiltinOperator.SHAPE, 'SHAPE'],
-  [TflBuiltinOperator.BROADCAST_TO, 'BROADCAST_TO'],
-  [TflBuiltinOperator.REVERSE_V2, 'REVERSE_V2'],
-  [TflBuiltinOperator.DEPTH_TO_SPACE, 'DEPTH_TO_SPACE'],
-  [TflBuiltinOperator.SPACE_TO_DEPTH, 'SPACE_TO_DEPTH'],
-  [TflBuiltinOperator.SPACE_TO_BATCH_ND, 'SPACE_TO_BATCH_ND'],
-  [TflBuiltinOperator.BATCH_TO_SPACE_ND, 'BATCH_TO_SPACE_ND'],
-  [TflBuiltinOperator.QUANTIZE, 'QUANTIZE'],
-  [TflBuiltinOperator.DEQUANTIZE, 'DEQUANTIZE'],
-  [TflBuiltinOperator.CONCATENATION, 'CONCATENATION'],
-  // Resize, arg reductions and casts.
-  [TflBuiltinOperator.RESIZE_BILINEAR, 'RESIZE_BILINEAR'],
-  [TflBuiltinOperator.RESIZE_NEAREST_NEIGHBOR, 'RESIZE_NEAREST_NEIGHBOR'],
-  [TflBuiltinOperator.ARG_MAX, 'ARG_MAX'],
-  [TflBuiltinOperator.ARG_MIN, 'ARG_MIN'],
-  [TflBuiltinOperator.CAST, 'CAST'],
-]);
+const OP_TYPE_OF_BUILTIN: ReadonlyMap<number, OpType> = new Map<number, OpType>(
+  // DETECTION_POSTPROCESS is a custom op, matched by its custom code in readOperator.
+  OP_TYPES.filter((t): t is Exclude<OpType, 'DETECTION_POSTPROCESS'> => t !== 'DETECTION_POSTPROCESS').map((t) => [TflBuiltinOperator[t], t]),
+);
 
 /** The op types the importer understands (the keys of OpOptionsByType). */
 export const SUPPORTED_OP_TYPES: ReadonlySet<OpType> = new Set(OP_TYPE_OF_BUILTIN.values());
@@ -700,31 +626,17 @@ function readOptions(type: OpType, op: TflOperator, where: string, version: numb
       const o = expectOptions(op, TflBuiltinOptions.GeluOptions, TflGeluOptions, where);
       return { approximate: o?.approximate() ?? false } satisfies OpOptionsByType['GELU'];
     }
-    case 'HARD_SWISH':
-    case 'PRELU':
-    case 'TANH':
-    case 'ELU':
-    case 'RELU_N1_TO_1':
-    case 'RELU_0_TO_1':
-    case 'EXP':
-    case 'LOG':
-    case 'SQRT':
-    case 'RSQRT':
-    case 'ABS':
-    case 'NEG':
-    case 'SQUARE':
-    case 'LOGISTIC':
-    case 'RELU':
-    case 'RELU6':
-    case 'PAD':
-    case 'TRANSPOSE':
-    case 'QUANTIZE':
-    case 'DEQUANTIZE':
-      // No options that change the computation (PadOptions etc. are empty tables).
-      return {};
     case 'DETECTION_POSTPROCESS':
       // A custom op: readOperator reads its custom_options before it gets here.
       throw new ModelFormatError(where, 'DETECTION_POSTPROCESS is a custom op, not a builtin');
+    default: {
+      // The rest have no options that change the computation (PadOptions, ExpOptions… are empty
+      // tables, HARD_SWISH and the like have none). An op type with options that is not a case
+      // above does not compile here.
+      const optionless: OptionlessOpType = type;
+      void optionless;
+      return {};
+    }
   }
 }
 

@@ -17,7 +17,7 @@ import {
   TflBuiltinOptions,
   TflTensorType,
 } from './tflite-schema.ts';
-import type { Activation, Padding } from './graph.ts';
+import type { Activation, OptionlessOpType, Padding } from './graph.ts';
 import { DETECTION_POSTPROCESS_CUSTOM_CODE, encodeDetectionPostprocessOptions } from './detection-postprocess.ts';
 
 const TENSOR_TYPE_OF_DTYPE: Record<DType, number> = {
@@ -454,17 +454,16 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
       return { tag: TflBuiltinOptions.SquareOptions, table: emptyTable(b) };
     case 'ABS':
       return { tag: TflBuiltinOptions.AbsOptions, table: emptyTable(b) };
-    case 'PRELU':
-    case 'TANH':
-    case 'ELU':
-    case 'RELU_N1_TO_1':
-    case 'RELU_0_TO_1':
-    case 'LOG':
-    case 'SQRT':
-    case 'RSQRT':
     // A custom op: no builtin options; writeOperator writes its custom_options.
     case 'DETECTION_POSTPROCESS':
       return { tag: TflBuiltinOptions.NONE, table: 0 };
+    default: {
+      // No options table (TFLite reads the defaults, which are all there is). An op type with
+      // options that is not a case above does not compile here.
+      const optionless: OptionlessOpType = op.type;
+      void optionless;
+      return { tag: TflBuiltinOptions.NONE, table: 0 };
+    }
   }
 }
 

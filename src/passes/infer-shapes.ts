@@ -8,12 +8,10 @@
 import { spatialPadding } from '../reference/common.ts';
 import { constantData } from '../quant/tensor.ts';
 import type { Graph, OpIR, TensorIR } from '../model/graph.ts';
+import { UNARY_OP_TYPES } from '../ops/unary.ts';
 
 /** Same-shape ops: the output has the first input's shape. */
-const ELEMENTWISE = new Set([
-  'QUANTIZE', 'DEQUANTIZE', 'RELU', 'RELU6', 'RELU_N1_TO_1', 'RELU_0_TO_1', 'LOGISTIC', 'TANH', 'HARD_SWISH',
-  'LEAKY_RELU', 'ELU', 'GELU', 'EXP', 'LOG', 'SQRT', 'RSQRT', 'ABS', 'NEG', 'SQUARE', 'SOFTMAX',
-]);
+const ELEMENTWISE: ReadonlySet<string> = new Set(['QUANTIZE', 'DEQUANTIZE', 'RELU', 'RELU6', 'LOGISTIC', 'SOFTMAX', ...UNARY_OP_TYPES]);
 /** numpy-broadcasting binary ops. */
 const BROADCASTING = new Set(['ADD', 'SUB', 'MUL', 'DIV', 'MAXIMUM', 'MINIMUM', 'SQUARED_DIFFERENCE', 'POW', 'FLOOR_DIV', 'FLOOR_MOD']);
 

@@ -15,36 +15,12 @@
 //  - RELU_N1_TO_1, RELU_0_TO_1: activations.cc ReluX, as RELU and RELU6.
 //  - ABS: elementwise.cc AbsEvalQuantized (requantized only when the scales differ).
 import { OctetError } from '../errors.ts';
-import type { DType, OpOf, OpType } from '../model/graph.ts';
+import type { OpOf } from '../model/graph.ts';
+import { UNARY_OPS, unaryOpDef, type UnaryOpType, type UnaryOptions } from '../ops/unary.ts';
 import { activationRangeQuantized } from './activation.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from './fixedpoint.ts';
 
-/** The unary ops whose 8-bit form is one table (PRELU, with its alpha operand, is not one). */
-export const UNARY_TABLE_OPS = [
-  'HARD_SWISH',
-  'LEAKY_RELU',
-  'TANH',
-  'ELU',
-  'GELU',
-  'RELU_N1_TO_1',
-  'RELU_0_TO_1',
-  'EXP',
-  'LOG',
-  'SQRT',
-  'RSQRT',
-  'ABS',
-  'NEG',
-  'SQUARE',
-] as const satisfies readonly OpType[];
-
-export type UnaryOpType = (typeof UNARY_TABLE_OPS)[number];
-
-export interface UnaryOptions {
-  /** LEAKY_RELU's slope for negative inputs. */
-  alpha?: number;
-  /** GELU's tanh approximation. */
-  approximate?: boolean;
-}
+export { UNARY_OP_TYPES, type UnaryOpType, type UnaryOptions } from '../ops/unary.ts';
 
 /** The options an op carries for its unary function (LEAKY_RELU's alpha, GELU's approximation). */
 export function unaryOptionsOf(op: OpOf<UnaryOpType>): UnaryOptions {
@@ -72,91 +48,9 @@ function roundHalfEven(x: number): number {
   return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-const SQRT1_2 = Math.SQRT1_2;
-/** gelu.h kSqrt2dPi = M_2_SQRTPI * M_SQRT1_2, a float constant. */
-const SQRT_2_OVER_PI = f((2 / Math.sqrt(Math.PI)) * Math.SQRT1_2);
-
-/**
- * erfc in double, far more accurate than the float32 results it feeds: the Maclaurin series of erf
- * below |x| = 3 (terms peak near e^9, so about 12 significant digits remain), Lentz's continued
- * fraction beyond.
- */
-export function erfc(x: number): number {
-  if (Number.isNaN(x)) return NaN;
-  const z = Math.abs(x);
-  let r: number;
-  if (z < 3) {
-    let term = z;
-    let sum = z;
-    for (let n = 1; n < 200; n++) {
-      term *= (-z * z) / n;
-      const add = term / (2 * n + 1);
-      sum += add;
-      if (Math.abs(add) < 1e-17 * Math.abs(sum)) break;
-    }
-    r = 1 - (2 / Math.sqrt(Math.PI)) * sum;
-  } else {
-    // erfc(z) = exp(−z²)/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + ...)))).
-    const tiny = 1e-300;
-    let fr = z;
-    let c = z;
-    let d = 0;
-    for (let n = 1; n < 500; n++) {
-      const a = n / 2;
-      d = z + a * d;
-      d = d === 0 ? tiny : 1 / d;
-      c = z + a / c;
-      if (c === 0) c = tiny;
-      const delta = c * d;
-      fr *= delta;
-      if (Math.abs(delta - 1) < 1e-16) break;
-    }
-    r = Math.exp(-z * z) / Math.sqrt(Math.PI) / fr;
-  }
-  return x >= 0 ? r : 2 - r;
-}
-
-/**
- * The float32 function of each op, as TFLite's float kernels compute it (each step rounded to
- * float32 where the C++ works in float).
- */
+/** The float32 function of each op, as TFLite's float kernels compute it (src/ops/unary.ts). */
 export function unaryFloatFunction(type: UnaryOpType, options: UnaryOptions = {}): (x: number) => number {
-  switch (type) {
-    case 'HARD_SWISH':
-      // reference_ops::HardSwish: x * min(6, max(0, x + 3)) / 6.
-      return (x) => f(f(x * Math.min(6, Math.max(0, f(x + 3)))) / 6);
-    case 'LEAKY_RELU': {
-      const alpha = f(options.alpha ?? 0);
-      return (x) => (x > 0 ? x : f(x * alpha));
-    }
-    case 'TANH':
-      return (x) => f(Math.tanh(x));
-    case 'ELU':
-      return (x) => (x < 0 ? f(Math.expm1(x)) : x);
-    case 'GELU':
-      if (options.approximate) {
-        return (x) => f(f(0.5 * x) * f(1 + f(Math.tanh(f(SQRT_2_OVER_PI * f(x + f(f(f(f(0.044715 * x) * x) * x))))))));
-      }
-      return (x) => f(f(0.5 * x) * f(erfc(f(x * f(-SQRT1_2)))));
-    case 'RELU_N1_TO_1':
-      return (x) => Math.min(1, Math.max(-1, x));
-    case 'RELU_0_TO_1':
-      return (x) => Math.min(1, Math.max(0, x));
-    case 'EXP':
-      return (x) => f(Math.exp(x));
-    case 'LOG':
-      return (x) => f(Math.log(x));
-    case 'SQRT':
-      return (x) => f(Math.sqrt(x));
-    case 'RSQRT':
-      return (x) => f(1 / f(Math.sqrt(x)));
-    case 'ABS':
-      return (x) => Math.abs(x);
-    case 'NEG':
-      return (x) => -x;
-    case 'SQUARE':
-      return (x) => f(x * x);
-  }
+  return unaryOpDef(type).float(options);
 }
 
 export interface EightBitQuant {
@@ -170,33 +64,11 @@ export interface EightBitQuant {
 }
 
 /**
- * The 8-bit dtypes each op takes: what the TFLite runtime accepts (it refuses the rest at
- * prepare or invoke: uint8 ELU, ABS and RSQRT; 8-bit LOG, SQRT, NEG and SQUARE), plus int8 EXP,
- * which newer TFLite runs through LUTPopulate like TANH (the WASM runtime predates it).
- */
-const EIGHT_BIT_DTYPES: Record<UnaryOpType, readonly DType[]> = {
-  HARD_SWISH: ['int8', 'uint8'],
-  LEAKY_RELU: ['int8', 'uint8'],
-  TANH: ['int8', 'uint8'],
-  ELU: ['int8'],
-  GELU: ['int8', 'uint8'],
-  RELU_N1_TO_1: ['int8', 'uint8'],
-  RELU_0_TO_1: ['int8', 'uint8'],
-  EXP: ['int8'],
-  LOG: [],
-  SQRT: [],
-  RSQRT: ['int8'],
-  ABS: ['int8'],
-  NEG: [],
-  SQUARE: [],
-};
-
-/**
  * The 8-bit table: entry b (the input's stored byte, b = q & 0xff) is the output's stored byte.
  * @throws UnaryOpError for a dtype or quantization TFLite refuses.
  */
 export function unaryTable(type: UnaryOpType, options: UnaryOptions, q: EightBitQuant): Uint8Array {
-  if (!EIGHT_BIT_DTYPES[type].includes(q.dtype)) throw new UnaryOpError(`${type} does not take ${q.dtype} (TFLite has no such kernel)`);
+  if (!unaryOpDef(type).eightBit.includes(q.dtype)) throw new UnaryOpError(`${type} does not take ${q.dtype} (TFLite has no such kernel)`);
   for (const [name, s] of [['input', q.inputScale], ['output', q.outputScale]] as const) {
     if (!(s > 0) || !Number.isFinite(s)) throw new UnaryOpError(`${type} needs a positive finite ${name} scale, got ${s}`);
   }
@@ -210,24 +82,25 @@ export function unaryTable(type: UnaryOpType, options: UnaryOptions, q: EightBit
   return table;
 }
 
+/** The ops whose 8-bit table is their own integer kernel (the cases of fixedPointFunction). */
+type FixedPointOp = { [T in UnaryOpType]: (typeof UNARY_OPS)[T] extends { table: { method: 'fixed-point' } } ? T : never }[UnaryOpType];
+
 function elementFunction(type: UnaryOpType, options: UnaryOptions, q: EightBitQuant): (v: number) => number {
+  const table = unaryOpDef(type).table;
+  if (!table) throw new UnaryOpError(`${type} has no 8-bit kernel in TFLite`);
+  if (table.method === 'lut') {
+    const halfEven = table.xnnpackHalfEven === true && q.mode === 'xnnpack';
+    return lutPopulate(f(q.inputScale), q.inputZeroPoint, f(q.outputScale), q.outputZeroPoint, unaryFloatFunction(type, options), halfEven);
+  }
+  return fixedPointFunction(type as FixedPointOp, options, q);
+}
+
+function fixedPointFunction(type: FixedPointOp, options: UnaryOptions, q: EightBitQuant): (v: number) => number {
   const si = f(q.inputScale);
   const so = f(q.outputScale);
   const zi = q.inputZeroPoint;
   const zo = q.outputZeroPoint;
   switch (type) {
-    case 'ELU':
-      // XNNPACK's qs8 ELU (which the delegate takes) fills its table with lrintf: half to even.
-      return lutPopulate(si, zi, so, zo, unaryFloatFunction(type, options), q.mode === 'xnnpack');
-    case 'TANH':
-    case 'GELU':
-    case 'EXP':
-    case 'RSQRT': {
-      // RSQRT of 0 is +inf and clamps to the top (TFLite: "any value close to 0 represents the max
-      // output value"); TFLite fails at run time on a negative input, here it gives the zero point.
-      const fn = unaryFloatFunction(type, options);
-      return lutPopulate(si, zi, so, zo, fn, false);
-    }
     case 'HARD_SWISH':
       return hardSwish(si, zi, so, zo);
     case 'LEAKY_RELU': {
@@ -261,11 +134,6 @@ function elementFunction(type: UnaryOpType, options: UnaryOptions, q: EightBitQu
         return (rescale ? multiplyByQuantizedMultiplier(x, m.multiplier, m.shift) : x) + zo;
       };
     }
-    case 'LOG':
-    case 'SQRT':
-    case 'NEG':
-    case 'SQUARE':
-      throw new UnaryOpError(`${type} has no 8-bit kernel in TFLite`);
   }
 }
 

@@ -18,6 +18,7 @@
 // QUANTIZE op after each input and a DEQUANTIZE op before each output (TFLite's default).
 import { type Graph, type OpIR, type OpType, type QuantParams, type TensorIR } from '../model/graph.ts';
 import { exportTflite } from '../model/tflite-writer.ts';
+import { unaryInt8Versions } from '../ops/unary.ts';
 import { constantData } from '../quant/tensor.ts';
 import { calibrate, checkFloatInputs, isFloatActivation, type CalibrationSample, type TensorRange } from './calibrate.ts';
 import { QuantizeError } from './errors.ts';
@@ -97,6 +98,8 @@ const WEIGHT_CHANNEL_AXIS: Partial<Record<OpType, number>> = {
 
 /** Operator versions the TFLite converter writes for int8 kernels (tools/versioning/op_version.cc). */
 const INT8_OP_VERSION: Record<OpType, number> = {
+  // Unary activations and math: their definitions say (src/ops/unary.ts).
+  ...unaryInt8Versions(),
   CONV_2D: 3,
   DEPTHWISE_CONV_2D: 3,
   FULLY_CONNECTED: 4,
@@ -128,22 +131,7 @@ const INT8_OP_VERSION: Record<OpType, number> = {
   LOGISTIC: 2,
   RELU: 2,
   RELU6: 2,
-  // Unary activations and math.
-  HARD_SWISH: 1,
-  LEAKY_RELU: 2,
   PRELU: 1,
-  TANH: 2,
-  ELU: 1,
-  GELU: 2,
-  RELU_N1_TO_1: 2,
-  RELU_0_TO_1: 1,
-  EXP: 2,
-  LOG: 2,
-  SQRT: 2,
-  RSQRT: 2,
-  ABS: 2,
-  NEG: 2,
-  SQUARE: 1,
   RESHAPE: 1,
   SQUEEZE: 1,
   PAD: 2,

@@ -23,7 +23,7 @@ import { prepareConcatenation, preparePad, prepareReshape, prepareTranspose } fr
 import { prepareLogistic, prepareSoftmax } from './ops/softmax.ts';
 import * as move from './ops/move.ts';
 import { foldConstants } from '../passes/fold-constants.ts';
-import { preparePrelu, prepareUnary } from './ops/unary.ts';
+import { UNARY_PREPARERS, preparePrelu } from './ops/unary.ts';
 import { prepareBatchMatMul, prepareTransposeConv } from './ops/tconv.ts';
 import { prepareArgMinMax, prepareCast, prepareResizeBilinear, prepareResizeNearestNeighbor } from './ops/resize.ts';
 import { prepareDetectionPostprocess } from './ops/detection.ts';
@@ -62,21 +62,8 @@ const PREPARERS: { [T in OpType]: Preparer<T> } = {
   RELU: prepareRelu,
   RELU6: prepareRelu,
   // Unary activations and math.
-  HARD_SWISH: prepareUnary,
-  LEAKY_RELU: prepareUnary,
   PRELU: preparePrelu,
-  TANH: prepareUnary,
-  ELU: prepareUnary,
-  GELU: prepareUnary,
-  RELU_N1_TO_1: prepareUnary,
-  RELU_0_TO_1: prepareUnary,
-  EXP: prepareUnary,
-  LOG: prepareUnary,
-  SQRT: prepareUnary,
-  RSQRT: prepareUnary,
-  ABS: prepareUnary,
-  NEG: prepareUnary,
-  SQUARE: prepareUnary,
+  ...UNARY_PREPARERS,
   RESHAPE: prepareReshape,
   SQUEEZE: prepareReshape,
   PAD: preparePad,

@@ -3,6 +3,7 @@
 // by op and tensor, any graph where that would change the meaning (an op mixing the batch axis).
 import { OctetError } from '../errors.ts';
 import type { Graph, OpIR, TensorIR } from '../model/graph.ts';
+import { isUnaryOp } from '../ops/unary.ts';
 
 export class BatchError extends OctetError {
   override name = 'BatchError';
@@ -23,6 +24,8 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
     const n = t.dtype === 'int64' ? t.data.byteLength / 8 : t.data.byteLength / 4;
     return Array.from({ length: n }, (_, i) => (t.dtype === 'int64' ? Number(view.getBigInt64(i * 8, true)) : view.getInt32(i * 4, true)));
   };
+  // Unary elementwise ops (src/ops/unary.ts) map each element alone.
+  if (isUnaryOp(op)) return undefined;
   switch (op.type) {
     case 'TRANSPOSE': {
       const perm = constInts(op.inputs[1]!);
@@ -130,21 +133,7 @@ function batchBlocker(graph: Graph, op: OpIR): string | undefined {
     case 'LOGISTIC':
     case 'RELU':
     case 'RELU6':
-    case 'HARD_SWISH':
-    case 'LEAKY_RELU':
     case 'PRELU':
-    case 'TANH':
-    case 'ELU':
-    case 'GELU':
-    case 'RELU_N1_TO_1':
-    case 'RELU_0_TO_1':
-    case 'EXP':
-    case 'LOG':
-    case 'SQRT':
-    case 'RSQRT':
-    case 'ABS':
-    case 'NEG':
-    case 'SQUARE':
     case 'RESHAPE':
     case 'DEPTH_TO_SPACE':
     case 'SPACE_TO_DEPTH':

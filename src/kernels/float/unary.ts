@@ -3,14 +3,17 @@
 import mathSource from '../../../shaders/float-unary-math.wgsl?raw';
 import preluSource from '../../../shaders/float-prelu.wgsl?raw';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { PRELU_MAX_RANK, UNARY_TABLE_OPS, type UnaryOpType } from '../../quant/unary.ts';
+import { PRELU_MAX_RANK, UNARY_OP_TYPES, unaryOptionsOf, type UnaryOpType } from '../../quant/unary.ts';
+import { unaryOpDef } from '../../ops/unary.ts';
 import { LoweringError, singleDispatch, tensorOf, workgroupsFor, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext } from '../lowering.ts';
 import { elementCount, expectFloat, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 
-function opFlags(type: UnaryOpType, approximate: boolean, int32: boolean): Record<string, boolean> {
-  const flags: Record<string, boolean> = { INT32: int32, GELU_APPROX: type === 'GELU' && approximate };
-  for (const t of UNARY_TABLE_OPS) flags[t] = t === type && !(t === 'GELU' && approximate);
-  return flags;
+/** The op's function in WGSL (src/ops/unary.ts), for float32 or int32 tensors. */
+function shaderParams(op: OpOf<UnaryOpType>, int32: boolean): Record<string, string | boolean> {
+  const def = unaryOpDef(op.type);
+  if (!int32) return { INT32: false, FUNCTION: def.wgsl(unaryOptionsOf(op)) };
+  if (!def.int32) throw new LoweringError(`${op.type} at operator ${op.index} does not take int32 (TFLite has no such kernel)`);
+  return { INT32: true, FUNCTION: def.int32.wgsl };
 }
 
 function lowerElementwise(ctx: LoweringContext, op: OpOf<UnaryOpType>, int32: boolean): LoweredOp {
@@ -30,8 +33,7 @@ function lowerElementwise(ctx: LoweringContext, op: OpOf<UnaryOpType>, int32: bo
   }
   const alpha = op.type === 'LEAKY_RELU' ? op.options.alpha : 0;
   constants.push({ label: `${label} params`, data: floatUniforms([['u32', total], ['f32', alpha], ['u32', 0], ['u32', 0]]), usage: 'uniform' });
-  const approximate = op.type === 'GELU' && op.options.approximate;
-  const shader = floatShader(ctx, mathSource, opFlags(op.type, approximate, int32));
+  const shader = floatShader(ctx, mathSource, shaderParams(op, int32));
   return singleDispatch(label, shader, constants, [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }
 
@@ -39,7 +41,7 @@ export function lowerFloatUnaryMath(ctx: LoweringContext, op: OpOf<UnaryOpType>)
   return lowerElementwise(ctx, op, false);
 }
 
-/** int32 ABS and NEG (the int8 table sends int32 tensors here). */
+/** int32 ops (ABS, NEG: those with `int32` in their definition); the int8 lowering sends int32 tensors here. */
 export function lowerInt32Unary(ctx: LoweringContext, op: OpOf<UnaryOpType>): LoweredOp {
   return lowerElementwise(ctx, op, true);
 }
@@ -79,6 +81,6 @@ export function lowerFloatPrelu(ctx: LoweringContext, op: OpOf<'PRELU'>): Lowere
 }
 
 export const FLOAT_UNARY_LOWERINGS: Partial<Record<UnaryOpType | 'PRELU', Lowering>> = {
-  ...Object.fromEntries(UNARY_TABLE_OPS.map((t) => [t, lowerFloatUnaryMath as Lowering])),
+  ...Object.fromEntries(UNARY_OP_TYPES.map((t) => [t, lowerFloatUnaryMath as Lowering])),
   PRELU: lowerFloatPrelu as Lowering,
 };

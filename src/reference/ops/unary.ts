@@ -5,6 +5,7 @@
 import type { OpOf, TensorIR } from '../../model/graph.ts';
 import { multiplyByQuantizedMultiplier } from '../../quant/fixedpoint.ts';
 import { PRELU_MAX_RANK, UnaryOpError, preluMultipliers, unaryFloatFunction, unaryOptionsOf, unaryTable, type UnaryOpType } from '../../quant/unary.ts';
+import { UNARY_OP_TYPES, unaryOpDef } from '../../ops/unary.ts';
 import { allocate, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
 
 type UnaryOp = OpOf<UnaryOpType>;
@@ -25,13 +26,13 @@ export function prepareUnary(op: UnaryOp, ctx: PrepareContext): Kernel {
       values[output.id] = out;
     };
   }
-  if (input.dtype === 'int32' && (op.type === 'ABS' || op.type === 'NEG')) {
-    // INT32_MIN stays INT32_MIN under both, as in C++ two's complement.
-    const negate = op.type === 'NEG';
+  const int32 = unaryOpDef(op.type).int32;
+  if (input.dtype === 'int32' && int32) {
+    const fn = int32.fn;
     return (values) => {
       const x = values[input.id] as Int32Array;
       const out = new Int32Array(count);
-      for (let i = 0; i < count; i++) out[i] = negate || x[i]! < 0 ? -x[i]! | 0 : x[i]!;
+      for (let i = 0; i < count; i++) out[i] = fn(x[i]!);
       values[output.id] = out;
     };
   }
@@ -45,6 +46,11 @@ export function prepareUnary(op: UnaryOp, ctx: PrepareContext): Kernel {
     values[output.id] = out;
   };
 }
+
+/** The reference kernel of every op in src/ops/unary.ts. */
+export const UNARY_PREPARERS = Object.fromEntries(UNARY_OP_TYPES.map((t) => [t, prepareUnary])) as {
+  [T in UnaryOpType]: (op: OpOf<T>, ctx: PrepareContext) => Kernel;
+};
 
 /** The op's 256-entry table for these tensors, or the reference's named error. */
 export function eightBitTable(op: UnaryOp, ctx: PrepareContext, input: TensorIR, output: TensorIR): Uint8Array {

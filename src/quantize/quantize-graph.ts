@@ -18,7 +18,7 @@
 // QUANTIZE op after each input and a DEQUANTIZE op before each output (TFLite's default).
 import { type Graph, type OpIR, type OpType, type QuantParams, type TensorIR } from '../model/graph.ts';
 import { exportTflite } from '../model/tflite-writer.ts';
-import { unaryInt8Versions } from '../ops/unary.ts';
+import { isUnaryOp, unaryInt8Versions, unaryOpDef } from '../ops/unary.ts';
 import { constantData } from '../quant/tensor.ts';
 import { calibrate, checkFloatInputs, isFloatActivation, type CalibrationSample, type TensorRange } from './calibrate.ts';
 import { QuantizeError } from './errors.ts';
@@ -210,8 +210,9 @@ function checkSupported(graph: Graph): void {
     if (op.type === 'DETECTION_POSTPROCESS') {
       throw new QuantizeError(`operator ${op.index} is TFLite_Detection_PostProcess, which the quantizer does not handle yet (quantize the graph before it)`);
     }
-    // binary arithmetic with broadcasting: TFLite has no int8 kernel for these.
-    if (NO_INT8_KERNEL.has(op.type)) {
+    // binary arithmetic with broadcasting, and the unary ops whose definition has no 8-bit
+    // kernel (LOG, SQRT, NEG, SQUARE…): TFLite has no int8 kernel for these.
+    if (NO_INT8_KERNEL.has(op.type) || (isUnaryOp(op) && unaryOpDef(op.type).eightBit.length === 0)) {
       throw new QuantizeError(`operator ${op.index} is ${op.type}, which TFLite has no int8 kernel for`);
     }
     for (const id of op.outputs) {

@@ -262,6 +262,21 @@ describe('bad calibration input', () => {
     x[5] = NaN;
     expectError([x], /sample 0, input 'input'.*element 5 is NaN/);
   });
+  test('an op TFLite has no int8 kernel for is refused by name, before calibration runs', () => {
+    for (const type of ['SQRT', 'NEG', 'DIV'] as const) {
+      const b = new GraphBuilder();
+      const x = b.tensor('x', [1, 4], 'float32');
+      const y = b.tensor('y', [1, 4], 'float32');
+      if (type === 'DIV') {
+        const two = b.tensor('two', [1], 'float32', undefined, new Float32Array([2]));
+        b.op({ type, inputs: [x, two], outputs: [y], options: { activation: 'NONE' } });
+      } else {
+        b.op({ type, inputs: [x], outputs: [y], options: {} });
+      }
+      const g = b.build([x], [y], type);
+      expect(() => quantizeFloatModel(g, [new Float32Array([1, 2, 3, 4])])).toThrow(new RegExp(`operator 0 is ${type}, which TFLite has no int8 kernel for`));
+    }
+  });
   test('a model that is already int8', () => {
     const int8 = quantizeFloatModel(float, samplesFor(2, 1)).graph;
     expect(() => quantizeFloatModel(int8, samplesFor(1, 1))).toThrow(/graph input 'input' is int8; quantization starts from a float model/);

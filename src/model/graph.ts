@@ -242,6 +242,7 @@ export const OP_OPTIONS = {
   ABS: options<Record<string, never>>(),
   NEG: options<Record<string, never>>(),
   SQUARE: options<Record<string, never>>(),
+  FLOOR: options<Record<string, never>>(),
   RESHAPE: options<ReshapeOptions>(),
   SQUEEZE: options<SqueezeOptions>(),
   PAD: options<Record<string, never>>(),

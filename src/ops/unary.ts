@@ -161,6 +161,12 @@ export const UNARY_OPS = {
     eightBit: [],
     int8Version: 1,
   },
+  FLOOR: {
+    // floor.cc: float32 only (std::floor, exact in float32 and in WGSL).
+    ...plain(Math.floor, 'floor(x)'),
+    eightBit: [],
+    int8Version: 1,
+  },
 } satisfies { readonly [T in OpType]?: UnaryOpDef };
 
 /** The op types defined here. */

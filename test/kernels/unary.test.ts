@@ -113,6 +113,7 @@ describe('float32 unary ops and PRELU on the GPU equal the float reference withi
     const failures: string[] = [];
     // Every op of the table (src/ops/unary.ts): a new entry is tested here without editing this file.
     const ops = UNARY_OP_TYPES;
+    expect(ops).toContain('FLOOR');
     const rng = mulberry32(77);
     const signed = Float32Array.from({ length: 3 * 37 }, () => (rng() - 0.5) * 12);
     const positive = Float32Array.from({ length: 3 * 37 }, () => 0.01 + rng() * 20);

@@ -57,6 +57,14 @@ const SQRT1_2 = Math.SQRT1_2;
 /** gelu.h kSqrt2dPi = M_2_SQRTPI * M_SQRT1_2, a float constant. */
 const SQRT_2_OVER_PI = f((2 / Math.sqrt(Math.PI)) * Math.SQRT1_2);
 
+/** Round half to even, on a float32 value (exact: the result is an integer the input's precision holds). */
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff < 0.5 || (diff === 0.5 && floor % 2 === 0)) return floor === 0 && (x < 0 || Object.is(x, -0)) ? -0 : floor;
+  return floor + 1 === 0 && x < 0 ? -0 : floor + 1;
+}
+
 /** An op whose function takes no options. */
 const plain = (fn: (x: number) => number, wgsl: string) => ({ float: () => fn, wgsl: () => wgsl });
 
@@ -104,8 +112,8 @@ export const UNARY_OPS = {
     int8Version: 2,
   },
   RELU_N1_TO_1: {
-    // activations.cc ReluX, as RELU and RELU6.
-    ...plain((x) => Math.min(1, Math.max(-1, x)), 'clamp(x, -1.0, 1.0)'),
+    // activations.cc ReluX, as RELU and RELU6. NaN gives −1, as the TFLite runtime does (measured).
+    ...plain((x) => (x > 1 ? 1 : x >= -1 ? x : -1), 'clamp(x, -1.0, 1.0)'),
     eightBit: ['int8', 'uint8'],
     table: { method: 'fixed-point' },
     int8Version: 2,
@@ -167,6 +175,36 @@ export const UNARY_OPS = {
     eightBit: [],
     int8Version: 1,
   },
+  CEIL: {
+    // ceil.cc: float32 only.
+    ...plain(Math.ceil, 'ceil(x)'),
+    eightBit: [],
+    int8Version: 1,
+  },
+  ROUND: {
+    // round.cc: float32 only, reference_ops::RoundToNearest, half to even (as WGSL's round).
+    ...plain(roundHalfEven, 'round(x)'),
+    eightBit: [],
+    int8Version: 1,
+  },
+  SIN: {
+    // elementwise.cc: float32 only (std::sin).
+    ...plain((x) => f(Math.sin(x)), 'precise_sin(x)'),
+    eightBit: [],
+    int8Version: 1,
+  },
+  COS: {
+    ...plain((x) => f(Math.cos(x)), 'precise_cos(x)'),
+    eightBit: [],
+    int8Version: 1,
+  },
+  SIGN: {
+    // sign.cc: float32 and int32, (0 < x) − (x < 0): +0 for ±0 and for NaN.
+    ...plain((x) => (x > 0 ? 1 : x < 0 ? -1 : 0), 'select(select(0.0, -1.0, x < 0.0), 1.0, x > 0.0)'),
+    int32: { fn: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), wgsl: 'sign(x)' },
+    eightBit: [],
+    int8Version: 1,
+  },
 } satisfies { readonly [T in OpType]?: UnaryOpDef };
 
 /** The op types defined here. */
@@ -196,6 +234,7 @@ export function unaryInt8Versions(): Record<UnaryOpType, number> {
  */
 export function erfc(x: number): number {
   if (Number.isNaN(x)) return NaN;
+  if (!Number.isFinite(x)) return x > 0 ? 0 : 2;
   const z = Math.abs(x);
   let r: number;
   if (z < 3) {

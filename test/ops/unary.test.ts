@@ -22,8 +22,8 @@ function inputsFor(type: UnaryOpType): Float32Array {
   const positive = type === 'LOG' || type === 'SQRT' || type === 'RSQRT';
   // Exact halves and integers, ±0 and values around them, besides random ones: where FLOOR,
   // rounding or the clamps could go wrong.
-  const edges = [0, -0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2.5, -2.5, 3, -3, 6, -6, 1e-7, -1e-7, 123456.5, -123456.5];
-  const random = Array.from({ length: 60 }, () => (rng() - 0.5) * 16);
+  const edges = [0, -0, 0.5, -0.5, 1, -1, 1.5, -1.5, 2.5, -2.5, 3, -3, 6, -6, 1e-7, -1e-7, 123456.5, -123456.5, NaN, Infinity, -Infinity];
+  const random = Array.from({ length: 2 * 39 - edges.length }, () => (rng() - 0.5) * 16);
   const values = [...edges, ...random].map((v) => (positive ? Math.abs(v) + 0.001 : v));
   return Float32Array.from(values);
 }
@@ -39,7 +39,7 @@ function branchesFor(type: UnaryOpType): UnaryBranch[] {
  * Ops whose float32 result is exact (no rounding anywhere): equal to the runtime bit for bit, ±0
  * included. Not LEAKY_RELU: XNNPACK gives +0 for −0 (measured), TFLite's reference kernel −0.
  */
-const EXACT: ReadonlySet<UnaryOpType> = new Set(['FLOOR', 'ABS', 'NEG', 'RELU_N1_TO_1', 'RELU_0_TO_1']);
+const EXACT: ReadonlySet<UnaryOpType> = new Set(['FLOOR', 'CEIL', 'ROUND', 'SIGN', 'ABS', 'NEG', 'RELU_N1_TO_1', 'RELU_0_TO_1']);
 
 /** Units in the last place of float32 between a and b. */
 function ulps(a: number, b: number): number {

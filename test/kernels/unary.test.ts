@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
 import { UNARY_OP_TYPES, type UnaryOpType } from '../../src/quant/unary.ts';
+import { unaryOpDef } from '../../src/ops/unary.ts';
 import type { TensorData } from '../../src/kernels/layout.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { LoweringError } from '../../src/kernels/lowering.ts';
@@ -92,14 +93,17 @@ describe('PRELU on the GPU equals the reference', () => {
   }
 });
 
-describe('int32 ABS and NEG on the GPU equal the reference', () => {
-  it('including INT32_MIN, which both leave unchanged', async () => {
+describe('int32 unary ops (ABS, NEG: the table\'s entries with an int32 form) on the GPU equal the reference', () => {
+  it('including INT32_MIN, which ABS and NEG leave unchanged, and 0', async () => {
     const failures: string[] = [];
-    for (const type of ['ABS', 'NEG'] as const) {
+    const int32Ops = UNARY_OP_TYPES.filter((t) => unaryOpDef(t).int32);
+    expect(int32Ops).toEqual(['ABS', 'NEG']);
+    for (const type of int32Ops) {
       const graph = unaryFanGraph('int32', [2, 7], undefined, [{ type }], `int32 ${type}`);
       const x = Int32Array.from({ length: 14 }, (_, i) => (i * 987654321) | 0);
       x[0] = -2147483648;
       x[1] = 2147483647;
+      x[2] = 0;
       failures.push(...(await failuresOf(graph, [x], 'tflite')));
     }
     expect(failures).toEqual([]);

@@ -95,6 +95,30 @@ describe('the unary op table (src/ops/unary.ts)', () => {
     });
   }
 
+  const int32Ops = UNARY_OP_TYPES.filter((t) => unaryOpDef(t).int32);
+  it(`int32 equals the TFLite runtime exactly (${int32Ops.join(', ')}; ABS where the runtime has it)`, async () => {
+    const x = Int32Array.from({ length: 78 }, (_, i) => (i * 987654321) | 0);
+    x[0] = -2147483648;
+    x[1] = 2147483647;
+    x[2] = 0;
+    x[3] = -1;
+    for (const type of int32Ops) {
+      const graph = unaryFanGraph('int32', [2, 39], undefined, [{ type }], `int32 ${type}`);
+      if (type === 'ABS') {
+        // The WASM runtime predates int32 ABS (its prepare fails); newer TFLite's elementwise.cc
+        // takes it. The reference and the GPU still run it (test/kernels/unary.test.ts).
+        await expect(createTflitePeer(exportTflite(graph))).rejects.toThrow(/Can't initialize model/);
+        continue;
+      }
+      const peer = await createTflitePeer(exportTflite(graph));
+      expect(Array.from(runReference(graph, [x])[0]!), type).toEqual(Array.from(peer.run([x])[0]! as Int32Array));
+    }
+    // Without an int32 form an op is refused by name on an int32 tensor, on both sides.
+    const graph = unaryFanGraph('int32', [1, 4], undefined, [{ type: 'SIGN' }], 'int32 SIGN');
+    expect(() => runReference(graph, [new Int32Array(4)])).toThrow(/int32/);
+    await expect(GpuProgram.build(await testContext(), graph)).rejects.toThrow(/SIGN at operator 0 does not take int32/);
+  });
+
   const without8Bit = UNARY_OP_TYPES.filter((t) => unaryOpDef(t).eightBit.length === 0);
   it(`an int8 tensor is refused by name where TFLite has no 8-bit kernel (${without8Bit.join(', ')})`, async () => {
     const ctx = await testContext();

@@ -57,12 +57,10 @@ const SQRT1_2 = Math.SQRT1_2;
 /** gelu.h kSqrt2dPi = M_2_SQRTPI * M_SQRT1_2, a float constant. */
 const SQRT_2_OVER_PI = f((2 / Math.sqrt(Math.PI)) * Math.SQRT1_2);
 
-/** Round half to even, on a float32 value (exact: the result is an integer the input's precision holds). */
+/** Round half to even (lrintf; the sign of zero kept, as Math.round keeps it). */
 function roundHalfEven(x: number): number {
-  const floor = Math.floor(x);
-  const diff = x - floor;
-  if (diff < 0.5 || (diff === 0.5 && floor % 2 === 0)) return floor === 0 && (x < 0 || Object.is(x, -0)) ? -0 : floor;
-  return floor + 1 === 0 && x < 0 ? -0 : floor + 1;
+  const r = Math.round(x);
+  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** An op whose function takes no options. */

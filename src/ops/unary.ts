@@ -14,6 +14,7 @@
 // works in float; `wgsl` is the same function in WGSL (its builtins are a few ulp from the C
 // library's, within the float path's tolerance; exactness is the 8-bit path's job).
 import type { OpType } from '../model/graph.ts';
+import { roundHalfEven } from '../rounding.ts';
 
 /** The options an op carries for its function (LEAKY_RELU's alpha, GELU's approximation). */
 export interface UnaryOptions {
@@ -56,12 +57,6 @@ const f = Math.fround;
 const SQRT1_2 = Math.SQRT1_2;
 /** gelu.h kSqrt2dPi = M_2_SQRTPI * M_SQRT1_2, a float constant. */
 const SQRT_2_OVER_PI = f((2 / Math.sqrt(Math.PI)) * Math.SQRT1_2);
-
-/** Round half to even (lrintf; the sign of zero kept, as Math.round keeps it). */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** An op whose function takes no options. */
 const plain = (fn: (x: number) => number, wgsl: string) => ({ float: () => fn, wgsl: () => wgsl });

@@ -4,6 +4,7 @@
 // a double holds any integer up to 2^53 exactly, so a 32×32-bit product is assembled from
 // 16-bit limbs whenever it could exceed that. test/quant/exact.ts holds BigInt models that
 // follow the C++ sources literally; the property tests compare the two.
+import { roundHalfAway } from '../rounding.ts';
 
 const TWO_POW_30 = 1073741824;
 const TWO_POW_31 = 2147483648;
@@ -35,11 +36,6 @@ function frexp(x: number): { fraction: number; exponent: number } {
   return { fraction: frexpView.getFloat64(0, true), exponent: biased - 1022 + exponentBias };
 }
 
-/** std::round: halves go away from zero (Math.round sends them toward +∞). */
-function roundHalfAwayFromZero(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
-}
-
 /**
  * TFLite QuantizeMultiplier: real ≈ multiplier·2^(shift−31); multiplier in [2^30, 2^31) (or 0 for
  * real==0); shift > 0 means left shift. Handles q_fixed rounding up to 2^31 (halve, shift+1) and
@@ -54,7 +50,7 @@ export function quantizeMultiplier(real: number): { multiplier: number; shift: n
   if (!Number.isFinite(real)) throw new RangeError(`quantizeMultiplier: ${real} is not finite`);
   const { fraction, exponent } = frexp(real);
   // fraction·2^31 only changes the exponent, so it is exact; the rounding is std::round's.
-  let multiplier = roundHalfAwayFromZero(fraction * TWO_POW_31);
+  let multiplier = roundHalfAway(fraction * TWO_POW_31);
   let shift = exponent;
   if (multiplier === TWO_POW_31) {
     multiplier /= 2;

@@ -22,6 +22,7 @@
 //      bias = −zp_in × scale, round_half_away(float(sum) / float(n) × scale + bias) + zp_out.
 // Octet's 'xnnpack' requantization mode follows the runtime (XNNPACK where it delegates, the
 // built-in kernel otherwise); the 'tflite' mode always follows the built-in kernel.
+import { roundHalfAway, roundHalfEven } from '../rounding.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from './fixedpoint.ts';
 import type { RequantizationMode } from './requantization.ts';
 
@@ -53,15 +54,6 @@ export interface MeanRule {
 }
 
 const f = Math.fround;
-
-function roundHalfAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
-}
-
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
-}
 
 /** Whether the XNNPACK delegate takes this MEAN (its VisitMeanNode and the operator's checks). */
 export function xnnpackTakesMean(spec: MeanSpec): boolean {

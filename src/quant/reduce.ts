@@ -18,6 +18,7 @@
 //    scale 1/128.
 //  - LOG_SOFTMAX: optimized_ops::LogSoftmax over the float32 table of PopulateSoftmaxLookupTable
 //    (β = 1), output scale 16/256.
+import { roundHalfAway, roundHalfEven } from '../rounding.ts';
 import {
   multiplyByQuantizedMultiplier,
   quantizeMultiplier,
@@ -29,15 +30,6 @@ import {
 import { softmaxTable } from './softmax.ts';
 
 const f = Math.fround;
-
-function roundHalfAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
-}
-
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
-}
 
 /** Casts an int32 to the 8-bit element type as C++ static_cast does (modulo 256). */
 export function wrapTo(dtype: 'int8' | 'uint8', v: number): number {

@@ -17,6 +17,7 @@
 import { OctetError } from '../errors.ts';
 import type { OpOf } from '../model/graph.ts';
 import { UNARY_OPS, unaryOpDef, type UnaryOpType, type UnaryOptions } from '../ops/unary.ts';
+import { roundHalfAway, roundHalfEven } from '../rounding.ts';
 import { activationRangeQuantized } from './activation.ts';
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from './fixedpoint.ts';
 
@@ -36,17 +37,6 @@ export class UnaryOpError extends OctetError {
 }
 
 const f = Math.fround;
-
-/** std::round: half away from zero. */
-function roundHalfAway(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
-}
-
-/** lrintf in the default rounding mode: half to even. */
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /** The float32 function of each op, as TFLite's float kernels compute it (src/ops/unary.ts). */
 export function unaryFloatFunction(type: UnaryOpType, options: UnaryOptions = {}): (x: number) => number {

@@ -4,6 +4,7 @@
 // that the parameters written to the file are the ones the arithmetic used.
 import type { QuantParams } from '../model/graph.ts';
 import { quantizeTensor } from '../quant/tensor.ts';
+import { roundHalfAway } from '../rounding.ts';
 
 const f = Math.fround;
 const INT8_MIN = -128;
@@ -30,12 +31,8 @@ export function activationParams(min: number, max: number): { scale: number; zer
   if (!(scale > 0)) return { scale: 1, zeroPoint: INT8_MIN };
   const zeroPointFromMin = f(INT8_MIN - f(lo / scale));
   const zeroPoint =
-    zeroPointFromMin < INT8_MIN ? INT8_MIN : zeroPointFromMin > INT8_MAX ? INT8_MAX : roundHalfAwayFromZero(zeroPointFromMin);
+    zeroPointFromMin < INT8_MIN ? INT8_MIN : zeroPointFromMin > INT8_MAX ? INT8_MAX : roundHalfAway(zeroPointFromMin);
   return { scale, zeroPoint };
-}
-
-function roundHalfAwayFromZero(x: number): number {
-  return x < 0 ? -Math.round(-x) : Math.round(x);
 }
 
 /**

@@ -12,7 +12,7 @@ import { lowerOp } from '../kernels/registry.ts';
 import type { LoweringContext, RequantizationMode, StepSpec } from '../kernels/lowering.ts';
 import { fromGpuLayout, gpuByteLength, toGpuLayout, type TensorData } from '../kernels/layout.ts';
 import { planBuffers, type Plan } from './plan.ts';
-import { canonicalizeForGpu } from './canonicalize.ts';
+import { canonicalizeForGpu } from '../passes/canonicalize.ts';
 import { foldConstants } from '../passes/fold-constants.ts';
 import { splitHostTail, type HostTail } from './host-tail.ts';
 import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';

@@ -35,7 +35,7 @@
 import { OctetError } from '../errors.ts';
 import { operatorName, type Activation, type Graph, type OpIR, type QuantParams, type TensorIR } from '../model/graph.ts';
 import { constantData, dequantizeTensor, quantizeTensor } from '../quant/tensor.ts';
-import type { TensorData } from '../reference/common.ts';
+import type { TensorData } from '../kernels/layout.ts';
 
 export class DequantizeError extends OctetError {
   override name = 'DequantizeError';

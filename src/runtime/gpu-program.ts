@@ -73,7 +73,7 @@ export class GpuProgram {
 
   private constructor(
     readonly ctx: GpuContext,
-    /** The whole graph after GPU_LOAD_PASSES (src/passes/pipeline.ts): its inputs and outputs are the program's. */
+    /** The whole graph after the load passes (folded, canonicalized for the GPU): its inputs and outputs are the program's. */
     readonly graph: Graph,
     /** The part that runs on the GPU: `graph` less the host tail, whose inputs it outputs too. */
     readonly gpuGraph: Graph,

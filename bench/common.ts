@@ -1,5 +1,5 @@
 // Shared pieces of the benchmark: statistics, GPU timing of raw dispatches, the optional float
-// path (src/float/dequantize-graph.ts, loaded only where it exists), a seeded RNG.
+// path (src/passes/dequantize-graph.ts, loaded only where it exists), a seeded RNG.
 import type { GpuContext } from '../src/gpu/context.ts';
 import { tensorElementCount, type Graph } from '../src/model/graph.ts';
 import type { TensorData } from '../src/kernels/layout.ts';
@@ -128,14 +128,14 @@ export function bindAll(device: GPUDevice, pipeline: GPUComputePipeline, buffers
   return device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })) });
 }
 
-// The float path lives in src/float/dequantize-graph.ts; where that module is absent (or fails to
+// The float path lives in src/passes/dequantize-graph.ts; where that module is absent (or fails to
 // load), the benchmark reports the float figures as not measured instead of failing.
 type FloatModule = {
   dequantizeGraph(g: Graph): Graph;
   dequantizeInputs(g: Graph, inputs: readonly TensorData[]): Float32Array[];
   quantizeOutputs(g: Graph, outputs: readonly Float32Array[]): TensorData[];
 };
-const floatModules = import.meta.glob<FloatModule>('../src/float/dequantize-graph.ts');
+const floatModules = import.meta.glob<FloatModule>('../src/passes/dequantize-graph.ts');
 
 export async function loadFloatPath(): Promise<FloatModule | undefined> {
   const load = Object.values(floatModules)[0];

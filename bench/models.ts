@@ -1,5 +1,5 @@
 // Model benchmarks, batch 1: Octet int8 on the GPU, Octet float (the dequantized twin, when
-// src/float/dequantize-graph.ts exists), the TFLite WASM runtime on the CPU (the int8 .tflite
+// src/passes/dequantize-graph.ts exists), the TFLite WASM runtime on the CPU (the int8 .tflite
 // itself) and TF.js on WebGPU (the same network in float32) on the same adapter route.
 // Latency is wall time of one inference including input upload and output readback (what a user
 // waits for): median and p90 over N runs after warm-up; "first" is the first inference including
@@ -162,7 +162,7 @@ export async function benchModels(ctx: GpuContext, opts: ModelOptions): Promise<
     if (opts.peers.float) {
       result.engines.push(
         await engine('octet-f32', async () => {
-          if (!floatPath) throw new Error('float path not present (src/float/dequantize-graph.ts)');
+          if (!floatPath) throw new Error('float path not present (src/passes/dequantize-graph.ts)');
           const fg = floatPath.dequantizeGraph(graph);
           const fin = floatPath.dequantizeInputs(graph, inputs);
           const t0 = performance.now();

@@ -5,7 +5,7 @@
 // Every CPU run happens in the demo's Web Worker (WorkerModel), so the page stays responsive.
 // Each task decodes the outputs its own way (classify: top 5; detect: boxes; segment: a class
 // map; pose: keypoints) into a TaskOutput, plus rows for the result card.
-import { dequantizeGraph } from '../src/float/dequantize-graph.ts';
+import { dequantizeGraph } from '../src/passes/dequantize-graph.ts';
 import {
   OctetModel,
   imageToModelInput,

@@ -5,8 +5,8 @@ export { GpuProgram, InputError, DisposedError, type GpuProgramOptions, type Run
 export type { Plan, BufferSlot } from './runtime/plan.ts';
 export type { GpuMemoryStats } from './gpu/memory.ts';
 export type { TensorData } from './kernels/layout.ts';
-export { batchGraph, BatchError } from './runtime/batch.ts';
-export { dequantizeGraph, dequantizeInputs, quantizeOutputs } from './float/dequantize-graph.ts';
+export { batchGraph, BatchError } from './passes/batch.ts';
+export { dequantizeGraph, dequantizeInputs, quantizeOutputs } from './passes/dequantize-graph.ts';
 export {
   compareModels,
   type ComparisonReport,
@@ -50,7 +50,7 @@ export * from './tasks/index.ts';
 // Every error class, each an OctetError with a stable `code` (test/errors.test.ts finds them all).
 export { OctetError, AssetsNotFoundError, EvalSetError, CliError } from './errors.ts';
 export { CompareError } from './compare/compare.ts';
-export { DequantizeError } from './float/dequantize-graph.ts';
+export { DequantizeError } from './passes/dequantize-graph.ts';
 export { LoweringError } from './kernels/lowering.ts';
 export { ConvFamilyShapeError } from './model/conv-family.ts';
 export { DetectionShapeError } from './model/detection-postprocess.ts';

@@ -30,7 +30,7 @@ interface Engine {
 let ctx: GpuContext | undefined;
 let floatPath: Awaited<ReturnType<typeof loadFloatPath>>;
 const float = () => {
-  if (!floatPath) throw new Error('float path not present (src/float/dequantize-graph.ts)');
+  if (!floatPath) throw new Error('float path not present (src/passes/dequantize-graph.ts)');
   return floatPath;
 };
 

@@ -16,7 +16,7 @@
 // where the device has timestamp-query: a timed run of each (GPU time = sum of its dispatches).
 // Browser-safe: nothing here touches the file system (see datasets-node.ts for eval sets).
 import { OctetError } from '../errors.ts';
-import { dequantizeGraph, dequantizeInputs, dequantizeTensorValues } from '../float/dequantize-graph.ts';
+import { dequantizeGraph, dequantizeInputs, dequantizeTensorValues } from '../passes/dequantize-graph.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import type { Graph, OpType, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';

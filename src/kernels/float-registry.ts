@@ -1,5 +1,5 @@
 // Lowerings for the float32 GPU path: float models, hybrid models (float activations, 8-bit
-// weights dequantized at load), and 8-bit models turned float by src/float/dequantize-graph.ts.
+// weights dequantized at load), and 8-bit models turned float by src/passes/dequantize-graph.ts.
 // Float tensors are stored plainly (row-major, unpadded); see src/kernels/float/.
 import type { OpType } from '../model/graph.ts';
 import type { Lowering } from './lowering.ts';

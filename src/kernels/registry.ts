@@ -1,6 +1,6 @@
 // Which lowering handles which op on the GPU. An op missing here is refused at load, by name,
 // before anything is allocated. Each op family module exports its own table.
-import type { Graph, OpIR, OpType } from '../model/graph.ts';
+import { operatorName, type Graph, type OpIR, type OpType } from '../model/graph.ts';
 import { HOST_PLACEMENT, runsOnHost, type OpPlacement } from '../model/inspect.ts';
 import { lowerConv2D, lowerDepthwiseConv2D, lowerFullyConnected } from './conv2d.ts';
 import { lowerBatchMatMul, lowerTransposeConv } from './tconv.ts';
@@ -59,8 +59,16 @@ export function lowerOp(ctx: LoweringContext, op: OpIR): LoweredOp {
   const lowering = (float ? FLOAT_LOWERINGS : INT8_LOWERINGS)[op.type];
   if (!lowering) {
     throw new LoweringError(
-      `unsupported op ${op.type} (version ${op.version}) at operator ${op.index} on the ${float ? 'float32' : 'int8'} GPU path`,
+      `unsupported op ${op.type} (version ${op.version}) at ${operatorName(op)} on the ${float ? 'float32' : 'int8'} GPU path`,
     );
   }
-  return lowering(ctx, op);
+  if (op.origin === undefined) return lowering(ctx, op);
+  // An op a load pass inserted: the lowerings name it by its own index, which no model operator
+  // has, so the message also says which one it serves.
+  try {
+    return lowering(ctx, op);
+  } catch (e) {
+    if (e instanceof LoweringError) throw new LoweringError(`${e.message} (operator ${op.index} was inserted for model operator ${op.origin})`, { cause: e });
+    throw e;
+  }
 }

@@ -296,8 +296,17 @@ export type OpType = keyof OpOptionsByType;
 
 export type OpIR = {
   [T in OpType]: {
-    /** Position in the model's operator list (the import order, which TFLite keeps topological). */
+    /**
+     * Position in the model's operator list (the import order, which TFLite keeps topological).
+     * Unique within a graph: an op a pass inserts gets a fresh index, past the model's, and
+     * `origin`.
+     */
     index: number;
+    /**
+     * Only on an op a graph pass inserted (src/passes/): the model operator index it was derived
+     * from, so that messages and layer timings still lead back to the model (operatorName).
+     */
+    origin?: number;
     type: T;
     /** Builtin operator version from the model's operator codes. */
     version: number;
@@ -309,6 +318,14 @@ export type OpIR = {
 }[OpType];
 
 export type OpOf<T extends OpType> = Extract<OpIR, { type: T }>;
+
+/**
+ * How messages name an op: `operator 7`, or for an op a pass inserted,
+ * `operator 31 (inserted for model operator 7)`.
+ */
+export function operatorName(op: { readonly index: number; readonly origin?: number }): string {
+  return op.origin === undefined ? `operator ${op.index}` : `operator ${op.index} (inserted for model operator ${op.origin})`;
+}
 
 export interface Graph {
   name: string;

@@ -5,7 +5,7 @@ import { OctetError } from '../errors.ts';
 import { DEFAULT_REQUANTIZATION, type RequantizationMode } from '../quant/requantization.ts';
 import { constantData } from '../quant/tensor.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
-import { tensorElementCount } from '../model/graph.ts';
+import { operatorName, tensorElementCount } from '../model/graph.ts';
 import { xnnpackDelegateApplies } from '../model/tflite-delegation.ts';
 import type { DType, Graph, OpIR, Padding, QuantParams, TensorIR } from '../model/graph.ts';
 
@@ -78,9 +78,9 @@ export class PrepareContext {
     this.xnnpack = this.requantization === 'xnnpack' && (options.xnnpackDelegate ?? true);
   }
 
-  /** An error naming this operator: `reference: <TYPE> <problem> (operator <index>)`. */
+  /** An error naming this operator: `reference: <TYPE> <problem> (operator <index>)`, operatorName's form. */
   error(problem: string): ReferenceRunError {
-    return new ReferenceRunError(`reference: ${this.op.type} ${problem} (operator ${this.op.index})`, this.op.index);
+    return new ReferenceRunError(`reference: ${this.op.type} ${problem} (${operatorName(this.op)})`, this.op.index);
   }
 
   /** The standard "X with <dtype> input is not supported" error. */

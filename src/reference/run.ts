@@ -2,7 +2,7 @@
 // float32 math. It is the oracle the GPU kernels are tested against, so it favours being
 // obviously TFLite's arithmetic over being fast; it is still fast enough for whole MobileNets
 // because everything that does not depend on the input is prepared once.
-import type { Graph, OpIR, OpOf, OpType } from '../model/graph.ts';
+import { operatorName, type Graph, type OpIR, type OpOf, type OpType } from '../model/graph.ts';
 import {
   PrepareContext,
   ReferenceRunError,
@@ -117,7 +117,7 @@ export function evaluateOp(graph: Graph, op: OpIR, options: ReferenceOptions = {
   prepareOp(op, new PrepareContext(graph, op, values, options))(values);
   return op.outputs.map((id) => {
     const v = values[id];
-    if (!v) throw new ReferenceRunError(`reference: ${op.type} wrote no value for output tensor ${id} (operator ${op.index})`, op.index);
+    if (!v) throw new ReferenceRunError(`reference: ${op.type} wrote no value for output tensor ${id} (${operatorName(op)})`, op.index);
     return v;
   });
 }
@@ -165,7 +165,7 @@ export function prepareReference(modelGraph: Graph, givenOptions: ReferenceOptio
       for (const id of op.inputs) {
         if (id >= 0 && values[id] === undefined) {
           throw new ReferenceRunError(
-            `reference: ${op.type} reads tensor ${id} before anything writes it (operator ${op.index})`,
+            `reference: ${op.type} reads tensor ${id} before anything writes it (${operatorName(op)})`,
             op.index,
           );
         }

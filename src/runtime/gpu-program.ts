@@ -7,13 +7,12 @@ import { xnnpackDelegateApplies } from '../model/tflite-delegation.ts';
 import { DeviceLostError, GpuValidationError } from '../gpu/errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { GpuBufferTracker, type GpuMemoryStats } from '../gpu/memory.ts';
-import { tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
+import { operatorName, tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
 import { lowerOp } from '../kernels/registry.ts';
 import type { LoweringContext, RequantizationMode, StepSpec } from '../kernels/lowering.ts';
 import { fromGpuLayout, gpuByteLength, toGpuLayout, type TensorData } from '../kernels/layout.ts';
 import { planBuffers, type Plan } from './plan.ts';
-import { canonicalizeForGpu } from './canonicalize.ts';
-import { foldConstants } from '../passes/fold-constants.ts';
+import { GPU_LOAD_PASSES, runPasses } from '../passes/pipeline.ts';
 import { splitHostTail, type HostTail } from './host-tail.ts';
 import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
 
@@ -40,7 +39,10 @@ type EncodedStep =
 
 export interface LayerTime {
   label: string;
+  /** The dispatching op's OpIR.index: the model's operator index, or a fresh one for an op a load pass inserted. */
   opIndex: number;
+  /** Only for an op a load pass inserted (OpIR.origin): the model operator it serves. */
+  origin?: number;
   ns: number;
 }
 
@@ -71,7 +73,7 @@ export class GpuProgram {
 
   private constructor(
     readonly ctx: GpuContext,
-    /** The whole (folded, canonicalized) graph: its inputs and outputs are the program's. */
+    /** The whole graph after the load passes (folded, canonicalized for the GPU): its inputs and outputs are the program's. */
     readonly graph: Graph,
     /** The part that runs on the GPU: `graph` less the host tail, whose inputs it outputs too. */
     readonly gpuGraph: Graph,
@@ -85,7 +87,7 @@ export class GpuProgram {
 
   static async build(ctx: GpuContext, modelGraph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
     ctx.assertAlive();
-    const graph = canonicalizeForGpu(foldConstants(modelGraph, { requantization: options.requantization ?? DEFAULT_REQUANTIZATION }));
+    const graph = runPasses(modelGraph, GPU_LOAD_PASSES, { requantization: options.requantization ?? DEFAULT_REQUANTIZATION });
     // Host ops (TFLite_Detection_PostProcess) run after the readback; the GPU runs the rest.
     const split = splitHostTail(graph, options.requantization ?? DEFAULT_REQUANTIZATION);
     const gpuGraph = split.gpu;
@@ -108,8 +110,10 @@ export class GpuProgram {
         const limit = c.usage === 'uniform' ? device.limits.maxUniformBufferBindingSize : Math.min(maxBinding, device.limits.maxBufferSize);
         if (c.data.byteLength > limit) {
           const weights = gpuGraph.tensors[op.inputs[1] ?? -1];
+          // Labels name an op by its index; an inserted op's also says which model operator it serves.
+          const inserted = op.origin === undefined ? '' : ` (${operatorName(op)})`;
           throw new GpuValidationError(
-            `${c.label}${weights ? ` (tensor '${weights.name}')` : ''}`,
+            `${c.label}${inserted}${weights ? ` (tensor '${weights.name}')` : ''}`,
             `needs ${c.data.byteLength} bytes, above this adapter's ${c.usage === 'uniform' ? 'maxUniformBufferBindingSize' : 'maxStorageBufferBindingSize'} of ${limit}; nothing was allocated`,
           );
         }
@@ -293,7 +297,9 @@ export class GpuProgram {
         let k = 0;
         for (const step of this.steps) {
           if (step.kind !== 'dispatch') continue;
-          layerTimes.push({ label: step.label, opIndex: graph.ops[step.opPosition]!.index, ns: Number(stamps[2 * k + 1]! - stamps[2 * k]!) });
+          const op = graph.ops[step.opPosition]!;
+          const origin = op.origin === undefined ? {} : { origin: op.origin };
+          layerTimes.push({ label: step.label, opIndex: op.index, ...origin, ns: Number(stamps[2 * k + 1]! - stamps[2 * k]!) });
           k++;
         }
       }

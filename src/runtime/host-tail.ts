@@ -4,7 +4,7 @@
 // see runsOnHost in src/model/inspect.ts). The GPU program runs every other op, reads back the
 // host ops' inputs with its outputs (the one readback a run has anyway), and the CPU reference's
 // kernel computes the tail, so the GPU path's result is the reference's by construction.
-import type { Graph, OpIR } from '../model/graph.ts';
+import { operatorName, type Graph, type OpIR } from '../model/graph.ts';
 import { LoweringError } from '../kernels/lowering.ts';
 import { runsOnHost } from '../model/inspect.ts';
 import { prepareReference, type PreparedReference, type RequantizationMode } from '../reference/run.ts';
@@ -42,7 +42,7 @@ export function splitHostTail(graph: Graph, requantization: RequantizationMode):
       const host = writtenBy.get(id);
       if (host) {
         throw new LoweringError(
-          `${op.type} (operator ${op.index}) reads tensor ${id}, written by ${host.type} (operator ${host.index}), ` +
+          `${op.type} (${operatorName(op)}) reads tensor ${id}, written by ${host.type} (${operatorName(host)}), ` +
             'which runs on the host after the GPU program; Octet runs host ops only at the end of a graph',
         );
       }

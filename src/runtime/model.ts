@@ -11,7 +11,7 @@ import type { Graph } from '../model/graph.ts';
 import { prepareReference, type PreparedReference, type RequantizationMode } from '../reference/run.ts';
 import { DisposedError, GpuProgram, InputError, type LayerTime, type RunOptions } from './gpu-program.ts';
 import type { TensorData } from '../kernels/layout.ts';
-import { batchGraph } from './batch.ts';
+import { batchGraph } from '../passes/batch.ts';
 import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
 
 export type Backend = 'gpu' | 'cpu';

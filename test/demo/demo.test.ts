@@ -363,7 +363,7 @@ describe('demo tasks on the corpus models, grace_hopper', () => {
     expect(await text(page, 'top1-int8')).toBe('person');
     expect(Number((await dataset(page, '[data-testid="overlay"]')).boxes)).toBeGreaterThanOrEqual(1);
     // The float32 twin finds her too: its ReLU6s live only in the uint8 output ranges, and
-    // without them made explicit every float score was 1.000 (src/float/dequantize-graph.ts).
+    // without them made explicit every float score was 1.000 (src/passes/dequantize-graph.ts).
     expect(await text(page, 'top1-float')).toBe('person');
     expect(Number((await dataset(page, '[data-testid="agreement-float"]')).matched)).toBeGreaterThanOrEqual(1);
     await page.screenshot({ path: join(outDir, 'demo-detect.png'), fullPage: true });

@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
-import { dequantizeGraph, dequantizeInputs } from '../../src/float/dequantize-graph.ts';
+import { dequantizeGraph, dequantizeInputs } from '../../src/passes/dequantize-graph.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { importTflite } from '../../src/model/import.ts';
 import { prepareReference } from '../../src/reference/run.ts';

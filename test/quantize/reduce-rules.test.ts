@@ -8,7 +8,7 @@ import type { Graph } from '../../src/model/graph.ts';
 import { exportTflite } from '../../src/model/tflite-writer.ts';
 import { quantizeFloatModel } from '../../src/quantize/quantize-graph.ts';
 import { runReference } from '../../src/reference/run.ts';
-import { batchGraph, BatchError } from '../../src/runtime/batch.ts';
+import { batchGraph, BatchError } from '../../src/passes/batch.ts';
 import { createTflitePeer } from '../../bench/peers/tflite-wasm.ts';
 import { compareTensors } from '../helpers/compare.ts';
 import { GraphBuilder } from '../helpers/graphs.ts';

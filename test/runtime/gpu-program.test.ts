@@ -11,6 +11,7 @@ import { runReference, runReferenceAll } from '../../src/reference/run.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { convGraph, GraphBuilder, quant, randomInput } from '../helpers/graphs.ts';
 import { testContext } from '../helpers/gpu.ts';
+import { flatteningFcGraph } from '../helpers/fc-flatten.ts';
 import { mulberry32 } from '../helpers/rng.ts';
 
 /** A chain of `depth` 3x3 convolutions, 8 channels: each activation dies after the next layer. */
@@ -106,6 +107,28 @@ describe('GPU program runtime', () => {
       if (ctx.hasTimestamps) {
         expect(layerTimes).toHaveLength(3);
         for (const t of layerTimes!) expect(t.ns).toBeGreaterThanOrEqual(0);
+      } else {
+        expect(layerTimes).toBeUndefined();
+      }
+    } finally {
+      program.dispose();
+    }
+  });
+
+  it('runs an op a load pass inserted, its layer times naming the model operator it serves', async () => {
+    const ctx = await testContext();
+    const { graph, fcIndex } = flatteningFcGraph(mulberry32(4));
+    const program = await GpuProgram.build(ctx, graph);
+    try {
+      // canonicalizeForGpu's RESHAPE (src/passes/canonicalize.ts): a fresh index, origin the FC.
+      const reshape = program.graph.ops.find((op) => op.type === 'RESHAPE')!;
+      expect([reshape.index, reshape.origin]).toEqual([2, fcIndex]);
+      const input = randomInput(mulberry32(5), graph.tensors[0]!);
+      const { outputs, layerTimes } = await program.run([input], { timing: true });
+      expect(Array.from(outputs[0]!)).toEqual(Array.from(runReference(graph, [input], { requantization: 'xnnpack' })[0]!));
+      if (ctx.hasTimestamps) {
+        const byOp = new Set(layerTimes!.map((t) => `${t.opIndex}/${t.origin}`));
+        expect(byOp).toEqual(new Set(['0/undefined', `2/${fcIndex}`, `${fcIndex}/undefined`]));
       } else {
         expect(layerTimes).toBeUndefined();
       }

@@ -11,7 +11,7 @@ import { gpuPlacement } from '../../src/kernels/registry.ts';
 import { LoweringError } from '../../src/kernels/lowering.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
-import { BatchError, batchGraph } from '../../src/runtime/batch.ts';
+import { BatchError, batchGraph } from '../../src/passes/batch.ts';
 import { runReference, type TensorData } from '../../src/reference/run.ts';
 import { detectionGraph, type DetectionCase } from '../helpers/detection-graphs.ts';
 import { quant } from '../helpers/graphs.ts';

@@ -10,7 +10,7 @@
 // → PACK chains) into constants before a graph is prepared. Only GATHER and GATHER_ND take
 // run-time operands (their indices); an index out of range is a ReferenceRunError at run time, as
 // TFLite's kernels return an error, and nothing is read out of bounds.
-import type { OpOf, TensorIR } from '../../model/graph.ts';
+import { operatorName, type OpOf, type TensorIR } from '../../model/graph.ts';
 import { sliceRanges, stridedSliceRanges, type AxisRange } from '../../model/slice-ranges.ts';
 import { ReferenceRunError, allocate, elementCount, stridesOf, type Kernel, type PrepareContext, type TensorData } from '../common.ts';
 
@@ -286,7 +286,7 @@ export function prepareGather(op: OpOf<'GATHER'>, ctx: PrepareContext): Kernel {
     if (!constant) {
       const bad = check(idx as ArrayLike<number>);
       if (bad >= 0) {
-        throw new ReferenceRunError(`reference: GATHER index ${idx[bad]} (at ${bad}) is outside [0, ${axisSize}) on axis ${axis} (operator ${op.index})`, op.index);
+        throw new ReferenceRunError(`reference: GATHER index ${idx[bad]} (at ${bad}) is outside [0, ${axisSize}) on axis ${axis} (${operatorName(op)})`, op.index);
       }
     }
     const x = values[params.id]!;
@@ -339,7 +339,7 @@ export function prepareGatherNd(op: OpOf<'GATHER_ND'>, ctx: PrepareContext): Ker
       const bad = check(idx as ArrayLike<number>);
       if (bad >= 0) {
         throw new ReferenceRunError(
-          `reference: GATHER_ND index ${idx[bad]} (at ${bad}) is outside dimension ${bad % k} of params ${fmt(params.shape)} (operator ${op.index})`,
+          `reference: GATHER_ND index ${idx[bad]} (at ${bad}) is outside dimension ${bad % k} of params ${fmt(params.shape)} (${operatorName(op)})`,
           op.index,
         );
       }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
 import { importTflite } from '../../src/model/import.ts';
 import { tensorElementCount } from '../../src/model/graph.ts';
-import { BatchError, batchGraph } from '../../src/runtime/batch.ts';
+import { BatchError, batchGraph } from '../../src/passes/batch.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
 import { runReference } from '../../src/reference/run.ts';
 import { GraphBuilder, quant, randomInput } from '../helpers/graphs.ts';

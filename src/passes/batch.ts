@@ -2,7 +2,7 @@
 // batch-agnostic. batchGraph rewrites every activation's leading dimension from 1 to n, and refuses,
 // by op and tensor, any graph where that would change the meaning (an op mixing the batch axis).
 import { OctetError } from '../errors.ts';
-import type { Graph, OpIR, TensorIR } from '../model/graph.ts';
+import { operatorName, type Graph, type OpIR, type TensorIR } from '../model/graph.ts';
 import { isUnaryOp } from '../ops/unary.ts';
 
 export class BatchError extends OctetError {
@@ -160,7 +160,7 @@ export function batchGraph(graph: Graph, n: number): Graph {
   if (n === 1) return graph;
   for (const op of graph.ops) {
     const reason = batchBlocker(graph, op);
-    if (reason) throw new BatchError(`cannot batch '${graph.name}': ${op.type} at operator ${op.index}: ${reason}`);
+    if (reason) throw new BatchError(`cannot batch '${graph.name}': ${op.type} at ${operatorName(op)}: ${reason}`);
   }
   const tensors: TensorIR[] = graph.tensors.map((t) => {
     if (t.data) return t;

@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
-import { activationImpliedByRange, dequantizeGraph, dequantizeInputs, dequantizeTensorValues, quantizeOutputs } from '../../src/float/dequantize-graph.ts';
+import { activationImpliedByRange, dequantizeGraph, dequantizeInputs, dequantizeTensorValues, quantizeOutputs } from '../../src/passes/dequantize-graph.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { importTflite } from '../../src/model/import.ts';
 import { constantData } from '../../src/quant/tensor.ts';

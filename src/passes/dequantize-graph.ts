@@ -33,7 +33,7 @@
 //    original output parameters (or dequantize the 8-bit ones with dequantizeTensorValues).
 //  - The input graph is not modified; constant data of tensors that stay as they are is shared.
 import { OctetError } from '../errors.ts';
-import type { Activation, Graph, OpIR, QuantParams, TensorIR } from '../model/graph.ts';
+import { operatorName, type Activation, type Graph, type OpIR, type QuantParams, type TensorIR } from '../model/graph.ts';
 import { constantData, dequantizeTensor, quantizeTensor } from '../quant/tensor.ts';
 import type { TensorData } from '../kernels/layout.ts';
 
@@ -90,7 +90,7 @@ function impliedBiasQuant(graph: Graph, op: OpIR, bias: TensorIR): QuantParams {
   const input = graph.tensors[op.inputs[0]!]!;
   const filter = graph.tensors[op.inputs[1]!]!;
   if (!usableQuant(input.quant) || !usableQuant(filter.quant)) {
-    throw new DequantizeError(`bias '${bias.name}' of ${op.type} (operator ${op.index}) is int32 but neither it nor the op's input and weights carry quantization parameters`);
+    throw new DequantizeError(`bias '${bias.name}' of ${op.type} (${operatorName(op)}) is int32 but neither it nor the op's input and weights carry quantization parameters`);
   }
   const inScale = input.quant.scale[0]!;
   const channels = bias.shape.reduce((a, b) => a * b, 1);
@@ -139,12 +139,12 @@ export function dequantizeGraph(graph: Graph): Graph {
     if (input.data) {
       // A quantized constant (stored weights): its float value is the op's result, known now.
       const values = input.dtype === 'float32' ? (constantData(input) as Float32Array) : undefined;
-      if (!values) throw new DequantizeError(`${op.type} (operator ${op.index}) reads constant '${input.name}' of dtype ${input.dtype}, which has no float value`);
+      if (!values) throw new DequantizeError(`${op.type} (${operatorName(op)}) reads constant '${input.name}' of dtype ${input.dtype}, which has no float value`);
       tensors[outputId] = floatConstant(output, values.slice());
       continue;
     }
     if (input.dtype !== 'float32') {
-      throw new DequantizeError(`${op.type} (operator ${op.index}) reads '${input.name}' of dtype ${input.dtype}; only 8-bit and float activations become float`);
+      throw new DequantizeError(`${op.type} (${operatorName(op)}) reads '${input.name}' of dtype ${input.dtype}; only 8-bit and float activations become float`);
     }
     ops.push({ index: op.index, type: 'RESHAPE', version: 1, inputs: [input.id], outputs: [outputId], options: { newShape: output.shape.slice() } });
   }

@@ -1,0 +1,57 @@
+// The graph passes of loading a model onto the GPU, as one ordered list. Each pass is a function
+// Graph → Graph that leaves its input untouched; runPasses applies them in order and checks after
+// each that op indices are still unique (src/passes/op-indices.ts), so every message that names
+// an op by index names one op, traceable to the model's operator list.
+import type { Graph } from '../model/graph.ts';
+import type { RequantizationMode } from '../quant/requantization.ts';
+import { canonicalizeForGpu } from './canonicalize.ts';
+import { foldConstants } from './fold-constants.ts';
+import { checkOpIndices, opIndexAllocator } from './op-indices.ts';
+
+export interface PassContext {
+  /** The requantization the program computes with: folded ops compute what it would. */
+  readonly requantization: RequantizationMode;
+  /** A fresh index for each op a pass inserts, past every index of the graph runPasses was given. */
+  readonly newOpIndex: () => number;
+}
+
+export interface GraphPass {
+  /** Names the pass in the invariant check's message. */
+  readonly name: string;
+  run(graph: Graph, ctx: PassContext): Graph;
+}
+
+/**
+ * What GpuProgram.build does to a graph before lowering it, in this order:
+ *  1. fold-constants: ops on constants and every SHAPE computed once by the CPU reference, then
+ *     the placeholder shapes they made computable inferred (inferShapes runs inside foldConstants:
+ *     only folding makes shape operands constant, and the CPU reference prepares its graph with
+ *     the same pair).
+ *  2. canonicalize-for-gpu: after folding, since it reads FULLY_CONNECTED input shapes, which
+ *     shape inference may have just settled.
+ *
+ * Not in the list, on purpose:
+ *  - batchGraph (batch.ts, LoadOptions.batch) stays explicit in OctetModel.load: it changes the
+ *    model's interface (the input and output shapes OctetModel reports and the CPU backend runs
+ *    too), not only what the GPU runs; and it must see SHAPE ops before folding turns their
+ *    batch-1 results into constants it could not rewrite.
+ *  - dequantizeGraph (dequantize-graph.ts) makes another model, the float twin, which its caller
+ *    loads as a model of its own (and which then goes through this list).
+ *  - quantizeGraph stays in src/quantize/: it needs calibration data, so it is no load pass, and
+ *    it writes a new model (its ops renumbered) rather than preparing one to run.
+ */
+export const GPU_LOAD_PASSES: readonly GraphPass[] = [
+  { name: 'fold-constants', run: (graph, ctx) => foldConstants(graph, { requantization: ctx.requantization }) },
+  { name: 'canonicalize-for-gpu', run: (graph, ctx) => canonicalizeForGpu(graph, ctx.newOpIndex) },
+];
+
+/** `graph` after each of `passes` in order; throws when a pass leaves two ops with one index. */
+export function runPasses(graph: Graph, passes: readonly GraphPass[], options: { requantization: RequantizationMode }): Graph {
+  const ctx: PassContext = { requantization: options.requantization, newOpIndex: opIndexAllocator(graph) };
+  let current = graph;
+  for (const pass of passes) {
+    current = pass.run(current, ctx);
+    checkOpIndices(current, graph, `pass '${pass.name}'`);
+  }
+  return current;
+}

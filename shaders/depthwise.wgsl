@@ -1,11 +1,15 @@
 // DEPTHWISE_CONV_2D, int8, NHWC, packed 4 channels to a u32. One invocation computes a strip of
 // {{PIXELS}} consecutive output pixels along W for its channels: 16 (4 words, {{VEC}}) or 4. The
 // reduction runs over the taps only (no channel sum), so dot4 does not apply; each tap is
-// lane-wise multiply-adds. Weights are [k_h][k_w][out_c / 4] words.
+// lane-wise multiply-adds. Weights are [k_h][k_w][out_c / 4] words (i32 per channel with a
+// weight zero point, below).
 // With depth multiplier 1 an input word maps to an output word; otherwise each output channel
 // reads its input channel (oc / multiplier) byte by byte ({{MULTIPLIER_ONE}}).
-// Zero points as in conv2d: padding reads the input zero point, -zx * sum(w) is in the bias, and
-// a uint8 weight zero point needs the per-lane input sum ({{WEIGHT_ZP}}).
+// Zero points as in conv2d: padding reads the input zero point and -zx * sum(w) is in the bias. A
+// uint8 weight zero point zw ({{WEIGHT_ZP}}) is subtracted from the weights at load instead of
+// taking -zw * sum(x) per lane: w - zw no longer fits a byte, so those weights are one i32 per
+// channel, but the per-pixel input sums (a register set and an add per lane per tap) go;
+// params.weight_zp is then unused.
 //
 // Why a strip: neighbouring output pixels read overlapping input columns (a 3×3 stride-1 filter
 // reads each input pixel from 9 invocations) and the same weights. Within a strip each tap's
@@ -52,7 +56,12 @@ struct Params {
 // Four channel words (16 channels) per invocation, each operand read as one vec4 per tap. Depth
 // multiplier 1 only; params.in_c4 and params.out_c4 count vec4s.
 @group(0) @binding(0) var<storage, read> input: array<vec4<u32>>;
+#if {{WEIGHT_ZP}}
+// [k_h][k_w][out_c / 16][16] weights less the weight zero point, 4 vec4s per tap.
+@group(0) @binding(1) var<storage, read> weights: array<vec4<i32>>;
+#else
 @group(0) @binding(1) var<storage, read> weights: array<vec4<u32>>;
+#endif
 @group(0) @binding(2) var<storage, read> channel_params: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<vec4<u32>>;
 @group(0) @binding(4) var<uniform> params: Params;
@@ -69,13 +78,14 @@ fn mul_add(acc: Lanes, x: Lanes, w: Lanes) -> Lanes {
   return Lanes(acc.c0 + x.c0 * w.c0, acc.c1 + x.c1 * w.c1, acc.c2 + x.c2 * w.c2, acc.c3 + x.c3 * w.c3);
 }
 
-fn add_lanes(a: Lanes, b: Lanes) -> Lanes {
-  return Lanes(a.c0 + b.c0, a.c1 + b.c1, a.c2 + b.c2, a.c3 + b.c3);
-}
-
 fn tap_weights(tap: u32, ocv: u32) -> Lanes {
+#if {{WEIGHT_ZP}}
+  let at = (tap * params.out_c4 + ocv) * 4u;
+  return Lanes(weights[at], weights[at + 1u], weights[at + 2u], weights[at + 3u]);
+#else
   let ws = weights[tap * params.out_c4 + ocv];
   return Lanes(unpack_i8x4(ws.x), unpack_i8x4(ws.y), unpack_i8x4(ws.z), unpack_i8x4(ws.w));
+#endif
 }
 
 // Input pixel `pixel` (n, iy, ix clamped into the image), or the input zero point where the tap
@@ -90,12 +100,12 @@ fn input_pixel(pixel: u32, inside: bool, ocv: u32) -> Lanes {
     select(zp4, unpack_i8x4(xs.w), inside));
 }
 
-fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, sum0: Lanes, sum1: Lanes, sum2: Lanes, sum3: Lanes, pixel: u32, valid: u32, ocv: u32) {
+fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, valid: u32, ocv: u32) {
   let word = ocv * 4u;
-  let w0 = requantize_words(word, acc0.c0, acc1.c0, acc2.c0, acc3.c0, sum0.c0, sum1.c0, sum2.c0, sum3.c0);
-  let w1 = requantize_words(word + 1u, acc0.c1, acc1.c1, acc2.c1, acc3.c1, sum0.c1, sum1.c1, sum2.c1, sum3.c1);
-  let w2 = requantize_words(word + 2u, acc0.c2, acc1.c2, acc2.c2, acc3.c2, sum0.c2, sum1.c2, sum2.c2, sum3.c2);
-  let w3 = requantize_words(word + 3u, acc0.c3, acc1.c3, acc2.c3, acc3.c3, sum0.c3, sum1.c3, sum2.c3, sum3.c3);
+  let w0 = requantize_words(word, acc0.c0, acc1.c0, acc2.c0, acc3.c0);
+  let w1 = requantize_words(word + 1u, acc0.c1, acc1.c1, acc2.c1, acc3.c1);
+  let w2 = requantize_words(word + 2u, acc0.c2, acc1.c2, acc2.c2, acc3.c2);
+  let w3 = requantize_words(word + 3u, acc0.c3, acc1.c3, acc2.c3, acc3.c3);
   let base = pixel * params.out_c4 + ocv;
   output[base] = vec4<u32>(w0.x, w1.x, w2.x, w3.x);
 #if {{PIXELS_2}}
@@ -116,7 +126,12 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, sum0: Lanes, 
 }
 #else
 @group(0) @binding(0) var<storage, read> input: array<u32>;
+#if {{WEIGHT_ZP}}
+// [k_h][k_w][out_c / 4][4] weights less the weight zero point, one vec4 per tap.
+@group(0) @binding(1) var<storage, read> weights: array<vec4<i32>>;
+#else
 @group(0) @binding(1) var<storage, read> weights: array<u32>;
+#endif
 @group(0) @binding(2) var<storage, read> channel_params: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
@@ -130,12 +145,12 @@ fn mul_add(acc: Lanes, x: Lanes, w: Lanes) -> Lanes {
   return Lanes(acc.c0 + x.c0 * w.c0);
 }
 
-fn add_lanes(a: Lanes, b: Lanes) -> Lanes {
-  return Lanes(a.c0 + b.c0);
-}
-
 fn tap_weights(tap: u32, ocw: u32) -> Lanes {
+#if {{WEIGHT_ZP}}
+  return Lanes(weights[tap * params.out_c4 + ocw]);
+#else
   return Lanes(unpack_i8x4(weights[tap * params.out_c4 + ocw]));
+#endif
 }
 
 fn input_lane(word_base: u32, channel: u32) -> i32 {
@@ -164,8 +179,8 @@ fn input_pixel(pixel: u32, inside: bool, ocw: u32) -> Lanes {
 #endif
 }
 
-fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, sum0: Lanes, sum1: Lanes, sum2: Lanes, sum3: Lanes, pixel: u32, valid: u32, ocw: u32) {
-  let w = requantize_words(ocw, acc0.c0, acc1.c0, acc2.c0, acc3.c0, sum0.c0, sum1.c0, sum2.c0, sum3.c0);
+fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, valid: u32, ocw: u32) {
+  let w = requantize_words(ocw, acc0.c0, acc1.c0, acc2.c0, acc3.c0);
   let base = pixel * params.out_c4 + ocw;
   output[base] = w.x;
 #if {{PIXELS_2}}
@@ -187,24 +202,24 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, sum0: Lanes, 
 #endif
 
 // Word `word` of each strip pixel's output (its 4 channels requantized and packed) from the
-// pixels' accumulators and input sums of that word: each channel's params are loaded once for
+// pixels' accumulators of that word: each channel's params are loaded once for
 // the whole strip.
-fn requantize_words(word: u32, a0: vec4<i32>, a1: vec4<i32>, a2: vec4<i32>, a3: vec4<i32>, s0: vec4<i32>, s1: vec4<i32>, s2: vec4<i32>, s3: vec4<i32>) -> vec4<u32> {
+fn requantize_words(word: u32, a0: vec4<i32>, a1: vec4<i32>, a2: vec4<i32>, a3: vec4<i32>) -> vec4<u32> {
   var r0 = vec4<i32>(0);
   var r1 = vec4<i32>(0);
   var r2 = vec4<i32>(0);
   var r3 = vec4<i32>(0);
   for (var l = 0u; l < 4u; l++) {
     let cp = channel_params[word * 4u + l];
-    r0[l] = requantize(a0[l] + cp.x - params.weight_zp * s0[l], cp, params.output_zp, params.act_min, params.act_max);
+    r0[l] = requantize(a0[l] + cp.x, cp, params.output_zp, params.act_min, params.act_max);
 #if {{PIXELS_2}}
-    r1[l] = requantize(a1[l] + cp.x - params.weight_zp * s1[l], cp, params.output_zp, params.act_min, params.act_max);
+    r1[l] = requantize(a1[l] + cp.x, cp, params.output_zp, params.act_min, params.act_max);
 #endif
 #if {{PIXELS_3}}
-    r2[l] = requantize(a2[l] + cp.x - params.weight_zp * s2[l], cp, params.output_zp, params.act_min, params.act_max);
+    r2[l] = requantize(a2[l] + cp.x, cp, params.output_zp, params.act_min, params.act_max);
 #endif
 #if {{PIXELS_4}}
-    r3[l] = requantize(a3[l] + cp.x - params.weight_zp * s3[l], cp, params.output_zp, params.act_min, params.act_max);
+    r3[l] = requantize(a3[l] + cp.x, cp, params.output_zp, params.act_min, params.act_max);
 #endif
   }
   return vec4<u32>(pack_i8x4(r0), pack_i8x4(r1), pack_i8x4(r2), pack_i8x4(r3));
@@ -233,10 +248,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   var acc1 = Lanes();
   var acc2 = Lanes();
   var acc3 = Lanes();
-  var sum0 = Lanes();
-  var sum1 = Lanes();
-  var sum2 = Lanes();
-  var sum3 = Lanes();
   // Column of pixel p at tap kx: x_origin + p * pixel_step + kx * dil_w.
   let x_origin = i32(ox0 * params.stride_w) - params.pad_left;
   let pixel_step = i32(params.stride_w);
@@ -288,26 +299,14 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 #endif
         let w = tap_weights(ky * params.k_w + kx, oc);
         acc0 = mul_add(acc0, x0, w);
-#if {{WEIGHT_ZP}}
-        sum0 = add_lanes(sum0, x0);
-#endif
 #if {{PIXELS_2}}
         acc1 = mul_add(acc1, x1, w);
-#if {{WEIGHT_ZP}}
-        sum1 = add_lanes(sum1, x1);
-#endif
 #endif
 #if {{PIXELS_3}}
         acc2 = mul_add(acc2, x2, w);
-#if {{WEIGHT_ZP}}
-        sum2 = add_lanes(sum2, x2);
-#endif
 #endif
 #if {{PIXELS_4}}
         acc3 = mul_add(acc3, x3, w);
-#if {{WEIGHT_ZP}}
-        sum3 = add_lanes(sum3, x3);
-#endif
 #endif
 #if {{SHIFT_ONE}}
 #if {{PIXELS_2}}
@@ -325,5 +324,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
 
   let out_row = (n * params.out_h + oy) * params.out_w;
-  store_strip(acc0, acc1, acc2, acc3, sum0, sum1, sum2, sum3, out_row + ox0, params.out_w - ox0, oc);
+  store_strip(acc0, acc1, acc2, acc3, out_row + ox0, params.out_w - ox0, oc);
 }

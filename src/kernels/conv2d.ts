@@ -310,8 +310,12 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   const taps = kH * kW;
   const outCPadded = roundUp4(outC);
   assertAccumulatorFits(`depthwise#${op.index}`, taps, weightZp, op.inputs[2] !== undefined && op.inputs[2] >= 0 ? (constantData(tensorOf(ctx, op.inputs[2])) as Int32Array) : undefined);
-  const packed = new Int8Array(taps * outCPadded);
-  for (let t = 0; t < taps; t++) packed.set(w.subarray(t * outC, (t + 1) * outC), t * outCPadded);
+  // [taps][outC padded]: bytes, or with a weight zero point w − zw as i32 (shaders/depthwise.wgsl
+  // then needs no input sums: Σ(w − zw)·x is Σw·x − zw·Σx, the bias folding unchanged).
+  const packed = weightZp !== 0 ? new Int32Array(taps * outCPadded) : new Int8Array(taps * outCPadded);
+  for (let t = 0; t < taps; t++) {
+    for (let oc = 0; oc < outC; oc++) packed[t * outCPadded + oc] = w[t * outC + oc]! - weightZp;
+  }
 
   const biasId = op.inputs[2] ?? -1;
   const bias = biasId >= 0 ? (constantData(tensorOf(ctx, biasId)) as Int32Array) : undefined;

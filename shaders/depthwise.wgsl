@@ -1,10 +1,29 @@
-// DEPTHWISE_CONV_2D, int8, NHWC, packed 4 channels to a u32. One invocation computes 4 output
-// channels of one output pixel. The reduction runs over the taps only (no channel sum), so dot4
-// does not apply; each tap is 4 lane-wise multiply-adds. Weights are [k_h][k_w][out_c / 4] words.
+// DEPTHWISE_CONV_2D, int8, NHWC, packed 4 channels to a u32. One invocation computes a strip of
+// {{PIXELS}} consecutive output pixels along W for its channels: 16 (4 words, {{VEC}}) or 4. The
+// reduction runs over the taps only (no channel sum), so dot4 does not apply; each tap is
+// lane-wise multiply-adds. Weights are [k_h][k_w][out_c / 4] words (i32 per channel with a
+// weight zero point, below).
 // With depth multiplier 1 an input word maps to an output word; otherwise each output channel
 // reads its input channel (oc / multiplier) byte by byte ({{MULTIPLIER_ONE}}).
-// Zero points as in conv2d: padding reads the input zero point, -zx * sum(w) is in the bias, and
-// a uint8 weight zero point needs the per-lane input sum ({{WEIGHT_ZP}}).
+// Zero points as in conv2d: padding reads the input zero point and -zx * sum(w) is in the bias. A
+// uint8 weight zero point zw ({{WEIGHT_ZP}}) is subtracted from the weights at load instead of
+// taking -zw * sum(x) per lane: w - zw no longer fits a byte, so those weights are one i32 per
+// channel, but the per-pixel input sums (a register set and an add per lane per tap) go;
+// params.weight_zp is then unused.
+//
+// Why a strip: neighbouring output pixels read overlapping input columns (a 3×3 stride-1 filter
+// reads each input pixel from 9 invocations) and the same weights. Within a strip each tap's
+// weights are loaded and unpacked once for all the pixels, and each input column once: pixel p at
+// tap kx + kx_step reads the column that pixel p + 1 read at tap kx whenever the dilation divides
+// the stride ({{SHIFT_ONE}}: kx_step = stride / dilation), so taps run in kx_step phases and the
+// columns shift down one pixel per tap, the last pixel loading the one new column. Otherwise every
+// pixel loads its own column per tap and only the weights are shared. Each channel's
+// requantization params are likewise loaded once per strip. The arithmetic is written
+// out per pixel without loops or arrays: on a software adapter (SwiftShader) loads and
+// function-scope arrays indexed in loops cost far more than the multiply-adds they feed (the
+// GEMM's straight-line vec4 variant measured 4× faster than its looped word variant,
+// bench/README.md). Pixels of the last strip past out_w are computed from clamped reads and not
+// stored.
 
 struct Params {
   batch: u32,
@@ -29,144 +48,281 @@ struct Params {
   act_max: i32,
   weight_zp: i32,
   total: u32,
+  strips: u32,
+  kx_step: u32,
 };
 
 #if {{VEC}}
-// Four channel words (16 channels) per invocation, each operand read as one vec4 per tap, the
-// arithmetic written out without loops or arrays: on a software adapter (SwiftShader) loads and
-// function-scope arrays indexed in loops cost far more than the multiply-adds they feed (the
-// GEMM's straight-line vec4 variant measured 4× faster than its looped word variant,
-// bench/README.md). Depth multiplier 1 only; params.in_c4 and params.out_c4 count vec4s.
+// Four channel words (16 channels) per invocation, each operand read as one vec4 per tap. Depth
+// multiplier 1 only; params.in_c4 and params.out_c4 count vec4s.
 @group(0) @binding(0) var<storage, read> input: array<vec4<u32>>;
+#if {{WEIGHT_ZP}}
+// [k_h][k_w][out_c / 16][16] weights less the weight zero point, 4 vec4s per tap.
+@group(0) @binding(1) var<storage, read> weights: array<vec4<i32>>;
+#else
 @group(0) @binding(1) var<storage, read> weights: array<vec4<u32>>;
+#endif
 @group(0) @binding(2) var<storage, read> channel_params: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<vec4<u32>>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-// Word `word` of the output vector: its 4 channels requantized and packed.
-fn output_word(acc: vec4<i32>, input_sum: vec4<i32>, word: u32) -> u32 {
-  var result = vec4<i32>(0);
-  for (var l = 0u; l < 4u; l++) {
-    let cp = channel_params[word * 4u + l];
-    let folded = acc[l] + cp.x - params.weight_zp * input_sum[l];
-    result[l] = requantize(folded, cp, params.output_zp, params.act_min, params.act_max);
-  }
-  return pack_i8x4(result);
+// The invocation's 16 channels, unpacked: of one input pixel, one tap's weights or one accumulator.
+struct Lanes {
+  c0: vec4<i32>,
+  c1: vec4<i32>,
+  c2: vec4<i32>,
+  c3: vec4<i32>,
+};
+
+fn mul_add(acc: Lanes, x: Lanes, w: Lanes) -> Lanes {
+  return Lanes(acc.c0 + x.c0 * w.c0, acc.c1 + x.c1 * w.c1, acc.c2 + x.c2 * w.c2, acc.c3 + x.c3 * w.c3);
 }
 
-@compute @workgroup_size({{WORKGROUP_SIZE}})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let index = linear_index(gid, nwg);
-  if (index >= params.total) {
-    return;
-  }
-  let at = nhwc_position(index, params.out_c4, params.out_w, params.out_h);
-  let ocv = at.x;
-  let ox = at.y;
-  let oy = at.z;
-  let n = at.w;
-
-  var acc0 = vec4<i32>(0);
-  var acc1 = vec4<i32>(0);
-  var acc2 = vec4<i32>(0);
-  var acc3 = vec4<i32>(0);
-  var sum0 = vec4<i32>(0);
-  var sum1 = vec4<i32>(0);
-  var sum2 = vec4<i32>(0);
-  var sum3 = vec4<i32>(0);
-  let zp4 = vec4<i32>(params.input_zp);
-  for (var ky = 0u; ky < params.k_h; ky++) {
-    let iy = i32(oy * params.stride_h + ky * params.dil_h) - params.pad_top;
-    for (var kx = 0u; kx < params.k_w; kx++) {
-      let ix = i32(ox * params.stride_w + kx * params.dil_w) - params.pad_left;
-      let inside = iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w);
-      let in_base = ((n * params.in_h + u32(max(iy, 0))) * params.in_w + u32(max(ix, 0))) * params.in_c4;
-      let xs = input[in_base + ocv];
-      let ws = weights[(ky * params.k_w + kx) * params.out_c4 + ocv];
-      let x0 = select(zp4, unpack_i8x4(xs.x), inside);
-      let x1 = select(zp4, unpack_i8x4(xs.y), inside);
-      let x2 = select(zp4, unpack_i8x4(xs.z), inside);
-      let x3 = select(zp4, unpack_i8x4(xs.w), inside);
-      acc0 += x0 * unpack_i8x4(ws.x);
-      acc1 += x1 * unpack_i8x4(ws.y);
-      acc2 += x2 * unpack_i8x4(ws.z);
-      acc3 += x3 * unpack_i8x4(ws.w);
+fn tap_weights(tap: u32, ocv: u32) -> Lanes {
 #if {{WEIGHT_ZP}}
-      sum0 += x0;
-      sum1 += x1;
-      sum2 += x2;
-      sum3 += x3;
+  let at = (tap * params.out_c4 + ocv) * 4u;
+  return Lanes(weights[at], weights[at + 1u], weights[at + 2u], weights[at + 3u]);
+#else
+  let ws = weights[tap * params.out_c4 + ocv];
+  return Lanes(unpack_i8x4(ws.x), unpack_i8x4(ws.y), unpack_i8x4(ws.z), unpack_i8x4(ws.w));
 #endif
-    }
-  }
+}
+
+// Input pixel `pixel` (n, iy, ix clamped into the image), or the input zero point where the tap
+// is outside it.
+fn input_pixel(pixel: u32, inside: bool, ocv: u32) -> Lanes {
+  let zp4 = vec4<i32>(params.input_zp);
+  let xs = input[pixel * params.in_c4 + ocv];
+  return Lanes(
+    select(zp4, unpack_i8x4(xs.x), inside),
+    select(zp4, unpack_i8x4(xs.y), inside),
+    select(zp4, unpack_i8x4(xs.z), inside),
+    select(zp4, unpack_i8x4(xs.w), inside));
+}
+
+fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, valid: u32, ocv: u32) {
   let word = ocv * 4u;
-  output[index] = vec4<u32>(
-    output_word(acc0, sum0, word),
-    output_word(acc1, sum1, word + 1u),
-    output_word(acc2, sum2, word + 2u),
-    output_word(acc3, sum3, word + 3u));
+  let w0 = requantize_words(word, acc0.c0, acc1.c0, acc2.c0, acc3.c0);
+  let w1 = requantize_words(word + 1u, acc0.c1, acc1.c1, acc2.c1, acc3.c1);
+  let w2 = requantize_words(word + 2u, acc0.c2, acc1.c2, acc2.c2, acc3.c2);
+  let w3 = requantize_words(word + 3u, acc0.c3, acc1.c3, acc2.c3, acc3.c3);
+  let base = pixel * params.out_c4 + ocv;
+  output[base] = vec4<u32>(w0.x, w1.x, w2.x, w3.x);
+#if {{PIXELS_2}}
+  if (valid > 1u) {
+    output[base + params.out_c4] = vec4<u32>(w0.y, w1.y, w2.y, w3.y);
+  }
+#endif
+#if {{PIXELS_3}}
+  if (valid > 2u) {
+    output[base + 2u * params.out_c4] = vec4<u32>(w0.z, w1.z, w2.z, w3.z);
+  }
+#endif
+#if {{PIXELS_4}}
+  if (valid > 3u) {
+    output[base + 3u * params.out_c4] = vec4<u32>(w0.w, w1.w, w2.w, w3.w);
+  }
+#endif
 }
 #else
 @group(0) @binding(0) var<storage, read> input: array<u32>;
+#if {{WEIGHT_ZP}}
+// [k_h][k_w][out_c / 4][4] weights less the weight zero point, one vec4 per tap.
+@group(0) @binding(1) var<storage, read> weights: array<vec4<i32>>;
+#else
 @group(0) @binding(1) var<storage, read> weights: array<u32>;
+#endif
 @group(0) @binding(2) var<storage, read> channel_params: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
+
+// The invocation's 4 channels (one word), unpacked.
+struct Lanes {
+  c0: vec4<i32>,
+};
+
+fn mul_add(acc: Lanes, x: Lanes, w: Lanes) -> Lanes {
+  return Lanes(acc.c0 + x.c0 * w.c0);
+}
+
+fn tap_weights(tap: u32, ocw: u32) -> Lanes {
+#if {{WEIGHT_ZP}}
+  return Lanes(weights[tap * params.out_c4 + ocw]);
+#else
+  return Lanes(unpack_i8x4(weights[tap * params.out_c4 + ocw]));
+#endif
+}
 
 fn input_lane(word_base: u32, channel: u32) -> i32 {
   let w = input[word_base + channel / 4u];
   return bitcast<i32>(w << (24u - 8u * (channel % 4u))) >> 24u;
 }
 
+fn input_pixel(pixel: u32, inside: bool, ocw: u32) -> Lanes {
+  let zp4 = vec4<i32>(params.input_zp);
+  let in_base = pixel * params.in_c4;
+#if {{MULTIPLIER_ONE}}
+  return Lanes(select(zp4, unpack_i8x4(input[in_base + ocw]), inside));
+#else
+  var x = zp4;
+  if (inside) {
+    let c0 = ocw * 4u;
+    // Padded output channels past the real ones read a clamped, harmless input channel.
+    let last = params.in_c4 * 4u - 1u;
+    x = vec4<i32>(
+      input_lane(in_base, min(c0 / params.multiplier, last)),
+      input_lane(in_base, min((c0 + 1u) / params.multiplier, last)),
+      input_lane(in_base, min((c0 + 2u) / params.multiplier, last)),
+      input_lane(in_base, min((c0 + 3u) / params.multiplier, last)));
+  }
+  return Lanes(x);
+#endif
+}
+
+fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, valid: u32, ocw: u32) {
+  let w = requantize_words(ocw, acc0.c0, acc1.c0, acc2.c0, acc3.c0);
+  let base = pixel * params.out_c4 + ocw;
+  output[base] = w.x;
+#if {{PIXELS_2}}
+  if (valid > 1u) {
+    output[base + params.out_c4] = w.y;
+  }
+#endif
+#if {{PIXELS_3}}
+  if (valid > 2u) {
+    output[base + 2u * params.out_c4] = w.z;
+  }
+#endif
+#if {{PIXELS_4}}
+  if (valid > 3u) {
+    output[base + 3u * params.out_c4] = w.w;
+  }
+#endif
+}
+#endif
+
+// Word `word` of each strip pixel's output (its 4 channels requantized and packed) from the
+// pixels' accumulators of that word: each channel's params are loaded once for
+// the whole strip.
+fn requantize_words(word: u32, a0: vec4<i32>, a1: vec4<i32>, a2: vec4<i32>, a3: vec4<i32>) -> vec4<u32> {
+  var r0 = vec4<i32>(0);
+  var r1 = vec4<i32>(0);
+  var r2 = vec4<i32>(0);
+  var r3 = vec4<i32>(0);
+  for (var l = 0u; l < 4u; l++) {
+    let cp = channel_params[word * 4u + l];
+    r0[l] = requantize(a0[l] + cp.x, cp, params.output_zp, params.act_min, params.act_max);
+#if {{PIXELS_2}}
+    r1[l] = requantize(a1[l] + cp.x, cp, params.output_zp, params.act_min, params.act_max);
+#endif
+#if {{PIXELS_3}}
+    r2[l] = requantize(a2[l] + cp.x, cp, params.output_zp, params.act_min, params.act_max);
+#endif
+#if {{PIXELS_4}}
+    r3[l] = requantize(a3[l] + cp.x, cp, params.output_zp, params.act_min, params.act_max);
+#endif
+  }
+  return vec4<u32>(pack_i8x4(r0), pack_i8x4(r1), pack_i8x4(r2), pack_i8x4(r3));
+}
+
+// Column `ix` of the row that starts at input pixel `row_base`: read clamped into the image, and
+// the zero point where the tap is outside it.
+fn load_column(row_base: u32, row_inside: bool, ix: i32, oc: u32) -> Lanes {
+  let inside = row_inside && ix >= 0 && ix < i32(params.in_w);
+  return input_pixel(row_base + u32(clamp(ix, 0, i32(params.in_w) - 1)), inside, oc);
+}
+
 @compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let index = linear_index(gid, nwg);
   if (index >= params.total) {
     return;
   }
-  let at = nhwc_position(index, params.out_c4, params.out_w, params.out_h);
-  let ocw = at.x;
-  let ox = at.y;
+  let at = nhwc_position(index, params.out_c4, params.strips, params.out_h);
+  let oc = at.x;
+  let ox0 = at.y * {{PIXELS}}u;
   let oy = at.z;
   let n = at.w;
 
-  var acc = vec4<i32>(0);
-  var input_sum = vec4<i32>(0);
-  let zp4 = vec4<i32>(params.input_zp);
+  var acc0 = Lanes();
+  var acc1 = Lanes();
+  var acc2 = Lanes();
+  var acc3 = Lanes();
+  // Column of pixel p at tap kx: x_origin + p * pixel_step + kx * dil_w.
+  let x_origin = i32(ox0 * params.stride_w) - params.pad_left;
+  let pixel_step = i32(params.stride_w);
   for (var ky = 0u; ky < params.k_h; ky++) {
     let iy = i32(oy * params.stride_h + ky * params.dil_h) - params.pad_top;
-    for (var kx = 0u; kx < params.k_w; kx++) {
-      let ix = i32(ox * params.stride_w + kx * params.dil_w) - params.pad_left;
-      let inside = iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w);
-      let in_base = ((n * params.in_h + u32(max(iy, 0))) * params.in_w + u32(max(ix, 0))) * params.in_c4;
-#if {{MULTIPLIER_ONE}}
-      let x = select(zp4, unpack_i8x4(input[in_base + ocw]), inside);
+    let row_inside = iy >= 0 && iy < i32(params.in_h);
+    let row_base = (n * params.in_h + u32(clamp(iy, 0, i32(params.in_h) - 1))) * params.in_w;
+    for (var phase = 0u; phase < params.kx_step; phase++) {
+      var x0 = Lanes();
+      var x1 = Lanes();
+      var x2 = Lanes();
+      var x3 = Lanes();
+#if {{SHIFT_ONE}}
+      // Every pixel but the last at the phase's first tap; later taps shift them down.
+      let first_ix = x_origin + i32(phase * params.dil_w);
+#if {{PIXELS_2}}
+      x0 = load_column(row_base, row_inside, first_ix, oc);
+#endif
+#if {{PIXELS_3}}
+      x1 = load_column(row_base, row_inside, first_ix + pixel_step, oc);
+#endif
+#if {{PIXELS_4}}
+      x2 = load_column(row_base, row_inside, first_ix + 2 * pixel_step, oc);
+#endif
+#endif
+      for (var kx = phase; kx < params.k_w; kx += params.kx_step) {
+        let ix = x_origin + i32(kx * params.dil_w);
+#if {{SHIFT_ONE}}
 #else
-      var x = zp4;
-      if (inside) {
-        let c0 = ocw * 4u;
-        // Padded output channels past the real ones read a clamped, harmless input channel.
-        let last = params.in_c4 * 4u - 1u;
-        x = vec4<i32>(
-          input_lane(in_base, min(c0 / params.multiplier, last)),
-          input_lane(in_base, min((c0 + 1u) / params.multiplier, last)),
-          input_lane(in_base, min((c0 + 2u) / params.multiplier, last)),
-          input_lane(in_base, min((c0 + 3u) / params.multiplier, last)));
+#if {{PIXELS_2}}
+        x0 = load_column(row_base, row_inside, ix, oc);
+#endif
+#if {{PIXELS_3}}
+        x1 = load_column(row_base, row_inside, ix + pixel_step, oc);
+#endif
+#if {{PIXELS_4}}
+        x2 = load_column(row_base, row_inside, ix + 2 * pixel_step, oc);
+#endif
+#endif
+        // The last pixel's column is always new.
+#if {{PIXELS_4}}
+        x3 = load_column(row_base, row_inside, ix + 3 * pixel_step, oc);
+#elif {{PIXELS_3}}
+        x2 = load_column(row_base, row_inside, ix + 2 * pixel_step, oc);
+#elif {{PIXELS_2}}
+        x1 = load_column(row_base, row_inside, ix + pixel_step, oc);
+#else
+        x0 = load_column(row_base, row_inside, ix, oc);
+#endif
+        let w = tap_weights(ky * params.k_w + kx, oc);
+        acc0 = mul_add(acc0, x0, w);
+#if {{PIXELS_2}}
+        acc1 = mul_add(acc1, x1, w);
+#endif
+#if {{PIXELS_3}}
+        acc2 = mul_add(acc2, x2, w);
+#endif
+#if {{PIXELS_4}}
+        acc3 = mul_add(acc3, x3, w);
+#endif
+#if {{SHIFT_ONE}}
+#if {{PIXELS_2}}
+        x0 = x1;
+#endif
+#if {{PIXELS_3}}
+        x1 = x2;
+#endif
+#if {{PIXELS_4}}
+        x2 = x3;
+#endif
+#endif
       }
-#endif
-      acc += x * unpack_i8x4(weights[(ky * params.k_w + kx) * params.out_c4 + ocw]);
-#if {{WEIGHT_ZP}}
-      input_sum += x;
-#endif
     }
   }
 
-  var result = vec4<i32>(0);
-  for (var j = 0u; j < 4u; j++) {
-    let cp = channel_params[ocw * 4u + j];
-    let folded = acc[j] + cp.x - params.weight_zp * input_sum[j];
-    result[j] = requantize(folded, cp, params.output_zp, params.act_min, params.act_max);
-  }
-  output[index] = pack_i8x4(result);
+  let out_row = (n * params.out_h + oy) * params.out_w;
+  store_strip(acc0, acc1, acc2, acc3, out_row + ox0, params.out_w - ox0, oc);
 }
-#endif

@@ -273,6 +273,22 @@ function depthwiseWords(multiplier: number, channelWords: number): number {
   return multiplier === 1 && channelWords % 4 === 0 ? 4 : 1;
 }
 
+/**
+ * Output pixels along W per depthwise invocation (the strip of shaders/depthwise.wgsl): 4 measured
+ * fastest of 1, 2, 3 and 4 on SwiftShader (MobileNet v2 3×3 layers 0.3-0.6× the time of 1; 2
+ * in between, 3 no better than 4 on narrow outputs within the noise).
+ */
+const DEPTHWISE_PIXELS = 4;
+
+/**
+ * The strip's tap order along W: where the dilation divides the stride, pixel p at tap
+ * kx + stride / dilation reads the column pixel p + 1 read at tap kx, so the taps run in
+ * stride / dilation phases that reuse columns; otherwise one phase without reuse.
+ */
+function depthwiseTapOrder(strideW: number, dilW: number): { shiftOne: boolean; kxStep: number } {
+  return strideW % dilW === 0 ? { shiftOne: true, kxStep: strideW / dilW } : { shiftOne: false, kxStep: 1 };
+}
+
 export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_CONV_2D'>): LoweredOp {
   const input = tensorOf(ctx, op.inputs[0]!);
   const filter = tensorOf(ctx, op.inputs[1]!);
@@ -294,8 +310,12 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   const taps = kH * kW;
   const outCPadded = roundUp4(outC);
   assertAccumulatorFits(`depthwise#${op.index}`, taps, weightZp, op.inputs[2] !== undefined && op.inputs[2] >= 0 ? (constantData(tensorOf(ctx, op.inputs[2])) as Int32Array) : undefined);
-  const packed = new Int8Array(taps * outCPadded);
-  for (let t = 0; t < taps; t++) packed.set(w.subarray(t * outC, (t + 1) * outC), t * outCPadded);
+  // [taps][outC padded]: bytes, or with a weight zero point w − zw as i32 (shaders/depthwise.wgsl
+  // then needs no input sums: Σ(w − zw)·x is Σw·x − zw·Σx, the bias folding unchanged).
+  const packed = weightZp !== 0 ? new Int32Array(taps * outCPadded) : new Int8Array(taps * outCPadded);
+  for (let t = 0; t < taps; t++) {
+    for (let oc = 0; oc < outC; oc++) packed[t * outCPadded + oc] = w[t * outC + oc]! - weightZp;
+  }
 
   const biasId = op.inputs[2] ?? -1;
   const bias = biasId >= 0 ? (constantData(tensorOf(ctx, biasId)) as Int32Array) : undefined;
@@ -311,7 +331,10 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   }
   const [actMin, actMax] = int8ActivationRange(o.activation, output);
   const words = depthwiseWords(multiplier, outCPadded / 4);
-  const total = batch * outH * outW * (outCPadded / 4 / words);
+  const pixels = DEPTHWISE_PIXELS;
+  const strips = Math.ceil(outW / pixels);
+  const order = depthwiseTapOrder(o.strideW, o.dilationW);
+  const total = batch * outH * strips * (outCPadded / 4 / words);
   const uniforms = uniformWords([
     ['u32', batch],
     ['u32', inH],
@@ -335,9 +358,20 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     ['i32', actMax],
     ['i32', weightZp],
     ['u32', total],
+    ['u32', strips],
+    ['u32', order.kxStep],
   ]);
   const label = `depthwise#${op.index}`;
-  const shader = int8Shader(ctx, depthwiseSource, { WEIGHT_ZP: weightZp !== 0, MULTIPLIER_ONE: multiplier === 1, VEC: words === 4 });
+  const shader = int8Shader(ctx, depthwiseSource, {
+    WEIGHT_ZP: weightZp !== 0,
+    MULTIPLIER_ONE: multiplier === 1,
+    VEC: words === 4,
+    PIXELS: pixels,
+    PIXELS_2: pixels >= 2,
+    PIXELS_3: pixels >= 3,
+    PIXELS_4: pixels >= 4,
+    SHIFT_ONE: order.shiftOne,
+  });
   return singleDispatch(label, shader, [
       { label: `${label} weights`, data: packed, usage: 'storage' },
       { label: `${label} channel params`, data: channelParams, usage: 'storage' },

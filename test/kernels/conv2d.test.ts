@@ -68,6 +68,43 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
       });
     }
 
+    // shaders/depthwise.wgsl computes a strip of output pixels along W per invocation, reusing
+    // input columns between taps where the dilation divides the stride: the last strip's
+    // remainder, outputs narrower than a strip, stride 2 and 3 phases, dilation with and without
+    // column reuse, the 16-channel, word and depth-multiplier variants, batches and uint8.
+    it('depthwise strips: W remainders, narrow outputs, strides, dilations, every variant', async () => {
+      const ctx = await testContext(dot4);
+      const failures: string[] = [];
+      // [inH, inW, inC, k, stride, dilation, padding, depth multiplier, dtype, batch]
+      const shapes: Array<[number, number, number, number, number, number, Padding, number, 'int8' | 'uint8', number]> = [
+        [5, 9, 16, 3, 1, 1, 'SAME', 1, 'int8', 1],
+        [6, 10, 32, 3, 2, 1, 'SAME', 1, 'int8', 1],
+        [7, 11, 16, 3, 1, 2, 'SAME', 1, 'uint8', 1],
+        [9, 13, 16, 3, 2, 2, 'VALID', 1, 'int8', 1],
+        [4, 3, 16, 3, 1, 1, 'SAME', 1, 'uint8', 1],
+        [6, 1, 16, 3, 1, 1, 'SAME', 1, 'int8', 2],
+        [6, 9, 16, 3, 3, 1, 'VALID', 1, 'int8', 1],
+        [5, 6, 48, 1, 1, 1, 'SAME', 1, 'int8', 1],
+        [10, 10, 16, 5, 1, 1, 'SAME', 1, 'uint8', 2],
+        [3, 2, 8, 3, 1, 1, 'SAME', 1, 'int8', 1],
+        [5, 5, 5, 3, 2, 1, 'VALID', 1, 'int8', 2],
+        [8, 14, 8, 5, 2, 1, 'SAME', 1, 'uint8', 1],
+        [8, 7, 13, 3, 1, 2, 'VALID', 1, 'int8', 1],
+        [7, 12, 3, 3, 2, 1, 'SAME', 2, 'int8', 1],
+        [6, 7, 8, 3, 1, 2, 'SAME', 2, 'uint8', 2],
+        [7, 10, 4, 3, 3, 2, 'SAME', 3, 'int8', 1],
+        [4, 3, 5, 3, 1, 1, 'SAME', 2, 'uint8', 1],
+      ];
+      for (const [i, [inH, inW, inC, k, stride, dilation, padding, depthMultiplier, dtype, batch]] of shapes.entries()) {
+        const rng = mulberry32(700 + i);
+        const c: ConvCase = { kind: 'depthwise', dtype, batch, inH, inW, inC, outC: inC * depthMultiplier, k, stride, dilation, padding, activation: ACTIVATIONS[i % 3]!, depthMultiplier, bias: i % 5 !== 4 };
+        const graph = convGraph(rng, c);
+        const [cmp] = await gpuVersusReference(ctx, graph, [randomInput(rng, graph.tensors[graph.inputs[0]!]!)], requantization);
+        if (cmp!.differing > 0) failures.push(`${describeCase(c)}: ${cmp!.differing}/${cmp!.elements} differ, ${cmp!.firstDiff}`);
+      }
+      expect(failures).toEqual([]);
+    });
+
     it('pointwise convolutions through the tiled GEMM (K in vec4 and scalar), and the conv kernel below 16 pixels', async () => {
       const ctx = await testContext(dot4);
       const failures: string[] = [];

@@ -165,6 +165,29 @@ describe('float32 kernels equal the float reference', () => {
     expect(await checkAll(graphs, 200)).toEqual([]);
   });
 
+  // shaders/float-depthwise.wgsl computes a strip of output pixels along W per invocation, reusing
+  // input columns where stride equals dilation: the last strip's remainder, outputs narrower than a
+  // strip, strides 2 and 3 (no reuse), dilation with and without reuse, multipliers, batches.
+  it('DEPTHWISE_CONV_2D strips: W remainders, narrow outputs, strides, dilations', async () => {
+    const rng = mulberry32(6);
+    // [inH, inW, inC, k, stride, dilation, padding, depth multiplier, batch]
+    const shapes: Array<[number, number, number, number, number, number, Padding, number, number]> = [
+      [5, 9, 8, 3, 1, 1, 'SAME', 1, 1],
+      [6, 10, 5, 3, 2, 1, 'SAME', 1, 1],
+      [7, 11, 4, 3, 1, 2, 'SAME', 1, 1],
+      [9, 13, 7, 3, 2, 2, 'VALID', 1, 2],
+      [4, 3, 8, 3, 1, 1, 'SAME', 1, 1],
+      [6, 1, 3, 3, 1, 1, 'SAME', 2, 1],
+      [6, 9, 4, 3, 3, 1, 'VALID', 1, 1],
+      [10, 10, 6, 5, 1, 1, 'SAME', 1, 2],
+      [3, 2, 5, 3, 1, 1, 'SAME', 3, 1],
+      [8, 14, 8, 5, 2, 1, 'SAME', 1, 1],
+    ];
+    const graphs = shapes.map(([inH, inW, inC, k, stride, dilation, padding, depthMultiplier, batch], i) =>
+      floatConvGraph(rng, { kind: 'depthwise', batch, inH, inW, inC, outC: inC * depthMultiplier, k, stride, dilation, padding, activation: ACTIVATIONS[i % ACTIVATIONS.length]!, depthMultiplier, bias: i % 4 !== 3, hybrid: i % 5 === 2 }));
+    expect(await checkAll(graphs, 250)).toEqual([]);
+  });
+
   it('FULLY_CONNECTED: batches, flattening inputs whose innermost dimension is not depth, hybrid weights', async () => {
     const rng = mulberry32(5);
     const graphs = [

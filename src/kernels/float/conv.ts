@@ -131,6 +131,13 @@ export function lowerFloatFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_C
   }, op.options.activation);
 }
 
+/**
+ * Output pixels along W per float depthwise invocation (the strip of shaders/float-depthwise.wgsl):
+ * 4, as the int8 kernel measured (src/kernels/conv2d.ts); the float VWW model's depthwise layers
+ * took 0.4× the time of the one-pixel kernel on SwiftShader.
+ */
+const FLOAT_DEPTHWISE_PIXELS = 4;
+
 export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_CONV_2D'>): LoweredOp {
   const label = `float depthwise#${op.index}`;
   const input = tensorOf(ctx, op.inputs[0]!);
@@ -162,13 +169,22 @@ export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHW
   const inputBinding = floatOperand(input, 'input', constants, label);
   constants.push({ label: `${label} weights`, data: packed, usage: 'storage' });
   constants.push({ label: `${label} bias`, data: paddedBias(ctx, op.inputs[2] ?? -1, outC, label), usage: 'storage' });
-  const total = batch * outH * outW * outC4;
+  const pixels = FLOAT_DEPTHWISE_PIXELS;
+  const strips = Math.ceil(outW / pixels);
+  const total = batch * outH * strips * outC4;
   constants.push({
     label: `${label} params`,
-    data: floatUniforms([...geometryFields(g, o.activation, label), ['u32', multiplier], ['u32', total]]),
+    data: floatUniforms([...geometryFields(g, o.activation, label), ['u32', multiplier], ['u32', total], ['u32', strips]]),
     usage: 'uniform',
   });
   const n = constants.length;
-  const shader = floatShader(ctx, depthwiseSource);
+  const shader = floatShader(ctx, depthwiseSource, {
+    PIXELS: pixels,
+    PIXELS_2: pixels >= 2,
+    PIXELS_3: pixels >= 3,
+    PIXELS_4: pixels >= 4,
+    // Column reuse that keeps the taps in order (the sum exactly the one-pixel kernel's).
+    SHIFT_ONE: o.strideW === o.dilationW,
+  });
   return singleDispatch(label, shader, constants, [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: output.id }, { constant: n - 1 }], workgroupsFor(ctx, total));
 }

@@ -14,6 +14,7 @@ import type { TensorData } from '../../src/kernels/layout.ts';
 import { convGraph, fullyConnectedGraph, randomInput, type ConvCase } from '../helpers/graphs.ts';
 import { testContext } from '../helpers/gpu.ts';
 import { mulberry32 } from '../helpers/rng.ts';
+import { detectionGraph } from '../helpers/detection-graphs.ts';
 import { modelBytes } from '../helpers/vectors.ts';
 
 const MAP_READ = 0x01;
@@ -227,6 +228,26 @@ describe('GPUBuffers the program cannot take are refused with InputError', () =>
     } finally {
       model.dispose();
       b.destroy();
+    }
+  });
+
+  it("outputs: 'gpu' is refused where a host op computes the outputs (TFLite_Detection_PostProcess)", async () => {
+    const ctx = await testContext();
+    const { graph, inputs } = detectionGraph(mulberry32(10), { name: 'ssd', boxes: 'uint8', classes: 'uint8', numBoxes: 12, numClasses: 3, background: true, options: {} });
+    const model = await OctetModel.load(graph, { context: ctx });
+    try {
+      const expected = await model.run(inputs);
+      await expectInputError(model.run(inputs, { outputs: 'gpu' }), /TFLite_Detection_PostProcess/);
+      // GPUBuffer inputs still serve it: the host tail runs on what the GPU part read back.
+      const buffers = inputs.map((x) => uploadPlain(ctx.device, x));
+      try {
+        const got = await model.run(buffers);
+        got.forEach((o, i) => expect(bytesOf(o), `output ${i}`).toEqual(bytesOf(expected[i]!)));
+      } finally {
+        for (const b of buffers) b.destroy();
+      }
+    } finally {
+      model.dispose();
     }
   });
 

@@ -29,7 +29,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'llvmpipe',
-          include: ['test/kernels/**/*.test.ts', 'test/runtime/gpu-program.test.ts', 'test/fuzz/graph-fuzz.test.ts'],
+          include: ['test/kernels/**/*.test.ts', 'test/runtime/gpu-program.test.ts', 'test/runtime/gpu-io.test.ts', 'test/fuzz/graph-fuzz.test.ts'],
           env: { OCTET_BACKEND: 'llvmpipe' },
         },
       },

@@ -4,6 +4,9 @@
 // Latency is wall time of one inference including input upload and output readback (what a user
 // waits for): median and p90 over N runs after warm-up; "first" is the first inference including
 // pipeline/shader compilation (Octet: load + build + first run; peers: model creation + first run).
+// "Octet int8, GPUBuffer in/out" is the same model fed GPUBuffers with its outputs left on the GPU
+// (until the queue has finished them), its runs alternated with the TypedArray ones so that both
+// see the same machine load.
 import { readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { GpuContext } from '../src/gpu/context.ts';
@@ -32,10 +35,11 @@ export const MODELS: ModelSpec[] = [
   { id: 'mobilenet_v2_1.0_224', label: 'MobileNet v2 1.0 224 (coral, uint8)', path: 'models/coral/mobilenet_v2_1.0_224_quant.tflite', quick: false },
 ];
 
-export type EngineId = 'octet-int8' | 'octet-f32' | 'tflite-wasm' | 'tfjs-webgpu';
+export type EngineId = 'octet-int8' | 'octet-int8-gpu-io' | 'octet-f32' | 'tflite-wasm' | 'tfjs-webgpu';
 
 export const ENGINES: Array<{ id: EngineId; label: string; device: string }> = [
   { id: 'octet-int8', label: 'Octet int8 (WebGPU)', device: 'gpu' },
+  { id: 'octet-int8-gpu-io', label: 'Octet int8, GPUBuffer in/out (WebGPU)', device: 'gpu' },
   { id: 'octet-f32', label: 'Octet f32 (WebGPU)', device: 'gpu' },
   { id: 'tflite-wasm', label: 'TFLite WASM int8 (CPU, 1 thread)', device: 'cpu' },
   { id: 'tfjs-webgpu', label: 'TF.js WebGPU f32', device: 'gpu' },
@@ -119,6 +123,51 @@ async function measure(run: () => Promise<unknown> | unknown, opts: ModelOptions
   return { latency: stats(samples), runs: samples.length };
 }
 
+/** measure() for two runs at once, alternated sample by sample. */
+async function measureAlternated(
+  a: () => Promise<unknown>,
+  b: () => Promise<unknown>,
+  opts: ModelOptions,
+): Promise<[{ latency: Stats; runs: number }, { latency: Stats; runs: number }]> {
+  for (let i = 0; i < opts.warmup; i++) {
+    await a();
+    await b();
+  }
+  const samples: [number[], number[]] = [[], []];
+  const start = performance.now();
+  while (samples[0].length < opts.maxRuns && (samples[0].length < 3 || performance.now() - start < 2 * opts.budgetMs)) {
+    for (const [k, run] of [a, b].entries()) {
+      const t0 = performance.now();
+      await run();
+      samples[k]!.push(performance.now() - t0);
+    }
+  }
+  return [
+    { latency: stats(samples[0]), runs: samples[0].length },
+    { latency: stats(samples[1]), runs: samples[1].length },
+  ];
+}
+
+/** A GPUBuffer holding `data`'s bytes (the plain layout a GPUBuffer input takes). */
+function uploadPlain(device: GPUDevice, data: TensorData): GPUBuffer {
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const buffer = device.createBuffer({ size: Math.ceil(bytes.length / 4) * 4, usage: 0x80 | 0x04 | 0x08, mappedAtCreation: true });
+  new Uint8Array(buffer.getMappedRange()).set(bytes);
+  buffer.unmap();
+  return buffer;
+}
+
+async function readPlain(device: GPUDevice, buffer: GPUBuffer, bytes: number): Promise<Uint8Array> {
+  const staging = device.createBuffer({ size: buffer.size, usage: 0x01 | 0x08 });
+  const encoder = device.createCommandEncoder();
+  encoder.copyBufferToBuffer(buffer, 0, staging, 0, buffer.size);
+  device.queue.submit([encoder.finish()]);
+  await staging.mapAsync(0x01);
+  const out = new Uint8Array(staging.getMappedRange().slice(0, bytes));
+  staging.destroy();
+  return out;
+}
+
 async function engine(id: EngineId, body: () => Promise<Omit<EngineResult, 'engine'>>): Promise<EngineResult> {
   try {
     const r = { engine: id, ...(await body()) };
@@ -141,22 +190,50 @@ export async function benchModels(ctx: GpuContext, opts: ModelOptions): Promise<
     log(`  model ${spec.label}`);
     const result: ModelResult = { id: spec.id, label: spec.label, file: spec.file, macs: countMacs(graph), inputShape: graph.tensors[graph.inputs[0]!]!.shape, engines: [] };
 
+    let gpuIo: Omit<EngineResult, 'engine'> | undefined;
     result.engines.push(
       await engine('octet-int8', async () => {
         const t0 = performance.now();
         const model = await OctetModel.load(graph, { context: ctx });
-        await model.run(inputs);
+        const expected = await model.run(inputs);
         const firstMs = performance.now() - t0;
+        const gpuInputs = inputs.map((x) => uploadPlain(ctx.device, x));
         try {
-          const m = await measure(() => model.run(inputs), opts);
+          const gpuRun = async () => {
+            const outs = await model.run(gpuInputs, { outputs: 'gpu' });
+            await ctx.device.queue.onSubmittedWorkDone();
+            return outs;
+          };
+          const first = await gpuRun();
+          const same = await Promise.all(
+            first.map(async (b, i) => {
+              const want = new Uint8Array(expected[i]!.buffer, expected[i]!.byteOffset, expected[i]!.byteLength);
+              const got = await readPlain(ctx.device, b, want.length);
+              b.destroy();
+              return got.every((v, j) => v === want[j]);
+            }),
+          );
+          const [m, mGpu] = await measureAlternated(
+            () => model.run(inputs),
+            async () => {
+              for (const b of await gpuRun()) b.destroy();
+            },
+            opts,
+          );
+          gpuIo = { ...mGpu, note: `no upload or readback, timed until the queue is done; alternated with the TypedArray runs; outputs ${same.every(Boolean) ? 'identical' : 'DIFFERENT'}` };
           const timed = await model.runDetailed(inputs, { timing: true });
           const gpuMs = timed.layerTimes ? timed.layerTimes.reduce((a, l) => a + l.ns, 0) / 1e6 : undefined;
           return { firstMs, ...m, gpuMs, note: ctx.useDot4 ? 'dot4I8Packed' : 'dot4 fallback' };
         } finally {
           model.dispose();
+          for (const b of gpuInputs) b.destroy();
         }
       }),
     );
+    if (gpuIo) {
+      const r = gpuIo;
+      result.engines.push(await engine('octet-int8-gpu-io', async () => r));
+    }
 
     let floatOutputs: Float32Array[] | undefined;
     if (opts.peers.float) {

@@ -104,6 +104,7 @@ export function markdown(r: BenchReport): string {
 
 const COLORS: Record<EngineId, string> = {
   'octet-int8': '#1b7837',
+  'octet-int8-gpu-io': '#5aae61',
   'octet-f32': '#7fbf7b',
   'tflite-wasm': '#762a83',
   'tfjs-webgpu': '#e08214',

@@ -11,7 +11,8 @@
 // size, no padding, stride 1), so a whole word moves at once. {{KEEP}}: outside the input, the
 // output keeps what it holds (CONCATENATION: the other inputs' dispatches fill those elements);
 // otherwise it takes the fill byte (PAD: the zero point). {{RESCALE}}: each value is requantized
-// in float32 as TFLite's ConcatenationWithScaling does.
+// in float32 as TFLite's ConcatenationWithScaling does. {{FLIP}}: one side holds uint8 values as
+// plain bytes (a caller's GPUBuffer), the other in the int8 domain.
 
 struct Params {
   rank: u32,
@@ -79,7 +80,12 @@ fn convert(v: i32) -> i32 {
   let q = i32(clamp(round_half_away(real), -1024.0, 1024.0)) + params.rescale_zp;
   return clamp(q - params.in_offset, -128, 127);
 #else
+#if {{FLIP}}
+  // A plain uint8 byte u and its int8-domain value u - 128 differ in the top bit: one xor either way.
+  return v ^ -128;
+#else
   return v;
+#endif
 #endif
 }
 

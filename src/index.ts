@@ -1,7 +1,17 @@
 // Browser entry (`octet`): everything that runs without Node. Acquire a GPU with requestGpuContext().
 // Every type that an exported signature names is exported too (TypeDoc warns otherwise).
 export { OctetModel, describeContext, type Backend, type LoadOptions, type ModelInfo, type DetailedResult } from './runtime/model.ts';
-export { GpuProgram, InputError, DisposedError, type GpuProgramOptions, type RunOptions, type RunResult, type LayerTime } from './runtime/gpu-program.ts';
+export {
+  GpuProgram,
+  InputError,
+  DisposedError,
+  type GpuProgramOptions,
+  type RunOptions,
+  type GpuOutputRunOptions,
+  type ModelInput,
+  type RunResult,
+  type LayerTime,
+} from './runtime/gpu-program.ts';
 export type { Plan, BufferSlot } from './runtime/plan.ts';
 export type { GpuMemoryStats } from './gpu/memory.ts';
 export type { TensorData } from './kernels/layout.ts';

@@ -43,6 +43,12 @@ interface GatherOptions {
   /** Elements outside the input keep the output's bytes (CONCATENATION) instead of the fill. */
   keep: boolean;
   rescale?: Rescale;
+  /**
+   * One side is a tensor's plain dense bytes rather than Octet's packed layout: every byte goes
+   * through the element path (a plain buffer's bytes past the tensor are the caller's, never
+   * copied into padding), and uint8 values cross between their plain bytes and the int8 domain.
+   */
+  plain?: boolean;
 }
 
 function rowMajorStrides(shape: readonly number[]): number[] {
@@ -78,7 +84,7 @@ function gather(
   const inInner = innerDim(input.shape);
   const outInner = innerDim(output.shape);
   const last = dims[dims.length - 1]!;
-  const wordCopy = last.outDim === outInner && last.inDim === inInner && outInner === inInner && last.padBefore === 0 && last.inStride === 1;
+  const wordCopy = !options.plain && last.outDim === outInner && last.inDim === inInner && outInner === inInner && last.padBefore === 0 && last.inStride === 1;
   const outC4 = roundUp4(outInner) / 4;
   const total = outerCount(output.shape) * outC4;
   const r = options.rescale;
@@ -101,7 +107,13 @@ function gather(
   const data = new Uint32Array(header.length + dimWords.length);
   data.set(header);
   data.set(new Uint32Array(dimWords.buffer), header.length);
-  const shader = int8Shader(ctx, relayoutSource, { MAX_RANK, WORD_COPY: wordCopy, KEEP: options.keep, RESCALE: !!r });
+  const shader = int8Shader(ctx, relayoutSource, {
+    MAX_RANK,
+    WORD_COPY: wordCopy,
+    KEEP: options.keep,
+    RESCALE: !!r,
+    FLIP: !!options.plain && input.dtype === 'uint8',
+  });
   return {
     constant: { label: `${label} params`, data, usage: 'uniform' },
     step: {
@@ -119,6 +131,35 @@ function gather(
 function singleGather(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR, dims: MappedDim[], options: GatherOptions): LoweredOp {
   const { constant, step } = gather(ctx, label, input, output, dims, options, 0);
   return { constants: [constant], steps: [step] };
+}
+
+/** Which way a plain-layout gather converts: plain dense bytes into the packed layout, or back. */
+export type PlainDirection = 'to-packed' | 'to-plain';
+
+/**
+ * The gather between an 8-bit tensor's plain dense bytes (what its TypedArray holds: row-major,
+ * uint8 as stored, no padding) and Octet's packed layout (src/kernels/layout.ts): the plain bytes
+ * are the packed layout of the flat [N] tensor, so this is the RESHAPE gather between [N] and
+ * [rows, inner], with the uint8 flip. Bindings: 0 the source, 1 the destination, 2 the params
+ * (the returned constant); the program binds the caller's GPUBuffer itself, per run.
+ */
+export function plainLayoutGather(ctx: LoweringContext, t: TensorIR, direction: PlainDirection): { constant: ConstantSpec; step: StepSpec } {
+  const label = `${direction} '${t.name}'`;
+  check8Bit(label, t);
+  const count = tensorElementCount(t.shape);
+  const inner = innerDim(t.shape);
+  const rows = outerCount(t.shape);
+  const flat: TensorIR = { ...t, shape: [count] };
+  const [from, to] = direction === 'to-packed' ? [flat, t] : [t, flat];
+  // Output element (row r, index j) is flat element r * inner + j, either way round.
+  const dims: MappedDim[] =
+    direction === 'to-packed'
+      ? [
+          { outDim: rows, inDim: rows, padBefore: 0, inStride: inner },
+          { outDim: inner, inDim: inner, padBefore: 0, inStride: 1 },
+        ]
+      : [{ outDim: count, inDim: count, padBefore: 0, inStride: 1 }];
+  return gather(ctx, label, from, to, dims, { fillByte: 0, keep: false, plain: true }, 0);
 }
 
 /** Integer operand (perm, paddings) from a constant int32 or int64 tensor. */

@@ -1,7 +1,8 @@
 // The int8 GPU program of one graph: everything that does not depend on the input is built once
 // (packed weights, per-channel parameters, uniforms, pipelines, bind groups, activation buffers
-// assigned by liveness). A run writes the inputs, encodes every step into one command buffer,
-// submits once and reads the outputs back.
+// assigned by liveness). A run writes the inputs (or, for GPUBuffer inputs, packs them on the GPU),
+// encodes every step into one command buffer, submits once and reads the outputs back (or leaves
+// them on the GPU, unpacked into buffers the caller owns).
 import { OctetError } from '../errors.ts';
 import { xnnpackDelegateApplies } from '../model/tflite-delegation.ts';
 import { DeviceLostError, GpuValidationError } from '../gpu/errors.ts';
@@ -10,7 +11,8 @@ import { GpuBufferTracker, type GpuMemoryStats } from '../gpu/memory.ts';
 import { operatorName, tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
 import { lowerOp } from '../kernels/registry.ts';
 import type { LoweringContext, RequantizationMode, StepSpec } from '../kernels/lowering.ts';
-import { fromGpuLayout, gpuByteLength, toGpuLayout, type TensorData } from '../kernels/layout.ts';
+import { fromGpuLayout, gpuByteLength, isEightBit, roundUp4, toGpuLayout, type TensorData } from '../kernels/layout.ts';
+import { plainLayoutGather, type PlainDirection } from '../kernels/relayout.ts';
 import { planBuffers, type Plan } from './plan.ts';
 import { GPU_LOAD_PASSES, runPasses } from '../passes/pipeline.ts';
 import { splitHostTail, type HostTail } from './host-tail.ts';
@@ -46,17 +48,56 @@ export interface LayerTime {
   ns: number;
 }
 
+/**
+ * One input of a run: host data in the input's dtype (see checkInput), or a GPUBuffer on the
+ * model's own device holding the same tensor in its plain dense layout: the bytes its TypedArray
+ * would hold (row-major, little-endian; int8/uint8 one byte an element, float32/int32 four, int64
+ * eight), from offset 0, the buffer at least that many bytes rounded up to a multiple of 4. An
+ * 8-bit input's buffer needs GPUBufferUsage.STORAGE (a kernel packs it), any other COPY_SRC (it is
+ * copied); bool inputs take host data only. The buffer is read within the run's submission, so
+ * commands queued before the run (the caller's preprocessing) are seen and later ones are not.
+ */
+export type ModelInput = TensorData | GPUBuffer;
+
 export interface RunOptions {
   /** Tensor ids to read back as well (each copied right after its producer). */
   capture?: number[];
   /** Per-dispatch GPU time from timestamp-query, where the device has it. */
   timing?: boolean;
+  /** 'host' (the default): outputs are read back as TypedArrays. For GPUBuffers see GpuOutputRunOptions. */
+  outputs?: 'host';
 }
 
-export interface RunResult {
-  outputs: TensorData[];
+/**
+ * A run whose outputs stay on the GPU: each output is a new GPUBuffer on the model's device
+ * holding the tensor in its plain dense layout (as ModelInput describes), sized to that byte
+ * length rounded up to a multiple of 4, usage STORAGE | COPY_SRC | COPY_DST. Nothing is read back
+ * and the run resolves once the work is submitted: later commands on the device's queue see the
+ * results. The buffers belong to the caller, who destroys them (`buffer.destroy()`); disposing the
+ * model does not, and memory() does not count them. Refused for bool outputs and for models
+ * with a host tail (TFLite_Detection_PostProcess), whose outputs are computed on the CPU.
+ */
+export interface GpuOutputRunOptions extends Omit<RunOptions, 'outputs'> {
+  outputs: 'gpu';
+}
+
+export interface RunResult<Output extends TensorData | GPUBuffer = TensorData> {
+  outputs: Output[];
   captured: Map<number, TensorData>;
   layerTimes?: LayerTime[];
+}
+
+/** Whether a run input is a GPUBuffer (Dawn's Node objects and the browser's alike) rather than host data. */
+export function isGpuBuffer(x: unknown): x is GPUBuffer {
+  return typeof x === 'object' && x !== null && !ArrayBuffer.isView(x) && typeof (x as GPUBuffer).mapAsync === 'function' && typeof (x as GPUBuffer).usage === 'number';
+}
+
+/** A plain<->packed conversion of one tensor, built on first use: its pipeline and params. */
+interface PlainConversion {
+  label: string;
+  pipeline: GPUComputePipeline;
+  params: GPUBuffer;
+  workgroups: [number, number, number];
 }
 
 export interface GpuProgramOptions {
@@ -83,7 +124,11 @@ export class GpuProgram {
     private readonly slotBuffers: GPUBuffer[],
     private readonly steps: EncodedStep[],
     readonly weightBytes: number,
+    private readonly lowering: LoweringContext,
   ) {}
+
+  /** Conversions between plain and packed layouts for GPUBuffer inputs and outputs, by tensor and direction. */
+  private readonly conversions = new Map<string, Promise<PlainConversion>>();
 
   static async build(ctx: GpuContext, modelGraph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
     ctx.assertAlive();
@@ -146,7 +191,7 @@ export class GpuProgram {
         });
         for (const step of l.steps) steps.push(await encodeStep(ctx, step, position, constants, bufferOfTensor, pipelineCache));
       }
-      const program = new GpuProgram(ctx, graph, gpuGraph, split.tail, plan, tracker, slotBuffers, steps, weightBytes);
+      const program = new GpuProgram(ctx, graph, gpuGraph, split.tail, plan, tracker, slotBuffers, steps, weightBytes, lowering);
       return program;
     } catch (e) {
       tracker.destroyAll();
@@ -159,14 +204,102 @@ export class GpuProgram {
   }
 
   /** Runs are queued: each has the activation buffers to itself while in flight. */
-  run(inputs: TensorData[], options: RunOptions = {}): Promise<RunResult> {
+  run(inputs: ModelInput[], options: GpuOutputRunOptions): Promise<RunResult<GPUBuffer>>;
+  run(inputs: ModelInput[], options?: RunOptions): Promise<RunResult>;
+  run(inputs: ModelInput[], options: RunOptions | GpuOutputRunOptions = {}): Promise<RunResult<TensorData | GPUBuffer>> {
     if (this.disposed) return Promise.reject(new DisposedError('this model was disposed'));
     const result = this.queue.then(() => this.runNow(inputs, options));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async runNow(inputs: TensorData[], options: RunOptions): Promise<RunResult> {
+  /** The pipeline and params converting tensor `id` between plain and packed, compiled on first use. */
+  private conversion(id: number, direction: PlainDirection): Promise<PlainConversion> {
+    const key = `${id} ${direction}`;
+    let c = this.conversions.get(key);
+    if (!c) {
+      c = (async () => {
+        const { constant, step } = plainLayoutGather(this.lowering, this.gpuGraph.tensors[id]!, direction);
+        if (!('dispatch' in step)) throw new Error('a plain-layout gather is one dispatch');
+        const d = step.dispatch;
+        const pipeline = await compilePipeline(this.ctx, d.label, d.code, d.shaderKey, pipelineCacheOf(this.ctx.device));
+        const params = this.tracker.createWithData(constant.label, constant.data, UNIFORM | COPY_DST);
+        return { label: d.label, pipeline, params, workgroups: d.workgroups };
+      })();
+      this.conversions.set(key, c);
+      c.catch(() => this.conversions.delete(key));
+    }
+    return c;
+  }
+
+  /** One dispatch of a plain<->packed conversion from `from` into `to` (bytes bound from offset 0). */
+  private encodeConversion(pass: GPUComputePassEncoder, c: PlainConversion, from: GPUBuffer, fromBytes: number, to: GPUBuffer, toBytes: number): void {
+    const bindGroup = this.ctx.device.createBindGroup({
+      label: c.label,
+      layout: c.pipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: { buffer: from, size: fromBytes } },
+        { binding: 1, resource: { buffer: to, size: toBytes } },
+        { binding: 2, resource: { buffer: c.params } },
+      ],
+    });
+    pass.setPipeline(c.pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(...c.workgroups);
+  }
+
+  /**
+   * The command buffer that moves a GPUBuffer input into its activation buffer: a packing gather
+   * for 8-bit tensors, a copy otherwise. Encoded apart from the run inside an error scope, so that
+   * a buffer this device cannot use is the caller's error, named by its input.
+   */
+  private async encodeGpuInput(id: number, buffer: GPUBuffer, index: number): Promise<GPUCommandBuffer> {
+    const t = this.gpuGraph.tensors[id]!;
+    const slot = this.slotBuffers[this.plan.slotOf.get(id)!]!;
+    const conversion = isEightBit(t.dtype) ? await this.conversion(id, 'to-packed') : undefined;
+    const device = this.ctx.device;
+    device.pushErrorScope('validation');
+    const encoder = device.createCommandEncoder({ label: `octet input ${index}` });
+    if (conversion) {
+      const pass = encoder.beginComputePass({ label: conversion.label });
+      this.encodeConversion(pass, conversion, buffer, roundUp4(plainByteLength(t)), slot, gpuByteLength(t));
+      pass.end();
+    } else {
+      encoder.copyBufferToBuffer(buffer, 0, slot, 0, plainByteLength(t));
+    }
+    const commands = encoder.finish();
+    const error = await device.popErrorScope();
+    if (error) throw new InputError(`input ${index} ('${t.name}'): this model's device cannot use the GPUBuffer (is it from another device, or destroyed?): ${error.message}`);
+    return commands;
+  }
+
+  /**
+   * After a failed submission (which ran none of its command buffers): the GPUBuffer input it
+   * failed on, if any. A buffer destroyed before the run passes encoding and fails only at submit,
+   * so each input's commands are submitted again alone to find it; a failure with none to blame
+   * is the program's own.
+   */
+  private async blameGpuInput(inputs: ModelInput[]): Promise<InputError | undefined> {
+    const device = this.ctx.device;
+    for (const [i, id] of this.gpuGraph.inputs.entries()) {
+      const input = inputs[i]!;
+      if (!isGpuBuffer(input)) continue;
+      let commands: GPUCommandBuffer;
+      try {
+        commands = await this.encodeGpuInput(id, input, i);
+      } catch (e) {
+        if (e instanceof InputError) return e;
+        throw e;
+      }
+      device.pushErrorScope('validation');
+      device.queue.submit([commands]);
+      const error = await device.popErrorScope();
+      if (error) return new InputError(`input ${i} ('${this.gpuGraph.tensors[id]!.name}'): the run's submission failed on its GPUBuffer (destroyed?): ${error.message}`);
+    }
+    return undefined;
+  }
+
+  private async runNow(inputs: ModelInput[], options: RunOptions | GpuOutputRunOptions): Promise<RunResult<TensorData | GPUBuffer>> {
     if (this.disposed) throw new DisposedError('this model was disposed');
     this.ctx.assertAlive();
     const { device } = this.ctx;
@@ -174,10 +307,26 @@ export class GpuProgram {
     if (inputs.length !== graph.inputs.length) {
       throw new InputError(`model takes ${graph.inputs.length} input(s), got ${inputs.length}`);
     }
+    const gpuOutputs = options.outputs === 'gpu';
+    if (gpuOutputs) checkGpuOutputs(this.graph, this.tail !== undefined);
     graph.inputs.forEach((id, i) => {
-      const t = graph.tensors[id]!;
-      checkInput(t, inputs[i]!, i);
-      device.queue.writeBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, toGpuLayout(t, inputs[i]!) as Uint8Array<ArrayBuffer>);
+      const input = inputs[i]!;
+      if (isGpuBuffer(input)) checkGpuInput(graph.tensors[id]!, input, i);
+      else checkInput(graph.tensors[id]!, input, i);
+    });
+    // Every check passes before anything is queued: a refused run leaves no half-written input.
+    const inputCommands: GPUCommandBuffer[] = [];
+    for (const [i, id] of graph.inputs.entries()) {
+      const input = inputs[i]!;
+      if (isGpuBuffer(input)) inputCommands.push(await this.encodeGpuInput(id, input, i));
+    }
+    const outputConversions = gpuOutputs
+      ? await Promise.all(graph.outputs.map((id) => (isEightBit(graph.tensors[id]!.dtype) ? this.conversion(id, 'to-plain') : undefined)))
+      : [];
+    graph.inputs.forEach((id, i) => {
+      const input = inputs[i]!;
+      if (isGpuBuffer(input)) return;
+      device.queue.writeBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, toGpuLayout(graph.tensors[id]!, input) as Uint8Array<ArrayBuffer>);
     });
 
     const timing = options.timing === true && this.ctx.hasTimestamps;
@@ -253,12 +402,33 @@ export class GpuProgram {
         captureReads.set(id, read);
       }
     }
-    const outputReads = graph.outputs.map((id) => {
-      const t = graph.tensors[id]!;
-      const read = staging(`output ${t.name}`, gpuByteLength(t));
-      encoder.copyBufferToBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, read, 0, gpuByteLength(t));
-      return read;
-    });
+    // Outputs that stay on the GPU are the caller's buffers, not the tracker's: dispose leaves them.
+    const outputBuffers: GPUBuffer[] = [];
+    if (gpuOutputs) {
+      graph.outputs.forEach((id, i) => {
+        const t = graph.tensors[id]!;
+        const size = Math.max(4, roundUp4(plainByteLength(t)));
+        const out = device.createBuffer({ label: `output ${t.name}`, size, usage: STORAGE | COPY_SRC | COPY_DST });
+        outputBuffers.push(out);
+        const slot = this.slotBuffers[this.plan.slotOf.get(id)!]!;
+        const conversion = outputConversions[i];
+        if (conversion) {
+          const pass = encoder.beginComputePass({ label: conversion.label });
+          this.encodeConversion(pass, conversion, slot, gpuByteLength(t), out, size);
+          pass.end();
+        } else if (plainByteLength(t) > 0) {
+          encoder.copyBufferToBuffer(slot, 0, out, 0, plainByteLength(t));
+        }
+      });
+    }
+    const outputReads = gpuOutputs
+      ? []
+      : graph.outputs.map((id) => {
+          const t = graph.tensors[id]!;
+          const read = staging(`output ${t.name}`, gpuByteLength(t));
+          encoder.copyBufferToBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, read, 0, gpuByteLength(t));
+          return read;
+        });
     if (querySet && queryResolve && queryRead) {
       encoder.resolveQuerySet(querySet, 0, dispatchCount * 2, queryResolve, 0);
       encoder.copyBufferToBuffer(queryResolve, 0, queryRead, 0, dispatchCount * 16);
@@ -272,18 +442,19 @@ export class GpuProgram {
     lost.catch(() => undefined);
     try {
       device.pushErrorScope('validation');
-      device.queue.submit([encoder.finish()]);
+      // The inputs' conversions first, in the same submission as the run.
+      device.queue.submit([...inputCommands, encoder.finish()]);
       const scopeError = await device.popErrorScope();
-      if (scopeError) throw new GpuValidationError('running the model', scopeError.message);
+      if (scopeError) throw (await this.blameGpuInput(inputs)) ?? new GpuValidationError('running the model', scopeError.message);
       const toMap = [...outputReads, ...captureReads.values(), ...(queryRead ? [queryRead] : [])];
-      await Promise.race([Promise.all(toMap.map((b) => b.mapAsync(MAP_READ))), lost]);
-      const gpuOutputs = graph.outputs.map((id, i) => fromGpuLayout(graph.tensors[id]!, new Uint8Array(outputReads[i]!.getMappedRange())));
+      if (toMap.length > 0) await Promise.race([Promise.all(toMap.map((b) => b.mapAsync(MAP_READ))), lost]);
       const captured = new Map<number, TensorData>();
       for (const [id, b] of captureReads) captured.set(id, fromGpuLayout(graph.tensors[id]!, new Uint8Array(b.getMappedRange())));
-      let outputs = gpuOutputs;
+      const readOutputs = outputReads.map((b, i) => fromGpuLayout(graph.tensors[graph.outputs[i]!]!, new Uint8Array(b.getMappedRange())));
+      let outputs: TensorData[] | GPUBuffer[] = gpuOutputs ? outputBuffers : readOutputs;
       if (this.tail) {
         // The host tail on the read-back tensors; the program's outputs in the whole graph's order.
-        const byId = new Map(graph.outputs.map((id, i) => [id, gpuOutputs[i]!]));
+        const byId = new Map(graph.outputs.map((id, i) => [id, readOutputs[i]!]));
         const tailValues = this.tail.prepared.runAll(this.tail.reads.map((id) => byId.get(id)!));
         outputs = this.graph.outputs.map((id) => (this.tail!.writes.has(id) ? tailValues.get(id)! : byId.get(id)!));
         for (const id of capture) {
@@ -305,6 +476,7 @@ export class GpuProgram {
       }
       return { outputs, captured, layerTimes };
     } catch (e) {
+      for (const b of outputBuffers) b.destroy();
       if (e instanceof DeviceLostError) throw e;
       // A device destroyed mid-run fails the submission or the mapping before `lost` resolves;
       // give it a moment so the caller sees the loss, not the symptom.
@@ -335,6 +507,36 @@ export class GpuProgram {
   }
 }
 
+/** Bytes of a tensor in its plain dense layout (its TypedArray's bytes; int64 as 8-byte words). */
+function plainByteLength(t: TensorIR): number {
+  const bytes: Partial<Record<TensorIR['dtype'], number>> = { int8: 1, uint8: 1, int32: 4, float32: 4, int64: 8 };
+  const per = bytes[t.dtype];
+  if (per === undefined) throw new InputError(`tensor '${t.name}' is ${t.dtype}, which a GPUBuffer cannot carry (only int8, uint8, int32, float32 and int64)`);
+  return tensorElementCount(t.shape) * per;
+}
+
+function checkGpuInput(t: TensorIR, buffer: GPUBuffer, index: number): void {
+  const what = `input ${index} ('${t.name}', ${t.dtype} [${t.shape.join(', ')}])`;
+  if (t.dtype === 'bool') throw new InputError(`${what}: bool inputs take a Uint8Array of 0/1, not a GPUBuffer`);
+  const needed = roundUp4(plainByteLength(t));
+  if (buffer.size < needed) {
+    throw new InputError(`${what}: the GPUBuffer holds ${buffer.size} bytes; the tensor's plain layout needs ${plainByteLength(t)}, so at least ${needed} (a multiple of 4)`);
+  }
+  // 8-bit inputs are packed by a kernel that reads the buffer; the others are copied.
+  const [usage, usageName] = isEightBit(t.dtype) ? [STORAGE, 'STORAGE'] : [COPY_SRC, 'COPY_SRC'];
+  if ((buffer.usage & usage) === 0) {
+    throw new InputError(`${what}: the GPUBuffer needs GPUBufferUsage.${usageName} (${isEightBit(t.dtype) ? 'a kernel packs 8-bit inputs' : 'it is copied'}); its usage is 0x${buffer.usage.toString(16)}`);
+  }
+}
+
+function checkGpuOutputs(graph: Graph, hostTail: boolean): void {
+  if (hostTail) throw new InputError(`outputs: 'gpu' is refused for '${graph.name}': its last ops (TFLite_Detection_PostProcess) run on the CPU, so its outputs are host data`);
+  for (const id of graph.outputs) {
+    const t = graph.tensors[id]!;
+    if (t.dtype === 'bool') throw new InputError(`outputs: 'gpu' is refused for '${graph.name}': output '${t.name}' is bool, which a GPUBuffer does not carry`);
+    plainByteLength(t);
+  }
+}
 
 function checkInput(t: TensorIR, data: TensorData, index: number): void {
   const expected = tensorElementCount(t.shape);
@@ -390,6 +592,24 @@ async function encodeStep(
   }
   const d = step.dispatch;
   const device = ctx.device;
+  const pipeline = await compilePipeline(ctx, d.label, d.code, d.shaderKey, cache);
+  const bindGroup = await ctx.checked(`bind group for ${d.label}`, () =>
+    device.createBindGroup({
+      label: d.label,
+      layout: pipeline.getBindGroupLayout(0),
+      entries: d.bindings.map((b, binding) => ({
+        binding,
+        resource: { buffer: 'tensor' in b ? bufferOfTensor(b.tensor) : constants[b.constant]! },
+      })),
+    }),
+  );
+  return { kind: 'dispatch', label: d.label, pipeline, bindGroup, workgroups: d.workgroups, opPosition };
+}
+
+/** The device's pipeline for one shader (compiled once per device; see pipelineCaches). */
+function compilePipeline(ctx: GpuContext, label: string, code: string, shaderKey: string, cache: Map<string, Promise<GPUComputePipeline>>): Promise<GPUComputePipeline> {
+  const device = ctx.device;
+  const d = { label, code, shaderKey };
   let pipelinePromise = cache.get(d.shaderKey);
   if (!pipelinePromise) {
     pipelinePromise = (async () => {
@@ -411,16 +631,5 @@ async function encodeStep(
     // A failure is not kept: its message names this program's op, and the next program says its own.
     pipelinePromise.catch(() => cache.delete(d.shaderKey));
   }
-  const pipeline = await pipelinePromise;
-  const bindGroup = await ctx.checked(`bind group for ${d.label}`, () =>
-    device.createBindGroup({
-      label: d.label,
-      layout: pipeline.getBindGroupLayout(0),
-      entries: d.bindings.map((b, binding) => ({
-        binding,
-        resource: { buffer: 'tensor' in b ? bufferOfTensor(b.tensor) : constants[b.constant]! },
-      })),
-    }),
-  );
-  return { kind: 'dispatch', label: d.label, pipeline, bindGroup, workgroups: d.workgroups, opPosition };
+  return pipelinePromise;
 }

@@ -9,7 +9,7 @@ import { importTflite } from '../model/import.ts';
 import { inspectGraph, type ModelSummary } from '../model/inspect.ts';
 import type { Graph } from '../model/graph.ts';
 import { prepareReference, type PreparedReference, type RequantizationMode } from '../reference/run.ts';
-import { DisposedError, GpuProgram, InputError, type LayerTime, type RunOptions } from './gpu-program.ts';
+import { DisposedError, GpuProgram, InputError, isGpuBuffer, type GpuOutputRunOptions, type LayerTime, type ModelInput, type RunOptions } from './gpu-program.ts';
 import type { TensorData } from '../kernels/layout.ts';
 import { batchGraph } from '../passes/batch.ts';
 import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
@@ -43,8 +43,8 @@ export interface ModelInfo extends ModelSummary {
   gpuConstantBytes?: number;
 }
 
-export interface DetailedResult {
-  outputs: TensorData[];
+export interface DetailedResult<Output extends TensorData | GPUBuffer = TensorData> {
+  outputs: Output[];
   captured: Map<number, TensorData>;
   layerTimes?: LayerTime[];
 }
@@ -54,7 +54,7 @@ export interface DetailedResult {
  * so no method has to guess which of two optionals is set.
  */
 interface Executor {
-  run(inputs: TensorData[], options: RunOptions): Promise<DetailedResult>;
+  run(inputs: ModelInput[], options: RunOptions | GpuOutputRunOptions): Promise<DetailedResult<TensorData | GPUBuffer>>;
   /** The GPU's share of ModelInfo (absent on the CPU). */
   info(): Pick<ModelInfo, 'adapter' | 'activationBytesAllocated' | 'gpuConstantBytes'>;
   memory(): GpuMemoryStats;
@@ -70,8 +70,13 @@ class ReferenceExecutor implements Executor {
     private readonly reference: PreparedReference,
   ) {}
 
-  async run(inputs: TensorData[], options: RunOptions): Promise<DetailedResult> {
-    const all = this.reference.runAll(inputs);
+  async run(inputs: ModelInput[], options: RunOptions | GpuOutputRunOptions): Promise<DetailedResult> {
+    if (options.outputs === 'gpu') throw new InputError("the 'cpu' backend has no GPU to keep outputs on (outputs: 'gpu')");
+    const host = inputs.map((x, i) => {
+      if (isGpuBuffer(x)) throw new InputError(`input ${i}: the 'cpu' backend takes host data (a TypedArray), not a GPUBuffer`);
+      return x;
+    });
+    const all = this.reference.runAll(host);
     const captured = new Map<number, TensorData>();
     for (const id of options.capture ?? []) {
       const v = all.get(id);
@@ -103,9 +108,9 @@ class GpuExecutor implements Executor {
     private readonly reacquire: (() => Promise<GpuContext>) | undefined,
   ) {}
 
-  async run(inputs: TensorData[], options: RunOptions): Promise<DetailedResult> {
+  async run(inputs: ModelInput[], options: RunOptions | GpuOutputRunOptions): Promise<DetailedResult<TensorData | GPUBuffer>> {
     if (this.context.isLost && this.reacquire) await this.recover();
-    return this.program.run(inputs, options);
+    return options.outputs === 'gpu' ? this.program.run(inputs, options) : this.program.run(inputs, options as RunOptions);
   }
 
   /** One rebuild on a fresh device, shared by every run that finds the device lost. */
@@ -179,13 +184,26 @@ export class OctetModel {
     return { ...inspectGraph(this.graph), backend: this.backend, requantization: this.requantization, ...this.executor.info() };
   }
 
-  /** Runs the model on one input (or one per model input); resolves to the outputs. */
-  async run(inputs: TensorData | TensorData[]): Promise<TensorData[]> {
-    return (await this.runDetailed(inputs)).outputs;
+  /**
+   * Runs the model on one input (or one per model input); resolves to the outputs. An input may
+   * be a GPUBuffer on the model's device (GPU backend; see ModelInput for its layout and usage),
+   * and `{ outputs: 'gpu' }` leaves the outputs on the GPU as GPUBuffers the caller destroys
+   * (see GpuOutputRunOptions).
+   */
+  run(inputs: ModelInput | ModelInput[], options: GpuOutputRunOptions): Promise<GPUBuffer[]>;
+  run(inputs: ModelInput | ModelInput[], options?: RunOptions): Promise<TensorData[]>;
+  async run(inputs: ModelInput | ModelInput[], options: RunOptions | GpuOutputRunOptions = {}): Promise<TensorData[] | GPUBuffer[]> {
+    return (await this.runAny(inputs, options)).outputs as TensorData[] | GPUBuffer[];
   }
 
-  /** Runs with options: capture intermediate tensors by id, per-layer GPU timing. */
-  async runDetailed(inputs: TensorData | TensorData[], options: RunOptions = {}): Promise<DetailedResult> {
+  /** Runs with options: capture intermediate tensors by id, per-layer GPU timing, outputs left on the GPU. */
+  runDetailed(inputs: ModelInput | ModelInput[], options: GpuOutputRunOptions): Promise<DetailedResult<GPUBuffer>>;
+  runDetailed(inputs: ModelInput | ModelInput[], options?: RunOptions): Promise<DetailedResult>;
+  runDetailed(inputs: ModelInput | ModelInput[], options: RunOptions | GpuOutputRunOptions = {}): Promise<DetailedResult<TensorData | GPUBuffer>> {
+    return this.runAny(inputs, options);
+  }
+
+  private async runAny(inputs: ModelInput | ModelInput[], options: RunOptions | GpuOutputRunOptions): Promise<DetailedResult<TensorData | GPUBuffer>> {
     if (this.disposed) throw new DisposedError(`model '${this.graph.name}' was disposed`);
     return this.executor.run(Array.isArray(inputs) ? inputs : [inputs], options);
   }

@@ -10,6 +10,7 @@ import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { xnnpackMulScale } from '../quant/binary.ts';
 import { meanRule, meanThresholds } from '../quant/mean.ts';
 import { constantData } from '../quant/tensor.ts';
+import { roundHalfEven } from '../rounding.ts';
 import { innerDim, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
 import { lowerBinaryArith } from './binary.ts';
@@ -32,12 +33,6 @@ import {
 } from './lowering.ts';
 
 const f32 = Math.fround;
-
-/** Round half to even (XNNPACK's lrintf in the default rounding mode). */
-function roundHalfToEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
-}
 
 function checkEightBitPerTensor(t: TensorIR, what: string, op: OpIR): void {
   if (t.dtype !== 'int8' && t.dtype !== 'uint8') {
@@ -107,9 +102,9 @@ function xnnpackAddCoefficients(op: OpIR, a: TensorIR, b: TensorIR, out: TensorI
     throw new LoweringError(`ADD at operator ${op.index}: input/output scale ratio ${Math.max(ratioA, ratioB)} is outside XNNPACK's add range`);
   }
   return {
-    aMultiplier: roundHalfToEven(ratioA * 2 ** shift),
+    aMultiplier: roundHalfEven(ratioA * 2 ** shift),
     aShift: 0,
-    bMultiplier: roundHalfToEven(ratioB * 2 ** shift),
+    bMultiplier: roundHalfEven(ratioB * 2 ** shift),
     bShift: 0,
     outMultiplier: 0,
     outShift: shift,

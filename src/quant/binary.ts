@@ -1,5 +1,6 @@
 // Host-side parameters of the 8-bit binary ops (ADD, SUB, SQUARED_DIFFERENCE), computed once and
 // shared by the CPU reference and the GPU lowering so that both run the very same integers.
+import { roundHalfEven } from '../rounding.ts';
 import { quantizeMultiplier } from './fixedpoint.ts';
 
 export interface Quant {
@@ -8,12 +9,6 @@ export interface Quant {
 }
 
 const f32 = Math.fround;
-
-/** Round half to even (XNNPACK's lrintf in the default rounding mode). */
-export function roundHalfToEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
-}
 
 /**
  * TFLite's reference Add and Sub (add.cc / sub.cc Prepare, left_shift 20): each input centred,
@@ -56,8 +51,8 @@ export function xnnpackAddParams(q1: Quant, q2: Quant, qo: Quant, subtract: bool
   const exponent = (bits.getUint32(0) >>> 23) - 127;
   const shift = 20 - exponent;
   if (shift < 1 || shift > 31) return null;
-  const m1 = roundHalfToEven(ratio1 * 2 ** shift);
-  const m2 = roundHalfToEven(ratio2 * 2 ** shift);
+  const m1 = roundHalfEven(ratio1 * 2 ** shift);
+  const m2 = roundHalfEven(ratio2 * 2 ** shift);
   return { m1, m2: subtract ? -m2 : m2, shift };
 }
 
@@ -79,7 +74,7 @@ export function xnnpackMulOutput(product: number, scale: number, zeroPoint: numb
   const scaled = f32(product * scale);
   const lo = min - zeroPoint;
   const hi = max - zeroPoint;
-  return roundHalfToEven(scaled < lo ? lo : scaled > hi ? hi : scaled) + zeroPoint;
+  return roundHalfEven(scaled < lo ? lo : scaled > hi ? hi : scaled) + zeroPoint;
 }
 
 /**

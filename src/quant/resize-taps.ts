@@ -2,13 +2,9 @@
 // pixels each output position reads, and with what weight, as XNNPACK's indirection setup and
 // TFLite's reference_ops compute them (float32 coordinates, XNNPACK's q11 weights, TFLite's 10-bit
 // fixed point). The CPU reference and the GPU lowerings both take their taps from here.
-const f32 = Math.fround;
+import { roundHalfEven } from '../rounding.ts';
 
-/** Round half to even (lrintf in the default rounding mode). */
-function lrint(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+const f32 = Math.fround;
 
 /** The four source offsets (pixels) and the two weights of one output position along one axis. */
 export interface AxisTaps {
@@ -51,7 +47,7 @@ export function xnnpackTaps(inSize: number, outSize: number, alignCorners: boole
 
 /** XNNPACK's q11 weight of a float32 fraction. */
 export function q11(alpha: number): number {
-  return lrint(f32(alpha * 2048));
+  return roundHalfEven(f32(alpha * 2048));
 }
 
 /** TFLite's reference scale for one axis (ResizeBilinear, float). */

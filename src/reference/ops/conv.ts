@@ -27,6 +27,7 @@ import {
   type PrepareContext,
   type QuantizedData,
 } from '../common.ts';
+import { roundHalfEven } from '../../rounding.ts';
 
 /** Everything a quantized weighted op needs besides its geometry, prepared once. */
 interface QuantizedWeightedParams {
@@ -160,12 +161,6 @@ function xnnpackScales(inputScale: number, weightScales: Float64Array, outputSca
   return out;
 }
 
-/** Round half to even, as XNNPACK's magic-bias conversion (and lrintf) does. */
-export function roundHalfToEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && (r & 1) !== 0 ? r - 1 : r;
-}
-
 /** Requantizes one accumulator to the output's 8-bit range. */
 function requantize(acc: number, q: QuantizedWeightedParams, channel: number): number {
   if (q.floatScale) {
@@ -173,7 +168,7 @@ function requantize(acc: number, q: QuantizedWeightedParams, channel: number): n
     const scaled = Math.fround(Math.fround(acc) * q.floatScale[channel]);
     const lo = q.activationMin - q.outputZeroPoint;
     const hi = q.activationMax - q.outputZeroPoint;
-    return roundHalfToEven(scaled < lo ? lo : scaled > hi ? hi : scaled) + q.outputZeroPoint;
+    return roundHalfEven(scaled < lo ? lo : scaled > hi ? hi : scaled) + q.outputZeroPoint;
   }
   const multiply = q.singleRounding ? ruyMultiplyByQuantizedMultiplier : multiplyByQuantizedMultiplier;
   const v = multiply(acc, q.requant.multiplier[channel], q.requant.shift[channel]) + q.outputZeroPoint;

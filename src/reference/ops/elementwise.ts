@@ -4,7 +4,7 @@ import { activationRangeFloat, activationRangeQuantized } from '../../quant/acti
 import { multiplyByQuantizedMultiplier, quantizeMultiplier } from '../../quant/fixedpoint.ts';
 import { dequantizeTensor, quantizeTensor, quantizeTensorTfliteOptimized, quantizeTensorXnnpack, xnnpackConvertMultiplier } from '../../quant/tensor.ts';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { roundHalfToEven } from './conv.ts';
+import { roundHalfEven } from '../../rounding.ts';
 import { prepareBinaryArith } from './binary.ts';
 import { xnnpackMulOutput, xnnpackMulScale } from '../../quant/binary.ts';
 import { allocate, dtypeRange, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
@@ -132,8 +132,8 @@ function xnnpackAdd(
   const exponent = (bits.getUint32(0) >>> 23) - 127;
   const shift = 20 - exponent;
   if (shift < 1 || shift > 31) throw ctx.unsupported(`input/output scale ratio ${Math.max(ratio1, ratio2)} (outside XNNPACK's add range)`);
-  const m1 = roundHalfToEven(ratio1 * 2 ** shift);
-  const m2 = roundHalfToEven(ratio2 * 2 ** shift);
+  const m1 = roundHalfEven(ratio1 * 2 ** shift);
+  const m2 = roundHalfEven(ratio2 * 2 ** shift);
   const bias = 2 ** (shift - 1) - m1 * q1.zeroPoint - m2 * q2.zeroPoint;
   const divisor = 2 ** shift;
   return binaryKernel(ctx, (x, y) => {

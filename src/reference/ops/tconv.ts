@@ -36,7 +36,7 @@ import {
   type PrepareContext,
   type QuantizedData,
 } from '../common.ts';
-import { roundHalfToEven } from './conv.ts';
+import { roundHalfEven } from '../../rounding.ts';
 
 function geometryOr<T>(ctx: PrepareContext, make: () => T): T {
   try {
@@ -142,7 +142,7 @@ export function prepareTransposeConv(op: OpOf<'TRANSPOSE_CONV'>, ctx: PrepareCon
         const scaled = Math.fround(Math.fround(acc) * floatScale[c]!);
         const lo = actMin - zp;
         const hi = actMax - zp;
-        out[i] = roundHalfToEven(scaled < lo ? lo : scaled > hi ? hi : scaled) + zp;
+        out[i] = roundHalfEven(scaled < lo ? lo : scaled > hi ? hi : scaled) + zp;
       } else {
         const v = multiplyByQuantizedMultiplier(acc, requant.multiplier[c]!, requant.shift[c]!) + zp;
         out[i] = v < actMin ? actMin : v > actMax ? actMax : v;

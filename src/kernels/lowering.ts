@@ -2,6 +2,7 @@
 // weights, per-channel requantization parameters, uniforms) and dispatches that bind tensors and
 // constants by position. The runtime allocates, uploads and encodes; kernels only describe.
 import { OctetError } from '../errors.ts';
+import { ConvFamilyShapeError, windowGeometry, type WindowGeometry, type WindowOptions } from '../model/conv-family.ts';
 import type { Activation, Graph, OpIR, TensorIR } from '../model/graph.ts';
 import { activationRangeQuantized } from '../quant/activation.ts';
 import type { RequantizationMode } from '../quant/requantization.ts';
@@ -139,6 +140,21 @@ export function paddingBefore(padding: 'SAME' | 'VALID', stride: number, dilatio
   if (padding === 'VALID') return 0;
   const effective = (filter - 1) * dilation + 1;
   return Math.max(0, Math.floor(((outSize - 1) * stride + effective - inSize) / 2));
+}
+
+/** A geometry from src/model/conv-family.ts; its refusal becomes this op's LoweringError. */
+export function geometryOf<T>(label: string, make: () => T): T {
+  try {
+    return make();
+  } catch (e) {
+    if (e instanceof ConvFamilyShapeError) throw new LoweringError(`${label}: ${e.message}`);
+    throw e;
+  }
+}
+
+/** The window geometry every stage shares (the CPU reference computes with the same one). */
+export function windowGeometryOf(label: string, input: TensorIR, output: TensorIR, o: WindowOptions, kH: number, kW: number): WindowGeometry {
+  return geometryOf(label, () => windowGeometry(input, output, o, kH, kW));
 }
 
 /** Lowers one op; each op family module exports a table of these by op type. */

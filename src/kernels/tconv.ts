@@ -4,7 +4,7 @@
 import tconvSource from '../../shaders/tconv.wgsl?raw';
 import batchMatMulSource from '../../shaders/batch-matmul.wgsl?raw';
 import type { OpOf } from '../model/graph.ts';
-import { ConvFamilyShapeError, batchMatMulGeometry, transposeConvGeometry } from '../model/conv-family.ts';
+import { batchMatMulGeometry, transposeConvGeometry } from '../model/conv-family.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
 import { xnnpackTakesTransposeConv } from '../model/tflite-delegation.ts';
@@ -26,20 +26,12 @@ import {
   type LoweredOp,
   type LoweringContext,
   xnnpackKernels,
+  geometryOf,
 } from './lowering.ts';
-
-function geometry<T>(label: string, make: () => T): T {
-  try {
-    return make();
-  } catch (e) {
-    if (e instanceof ConvFamilyShapeError) throw new LoweringError(`${label}: ${e.message}`);
-    throw e;
-  }
-}
 
 export function lowerTransposeConv(ctx: LoweringContext, op: OpOf<'TRANSPOSE_CONV'>): LoweredOp {
   const label = `tconv#${op.index}`;
-  const g = geometry(label, () => transposeConvGeometry(ctx.graph, op));
+  const g = geometryOf(label, () => transposeConvGeometry(ctx.graph, op));
   const filter = tensorOf(ctx, op.inputs[1]!);
   const input = tensorOf(ctx, op.inputs[2]!);
   const output = tensorOf(ctx, op.outputs[0]!);
@@ -147,7 +139,7 @@ function batchFields(dims: readonly number[], fill: number): number[] {
 
 export function lowerBatchMatMul(ctx: LoweringContext, op: OpOf<'BATCH_MATMUL'>): LoweredOp {
   const label = `bmm#${op.index}`;
-  const g = geometry(label, () => batchMatMulGeometry(ctx.graph, op));
+  const g = geometryOf(label, () => batchMatMulGeometry(ctx.graph, op));
   const lhs = tensorOf(ctx, op.inputs[0]!);
   const rhs = tensorOf(ctx, op.inputs[1]!);
   const output = tensorOf(ctx, op.outputs[0]!);

@@ -1,6 +1,6 @@
-// Shape rules of TRANSPOSE_CONV and BATCH_MATMUL, shared by the importer (which refuses a
-// hostile or inconsistent op before anything is allocated), the CPU reference and both GPU paths,
-// so that every stage agrees on one geometry. Each function returns the geometry or throws
+// Shape rules of the window ops (CONV_2D, DEPTHWISE_CONV_2D, the pools), TRANSPOSE_CONV and
+// BATCH_MATMUL, shared by the importer (which refuses a hostile or inconsistent op before anything
+// is allocated), the CPU reference and both GPU paths, so that every stage agrees on one geometry. Each function returns the geometry or throws
 // ConvFamilyShapeError with the reason; callers wrap it in their own error type.
 import { OctetError } from '../errors.ts';
 import type { Graph, OpOf, Padding, TensorIR } from './graph.ts';
@@ -21,13 +21,8 @@ function shapeText(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** TFLite's ComputeOutSize (dilation 1). */
-function computeOutSize(padding: Padding, size: number, filter: number, stride: number): number {
-  return padding === 'SAME' ? Math.floor((size + stride - 1) / stride) : Math.floor((size - filter + stride) / stride);
-}
-
-/** NHWC geometry of a TRANSPOSE_CONV, with the padding TFLite derives from output_shape. */
-export interface TransposeConvGeometry {
+/** NHWC sizes of a strided 2-D window over an image: input, output, filter, stride, padding. */
+interface StridedWindow {
   batch: number;
   inH: number;
   inW: number;
@@ -39,9 +34,61 @@ export interface TransposeConvGeometry {
   kW: number;
   strideH: number;
   strideW: number;
-  /** Padding before the first output row / column (TFLite's padding_values.height / width). */
+  /** Padding before the first row / column (TFLite's padding_values.height / width). */
   padTop: number;
   padLeft: number;
+}
+
+/** NHWC geometry of a CONV_2D, DEPTHWISE_CONV_2D or pooling window, with TFLite's padding. */
+export interface WindowGeometry extends StridedWindow {
+  dilH: number;
+  dilW: number;
+}
+
+/** NHWC geometry of a TRANSPOSE_CONV, with the padding TFLite derives from output_shape. */
+export type TransposeConvGeometry = StridedWindow;
+
+/**
+ * TFLite's ComputeOutSize and ComputePaddingHeightWidth for one spatial dimension: the output
+ * size the padding scheme implies, and the padding before the first element (SAME puts the odd
+ * pixel of padding after, so `before` rounds down).
+ */
+export function spatialPadding(padding: Padding, inSize: number, filterSize: number, stride: number, dilation: number): { outSize: number; before: number } {
+  const effectiveFilter = (filterSize - 1) * dilation + 1;
+  const outSize = padding === 'SAME' ? Math.floor((inSize + stride - 1) / stride) : Math.floor((inSize - effectiveFilter + stride) / stride);
+  const total = Math.max(0, (outSize - 1) * stride + effectiveFilter - inSize);
+  return { outSize, before: Math.floor(total / 2) };
+}
+
+/** The options a window op carries (pools have no dilation: pass 1). */
+export interface WindowOptions {
+  padding: Padding;
+  strideH: number;
+  strideW: number;
+  dilationH: number;
+  dilationW: number;
+}
+
+/**
+ * The window geometry of a 4-D NHWC input and output under a kH×kW filter; refuses an output
+ * whose batch, height or width is not what the padding gives (the channel count is the caller's
+ * rule: equal to the filter's for CONV_2D, a multiple of the input's for DEPTHWISE_CONV_2D).
+ */
+export function windowGeometry(input: TensorIR, output: TensorIR, o: WindowOptions, kH: number, kW: number): WindowGeometry {
+  if (input.shape.length !== 4) fail(`needs a 4-D NHWC input, got ${shapeText(input.shape)}`);
+  if (output.shape.length !== 4) fail(`needs a 4-D NHWC output, got ${shapeText(output.shape)}`);
+  const [batch, inH, inW, inC] = input.shape as [number, number, number, number];
+  const [outBatch, outH, outW, outC] = output.shape as [number, number, number, number];
+  const h = spatialPadding(o.padding, inH, kH, o.strideH, o.dilationH);
+  const w = spatialPadding(o.padding, inW, kW, o.strideW, o.dilationW);
+  if (outBatch !== batch || h.outSize !== outH || w.outSize !== outW) {
+    fail(`output ${shapeText(output.shape)} does not match ${o.padding} padding of input ${shapeText(input.shape)} (expected ${batch}×${h.outSize}×${w.outSize})`);
+  }
+  return {
+    batch, inH, inW, inC, outH, outW, outC, kH, kW,
+    strideH: o.strideH, strideW: o.strideW, dilH: o.dilationH, dilW: o.dilationW,
+    padTop: h.before, padLeft: w.before,
+  };
 }
 
 /** The int32 values of TRANSPOSE_CONV's output_shape operand (input 0), which must be a constant. */
@@ -91,8 +138,8 @@ export function transposeConvGeometry(graph: Pick<Graph, 'tensors'>, op: OpOf<'T
   if (outBatch !== batch) fail(`output_shape batch ${outBatch} differs from the input's ${batch}`);
   const { padding, strideH, strideW } = op.options;
   if (!(strideH >= 1 && strideW >= 1)) fail(`strides ${strideH}×${strideW} must be at least 1`);
-  const expectH = computeOutSize(padding, outH, kH, strideH);
-  const expectW = computeOutSize(padding, outW, kW, strideW);
+  const expectH = spatialPadding(padding, outH, kH, strideH, 1).outSize;
+  const expectW = spatialPadding(padding, outW, kW, strideW, 1).outSize;
   if (expectH !== inH || expectW !== inW) {
     fail(
       `output_shape ${shapeText(outputShape)} is inconsistent with input ${shapeText(input.shape)}: ` +

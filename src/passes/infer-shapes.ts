@@ -5,7 +5,7 @@
 // shape follows from its inputs, in model order, as TFLite's Prepare would size it. Only
 // non-constant outputs of the ops below are resized; graph inputs keep their shapes, and an op
 // not listed keeps its stored output shape (its kernel then checks it).
-import { spatialPadding } from '../reference/common.ts';
+import { spatialPadding } from '../model/conv-family.ts';
 import { constantData } from '../quant/tensor.ts';
 import type { Graph, OpIR, TensorIR } from '../model/graph.ts';
 import { UNARY_OP_TYPES } from '../ops/unary.ts';

@@ -202,27 +202,6 @@ export function dtypeRange(dtype: 'int8' | 'uint8'): [number, number] {
   return dtype === 'int8' ? [-128, 127] : [0, 255];
 }
 
-/**
- * TFLite's ComputeOutSize and ComputePaddingHeightWidth for one spatial dimension: the output
- * size the padding scheme implies, and the padding before the first element (SAME puts the odd
- * pixel of padding after, so `before` rounds down).
- */
-export function spatialPadding(
-  padding: Padding,
-  inSize: number,
-  filterSize: number,
-  stride: number,
-  dilation: number,
-): { outSize: number; before: number } {
-  const effectiveFilter = (filterSize - 1) * dilation + 1;
-  const outSize =
-    padding === 'SAME'
-      ? Math.floor((inSize + stride - 1) / stride)
-      : Math.floor((inSize - effectiveFilter + stride) / stride);
-  const total = Math.max(0, (outSize - 1) * stride + effectiveFilter - inSize);
-  return { outSize, before: Math.floor(total / 2) };
-}
-
 /** Per-output-channel requantization: multiplier ≈ input_scale × weight_scale[c] / output_scale. */
 export interface ChannelMultipliers {
   multiplier: Int32Array;

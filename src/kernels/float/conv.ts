@@ -3,28 +3,11 @@
 // parameters (hybrid models), dequantized once here; biases likewise.
 import convSource from '../../../shaders/float-conv.wgsl?raw';
 import depthwiseSource from '../../../shaders/float-depthwise.wgsl?raw';
+import type { WindowGeometry } from '../../model/conv-family.ts';
 import type { Activation, OpOf, TensorIR } from '../../model/graph.ts';
 import { roundUp4 } from '../layout.ts';
-import { LoweringError, paddingBefore, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
+import { LoweringError, tensorOf, windowGeometryOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { elementCount, expectFloat, floatActivationRange, floatConstant, floatOperand, floatShader, floatUniforms } from './common.ts';
-
-interface Geometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  dilH: number;
-  dilW: number;
-  padTop: number;
-  padLeft: number;
-}
 
 /** Bias per output channel, zero-padded to a multiple of 4 (zeros when the op has none). */
 function paddedBias(ctx: LoweringContext, biasId: number, outC: number, label: string): Float32Array {
@@ -36,7 +19,7 @@ function paddedBias(ctx: LoweringContext, biasId: number, outC: number, label: s
   return out;
 }
 
-function geometryFields(g: Geometry, activation: Activation, label: string): Array<['u32' | 'i32' | 'f32', number]> {
+function geometryFields(g: WindowGeometry, activation: Activation, label: string): Array<['u32' | 'i32' | 'f32', number]> {
   const [actMin, actMax] = floatActivationRange(activation, label);
   return [
     ['u32', g.batch],
@@ -61,7 +44,7 @@ function geometryFields(g: Geometry, activation: Activation, label: string): Arr
 }
 
 /** Shared by CONV_2D and FULLY_CONNECTED: weights [outC][kH][kW][inC] regrouped 4 channels per vec4. */
-function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, filter: TensorIR, biasId: number, output: TensorIR, g: Geometry, activation: Activation): LoweredOp {
+function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, filter: TensorIR, biasId: number, output: TensorIR, g: WindowGeometry, activation: Activation): LoweredOp {
   expectFloat(output, 'output', label);
   const w = floatConstant(filter, 'weights');
   const perChannel = g.kH * g.kW * g.inC;
@@ -95,18 +78,13 @@ export function lowerFloatConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): Low
   const input = tensorOf(ctx, op.inputs[0]!);
   const filter = tensorOf(ctx, op.inputs[1]!);
   const output = tensorOf(ctx, op.outputs[0]!);
-  const [batch, inH, inW, inC] = fourDims(input, 'input', label);
+  const inC = fourDims(input, 'input', label)[3];
   const [outC, kH, kW, filterC] = fourDims(filter, 'filter', label);
-  const [, outH, outW, outputC] = fourDims(output, 'output', label);
+  const outputC = fourDims(output, 'output', label)[3];
   if (filterC !== inC) throw new LoweringError(`${label}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
   if (outputC !== outC) throw new LoweringError(`${label}: output has ${outputC} channels, filter has ${outC}`);
   const o = op.options;
-  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, {
-    batch, inH, inW, inC, outH, outW, outC, kH, kW,
-    strideH: o.strideH, strideW: o.strideW, dilH: o.dilationH, dilW: o.dilationW,
-    padTop: paddingBefore(o.padding, o.strideH, o.dilationH, inH, kH, outH),
-    padLeft: paddingBefore(o.padding, o.strideW, o.dilationW, inW, kW, outW),
-  }, o.activation);
+  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation);
 }
 
 /**
@@ -144,9 +122,9 @@ export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHW
   const filter = tensorOf(ctx, op.inputs[1]!);
   const output = tensorOf(ctx, op.outputs[0]!);
   expectFloat(output, 'output', label);
-  const [batch, inH, inW, inC] = fourDims(input, 'input', label);
+  const inC = fourDims(input, 'input', label)[3];
   const [one, kH, kW, outC] = fourDims(filter, 'filter', label);
-  const [, outH, outW, outputC] = fourDims(output, 'output', label);
+  const outputC = fourDims(output, 'output', label)[3];
   if (one !== 1) throw new LoweringError(`${label}: filter must be [1, kH, kW, channels], got [${filter.shape.join(', ')}]`);
   if (outputC !== outC) throw new LoweringError(`${label}: output has ${outputC} channels, filter has ${outC}`);
   // The multiplier follows from the shapes, as in the reference (some converters write an
@@ -159,19 +137,14 @@ export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHW
   const packed = new Float32Array(taps * outC4 * 4);
   for (let t = 0; t < taps; t++) packed.set(w.subarray(t * outC, (t + 1) * outC), t * outC4 * 4);
   const o = op.options;
-  const g: Geometry = {
-    batch, inH, inW, inC, outH, outW, outC, kH, kW,
-    strideH: o.strideH, strideW: o.strideW, dilH: o.dilationH, dilW: o.dilationW,
-    padTop: paddingBefore(o.padding, o.strideH, o.dilationH, inH, kH, outH),
-    padLeft: paddingBefore(o.padding, o.strideW, o.dilationW, inW, kW, outW),
-  };
+  const g = windowGeometryOf(label, input, output, o, kH, kW);
   const constants: ConstantSpec[] = [];
   const inputBinding = floatOperand(input, 'input', constants, label);
   constants.push({ label: `${label} weights`, data: packed, usage: 'storage' });
   constants.push({ label: `${label} bias`, data: paddedBias(ctx, op.inputs[2] ?? -1, outC, label), usage: 'storage' });
   const pixels = FLOAT_DEPTHWISE_PIXELS;
-  const strips = Math.ceil(outW / pixels);
-  const total = batch * outH * strips * outC4;
+  const strips = Math.ceil(g.outW / pixels);
+  const total = g.batch * g.outH * strips * outC4;
   constants.push({
     label: `${label} params`,
     data: floatUniforms([...geometryFields(g, o.activation, label), ['u32', multiplier], ['u32', total], ['u32', strips]]),

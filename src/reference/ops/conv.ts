@@ -15,13 +15,13 @@
 import { activationRangeFloat, activationRangeQuantized } from '../../quant/activation.ts';
 import { multiplyByQuantizedMultiplier, ruyMultiplyByQuantizedMultiplier } from '../../quant/fixedpoint.ts';
 import { dequantizeTensor } from '../../quant/tensor.ts';
+import { ConvFamilyShapeError, windowGeometry as sharedWindowGeometry, type WindowGeometry, type WindowOptions } from '../../model/conv-family.ts';
 import type { Activation, OpOf, TensorIR } from '../../model/graph.ts';
 import {
   allocate,
   channelMultipliers,
   elementCount,
   offsetInt32,
-  spatialPadding,
   type ChannelMultipliers,
   type Kernel,
   type PrepareContext,
@@ -179,63 +179,21 @@ function clampFloat(v: number, min: number, max: number): number {
   return v < min ? min : v > max ? max : v;
 }
 
-/** NHWC geometry of a 2-D convolution or pooling window, with TFLite's padding. */
-export interface WindowGeometry {
-  batches: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  dilationH: number;
-  dilationW: number;
-  padTop: number;
-  padLeft: number;
-}
-
-/** Builds the window geometry and checks it against the output tensor's shape. */
+/** The window geometry (src/model/conv-family.ts), its refusal in this op's error. */
 export function windowGeometry(
   ctx: PrepareContext,
   input: TensorIR,
   output: TensorIR,
-  o: { padding: 'SAME' | 'VALID'; strideH: number; strideW: number; dilationH: number; dilationW: number },
+  o: WindowOptions,
   kH: number,
   kW: number,
 ): WindowGeometry {
-  if (input.shape.length !== 4) throw ctx.error(`needs a 4-D NHWC input, got [${input.shape.join(', ')}]`);
-  if (output.shape.length !== 4) throw ctx.error(`needs a 4-D NHWC output, got [${output.shape.join(', ')}]`);
-  const [batches, inH, inW, inC] = input.shape;
-  const [outBatches, outH, outW, outC] = output.shape;
-  const h = spatialPadding(o.padding, inH, kH, o.strideH, o.dilationH);
-  const w = spatialPadding(o.padding, inW, kW, o.strideW, o.dilationW);
-  if (outBatches !== batches || h.outSize !== outH || w.outSize !== outW) {
-    throw ctx.error(
-      `output [${output.shape.join(', ')}] does not match ${o.padding} padding of input [${input.shape.join(', ')}] ` +
-        `(expected ${batches}×${h.outSize}×${w.outSize})`,
-    );
+  try {
+    return sharedWindowGeometry(input, output, o, kH, kW);
+  } catch (e) {
+    if (e instanceof ConvFamilyShapeError) throw ctx.error(e.message);
+    throw e;
   }
-  return {
-    batches,
-    inH,
-    inW,
-    inC,
-    outH,
-    outW,
-    outC,
-    kH,
-    kW,
-    strideH: o.strideH,
-    strideW: o.strideW,
-    dilationH: o.dilationH,
-    dilationW: o.dilationW,
-    padTop: h.before,
-    padLeft: w.before,
-  };
 }
 
 /**
@@ -247,10 +205,10 @@ function validTaps(g: WindowGeometry, n: number, oy: number, ox: number, inputBa
   const ix0 = ox * g.strideW - g.padLeft;
   let count = 0;
   for (let ky = 0; ky < g.kH; ky++) {
-    const iy = iy0 + ky * g.dilationH;
+    const iy = iy0 + ky * g.dilH;
     if (iy < 0 || iy >= g.inH) continue;
     for (let kx = 0; kx < g.kW; kx++) {
-      const ix = ix0 + kx * g.dilationW;
+      const ix = ix0 + kx * g.dilW;
       if (ix < 0 || ix >= g.inW) continue;
       inputBase[count] = ((n * g.inH + iy) * g.inW + ix) * g.inC;
       tapIndex[count] = ky * g.kW + kx;
@@ -285,7 +243,7 @@ export function prepareConv2D(op: OpOf<'CONV_2D'>, ctx: PrepareContext): Kernel 
       const x = offsetInt32(values[inId] as QuantizedData, q.inputOffset);
       const out = allocate(output.dtype, outCount);
       let o = 0;
-      for (let n = 0; n < g.batches; n++) {
+      for (let n = 0; n < g.batch; n++) {
         for (let oy = 0; oy < g.outH; oy++) {
           for (let ox = 0; ox < g.outW; ox++) {
             const taps = validTaps(g, n, oy, ox, inputBase, tapIndex);
@@ -311,7 +269,7 @@ export function prepareConv2D(op: OpOf<'CONV_2D'>, ctx: PrepareContext): Kernel 
     const w = f.weights;
     const out = new Float32Array(outCount);
     let o = 0;
-    for (let n = 0; n < g.batches; n++) {
+    for (let n = 0; n < g.batch; n++) {
       for (let oy = 0; oy < g.outH; oy++) {
         for (let ox = 0; ox < g.outW; ox++) {
           const taps = validTaps(g, n, oy, ox, inputBase, tapIndex);
@@ -365,7 +323,7 @@ export function prepareDepthwiseConv2D(op: OpOf<'DEPTHWISE_CONV_2D'>, ctx: Prepa
       const x = offsetInt32(values[inId] as QuantizedData, q.inputOffset);
       const out = allocate(output.dtype, outCount);
       let o = 0;
-      for (let n = 0; n < g.batches; n++) {
+      for (let n = 0; n < g.batch; n++) {
         for (let oy = 0; oy < g.outH; oy++) {
           for (let ox = 0; ox < g.outW; ox++) {
             const taps = validTaps(g, n, oy, ox, inputBase, tapIndex);
@@ -399,7 +357,7 @@ export function prepareDepthwiseConv2D(op: OpOf<'DEPTHWISE_CONV_2D'>, ctx: Prepa
     const w = f.weights;
     const out = new Float32Array(outCount);
     let o = 0;
-    for (let n = 0; n < g.batches; n++) {
+    for (let n = 0; n < g.batch; n++) {
       for (let oy = 0; oy < g.outH; oy++) {
         for (let ox = 0; ox < g.outW; ox++) {
           const taps = validTaps(g, n, oy, ox, inputBase, tapIndex);

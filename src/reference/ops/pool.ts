@@ -7,7 +7,8 @@ import { activationRangeFloat, activationRangeQuantized } from '../../quant/acti
 import { meanRule } from '../../quant/mean.ts';
 import type { OpOf } from '../../model/graph.ts';
 import { allocate, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
-import { windowGeometry, type WindowGeometry } from './conv.ts';
+import type { WindowGeometry } from '../../model/conv-family.ts';
+import { windowGeometry } from './conv.ts';
 
 type PoolOp = OpOf<'AVERAGE_POOL_2D'> | OpOf<'MAX_POOL_2D'>;
 
@@ -41,7 +42,7 @@ function forEachWindow(
   g: WindowGeometry,
   visit: (outBase: number, inPixel: (y: number, x: number) => number, y0: number, y1: number, x0: number, x1: number) => void,
 ): void {
-  for (let n = 0; n < g.batches; n++) {
+  for (let n = 0; n < g.batch; n++) {
     const inPixel = (y: number, x: number): number => ((n * g.inH + y) * g.inW + x) * g.inC;
     for (let oy = 0; oy < g.outH; oy++) {
       const originY = oy * g.strideH - g.padTop;

@@ -1,13 +1,21 @@
-// CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1x1 image), int8, NHWC.
+// CONV_2D and FULLY_CONNECTED (as a 1x1 convolution over a 1 x rows image), int8, NHWC.
 // Activations are packed 4 channels to a u32 (channels padded to a multiple of 4); weights are
 // [out_c / 4][k_h][k_w][in_c / 4] vec4s, each holding the 4 output channels' words for one input
-// word, so that one load feeds the 4 dot4 products (loads dominate on software adapters). One
-// invocation computes 4 output channels of one output pixel: per tap, one input word, one vec4.
+// word, so that one load feeds 4 dot4 products (loads dominate on software adapters).
+//
+// Register micro-tile: one invocation computes {{PIXELS}} consecutive output pixels along W by
+// {{GROUPS}} groups of 4 output channels, so each weight vec4 feeds {{PIXELS}} pixels and each input
+// word feeds every group. The per-pixel and per-group statements are written out by
+// src/kernels/conv2d.ts (convTileCode), one named variable each, so that every accumulator is a
+// plain value a compiler keeps in registers (a loop over a private array would index it
+// dynamically). A strip's pixels past the
+// row's end and a block's groups past the last channel word are computed on clamped (real, in
+// bounds) reads and not written.
 //
 // Zero points: an out-of-image tap reads a word holding the input zero point 4 times, so it
 // contributes nothing after the host folded -zx * sum(w) into the bias. Legacy uint8 models with a
-// weight zero point (in the int8 domain, zw != 0) also need -zw * sum(x), computed with
-// dot4(x, 0x01010101) over the real channels in the same loop ({{WEIGHT_ZP}}).
+// weight zero point (in the int8 domain, zw != 0) also need -zw * sum(x) per pixel, computed with
+// dot4(x, 0x01010101) over the real channels in the same loop (WEIGHT_ZP in convTileCode).
 
 struct Params {
   batch: u32,
@@ -32,6 +40,9 @@ struct Params {
   act_max: i32,
   weight_zp: i32,
   total: u32,
+  // ceil(out_w / PIXELS) strips per row, ceil(out_c4 / GROUPS) channel blocks per pixel.
+  out_strips: u32,
+  out_blocks: u32,
 };
 
 @group(0) @binding(0) var<storage, read> input: array<u32>;
@@ -41,45 +52,54 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-@compute @workgroup_size({{WORKGROUP_SIZE}})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let index = linear_index(gid, nwg);
-  if (index >= params.total) {
-    return;
-  }
-  let at = nhwc_position(index, params.out_c4, params.out_w, params.out_h);
-  let ocw = at.x;
-  let ox = at.y;
-  let oy = at.z;
-  let n = at.w;
-
-  var acc = vec4<i32>(0);
-  var input_sum = 0;
-  let taps_per_channel = params.k_h * params.k_w * params.in_c4;
-  let w_base = ocw * taps_per_channel;
-  for (var ky = 0u; ky < params.k_h; ky++) {
-    let iy = i32(oy * params.stride_h + ky * params.dil_h) - params.pad_top;
-    for (var kx = 0u; kx < params.k_w; kx++) {
-      let ix = i32(ox * params.stride_w + kx * params.dil_w) - params.pad_left;
-      let inside = iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w);
-      let in_base = ((n * params.in_h + u32(max(iy, 0))) * params.in_w + u32(max(ix, 0))) * params.in_c4;
-      let tap = (ky * params.k_w + kx) * params.in_c4;
-      for (var icw = 0u; icw < params.in_c4; icw++) {
-        let x = select(params.input_zp_word, input[in_base + icw], inside);
-        let w = weights[w_base + tap + icw];
-        acc += vec4<i32>(dot4(x, w.x), dot4(x, w.y), dot4(x, w.z), dot4(x, w.w));
-#if {{WEIGHT_ZP}}
-        input_sum += dot4(x, select(0x01010101u, params.last_word_mask, icw + 1u == params.in_c4));
-#endif
-      }
-    }
-  }
-
+// The 4 channels of channel word `ocw` at one pixel, requantized and packed.
+fn requantize_word(acc: vec4<i32>, ocw: u32, input_sum: i32) -> u32 {
   var result = vec4<i32>(0);
   for (var j = 0u; j < 4u; j++) {
     let cp = channel_params[ocw * 4u + j];
     let folded = acc[j] + cp.x - params.weight_zp * input_sum;
     result[j] = requantize(folded, cp, params.output_zp, params.act_min, params.act_max);
   }
-  output[index] = pack_i8x4(result);
+  return pack_i8x4(result);
+}
+
+@compute @workgroup_size({{WORKGROUP_SIZE}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let index = linear_index(gid, nwg);
+  if (index >= params.total) {
+    return;
+  }
+  let at = nhwc_position(index, params.out_blocks, params.out_strips, params.out_h);
+  let ocw = at.x * {{GROUPS}}u;
+  let ox = at.y * {{PIXELS}}u;
+  let oy = at.z;
+  let n = at.w;
+
+  let taps_per_channel = params.k_h * params.k_w * params.in_c4;
+{{DECLARE}}
+  for (var ky = 0u; ky < params.k_h; ky++) {
+    let iy = i32(oy * params.stride_h + ky * params.dil_h) - params.pad_top;
+    let row_inside = iy >= 0 && iy < i32(params.in_h);
+    let row_base = (n * params.in_h + u32(clamp(iy, 0, i32(params.in_h) - 1))) * params.in_w;
+    for (var kx = 0u; kx < params.k_w; kx++) {
+      let tap = (ky * params.k_w + kx) * params.in_c4;
+{{TAP}}
+      for (var icw = 0u; icw < params.in_c4; icw++) {
+{{WORD}}
+      }
+    }
+  }
+
+  // Requantized in a loop rather than written out per accumulator: the requantization is long, and
+  // {{PIXELS}} x {{GROUPS}} copies of it multiplied SwiftShader's compile time (load time) for nothing.
+{{COLLECT}}
+  let row_out = (n * params.out_h + oy) * params.out_w;
+  for (var i = 0u; i < {{PIXELS}}u * {{GROUPS}}u; i++) {
+    let p = i / {{GROUPS}}u;
+    let g = i % {{GROUPS}}u;
+    // A strip's pixels past the row's end and a block's words past out_c4 are not written.
+    if (ox + p < params.out_w && ocw + g < params.out_c4) {
+      output[(row_out + ox + p) * params.out_c4 + ocw + g] = requantize_word(accs[i], ocw + g, sums[p]);
+    }
+  }
 }

@@ -1,4 +1,4 @@
-// CONV_2D and FULLY_CONNECTED lowering onto shaders/conv2d.wgsl.
+// CONV_2D and FULLY_CONNECTED lowering onto shaders/conv2d.wgsl (or the tiled GEMM for 1×1).
 import convSource from '../../shaders/conv2d.wgsl?raw';
 import depthwiseSource from '../../shaders/depthwise.wgsl?raw';
 import type { OpOf, TensorIR } from '../model/graph.ts';
@@ -109,6 +109,97 @@ function interleaveOutputChannels(packed: Int8Array, outCPadded: number, words: 
   return out;
 }
 
+/**
+ * Register micro-tile of shaders/conv2d.wgsl: `pixels` consecutive output pixels along W by
+ * `groups` words of 4 output channels per invocation. `unpacked`: sign-extend each loaded input
+ * word and weight word once and multiply as i32 vectors, instead of one dot4 per product (where
+ * dot4 unpacks both operands on every call: the fallback, or an adapter that emulates it).
+ */
+export interface ConvTile {
+  pixels: number;
+  groups: number;
+  unpacked: boolean;
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** The per-pixel and per-group statements of shaders/conv2d.wgsl, one named variable each. */
+export function convTileCode(tile: ConvTile, weightZp: boolean): Record<'DECLARE' | 'TAP' | 'WORD' | 'COLLECT', string> {
+  const ps = range(tile.pixels);
+  const gs = range(tile.groups);
+  const lanes = ['x', 'y', 'z', 'w'];
+  const lines = (indent: string, xs: string[]) => xs.map((x) => indent + x).join('\n');
+  const declare = [
+    ...ps.flatMap((p) => gs.map((g) => `var acc_${p}_${g} = vec4<i32>(0);`)),
+    ...(weightZp ? ps.map((p) => `var sum_${p} = 0;`) : []),
+    // A last block's channel words past out_c4 read the last real one (computed, not written).
+    ...gs.map((g) => `let w_base_${g} = ${g === 0 ? 'ocw' : `min(ocw + ${g}u, params.out_c4 - 1u)`} * taps_per_channel;`),
+  ];
+  const tap = ps.flatMap((p) => [
+    `let ix_${p} = i32((ox + ${p}u) * params.stride_w + kx * params.dil_w) - params.pad_left;`,
+    `let inside_${p} = row_inside && ix_${p} >= 0 && ix_${p} < i32(params.in_w);`,
+    `let in_base_${p} = (row_base + u32(clamp(ix_${p}, 0, i32(params.in_w) - 1))) * params.in_c4;`,
+  ]);
+  const word: string[] = [];
+  const ones = 'select(0x01010101u, params.last_word_mask, icw + 1u == params.in_c4)';
+  if (tile.unpacked) {
+    for (const p of ps) word.push(`let x_${p} = unpack_i8x4(select(params.input_zp_word, input[in_base_${p} + icw], inside_${p}));`);
+    for (const g of gs) {
+      word.push(`let w_${g} = weights[w_base_${g} + tap + icw];`);
+      for (const l of lanes) word.push(`let w_${g}${l} = unpack_i8x4(w_${g}.${l});`);
+    }
+    for (const p of ps) for (const g of gs) word.push(`acc_${p}_${g} += vec4<i32>(${lanes.map((l) => `dot(x_${p}, w_${g}${l})`).join(', ')});`);
+    if (weightZp) {
+      word.push(`let ones = unpack_i8x4(${ones});`);
+      for (const p of ps) word.push(`sum_${p} += dot(x_${p}, ones);`);
+    }
+  } else {
+    for (const p of ps) word.push(`let x_${p} = select(params.input_zp_word, input[in_base_${p} + icw], inside_${p});`);
+    for (const g of gs) word.push(`let w_${g} = weights[w_base_${g} + tap + icw];`);
+    for (const p of ps) for (const g of gs) word.push(`acc_${p}_${g} += vec4<i32>(${lanes.map((l) => `dot4(x_${p}, w_${g}.${l})`).join(', ')});`);
+    if (weightZp) {
+      word.push(`let ones = ${ones};`);
+      for (const p of ps) word.push(`sum_${p} += dot4(x_${p}, ones);`);
+    }
+  }
+  // Collected for the store loop of the shader: one requantization in the code, not one per accumulator.
+  const collect = [
+    `var accs = array<vec4<i32>, ${tile.pixels * tile.groups}>(${ps.flatMap((p) => gs.map((g) => `acc_${p}_${g}`)).join(', ')});`,
+    `var sums = array<i32, ${tile.pixels}>(${ps.map((p) => (weightZp ? `sum_${p}` : '0')).join(', ')});`,
+  ];
+  return { DECLARE: lines('  ', declare), TAP: lines('      ', tap), WORD: lines('        ', word), COLLECT: lines('  ', collect) };
+}
+
+/**
+ * Widest strip of output pixels and most channel words per invocation of the conv kernel:
+ * measured on SwiftShader, candidates alternated in one process (P = 1, 2, 4, 8, 16 by 1, 2, 4
+ * words; ResNet-8, VWW, MobileNet v2), 8 × 2 was the fastest (ResNet-8 conv GPU median 74-98 ms
+ * against 78-126 for 4 × 2 and 108-141 for 1 × 1), at about 0.4 s more pipeline compile time per
+ * model than 4 × 2; P = 16 did not finish compiling in minutes.
+ */
+const CONV_MAX_PIXELS = 8;
+const CONV_MAX_GROUPS = 2;
+
+/** Near-equal parts of at most `max` each covering `n`: fewer wasted lanes than max-wide parts plus a remainder. */
+function balancedPart(n: number, max: number): number {
+  return Math.ceil(n / Math.ceil(n / max));
+}
+
+export function convTile(ctx: Pick<LoweringContext, 'useDot4' | 'dot4Emulated'>, outW: number, outC4: number): ConvTile {
+  return {
+    // Balanced strips: a row of 9 is 2 strips of 5 (1 pixel computed for nothing), not 8 + 1 (7);
+    // a 1-wide output (FULLY_CONNECTED with one row) gets 1 pixel, no wasted work.
+    pixels: balancedPart(outW, CONV_MAX_PIXELS),
+    // The same for channel words: 3 words are 2 + 1 (a computed, unwritten word), 1 word is 1.
+    groups: balancedPart(outC4, CONV_MAX_GROUPS),
+    // Unpack once where dot4 would unpack both operands on every product anyway: the fallback,
+    // or an adapter that emulates dot4I8Packed (software adapters).
+    unpacked: !ctx.useDot4 || ctx.dot4Emulated === true,
+  };
+}
+
 function lowerConvLike(
   ctx: LoweringContext,
   label: string,
@@ -158,7 +249,10 @@ function lowerConvLike(
   const ruyRequant = builtinKernels(ctx) && input.dtype === 'int8';
   const lastRealChannels = g.inC - (inC4 - 1) * 4;
   const lastWordMask = splatByte(1) >>> (8 * (4 - lastRealChannels));
-  const total = g.batch * g.outH * g.outW * (outCPadded / 4);
+  const tile = convTile(ctx, g.outW, outCPadded / 4);
+  const strips = Math.ceil(g.outW / tile.pixels);
+  const blocks = Math.ceil(outCPadded / 4 / tile.groups);
+  const total = g.batch * g.outH * strips * blocks;
   const uniforms = uniformWords([
     ['u32', g.batch],
     ['u32', g.inH],
@@ -182,6 +276,8 @@ function lowerConvLike(
     ['i32', actMax],
     ['i32', weightZp],
     ['u32', total],
+    ['u32', strips],
+    ['u32', blocks],
   ]);
   const constants: ConstantSpec[] = [
     { label: `${label} weights`, data: packed, usage: 'storage' },
@@ -217,7 +313,7 @@ function lowerConvLike(
       ],
     };
   }
-  const shader = int8Shader(ctx, convSource, { WEIGHT_ZP: weightZp !== 0, RUY_REQUANT: ruyRequant });
+  const shader = int8Shader(ctx, convSource, { PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, ...convTileCode(tile, weightZp !== 0) });
   return singleDispatch(label, shader, [
       { label: `${label} weights`, data: interleaveOutputChannels(packed, outCPadded, taps * inC4), usage: 'storage' },
       { label: `${label} channel params`, data: channelParams, usage: 'storage' },
@@ -258,8 +354,10 @@ export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNEC
     // The packed layout pads the innermost dimension; a flattening FC needs a relayout first.
     throw new LoweringError(`FULLY_CONNECTED at operator ${op.index}: input innermost dimension ${input.shape[input.shape.length - 1]} differs from depth ${depth}`);
   }
+  // The rows as one 1×rows image (the same packed layout as rows 1×1 images): the conv kernel's
+  // strips then share each weight load across rows, and 16+ rows take the pointwise GEMM.
   return lowerConvLike(ctx, `fc#${op.index}`, input, filter, op.inputs[2] ?? -1, output, {
-    batch, inH: 1, inW: 1, inC: depth, outH: 1, outW: 1, outC, kH: 1, kW: 1,
+    batch: 1, inH: 1, inW: batch, inC: depth, outH: 1, outW: batch, outC, kH: 1, kW: 1,
     strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0,
   }, op.options.activation);
 }

@@ -1,7 +1,8 @@
 // CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED on the GPU equal the CPU reference byte for byte,
 // over random shapes (odd channel counts, 1x1 and 3x3, strides 1 and 2, SAME/VALID, dilation 2,
 // every fused activation, int8 per-channel and legacy uint8 with weight zero points), with
-// dot4I8Packed and with the unpacking fallback.
+// dot4I8Packed and with the unpacking fallback; the conv kernel's register micro-tile over W
+// remainders, narrow rows, strides 1-3, dilations 2-3 and channel-word remainders.
 import { describe, expect, it } from 'vitest';
 import type { Activation, Graph, Padding } from '../../src/model/graph.ts';
 import { convGraph, describeCase, fullyConnectedGraph, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
@@ -9,6 +10,7 @@ import { gpuVersusReference } from '../helpers/compare.ts';
 import { DOT4_MODES, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
 import { lowerOp } from '../../src/kernels/registry.ts';
+import { convTile } from '../../src/kernels/conv2d.ts';
 
 const ACTIVATIONS: Activation[] = ['NONE', 'RELU', 'RELU6'];
 
@@ -139,6 +141,50 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
       expect(failures).toEqual([]);
     });
 
+    it('conv micro-tile: strips with a W remainder, rows narrower than a strip, strides, dilations, channel-word remainders', async () => {
+      const ctx = await testContext(dot4);
+      const failures: string[] = [];
+      let partialStrips = 0;
+      let partialBlocks = 0;
+      // [inW, k, stride, dilation, padding, inC, outC]; inH small, the tile runs along W.
+      const shapes: Array<[number, number, number, number, Padding, number, number]> = [
+        [1, 3, 1, 1, 'SAME', 5, 9],
+        [2, 3, 1, 1, 'SAME', 8, 5],
+        [3, 3, 1, 1, 'VALID', 3, 16],
+        [7, 3, 1, 1, 'SAME', 13, 21],
+        [9, 3, 1, 1, 'SAME', 4, 13],
+        [11, 3, 2, 1, 'SAME', 7, 8],
+        [13, 3, 1, 2, 'SAME', 16, 17],
+        [19, 3, 2, 1, 'VALID', 5, 12],
+        [17, 5, 3, 1, 'SAME', 3, 4],
+        [23, 3, 1, 3, 'VALID', 8, 6],
+        [20, 1, 2, 1, 'SAME', 16, 32],
+        [26, 2, 1, 2, 'VALID', 1, 3],
+      ];
+      for (const [i, [inW, k, stride, dilation, padding, inC, outC]] of shapes.entries()) {
+        const rng = mulberry32(700 + i);
+        const c: ConvCase = {
+          kind: 'conv', dtype: i % 3 === 1 ? 'uint8' : 'int8', batch: i % 4 === 2 ? 2 : 1, inH: (k - 1) * dilation + 1 + (i % 3), inW, inC, outC, k, stride, dilation, padding,
+          activation: ACTIVATIONS[i % 3]!, depthMultiplier: 1, bias: i % 5 !== 4,
+        };
+        const graph = convGraph(rng, c);
+        const [, , outW, outCGraph] = graph.tensors[graph.outputs[0]!]!.shape as number[];
+        const tile = convTile(ctx, outW!, Math.ceil(outCGraph! / 4));
+        if (outW! % tile.pixels !== 0) partialStrips++;
+        if (Math.ceil(outCGraph! / 4) % tile.groups !== 0) partialBlocks++;
+        const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
+        // Both inner loops on this adapter: dot4 per product, and operands unpacked once.
+        for (const dot4Emulated of [false, true]) {
+          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { dot4Emulated });
+          if (cmp!.differing > 0) failures.push(`${describeCase(c)} (dot4Emulated ${dot4Emulated}): ${cmp!.differing}/${cmp!.elements} differ, ${cmp!.firstDiff}`);
+        }
+      }
+      expect(failures).toEqual([]);
+      // The shapes must keep exercising the remainders whatever the tile constants are.
+      expect(partialStrips).toBeGreaterThan(2);
+      expect(partialBlocks).toBeGreaterThan(2);
+    });
+
     // An activation written by a kernel carries the output zero point in its padding bytes (the
     // padded channels requantize a zero accumulator), unlike an uploaded input (zeros): the GEMM's
     // row sums must mask them, which only a chain shows.
@@ -164,11 +210,22 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
         { dtype: 'int8', batch: 3, depth: 33, units: 12, perChannel: true, activation: 'RELU' },
         { dtype: 'uint8', batch: 2, depth: 64, units: 10, perChannel: false, activation: 'RELU6' },
         { dtype: 'int8', batch: 1, depth: 256, units: 1001, perChannel: false, activation: 'NONE' },
+        // Rows are a 1×rows image: 9 rows are strips with a remainder, 20 rows take the GEMM.
+        { dtype: 'int8', batch: 9, depth: 20, units: 13, perChannel: true, activation: 'RELU6' },
+        { dtype: 'uint8', batch: 9, depth: 7, units: 6, perChannel: false, activation: 'NONE' },
+        { dtype: 'int8', batch: 20, depth: 48, units: 9, perChannel: true, activation: 'NONE' },
+        { dtype: 'uint8', batch: 20, depth: 13, units: 16, perChannel: false, activation: 'RELU' },
       ] as const;
       for (const spec of specs) {
         const graph = fullyConnectedGraph(rng, spec);
-        const [cmp] = await gpuVersusReference(ctx, graph, [randomInput(rng, graph.tensors[graph.inputs[0]!]!)], requantization);
-        if (cmp!.differing > 0) failures.push(`${graph.name}: ${cmp!.differing} differ, ${cmp!.firstDiff}`);
+        const lowered = lowerOp({ graph, useDot4: ctx.useDot4, requantization, workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
+        const label = 'dispatch' in lowered.steps[0]! ? lowered.steps[0].dispatch.label : '';
+        expect(label.endsWith('(gemm)'), `${graph.name} lowered to ${label}`).toBe(spec.batch >= 16);
+        const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
+        for (const dot4Emulated of [false, true]) {
+          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { dot4Emulated });
+          if (cmp!.differing > 0) failures.push(`${graph.name} (dot4Emulated ${dot4Emulated}): ${cmp!.differing} differ, ${cmp!.firstDiff}`);
+        }
       }
       expect(failures).toEqual([]);
     });

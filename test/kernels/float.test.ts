@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Activation, Graph, Padding } from '../../src/model/graph.ts';
 import { LoweringError } from '../../src/kernels/lowering.ts';
+import { floatConvTile } from '../../src/kernels/float/conv.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { GraphBuilder } from '../helpers/graphs.ts';
 import {
@@ -159,6 +160,41 @@ describe('float32 kernels equal the float reference', () => {
     expect(await checkAll(graphs, 100)).toEqual([]);
   });
 
+  it('CONV_2D micro-tile: strips with a W remainder, rows narrower than a strip, strides, dilations, channel-group remainders', async () => {
+    const rng = mulberry32(6);
+    let partialStrips = 0;
+    let partialBlocks = 0;
+    // [inW, k, stride, dilation, padding, inC, outC]; inH small, the tile runs along W.
+    const shapes: Array<[number, number, number, number, Padding, number, number]> = [
+      [1, 3, 1, 1, 'SAME', 5, 9],
+      [2, 3, 1, 1, 'SAME', 8, 5],
+      [7, 3, 1, 1, 'SAME', 13, 21],
+      [9, 3, 1, 1, 'SAME', 4, 13],
+      [11, 3, 2, 1, 'SAME', 7, 8],
+      [13, 3, 1, 2, 'SAME', 16, 17],
+      [19, 3, 2, 1, 'VALID', 5, 12],
+      [17, 5, 3, 1, 'SAME', 3, 4],
+      [23, 3, 1, 3, 'VALID', 8, 6],
+      [26, 2, 1, 2, 'VALID', 1, 3],
+    ];
+    const graphs = shapes.map(([inW, k, stride, dilation, padding, inC, outC], i) => {
+      const c: FloatConvCase = {
+        kind: 'conv', batch: i % 4 === 2 ? 2 : 1, inH: (k - 1) * dilation + 1 + (i % 3), inW, inC, outC, k, stride, dilation, padding,
+        activation: ACTIVATIONS[i % ACTIVATIONS.length]!, depthMultiplier: 1, bias: i % 5 !== 4, hybrid: i % 4 === 1,
+      };
+      const graph = floatConvGraph(rng, c);
+      const [, , outW] = graph.tensors[graph.outputs[0]!]!.shape as number[];
+      const tile = floatConvTile(outW!, Math.ceil(outC / 4));
+      if (outW! % tile.pixels !== 0) partialStrips++;
+      if (Math.ceil(outC / 4) % tile.groups !== 0) partialBlocks++;
+      return graph;
+    });
+    expect(await checkAll(graphs, 150)).toEqual([]);
+    // The shapes must keep exercising the remainders whatever the tile constants are.
+    expect(partialStrips).toBeGreaterThan(2);
+    expect(partialBlocks).toBeGreaterThan(2);
+  });
+
   it('DEPTHWISE_CONV_2D: 12 random cases with depth multipliers 1, 2 and 3', async () => {
     const rng = mulberry32(4);
     const graphs = randomCases(23, 'depthwise', 12).map((c) => floatConvGraph(rng, c));
@@ -197,6 +233,9 @@ describe('float32 kernels equal the float reference', () => {
       floatFullyConnectedGraph(rng, { inputShape: [2, 3, 4], depth: 6, units: 9, activation: 'NONE', hybrid: false, bias: true }),
       floatFullyConnectedGraph(rng, { inputShape: [2, 64], depth: 64, units: 10, activation: 'NONE', hybrid: true, bias: true }),
       floatFullyConnectedGraph(rng, { inputShape: [1, 256], depth: 256, units: 1001, activation: 'NONE', hybrid: false, bias: true }),
+      // Rows are a 1×rows image: 11 rows are strips with a remainder, 20 rows more than one strip.
+      floatFullyConnectedGraph(rng, { inputShape: [11, 24], depth: 24, units: 13, activation: 'RELU', hybrid: false, bias: true }),
+      floatFullyConnectedGraph(rng, { inputShape: [4, 5, 7], depth: 7, units: 9, activation: 'NONE', hybrid: true, bias: false }),
     ];
     expect(await checkAll(graphs, 300)).toEqual([]);
   });

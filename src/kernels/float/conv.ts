@@ -43,6 +43,56 @@ function geometryFields(g: WindowGeometry, activation: Activation, label: string
   ];
 }
 
+/** Register micro-tile of shaders/float-conv.wgsl: `pixels` output pixels along W by `groups` vec4s of output channels per invocation. */
+export interface FloatConvTile {
+  pixels: number;
+  groups: number;
+}
+
+/** The per-pixel and per-group statements of shaders/float-conv.wgsl, one named variable each. */
+export function floatConvTileCode(tile: FloatConvTile): Record<'DECLARE' | 'TAP' | 'CHANNEL' | 'COLLECT', string> {
+  const ps = Array.from({ length: tile.pixels }, (_, i) => i);
+  const gs = Array.from({ length: tile.groups }, (_, i) => i);
+  const lines = (indent: string, xs: string[]) => xs.map((x) => indent + x).join('\n');
+  const declare = [
+    ...ps.flatMap((p) => gs.map((g) => `var acc_${p}_${g} = vec4<f32>(0.0);`)),
+    // A last block's groups past out_c4 read the last real one (computed, not written).
+    ...gs.map((g) => `let w_base_${g} = ${g === 0 ? 'oc4' : `min(oc4 + ${g}u, params.out_c4 - 1u)`} * taps_per_channel;`),
+  ];
+  const tap = ps.flatMap((p) => [
+    `let ix_${p} = i32((ox + ${p}u) * params.stride_w + kx * params.dil_w) - params.pad_left;`,
+    `let inside_${p} = ix_${p} >= 0 && ix_${p} < i32(params.in_w);`,
+    `let in_base_${p} = (row_base + u32(clamp(ix_${p}, 0, i32(params.in_w) - 1))) * params.in_c;`,
+  ]);
+  const channel = [
+    ...ps.map((p) => `let x_${p} = input[in_base_${p} + ic];`),
+    ...gs.map((g) => `let w_${g} = weights[w_base_${g} + tap + ic];`),
+    ...ps.flatMap((p) => gs.map((g) => `acc_${p}_${g} = select(acc_${p}_${g}, acc_${p}_${g} + x_${p} * w_${g}, inside_${p});`)),
+  ];
+  // Collected for the store loop of the shader: one store_group in the code, not one per accumulator.
+  const collect = [`var accs = array<vec4<f32>, ${tile.pixels * tile.groups}>(${ps.flatMap((p) => gs.map((g) => `acc_${p}_${g}`)).join(', ')});`];
+  return { DECLARE: lines('  ', declare), TAP: lines('      ', tap), CHANNEL: lines('        ', channel), COLLECT: lines('  ', collect) };
+}
+
+/**
+ * Widest strip of output pixels and most channel groups per invocation: measured on SwiftShader,
+ * candidates alternated in one process (P = 1, 4, 8 by 1, 2, 4 groups; float ResNet-8 and VWW),
+ * 8 × 2 was the fastest (conv GPU median ResNet-8 36.8-76.0 ms against 46.7-79.0 for 4 × 2 and
+ * 89.5-168.6 for 1 × 1; VWW 44.9 against 51.0 and 82.6), as for the int8 kernel.
+ */
+const FLOAT_CONV_MAX_PIXELS = 8;
+const FLOAT_CONV_MAX_GROUPS = 2;
+
+export function floatConvTile(outW: number, outC4: number): FloatConvTile {
+  return {
+    // Balanced strips: a row of 9 is 2 strips of 5 (1 pixel computed for nothing), not 8 + 1 (7);
+    // a 1-wide output (FULLY_CONNECTED with one row) gets 1 pixel, no wasted work.
+    pixels: Math.ceil(outW / Math.ceil(outW / FLOAT_CONV_MAX_PIXELS)),
+    // The same for channel groups: 3 groups are 2 + 1 (a computed, unwritten group), 1 group is 1.
+    groups: Math.ceil(outC4 / Math.ceil(outC4 / FLOAT_CONV_MAX_GROUPS)),
+  };
+}
+
 /** Shared by CONV_2D and FULLY_CONNECTED: weights [outC][kH][kW][inC] regrouped 4 channels per vec4. */
 function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, filter: TensorIR, biasId: number, output: TensorIR, g: WindowGeometry, activation: Activation): LoweredOp {
   expectFloat(output, 'output', label);
@@ -61,10 +111,13 @@ function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, fil
   const inputBinding = floatOperand(input, 'input', constants, label);
   constants.push({ label: `${label} weights`, data: packed, usage: 'storage' });
   constants.push({ label: `${label} bias`, data: paddedBias(ctx, biasId, g.outC, label), usage: 'storage' });
-  const total = g.batch * g.outH * g.outW * outC4;
-  constants.push({ label: `${label} params`, data: floatUniforms([...geometryFields(g, activation, label), ['u32', total]]), usage: 'uniform' });
+  const tile = floatConvTile(g.outW, outC4);
+  const strips = Math.ceil(g.outW / tile.pixels);
+  const blocks = Math.ceil(outC4 / tile.groups);
+  const total = g.batch * g.outH * strips * blocks;
+  constants.push({ label: `${label} params`, data: floatUniforms([...geometryFields(g, activation, label), ['u32', total], ['u32', strips], ['u32', blocks]]), usage: 'uniform' });
   const n = constants.length;
-  const shader = floatShader(ctx, convSource);
+  const shader = floatShader(ctx, convSource, { PIXELS: tile.pixels, GROUPS: tile.groups, ...floatConvTileCode(tile) });
   return singleDispatch(label, shader, constants, [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: output.id }, { constant: n - 1 }], workgroupsFor(ctx, total));
 }
 
@@ -103,8 +156,9 @@ export function lowerFloatFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_C
   const batch = count / depth;
   if (!Number.isInteger(batch)) throw new LoweringError(`${label}: input of ${count} elements is not a multiple of depth ${depth}`);
   if (elementCount(output) !== batch * units) throw new LoweringError(`${label}: output [${output.shape.join(', ')}] is not ${batch}×${units}`);
+  // The rows as one 1×rows image (the same layout): the kernel's strips share each weight load across rows.
   return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, {
-    batch, inH: 1, inW: 1, inC: depth, outH: 1, outW: 1, outC: units, kH: 1, kW: 1,
+    batch: 1, inH: 1, inW: batch, inC: depth, outH: 1, outW: batch, outC: units, kH: 1, kW: 1,
     strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0,
   }, op.options.activation);
 }

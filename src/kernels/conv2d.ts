@@ -1,6 +1,7 @@
 // CONV_2D and FULLY_CONNECTED lowering onto shaders/conv2d.wgsl (or the tiled GEMM for 1×1).
 import convSource from '../../shaders/conv2d.wgsl?raw';
 import depthwiseSource from '../../shaders/depthwise.wgsl?raw';
+import type { WindowGeometry } from '../model/conv-family.ts';
 import type { OpOf, TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
@@ -10,7 +11,6 @@ import {
   int8ActivationRange,
   int8ZeroPoint,
   LoweringError,
-  paddingBefore,
   scaleOf,
   splatByte,
   tensorOf,
@@ -22,6 +22,7 @@ import {
   type LoweringContext,
   xnnpackKernels,
   builtinKernels,
+  windowGeometryOf,
 } from './lowering.ts';
 import { roundUp4 } from './layout.ts';
 
@@ -54,26 +55,8 @@ const POINTWISE_TILE: GemmTile = { tileM: 32, tileN: 32, tm: 4, tn: 4, k: 16, sh
 /** Below this many output pixels a 32-row GEMM tile mostly computes clamped duplicate rows. */
 const POINTWISE_GEMM_MIN_PIXELS = 16;
 
-function isPointwise(g: ConvGeometry): boolean {
+function isPointwise(g: WindowGeometry): boolean {
   return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 && g.inH === g.outH && g.inW === g.outW;
-}
-
-interface ConvGeometry {
-  batch: number;
-  inH: number;
-  inW: number;
-  inC: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  kH: number;
-  kW: number;
-  strideH: number;
-  strideW: number;
-  dilH: number;
-  dilW: number;
-  padTop: number;
-  padLeft: number;
 }
 
 /** Weights in the int8 domain as [outC][kH·kW·inC], with the weight zero point (int8 domain). */
@@ -207,7 +190,7 @@ function lowerConvLike(
   filter: TensorIR,
   biasId: number,
   output: TensorIR,
-  g: ConvGeometry,
+  g: WindowGeometry,
   activation: Parameters<typeof int8ActivationRange>[0],
 ): LoweredOp {
   const { values: w, zeroPoint: weightZp } = int8Weights(filter);
@@ -325,20 +308,15 @@ export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredO
   const input = tensorOf(ctx, op.inputs[0]!);
   const filter = tensorOf(ctx, op.inputs[1]!);
   const output = tensorOf(ctx, op.outputs[0]!);
-  const [batch, inH, inW, inC] = input.shape as [number, number, number, number];
-  const [outC, kH, kW, filterC] = filter.shape as [number, number, number, number];
-  const [, outH, outW] = output.shape as [number, number, number, number];
   if (input.shape.length !== 4 || filter.shape.length !== 4 || output.shape.length !== 4) {
     throw new LoweringError(`CONV_2D at operator ${op.index} needs 4-D input, filter and output`);
   }
+  const inC = input.shape[3]!;
+  const [, kH, kW, filterC] = filter.shape as [number, number, number, number];
   if (filterC !== inC) throw new LoweringError(`CONV_2D at operator ${op.index}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
   const o = op.options;
-  return lowerConvLike(ctx, `conv2d#${op.index}`, input, filter, op.inputs[2] ?? -1, output, {
-    batch, inH, inW, inC, outH, outW, outC, kH, kW,
-    strideH: o.strideH, strideW: o.strideW, dilH: o.dilationH, dilW: o.dilationW,
-    padTop: paddingBefore(o.padding, o.strideH, o.dilationH, inH, kH, outH),
-    padLeft: paddingBefore(o.padding, o.strideW, o.dilationW, inW, kW, outW),
-  }, o.activation);
+  const label = `conv2d#${op.index}`;
+  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation);
 }
 
 export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNECTED'>): LoweredOp {
@@ -398,6 +376,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   const [, kH, kW, outC] = filter.shape as [number, number, number, number];
   const [, outH, outW] = output.shape as [number, number, number, number];
   const o = op.options;
+  const g = windowGeometryOf(`depthwise#${op.index}`, input, output, o, kH, kW);
   const multiplier = outC / inC;
   if (!Number.isInteger(multiplier) || multiplier < 1) {
     throw new LoweringError(`DEPTHWISE_CONV_2D at operator ${op.index}: ${outC} output channels is not a multiple of ${inC} input channels`);
@@ -447,8 +426,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     ['u32', o.strideW],
     ['u32', o.dilationH],
     ['u32', o.dilationW],
-    ['i32', paddingBefore(o.padding, o.strideH, o.dilationH, inH, kH, outH)],
-    ['i32', paddingBefore(o.padding, o.strideW, o.dilationW, inW, kW, outW)],
+    ['i32', g.padTop],
+    ['i32', g.padLeft],
     ['i32', inputZp],
     ['u32', multiplier],
     ['i32', outputZp],

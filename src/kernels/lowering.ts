@@ -135,13 +135,6 @@ export function uniformWords(fields: Array<['u32' | 'i32', number]>): Uint32Arra
   return words;
 }
 
-/** TFLite's ComputePaddingHeightWidth for one dimension: the padding before the first tap. */
-export function paddingBefore(padding: 'SAME' | 'VALID', stride: number, dilation: number, inSize: number, filter: number, outSize: number): number {
-  if (padding === 'VALID') return 0;
-  const effective = (filter - 1) * dilation + 1;
-  return Math.max(0, Math.floor(((outSize - 1) * stride + effective - inSize) / 2));
-}
-
 /** A geometry from src/model/conv-family.ts; its refusal becomes this op's LoweringError. */
 export function geometryOf<T>(label: string, make: () => T): T {
   try {

@@ -18,7 +18,7 @@ import {
   int8ActivationRange,
   int8ZeroPoint,
   LoweringError,
-  paddingBefore,
+  windowGeometryOf,
   scaleOf,
   tensorOf,
   uniformWords,
@@ -241,6 +241,7 @@ function lowerPool(ctx: LoweringContext, op: OpOf<'AVERAGE_POOL_2D'> | OpOf<'MAX
     throw new LoweringError(`${op.type} at operator ${op.index}: output [${output.shape.join(', ')}] does not match input [${input.shape.join(', ')}]`);
   }
   const o = op.options;
+  const g = windowGeometryOf(`${op.type} at operator ${op.index}`, input, output, { ...o, dilationH: 1, dilationW: 1 }, o.filterH, o.filterW);
   const c4 = roundUp4(channels) / 4;
   const total = batch * outH * outW * c4;
   const [actMin, actMax] = int8ActivationRange(o.activation, output);
@@ -254,8 +255,8 @@ function lowerPool(ctx: LoweringContext, op: OpOf<'AVERAGE_POOL_2D'> | OpOf<'MAX
     ['u32', o.filterW],
     ['u32', o.strideH],
     ['u32', o.strideW],
-    ['i32', paddingBefore(o.padding, o.strideH, 1, inH, o.filterH, outH)],
-    ['i32', paddingBefore(o.padding, o.strideW, 1, inW, o.filterW, outW)],
+    ['i32', g.padTop],
+    ['i32', g.padLeft],
     ['i32', actMin],
     ['i32', actMax],
     ['u32', total],

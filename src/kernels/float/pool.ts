@@ -3,7 +3,7 @@
 import poolSource from '../../../shaders/float-pool.wgsl?raw';
 import meanSource from '../../../shaders/float-mean.wgsl?raw';
 import type { OpOf } from '../../model/graph.ts';
-import { LoweringError, paddingBefore, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
+import { LoweringError, tensorOf, windowGeometryOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { constantInts, elementCount, expectFloat, floatActivationRange, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 
 export function lowerFloatPool(ctx: LoweringContext, op: OpOf<'AVERAGE_POOL_2D'> | OpOf<'MAX_POOL_2D'>): LoweredOp {
@@ -18,6 +18,7 @@ export function lowerFloatPool(ctx: LoweringContext, op: OpOf<'AVERAGE_POOL_2D'>
   if (outBatch !== batch || outC !== channels) throw new LoweringError(`${label}: output [${output.shape.join(', ')}] does not match input [${input.shape.join(', ')}]`);
   const o = op.options;
   const [actMin, actMax] = floatActivationRange(o.activation, label);
+  const g = windowGeometryOf(label, input, output, { ...o, dilationH: 1, dilationW: 1 }, o.filterH, o.filterW);
   const total = elementCount(output);
   const constants: ConstantSpec[] = [];
   const inputBinding = floatOperand(input, 'input', constants, label);
@@ -34,8 +35,8 @@ export function lowerFloatPool(ctx: LoweringContext, op: OpOf<'AVERAGE_POOL_2D'>
       ['u32', o.filterW],
       ['u32', o.strideH],
       ['u32', o.strideW],
-      ['i32', paddingBefore(o.padding, o.strideH, 1, inH, o.filterH, outH)],
-      ['i32', paddingBefore(o.padding, o.strideW, 1, inW, o.filterW, outW)],
+      ['i32', g.padTop],
+      ['i32', g.padLeft],
       ['f32', actMin],
       ['f32', actMax],
       ['u32', total],

@@ -27,7 +27,6 @@ import {
   workgroupsFor,
   type BindingRef,
   type ConstantSpec,
-  type Lowering,
   type LoweredOp,
   type LoweringContext,
   xnnpackKernels,
@@ -233,13 +232,13 @@ export function lowerBinaryArith(ctx: LoweringContext, op: BinaryArithOp): Lower
   return lowerPlainBinary(ctx, op, output, operands, false, int32ActivationRange(activation));
 }
 
-export const BINARY_ARITH_LOWERINGS: Partial<Record<BinaryArithOp['type'], Lowering>> = {
-  SUB: lowerBinaryArith as Lowering,
-  DIV: lowerBinaryArith as Lowering,
-  MAXIMUM: lowerBinaryArith as Lowering,
-  MINIMUM: lowerBinaryArith as Lowering,
-  SQUARED_DIFFERENCE: lowerBinaryArith as Lowering,
-  POW: lowerBinaryArith as Lowering,
-  FLOOR_DIV: lowerBinaryArith as Lowering,
-  FLOOR_MOD: lowerBinaryArith as Lowering,
+export const BINARY_ARITH_LOWERINGS = {
+  SUB: lowerBinaryArith,
+  DIV: lowerBinaryArith,
+  MAXIMUM: lowerBinaryArith,
+  MINIMUM: lowerBinaryArith,
+  SQUARED_DIFFERENCE: lowerBinaryArith,
+  POW: lowerBinaryArith,
+  FLOOR_DIV: lowerBinaryArith,
+  FLOOR_MOD: lowerBinaryArith,
 };

@@ -3,7 +3,7 @@
 // constants by position. The runtime allocates, uploads and encodes; kernels only describe.
 import { OctetError } from '../errors.ts';
 import { ConvFamilyShapeError, windowGeometry, type WindowGeometry, type WindowOptions } from '../model/conv-family.ts';
-import type { Activation, Graph, OpIR, TensorIR } from '../model/graph.ts';
+import type { Activation, Graph, OpIR, OpOf, OpType, TensorIR } from '../model/graph.ts';
 import { activationRangeQuantized } from '../quant/activation.ts';
 import type { RequantizationMode } from '../quant/requantization.ts';
 
@@ -152,6 +152,30 @@ export function windowGeometryOf(label: string, input: TensorIR, output: TensorI
 
 /** Lowers one op; each op family module exports a table of these by op type. */
 export type Lowering = (ctx: LoweringContext, op: OpIR) => LoweredOp;
+
+/** A lowering registered for op type T: it takes that op, typed, so an entry under the wrong key does not compile. */
+export type LoweringOf<T extends OpType> = (ctx: LoweringContext, op: OpOf<T>) => LoweredOp;
+
+/** Lowerings by op type, each checked against its key: an op family's share of a path's table. */
+export type LoweringsFor<K extends OpType> = { readonly [T in K]: LoweringOf<T> };
+
+/**
+ * A whole GPU path (int8 or float32): every op type has an entry, its lowering or `null` for
+ * "no kernel on this path", so a new op type is a compile error here until it is decided.
+ */
+export type GpuPathTable = { readonly [T in OpType]: LoweringOf<T> | null };
+
+/** One lowering for several op types (a family that switches on op.type inside). */
+export function loweringFor<K extends OpType>(types: readonly K[], lowering: LoweringOf<K>): LoweringsFor<K> {
+  // Each LoweringOf<T> for T in K accepts a subset of what `lowering` takes; TypeScript cannot
+  // see that through Object.fromEntries.
+  return Object.fromEntries(types.map((t) => [t, lowering])) as unknown as LoweringsFor<K>;
+}
+
+/** The `null` entries of a path's table: the op types it has no kernel for, said by name. */
+export function withoutKernel<K extends OpType>(...types: K[]): { readonly [T in K]: null } {
+  return Object.fromEntries(types.map((t) => [t, null])) as { [T in K]: null };
+}
 
 /** The common shape of a lowering: one dispatch of one shader, binding tensors and constants in order. */
 export function singleDispatch(

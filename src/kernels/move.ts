@@ -7,7 +7,7 @@
 // Shape operands must be constants (the constant-folding pass makes computed ones constant);
 // everything is checked here, before anything is allocated.
 import moveSource from '../../shaders/move.wgsl?raw';
-import type { OpIR, OpOf, OpType, TensorIR } from '../model/graph.ts';
+import type { OpIR, OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
 import { sliceRanges, stridedSliceRanges } from '../model/slice-ranges.ts';
@@ -20,7 +20,6 @@ import {
   workgroupsFor,
   type BindingRef,
   type ConstantSpec,
-  type Lowering,
   type LoweredOp,
   type LoweringContext,
   type StepSpec,
@@ -553,22 +552,22 @@ export function lowerBatchToSpaceNd(ctx: LoweringContext, op: OpOf<'BATCH_TO_SPA
 }
 
 /** The family's table, spread into both the int8 and the float registry. */
-export const MOVE_LOWERINGS: Partial<Record<OpType, Lowering>> = {
-  STRIDED_SLICE: lowerStridedSlice as Lowering,
-  SLICE: lowerSlice as Lowering,
-  SPLIT: lowerSplit as Lowering,
-  SPLIT_V: lowerSplitV as Lowering,
-  PACK: lowerPack as Lowering,
-  UNPACK: lowerUnpack as Lowering,
-  GATHER: lowerGather as Lowering,
-  GATHER_ND: lowerGatherNd as Lowering,
-  TILE: lowerTile as Lowering,
-  EXPAND_DIMS: lowerExpandDims as Lowering,
-  SHAPE: lowerShape as Lowering,
-  BROADCAST_TO: lowerBroadcastTo as Lowering,
-  REVERSE_V2: lowerReverseV2 as Lowering,
-  DEPTH_TO_SPACE: lowerDepthToSpace as Lowering,
-  SPACE_TO_DEPTH: lowerSpaceToDepth as Lowering,
-  SPACE_TO_BATCH_ND: lowerSpaceToBatchNd as Lowering,
-  BATCH_TO_SPACE_ND: lowerBatchToSpaceNd as Lowering,
+export const MOVE_LOWERINGS = {
+  STRIDED_SLICE: lowerStridedSlice,
+  SLICE: lowerSlice,
+  SPLIT: lowerSplit,
+  SPLIT_V: lowerSplitV,
+  PACK: lowerPack,
+  UNPACK: lowerUnpack,
+  GATHER: lowerGather,
+  GATHER_ND: lowerGatherNd,
+  TILE: lowerTile,
+  EXPAND_DIMS: lowerExpandDims,
+  SHAPE: lowerShape,
+  BROADCAST_TO: lowerBroadcastTo,
+  REVERSE_V2: lowerReverseV2,
+  DEPTH_TO_SPACE: lowerDepthToSpace,
+  SPACE_TO_DEPTH: lowerSpaceToDepth,
+  SPACE_TO_BATCH_ND: lowerSpaceToBatchNd,
+  BATCH_TO_SPACE_ND: lowerBatchToSpaceNd,
 };

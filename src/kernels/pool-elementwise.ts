@@ -4,7 +4,7 @@
 import elementwiseSource from '../../shaders/elementwise.wgsl?raw';
 import meanSource from '../../shaders/mean.wgsl?raw';
 import poolSource from '../../shaders/pool.wgsl?raw';
-import type { OpIR, OpOf, OpType, TensorIR } from '../model/graph.ts';
+import type { OpIR, OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { xnnpackMulScale } from '../quant/binary.ts';
@@ -25,7 +25,6 @@ import {
   workgroupsFor,
   type BindingRef,
   type ConstantSpec,
-  type Lowering,
   singleDispatch,
   type LoweredOp,
   type LoweringContext,
@@ -342,10 +341,10 @@ function lowerMean(ctx: LoweringContext, op: OpOf<'MEAN'>): LoweredOp {
   return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, total));
 }
 
-export const POOL_AND_ELEMENTWISE_LOWERINGS: Partial<Record<OpType, Lowering>> = {
-  ADD: lowerBinary as Lowering,
-  MUL: lowerBinary as Lowering,
-  AVERAGE_POOL_2D: lowerPool as Lowering,
-  MAX_POOL_2D: lowerPool as Lowering,
-  MEAN: lowerMean as Lowering,
+export const POOL_AND_ELEMENTWISE_LOWERINGS = {
+  ADD: lowerBinary,
+  MUL: lowerBinary,
+  AVERAGE_POOL_2D: lowerPool,
+  MAX_POOL_2D: lowerPool,
+  MEAN: lowerMean,
 };

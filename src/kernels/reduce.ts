@@ -18,7 +18,6 @@ import {
   tensorOf,
   uniformWords,
   workgroupsFor,
-  type Lowering,
   type LoweredOp,
   type LoweringContext,
 } from './lowering.ts';
@@ -170,9 +169,9 @@ function lowerL2Normalization(ctx: LoweringContext, op: OpOf<'L2_NORMALIZATION'>
 }
 
 export const REDUCE_LOWERINGS = {
-  SUM: lowerReduce as Lowering,
-  REDUCE_MAX: lowerReduce as Lowering,
-  REDUCE_MIN: lowerReduce as Lowering,
-  REDUCE_PROD: lowerReduce as Lowering,
-  L2_NORMALIZATION: lowerL2Normalization as Lowering,
+  SUM: lowerReduce,
+  REDUCE_MAX: lowerReduce,
+  REDUCE_MIN: lowerReduce,
+  REDUCE_PROD: lowerReduce,
+  L2_NORMALIZATION: lowerL2Normalization,
 };

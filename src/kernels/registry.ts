@@ -1,6 +1,9 @@
-// Which lowering handles which op on the GPU. An op missing here is refused at load, by name,
-// before anything is allocated. Each op family module exports its own table.
-import { operatorName, type Graph, type OpIR, type OpType } from '../model/graph.ts';
+// Which lowering handles which op on the GPU. Each path's table (int8 here, float32 in
+// float-registry.ts) has an entry for every op type (GpuPathTable): a lowering, typed by the op it
+// is registered for, or null where the path has no kernel, so a new op type does not compile until
+// both paths decide. An op without a kernel is refused at load, by name, before anything is
+// allocated. Each op family module exports its own share of the table.
+import { operatorName, type Graph, type OpIR } from '../model/graph.ts';
 import { HOST_PLACEMENT, runsOnHost, type OpPlacement } from '../model/inspect.ts';
 import { lowerConv2D, lowerDepthwiseConv2D, lowerFullyConnected } from './conv2d.ts';
 import { lowerBatchMatMul, lowerTransposeConv } from './tconv.ts';
@@ -9,21 +12,24 @@ import { BINARY_ARITH_LOWERINGS } from './binary.ts';
 import { SHAPE_AND_ACTIVATION_LOWERINGS } from './shape-ops.ts';
 import { REDUCE_LOWERINGS } from './reduce.ts';
 import { FLOAT_LOWERINGS } from './float-registry.ts';
-import { LoweringError, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
+import { LoweringError, withoutKernel, type GpuPathTable, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
 
-export const INT8_LOWERINGS: Partial<Record<OpType, Lowering>> = {
-  CONV_2D: lowerConv2D as Lowering,
-  DEPTHWISE_CONV_2D: lowerDepthwiseConv2D as Lowering,
-  FULLY_CONNECTED: lowerFullyConnected as Lowering,
+export const INT8_LOWERINGS: GpuPathTable = {
+  CONV_2D: lowerConv2D,
+  DEPTHWISE_CONV_2D: lowerDepthwiseConv2D,
+  FULLY_CONNECTED: lowerFullyConnected,
   // Convolution family additions.
-  TRANSPOSE_CONV: lowerTransposeConv as Lowering,
-  BATCH_MATMUL: lowerBatchMatMul as Lowering,
+  TRANSPOSE_CONV: lowerTransposeConv,
+  BATCH_MATMUL: lowerBatchMatMul,
   ...POOL_AND_ELEMENTWISE_LOWERINGS,
   // binary arithmetic with broadcasting
   ...BINARY_ARITH_LOWERINGS,
   ...SHAPE_AND_ACTIVATION_LOWERINGS,
   // Reductions and normalizations.
   ...REDUCE_LOWERINGS,
+  // 8-bit LOG_SOFTMAX and the detection post-process run on the host after the GPU program
+  // (runsOnHost in src/model/inspect.ts); no GPU kernel computes them exactly yet.
+  ...withoutKernel('LOG_SOFTMAX', 'DETECTION_POSTPROCESS'),
 };
 
 /**
@@ -56,7 +62,9 @@ export function gpuPlacement(graph: Pick<Graph, 'tensors'>, op: OpIR): OpPlaceme
 
 export function lowerOp(ctx: LoweringContext, op: OpIR): LoweredOp {
   const float = isFloatOp(ctx, op);
-  const lowering = (float ? FLOAT_LOWERINGS : INT8_LOWERINGS)[op.type];
+  // op.type and op are correlated (the entry under op.type takes exactly this op), which
+  // TypeScript cannot follow through a union of entries: the one cast of the registry.
+  const lowering = (float ? FLOAT_LOWERINGS : INT8_LOWERINGS)[op.type] as Lowering | null;
   if (!lowering) {
     throw new LoweringError(
       `unsupported op ${op.type} (version ${op.version}) at ${operatorName(op)} on the ${float ? 'float32' : 'int8'} GPU path`,

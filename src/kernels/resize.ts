@@ -14,7 +14,7 @@ import { constantData } from '../quant/tensor.ts';
 import { nearestIndices, q11, tfliteIntegerTaps, tfliteTaps, xnnpackTaps, type AxisTaps } from '../quant/resize-taps.ts';
 import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from './layout.ts';
 import { int8Shader } from './common.ts';
-import { LoweringError, xnnpackKernels, singleDispatch, tensorOf, uniformWords, workgroupsFor, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext } from './lowering.ts';
+import { LoweringError, xnnpackKernels, singleDispatch, tensorOf, uniformWords, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext } from './lowering.ts';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 /** Elements addressable with the shaders' u32 index arithmetic (int64: two words each). */
@@ -186,9 +186,9 @@ function lowerCast(ctx: LoweringContext, op: OpOf<'CAST'>): LoweredOp {
 
 /** Spread into both the int8 and the float table (src/kernels/shape-ops.ts, float-registry.ts). */
 export const RESIZE_ARG_CAST_LOWERINGS = {
-  RESIZE_BILINEAR: lowerResize as Lowering,
-  RESIZE_NEAREST_NEIGHBOR: lowerResize as Lowering,
-  ARG_MAX: lowerArgMinMax as Lowering,
-  ARG_MIN: lowerArgMinMax as Lowering,
-  CAST: lowerCast as Lowering,
+  RESIZE_BILINEAR: lowerResize,
+  RESIZE_NEAREST_NEIGHBOR: lowerResize,
+  ARG_MAX: lowerArgMinMax,
+  ARG_MIN: lowerArgMinMax,
+  CAST: lowerCast,
 };

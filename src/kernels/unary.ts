@@ -20,9 +20,9 @@ import {
   workgroupsFor,
   type BindingRef,
   type ConstantSpec,
-  type Lowering,
   type LoweredOp,
   type LoweringContext,
+  loweringFor,
   xnnpackKernels,
 } from './lowering.ts';
 
@@ -141,7 +141,7 @@ export function lowerPrelu(ctx: LoweringContext, op: OpOf<'PRELU'>): LoweredOp {
   return singleDispatch(label, shader, constants, [{ tensor: input.id }, alphaBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }
 
-export const UNARY_LOWERINGS: Partial<Record<UnaryOpType | 'PRELU', Lowering>> = {
-  ...Object.fromEntries(UNARY_OP_TYPES.map((t) => [t, lowerUnary as Lowering])),
-  PRELU: lowerPrelu as Lowering,
+export const UNARY_LOWERINGS = {
+  ...loweringFor(UNARY_OP_TYPES, lowerUnary),
+  PRELU: lowerPrelu,
 };

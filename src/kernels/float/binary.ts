@@ -4,7 +4,7 @@
 import type { OpIR } from '../../model/graph.ts';
 import type { BinaryArithOp } from '../../model/binary-ops.ts';
 import { checkBinaryOperands, lowerPlainBinary } from '../binary.ts';
-import { tensorOf, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext } from '../lowering.ts';
+import { tensorOf, type ConstantSpec, type LoweredOp, type LoweringContext } from '../lowering.ts';
 import { expectFloat, floatActivationRange, floatOperand } from './common.ts';
 
 export function lowerFloatBinaryArith(ctx: LoweringContext, op: BinaryArithOp): LoweredOp {
@@ -23,13 +23,13 @@ export function lowerFloatBinaryArith(ctx: LoweringContext, op: BinaryArithOp): 
   return lowerPlainBinary(ctx, op, output, { a, b, aBinding, bBinding, constants }, true, floatActivationRange(activation, label));
 }
 
-export const FLOAT_BINARY_ARITH_LOWERINGS: Partial<Record<BinaryArithOp['type'], Lowering>> = {
-  SUB: lowerFloatBinaryArith as Lowering,
-  DIV: lowerFloatBinaryArith as Lowering,
-  MAXIMUM: lowerFloatBinaryArith as Lowering,
-  MINIMUM: lowerFloatBinaryArith as Lowering,
-  SQUARED_DIFFERENCE: lowerFloatBinaryArith as Lowering,
-  POW: lowerFloatBinaryArith as Lowering,
-  FLOOR_DIV: lowerFloatBinaryArith as Lowering,
-  FLOOR_MOD: lowerFloatBinaryArith as Lowering,
+export const FLOAT_BINARY_ARITH_LOWERINGS = {
+  SUB: lowerFloatBinaryArith,
+  DIV: lowerFloatBinaryArith,
+  MAXIMUM: lowerFloatBinaryArith,
+  MINIMUM: lowerFloatBinaryArith,
+  SQUARED_DIFFERENCE: lowerFloatBinaryArith,
+  POW: lowerFloatBinaryArith,
+  FLOOR_DIV: lowerFloatBinaryArith,
+  FLOOR_MOD: lowerFloatBinaryArith,
 };

@@ -4,7 +4,7 @@ import reduceSource from '../../../shaders/float-reduce.wgsl?raw';
 import normalizeSource from '../../../shaders/float-normalize.wgsl?raw';
 import type { OpOf } from '../../model/graph.ts';
 import { checkReduceAxes, ReduceShapeError } from '../../model/reduce-shape.ts';
-import { LoweringError, tensorOf, workgroupsFor, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
+import { LoweringError, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { constantInts, elementCount, expectFloat, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 
 type ReduceOp = OpOf<'SUM'> | OpOf<'REDUCE_MAX'> | OpOf<'REDUCE_MIN'> | OpOf<'REDUCE_PROD'>;
@@ -69,10 +69,10 @@ function lowerFloatNormalize(ctx: LoweringContext, op: OpOf<'L2_NORMALIZATION'> 
 }
 
 export const FLOAT_REDUCE_LOWERINGS = {
-  SUM: lowerFloatReduce as Lowering,
-  REDUCE_MAX: lowerFloatReduce as Lowering,
-  REDUCE_MIN: lowerFloatReduce as Lowering,
-  REDUCE_PROD: lowerFloatReduce as Lowering,
-  L2_NORMALIZATION: lowerFloatNormalize as Lowering,
-  LOG_SOFTMAX: lowerFloatNormalize as Lowering,
+  SUM: lowerFloatReduce,
+  REDUCE_MAX: lowerFloatReduce,
+  REDUCE_MIN: lowerFloatReduce,
+  REDUCE_PROD: lowerFloatReduce,
+  L2_NORMALIZATION: lowerFloatNormalize,
+  LOG_SOFTMAX: lowerFloatNormalize,
 };

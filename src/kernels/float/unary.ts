@@ -5,7 +5,7 @@ import preluSource from '../../../shaders/float-prelu.wgsl?raw';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
 import { PRELU_MAX_RANK, UNARY_OP_TYPES, unaryOptionsOf, type UnaryOpType } from '../../quant/unary.ts';
 import { unaryOpDef } from '../../ops/unary.ts';
-import { LoweringError, singleDispatch, tensorOf, workgroupsFor, type ConstantSpec, type Lowering, type LoweredOp, type LoweringContext } from '../lowering.ts';
+import { LoweringError, loweringFor, singleDispatch, tensorOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext } from '../lowering.ts';
 import { elementCount, expectFloat, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 
 /** The op's function in WGSL (src/ops/unary.ts), for float32 or int32 tensors. */
@@ -80,7 +80,7 @@ export function lowerFloatPrelu(ctx: LoweringContext, op: OpOf<'PRELU'>): Lowere
   return singleDispatch(label, shader, constants, [inputBinding, alphaBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }
 
-export const FLOAT_UNARY_LOWERINGS: Partial<Record<UnaryOpType | 'PRELU', Lowering>> = {
-  ...Object.fromEntries(UNARY_OP_TYPES.map((t) => [t, lowerFloatUnaryMath as Lowering])),
-  PRELU: lowerFloatPrelu as Lowering,
+export const FLOAT_UNARY_LOWERINGS = {
+  ...loweringFor(UNARY_OP_TYPES, lowerFloatUnaryMath),
+  PRELU: lowerFloatPrelu,
 };

@@ -53,6 +53,26 @@ export function outSize(padding: Padding, inSize: number, k: number, stride: num
   return padding === 'SAME' ? Math.ceil(inSize / stride) : Math.floor((inSize - effective) / stride) + 1;
 }
 
+/**
+ * Convolution shapes for the conv micro-tile tests (int8 and float): [inW, k, stride, dilation,
+ * padding, inC, outC], inH small, as the tile runs along W. Output widths with a remainder, rows
+ * narrower than a strip, strides, dilations, channel-word remainders.
+ */
+export const CONV_TILE_SHAPES: ReadonlyArray<readonly [number, number, number, number, Padding, number, number]> = [
+  [1, 3, 1, 1, 'SAME', 5, 9],
+  [2, 3, 1, 1, 'SAME', 8, 5],
+  [3, 3, 1, 1, 'VALID', 3, 16],
+  [7, 3, 1, 1, 'SAME', 13, 21],
+  [9, 3, 1, 1, 'SAME', 4, 13],
+  [11, 3, 2, 1, 'SAME', 7, 8],
+  [13, 3, 1, 2, 'SAME', 16, 17],
+  [19, 3, 2, 1, 'VALID', 5, 12],
+  [17, 5, 3, 1, 'SAME', 3, 4],
+  [23, 3, 1, 3, 'VALID', 8, 6],
+  [20, 1, 2, 1, 'SAME', 16, 32],
+  [26, 2, 1, 2, 'VALID', 1, 3],
+];
+
 export interface ConvCase {
   kind: 'conv' | 'depthwise';
   dtype: 'int8' | 'uint8';

@@ -5,7 +5,7 @@
 // remainders, narrow rows, strides 1-3, dilations 2-3 and channel-word remainders.
 import { describe, expect, it } from 'vitest';
 import type { Activation, Graph, Padding } from '../../src/model/graph.ts';
-import { convGraph, describeCase, fullyConnectedGraph, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
+import { CONV_TILE_SHAPES, convGraph, describeCase, fullyConnectedGraph, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
 import { DOT4_MODES, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
@@ -146,22 +146,7 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
       const failures: string[] = [];
       let partialStrips = 0;
       let partialBlocks = 0;
-      // [inW, k, stride, dilation, padding, inC, outC]; inH small, the tile runs along W.
-      const shapes: Array<[number, number, number, number, Padding, number, number]> = [
-        [1, 3, 1, 1, 'SAME', 5, 9],
-        [2, 3, 1, 1, 'SAME', 8, 5],
-        [3, 3, 1, 1, 'VALID', 3, 16],
-        [7, 3, 1, 1, 'SAME', 13, 21],
-        [9, 3, 1, 1, 'SAME', 4, 13],
-        [11, 3, 2, 1, 'SAME', 7, 8],
-        [13, 3, 1, 2, 'SAME', 16, 17],
-        [19, 3, 2, 1, 'VALID', 5, 12],
-        [17, 5, 3, 1, 'SAME', 3, 4],
-        [23, 3, 1, 3, 'VALID', 8, 6],
-        [20, 1, 2, 1, 'SAME', 16, 32],
-        [26, 2, 1, 2, 'VALID', 1, 3],
-      ];
-      for (const [i, [inW, k, stride, dilation, padding, inC, outC]] of shapes.entries()) {
+      for (const [i, [inW, k, stride, dilation, padding, inC, outC]] of CONV_TILE_SHAPES.entries()) {
         const rng = mulberry32(700 + i);
         const c: ConvCase = {
           kind: 'conv', dtype: i % 3 === 1 ? 'uint8' : 'int8', batch: i % 4 === 2 ? 2 : 1, inH: (k - 1) * dilation + 1 + (i % 3), inW, inC, outC, k, stride, dilation, padding,

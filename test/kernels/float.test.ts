@@ -8,7 +8,7 @@ import type { Activation, Graph, Padding } from '../../src/model/graph.ts';
 import { LoweringError } from '../../src/kernels/lowering.ts';
 import { floatConvTile } from '../../src/kernels/float/conv.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
-import { GraphBuilder } from '../helpers/graphs.ts';
+import { CONV_TILE_SHAPES, GraphBuilder } from '../helpers/graphs.ts';
 import {
   compareFloat,
   describeFailures,
@@ -164,20 +164,7 @@ describe('float32 kernels equal the float reference', () => {
     const rng = mulberry32(6);
     let partialStrips = 0;
     let partialBlocks = 0;
-    // [inW, k, stride, dilation, padding, inC, outC]; inH small, the tile runs along W.
-    const shapes: Array<[number, number, number, number, Padding, number, number]> = [
-      [1, 3, 1, 1, 'SAME', 5, 9],
-      [2, 3, 1, 1, 'SAME', 8, 5],
-      [7, 3, 1, 1, 'SAME', 13, 21],
-      [9, 3, 1, 1, 'SAME', 4, 13],
-      [11, 3, 2, 1, 'SAME', 7, 8],
-      [13, 3, 1, 2, 'SAME', 16, 17],
-      [19, 3, 2, 1, 'VALID', 5, 12],
-      [17, 5, 3, 1, 'SAME', 3, 4],
-      [23, 3, 1, 3, 'VALID', 8, 6],
-      [26, 2, 1, 2, 'VALID', 1, 3],
-    ];
-    const graphs = shapes.map(([inW, k, stride, dilation, padding, inC, outC], i) => {
+    const graphs = CONV_TILE_SHAPES.map(([inW, k, stride, dilation, padding, inC, outC], i) => {
       const c: FloatConvCase = {
         kind: 'conv', batch: i % 4 === 2 ? 2 : 1, inH: (k - 1) * dilation + 1 + (i % 3), inW, inC, outC, k, stride, dilation, padding,
         activation: ACTIVATIONS[i % ACTIVATIONS.length]!, depthMultiplier: 1, bias: i % 5 !== 4, hybrid: i % 4 === 1,

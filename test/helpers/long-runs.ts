@@ -32,15 +32,18 @@ export function growth(before: ProcessMemory, after: ProcessMemory): ProcessMemo
 
 /**
  * What flat means. A leaked output copy (1 KiB a run) would be 2 MiB of heap or external memory
- * over 2,000 runs. The resident set moves by −17 to +11 MiB in a steady loop (measured), so its
- * bound of 16 MiB catches a native leak (a staging buffer, a bind group a run) of 8 KiB a run over
- * 2,000 runs and of 2 KiB a run over the full soak's 10,000; one leaked MobileNet activation
- * buffer a run would be tens of MiB.
+ * over 2,000 runs, and a leaked GPU buffer shows in the exact buffer counts the soaks compare.
+ * The resident set is the weak signal: over 2,000 steady hello_world runs on SwiftShader it moved
+ * by −7 to +23 MiB across builds and repeats (2026-12-03), and over 6,000 runs by +16 to +48 MiB
+ * without growing in proportion to the runs (a second 2,000 gave +18 where 6,000 gave +17), so
+ * the allocator's drift, not a leak. Its bound of 64 MiB sits above that drift and still catches a
+ * native leak of 32 KiB a run over 2,000 runs (a leaked activation buffer is caught exactly by the
+ * buffer counts, not by this bound).
  */
 function expectFlat(grew: ProcessMemory): void {
   expect(grew.heapMiB).toBeLessThan(1);
   expect(grew.externalMiB).toBeLessThan(1);
-  expect(grew.rssMiB).toBeLessThan(16);
+  expect(grew.rssMiB).toBeLessThan(64);
 }
 
 export const describeGrowth = (g: ProcessMemory) => `heap ${g.heapMiB.toFixed(2)}, external ${g.externalMiB.toFixed(2)}, RSS ${g.rssMiB.toFixed(2)} MiB`;

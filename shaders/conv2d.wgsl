@@ -15,7 +15,8 @@
 // Zero points: an out-of-image tap reads a word holding the input zero point 4 times, so it
 // contributes nothing after the host folded -zx * sum(w) into the bias. Legacy uint8 models with a
 // weight zero point (in the int8 domain, zw != 0) also need -zw * sum(x) per pixel, computed with
-// dot4(x, 0x01010101) over the real channels in the same loop (WEIGHT_ZP in convTileCode).
+// dot4(x, 0x01010101) over the real channels in the same loop (WEIGHT_ZP in convTileCode); f32
+// weights hold w - zw instead.
 
 struct Params {
   batch: u32,
@@ -46,7 +47,13 @@ struct Params {
 };
 
 @group(0) @binding(0) var<storage, read> input: array<u32>;
+#if {{F32}}
+// f32 arithmetic (src/kernels/lowering.ts, Int8Arithmetic): [out_c / 4][k_h][k_w][in_c / 4] 4×4
+// matrices of w - zw, column i the 4 output channels' weights for input channel i of the word.
+@group(0) @binding(1) var<storage, read> weights: array<mat4x4<f32>>;
+#else
 @group(0) @binding(1) var<storage, read> weights: array<vec4<u32>>;
+#endif
 // Per output channel: (bias with zero-point terms folded in, multiplier, shift, f32 scale bits).
 @group(0) @binding(2) var<storage, read> channel_params: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;

@@ -21,8 +21,8 @@ export interface CapabilityReport {
     shaderF16: boolean;
     /**
      * The adapter runs shaders on the CPU (SwiftShader, llvmpipe, a browser's fallback adapter):
-     * dot4I8Packed is a polyfill there and storage loads cost more than arithmetic, which decides
-     * some kernel variants (see dot4Emulated in src/kernels/lowering.ts).
+     * dot4I8Packed is a polyfill there and an f32 multiply-add costs less than an i32 multiply,
+     * which decides some kernel variants (see preferredInt8Arithmetic in src/kernels/lowering.ts).
      */
     softwareAdapter: boolean;
   };
@@ -103,7 +103,7 @@ export function formatCapabilityReport(r: CapabilityReport): string {
     `timestamps   ${yes(r.paths.timestampQuery)}   (per-layer GPU time; else wall time)`,
     `subgroups    ${yes(r.paths.subgroups)}`,
     `shader-f16   ${yes(r.paths.shaderF16)}`,
-    `software     ${yes(r.paths.softwareAdapter)}   (shaders run on the CPU: dot4 emulated, kernels that reuse operands unpack them once)`,
+    `software     ${yes(r.paths.softwareAdapter)}   (shaders run on the CPU: dot4 emulated, int8 convolutions accumulate exactly in f32)`,
     'limits',
     ...Object.entries(r.limits).map(([k, v]) => `  ${k.padEnd(36)} ${v}`),
   ];

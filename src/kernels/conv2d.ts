@@ -6,7 +6,6 @@ import type { OpOf, TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
 import { int8Shader } from './common.ts';
-import { gemmShader, gemmUniforms, gemmWorkgroups, tileAcceptsK, type GemmTile } from './gemm.ts';
 import {
   int8ActivationRange,
   int8ZeroPoint,
@@ -16,13 +15,14 @@ import {
   tensorOf,
   uniformWords,
   workgroupsFor,
-  type ConstantSpec,
   singleDispatch,
   type LoweredOp,
   type LoweringContext,
   xnnpackKernels,
   builtinKernels,
   windowGeometryOf,
+  f32ProductsExact,
+  type Int8Arithmetic,
 } from './lowering.ts';
 import { roundUp4 } from './layout.ts';
 
@@ -48,15 +48,6 @@ export function assertAccumulatorFits(label: string, k: number, weightZp: number
       `${label}: a reduction over ${k} terms can overflow the int32 accumulator (bound ${bound} > 2^31 - 1); the int8 path refuses it`,
     );
   }
-}
-
-/** Tile of the pointwise GEMM: measured fastest of the benchmark's candidates on SwiftShader. */
-const POINTWISE_TILE: GemmTile = { tileM: 32, tileN: 32, tm: 4, tn: 4, k: 16, shared: false, vec: true };
-/** Below this many output pixels a 32-row GEMM tile mostly computes clamped duplicate rows. */
-const POINTWISE_GEMM_MIN_PIXELS = 16;
-
-function isPointwise(g: WindowGeometry): boolean {
-  return g.kH === 1 && g.kW === 1 && g.strideH === 1 && g.strideW === 1 && g.padTop === 0 && g.padLeft === 0 && g.inH === g.outH && g.inW === g.outW;
 }
 
 /** Weights in the int8 domain as [outC][kH·kW·inC], with the weight zero point (int8 domain). */
@@ -94,14 +85,14 @@ function interleaveOutputChannels(packed: Int8Array, outCPadded: number, words: 
 
 /**
  * Register micro-tile of shaders/conv2d.wgsl: `pixels` consecutive output pixels along W by
- * `groups` words of 4 output channels per invocation. `unpacked`: sign-extend each loaded input
- * word and weight word once and multiply as i32 vectors, instead of one dot4 per product (where
- * dot4 unpacks both operands on every call: the fallback, or an adapter that emulates it).
+ * `groups` words of 4 output channels per invocation, computed in `arithmetic` (see
+ * Int8Arithmetic: one dot4 per product word, words sign-extended once as i32 vectors, or values
+ * converted once to f32).
  */
 export interface ConvTile {
   pixels: number;
   groups: number;
-  unpacked: boolean;
+  arithmetic: Int8Arithmetic;
 }
 
 function range(n: number): number[] {
@@ -114,9 +105,12 @@ export function convTileCode(tile: ConvTile, weightZp: boolean): Record<'DECLARE
   const gs = range(tile.groups);
   const lanes = ['x', 'y', 'z', 'w'];
   const lines = (indent: string, xs: string[]) => xs.map((x) => indent + x).join('\n');
+  const f32 = tile.arithmetic === 'f32';
+  // f32 weights hold w − zw, so the −zw·Σx term needs no input sums.
+  const rowSums = weightZp && !f32;
   const declare = [
-    ...ps.flatMap((p) => gs.map((g) => `var acc_${p}_${g} = vec4<i32>(0);`)),
-    ...(weightZp ? ps.map((p) => `var sum_${p} = 0;`) : []),
+    ...ps.flatMap((p) => gs.map((g) => `var acc_${p}_${g} = vec4<${f32 ? 'f32' : 'i32'}>(0);`)),
+    ...(rowSums ? ps.map((p) => `var sum_${p} = 0;`) : []),
     // A last block's channel words past out_c4 read the last real one (computed, not written).
     ...gs.map((g) => `let w_base_${g} = ${g === 0 ? 'ocw' : `min(ocw + ${g}u, params.out_c4 - 1u)`} * taps_per_channel;`),
   ];
@@ -127,30 +121,39 @@ export function convTileCode(tile: ConvTile, weightZp: boolean): Record<'DECLARE
   ]);
   const word: string[] = [];
   const ones = 'select(0x01010101u, params.last_word_mask, icw + 1u == params.in_c4)';
-  if (tile.unpacked) {
-    for (const p of ps) word.push(`let x_${p} = unpack_i8x4(select(params.input_zp_word, input[in_base_${p} + icw], inside_${p}));`);
+  const inputWord = (p: number) => `select(params.input_zp_word, input[in_base_${p} + icw], inside_${p})`;
+  if (f32) {
+    // One 4×4 matrix per input word and channel word: column i holds input channel i's weights
+    // for the 4 output channels, so the word's 16 products are 4 vector multiply-adds.
+    for (const p of ps) word.push(`let x_${p} = vec4<f32>(unpack_i8x4(${inputWord(p)}));`);
+    for (const g of gs) word.push(`let w_${g} = weights[w_base_${g} + tap + icw];`);
+    for (const p of ps) for (const g of gs) word.push(`acc_${p}_${g} += w_${g} * x_${p};`);
+  } else if (tile.arithmetic === 'i32') {
+    for (const p of ps) word.push(`let x_${p} = unpack_i8x4(${inputWord(p)});`);
     for (const g of gs) {
       word.push(`let w_${g} = weights[w_base_${g} + tap + icw];`);
       for (const l of lanes) word.push(`let w_${g}${l} = unpack_i8x4(w_${g}.${l});`);
     }
     for (const p of ps) for (const g of gs) word.push(`acc_${p}_${g} += vec4<i32>(${lanes.map((l) => `dot(x_${p}, w_${g}${l})`).join(', ')});`);
-    if (weightZp) {
+    if (rowSums) {
       word.push(`let ones = unpack_i8x4(${ones});`);
       for (const p of ps) word.push(`sum_${p} += dot(x_${p}, ones);`);
     }
   } else {
-    for (const p of ps) word.push(`let x_${p} = select(params.input_zp_word, input[in_base_${p} + icw], inside_${p});`);
+    for (const p of ps) word.push(`let x_${p} = ${inputWord(p)};`);
     for (const g of gs) word.push(`let w_${g} = weights[w_base_${g} + tap + icw];`);
     for (const p of ps) for (const g of gs) word.push(`acc_${p}_${g} += vec4<i32>(${lanes.map((l) => `dot4(x_${p}, w_${g}.${l})`).join(', ')});`);
-    if (weightZp) {
+    if (rowSums) {
       word.push(`let ones = ${ones};`);
       for (const p of ps) word.push(`sum_${p} += dot4(x_${p}, ones);`);
     }
   }
-  // Collected for the store loop of the shader: one requantization in the code, not one per accumulator.
+  // Collected for the store loop of the shader: one requantization in the code, not one per
+  // accumulator. f32 sums are exact integers below 2^24 (f32ProductsExact), so the conversion is too.
+  const accumulator = (p: number, g: number) => (f32 ? `vec4<i32>(acc_${p}_${g})` : `acc_${p}_${g}`);
   const collect = [
-    `var accs = array<vec4<i32>, ${tile.pixels * tile.groups}>(${ps.flatMap((p) => gs.map((g) => `acc_${p}_${g}`)).join(', ')});`,
-    `var sums = array<i32, ${tile.pixels}>(${ps.map((p) => (weightZp ? `sum_${p}` : '0')).join(', ')});`,
+    `var accs = array<vec4<i32>, ${tile.pixels * tile.groups}>(${ps.flatMap((p) => gs.map((g) => accumulator(p, g))).join(', ')});`,
+    `var sums = array<i32, ${tile.pixels}>(${ps.map((p) => (rowSums ? `sum_${p}` : '0')).join(', ')});`,
   ];
   return { DECLARE: lines('  ', declare), TAP: lines('      ', tap), WORD: lines('        ', word), COLLECT: lines('  ', collect) };
 }
@@ -170,17 +173,38 @@ function balancedPart(n: number, max: number): number {
   return Math.ceil(n / Math.ceil(n / max));
 }
 
-export function convTile(ctx: Pick<LoweringContext, 'useDot4' | 'dot4Emulated'>, outW: number, outC4: number): ConvTile {
+/**
+ * The tile of one layer. `f32Exact`: whether f32 accumulation is exact for its weights
+ * (f32ProductsExact); where it is not, the 'f32' choice falls back to 'i32' for this layer.
+ */
+export function convTile(ctx: Pick<LoweringContext, 'int8Arithmetic'>, outW: number, outC4: number, f32Exact: boolean): ConvTile {
+  const preferred = ctx.int8Arithmetic ?? 'dot4';
   return {
     // Balanced strips: a row of 9 is 2 strips of 5 (1 pixel computed for nothing), not 8 + 1 (7);
     // a 1-wide output (FULLY_CONNECTED with one row) gets 1 pixel, no wasted work.
     pixels: balancedPart(outW, CONV_MAX_PIXELS),
     // The same for channel words: 3 words are 2 + 1 (a computed, unwritten word), 1 word is 1.
     groups: balancedPart(outC4, CONV_MAX_GROUPS),
-    // Unpack once where dot4 would unpack both operands on every product anyway: the fallback,
-    // or an adapter that emulates dot4I8Packed (software adapters).
-    unpacked: !ctx.useDot4 || ctx.dot4Emulated === true,
+    arithmetic: preferred === 'f32' && !f32Exact ? 'i32' : preferred,
   };
+}
+
+/**
+ * f32 weights of shaders/conv2d.wgsl: [outC / 4][taps][inC / 4] 4×4 matrices, column i the 4
+ * output channels' weights (w − zw) for input channel i of the word; padded channels hold 0.
+ */
+function f32WeightMatrices(w: Int8Array, weightZp: number, g: WindowGeometry, inC4: number, outCPadded: number): Float32Array {
+  const taps = g.kH * g.kW;
+  const out = new Float32Array(outCPadded * taps * inC4 * 4);
+  for (let oc = 0; oc < g.outC; oc++) {
+    for (let t = 0; t < taps; t++) {
+      for (let ic = 0; ic < g.inC; ic++) {
+        const matrix = ((oc >> 2) * taps + t) * inC4 + (ic >> 2);
+        out[matrix * 16 + (ic & 3) * 4 + (oc & 3)] = w[(oc * taps + t) * g.inC + ic]! - weightZp;
+      }
+    }
+  }
+  return out;
 }
 
 function lowerConvLike(
@@ -232,7 +256,7 @@ function lowerConvLike(
   const ruyRequant = builtinKernels(ctx) && input.dtype === 'int8';
   const lastRealChannels = g.inC - (inC4 - 1) * 4;
   const lastWordMask = splatByte(1) >>> (8 * (4 - lastRealChannels));
-  const tile = convTile(ctx, g.outW, outCPadded / 4);
+  const tile = convTile(ctx, g.outW, outCPadded / 4, f32ProductsExact(w, weightZp, g.outC, k));
   const strips = Math.ceil(g.outW / tile.pixels);
   const blocks = Math.ceil(outCPadded / 4 / tile.groups);
   const total = g.batch * g.outH * strips * blocks;
@@ -262,43 +286,11 @@ function lowerConvLike(
     ['u32', strips],
     ['u32', blocks],
   ]);
-  const constants: ConstantSpec[] = [
-    { label: `${label} weights`, data: packed, usage: 'storage' },
-    { label: `${label} channel params`, data: channelParams, usage: 'storage' },
-  ];
-  const pixels = g.batch * g.outH * g.outW;
-  if (isPointwise(g) && pixels >= POINTWISE_GEMM_MIN_PIXELS) {
-    // A 1×1 convolution is a GEMM: [pixels][inC] × [outC][inC]ᵀ, both packed along K exactly as
-    // the conv kernel's buffers are, so the tiled GEMM (registers-only 4×4 blocks, the choice the
-    // benchmark measured fastest) reads the same constants and writes the same packed output.
-    const kind = ctx.useDot4 ? 'int8-dot4' : 'int8-fallback';
-    // Operands unpacked once where dot4 is a polyfill anyway (the fallback, or an emulating adapter).
-    const unpacked = !ctx.useDot4 || ctx.dot4Emulated === true;
-    const tile = tileAcceptsK(kind, POINTWISE_TILE, inC4 * 4) ? { ...POINTWISE_TILE, unpacked } : { ...POINTWISE_TILE, vec: false };
-    const gemm = gemmShader(kind, tile, { requant: true, floatRequant: xnnpackKernels(ctx), ruyRequant, weightZp: weightZp !== 0 });
-    constants.push({
-      label: `${label} params`,
-      data: gemmUniforms(pixels, outCPadded, inC4 / (gemm.kPack / 4), outputZp, actMin, actMax, weightZp, lastWordMask),
-      usage: 'uniform',
-    });
-    return {
-      constants,
-      steps: [
-        {
-          dispatch: {
-            label: `${label} (gemm)`,
-            shaderKey: gemm.code,
-            code: gemm.code,
-            bindings: [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }],
-            workgroups: gemmWorkgroups(pixels, outCPadded, tile),
-          },
-        },
-      ],
-    };
-  }
-  const shader = int8Shader(ctx, convSource, { PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, ...convTileCode(tile, weightZp !== 0) });
+  const f32 = tile.arithmetic === 'f32';
+  const shader = int8Shader(ctx, convSource, { PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, F32: f32, ...convTileCode(tile, weightZp !== 0) });
+  const weights = f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4);
   return singleDispatch(label, shader, [
-      { label: `${label} weights`, data: interleaveOutputChannels(packed, outCPadded, taps * inC4), usage: 'storage' },
+      { label: `${label} weights`, data: weights, usage: 'storage' },
       { label: `${label} channel params`, data: channelParams, usage: 'storage' },
       { label: `${label} params`, data: uniforms, usage: 'uniform' },
     ], [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }], workgroupsFor(ctx, total));
@@ -333,7 +325,7 @@ export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNEC
     throw new LoweringError(`FULLY_CONNECTED at operator ${op.index}: input innermost dimension ${input.shape[input.shape.length - 1]} differs from depth ${depth}`);
   }
   // The rows as one 1×rows image (the same packed layout as rows 1×1 images): the conv kernel's
-  // strips then share each weight load across rows, and 16+ rows take the pointwise GEMM.
+  // strips then share each weight load across rows.
   return lowerConvLike(ctx, `fc#${op.index}`, input, filter, op.inputs[2] ?? -1, output, {
     batch: 1, inH: 1, inW: batch, inC: depth, outH: 1, outW: batch, outC, kH: 1, kW: 1,
     strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0,

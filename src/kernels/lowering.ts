@@ -60,11 +60,52 @@ export interface LoweringContext {
   workgroupSize: number;
   maxWorkgroupsPerDimension: number;
   /**
-   * The adapter emulates dot4I8Packed (a software adapter): kernels that reuse each operand
-   * unpack it once and multiply as i32 vectors rather than call dot4 per product (the pointwise
-   * GEMM: 25.6 against 28.0 ms at 256³ on SwiftShader in one tuning run). Default false.
+   * How int8 convolution kernels multiply and accumulate (see Int8Arithmetic and
+   * preferredInt8Arithmetic). Default 'dot4'.
    */
-  dot4Emulated?: boolean;
+  int8Arithmetic?: Int8Arithmetic;
+}
+
+/**
+ * How an int8 convolution kernel that reuses each loaded operand across a register tile computes
+ * its products; all three give the same integers.
+ * - 'dot4': one dot4 per 4 products (dot4I8Packed, or common.wgsl's unpacking fallback).
+ * - 'i32': each loaded word sign-extended once and multiplied as i32 vectors (dot4 would unpack
+ *   both operands on every call where it is a polyfill).
+ * - 'f32': each loaded value converted to f32 once (weights at load) and multiplied-added in f32.
+ *   Exact where no partial sum can reach 2^24 (every integer below it is an f32): a layer whose
+ *   bound 128 · Σ|w| over some output channel reaches it takes 'i32' instead (f32ProductsExact).
+ */
+export type Int8Arithmetic = 'dot4' | 'i32' | 'f32';
+
+/**
+ * The adapter's int8 arithmetic, one predicate per choice:
+ * - a software adapter (SwiftShader, llvmpipe) takes 'f32': it runs shader arithmetic on CPU SIMD
+ *   lanes, where an f32 multiply-add is one instruction and an i32 multiply is slower than it, and
+ *   dot4I8Packed is a polyfill. Measured on SwiftShader (conv GPU time per run, medians of 3):
+ *   MobileNet v2 352-361 ms in 'f32' against 384 in 'i32', VWW 13.0 against 15.6, ResNet-8 14.1
+ *   against 17.4.
+ * - otherwise 'dot4' where the adapter has dot4I8Packed (4 products an instruction on GPUs with
+ *   packed 8-bit dot products), and 'i32' without it (the fallback unpacks both operands per call).
+ */
+export function preferredInt8Arithmetic(softwareAdapter: boolean, useDot4: boolean): Int8Arithmetic {
+  if (softwareAdapter) return 'f32';
+  return useDot4 ? 'dot4' : 'i32';
+}
+
+/**
+ * Whether f32 accumulation of a layer's int8 products is exact: every partial sum of an output
+ * channel is an integer of magnitude at most 128 · Σ|w| (int8 inputs are at most 128 in
+ * magnitude; `weights` in the int8 domain, one row of `k` per output channel, taken as w − zw with
+ * a weight zero point), and f32 holds every integer below 2^24 exactly.
+ */
+export function f32ProductsExact(weights: ArrayLike<number>, weightZp: number, channels: number, k: number): boolean {
+  for (let c = 0; c < channels; c++) {
+    let sum = 0;
+    for (let i = c * k; i < (c + 1) * k; i++) sum += Math.abs(weights[i]! - weightZp);
+    if (128 * sum >= 2 ** 24) return false;
+  }
+  return true;
 }
 
 /** XNNPACK's kernel rules apply: 'xnnpack' requantization in a graph the delegate takes (PrepareContext.xnnpack). */

@@ -10,7 +10,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import { GpuBufferTracker, type GpuMemoryStats } from '../gpu/memory.ts';
 import { operatorName, tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
 import { lowerOp } from '../kernels/registry.ts';
-import type { LoweringContext, RequantizationMode, StepSpec } from '../kernels/lowering.ts';
+import { preferredInt8Arithmetic, type Int8Arithmetic, type LoweringContext, type RequantizationMode, type StepSpec } from '../kernels/lowering.ts';
 import { fromGpuLayout, gpuByteLength, isEightBit, roundUp4, toGpuLayout, type TensorData } from '../kernels/layout.ts';
 import { plainLayoutGather, type PlainDirection } from '../kernels/relayout.ts';
 import { planBuffers, type Plan } from './plan.ts';
@@ -104,8 +104,8 @@ export interface GpuProgramOptions {
   workgroupSize?: number;
   /** Requantization semantics; see LoweringContext. Default 'xnnpack', what the TFLite runtime outputs. */
   requantization?: RequantizationMode;
-  /** Overrides the adapter fact LoweringContext.dot4Emulated (tests take both kernel variants on one adapter). */
-  dot4Emulated?: boolean;
+  /** Overrides the adapter's choice, preferredInt8Arithmetic (tests take every variant on one adapter). */
+  int8Arithmetic?: Int8Arithmetic;
 }
 
 export class GpuProgram {
@@ -144,7 +144,7 @@ export class GpuProgram {
       xnnpackDelegate: xnnpackDelegateApplies(modelGraph),
       workgroupSize: options.workgroupSize ?? 64,
       maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
-      dot4Emulated: options.dot4Emulated ?? ctx.caps.paths.softwareAdapter,
+      int8Arithmetic: options.int8Arithmetic ?? preferredInt8Arithmetic(ctx.caps.paths.softwareAdapter, ctx.useDot4),
     };
     // Lower every op first: an unsupported op or a bad tensor is refused before any allocation.
     const lowered = gpuGraph.ops.map((op, position) => ({ op, position, lowered: lowerOp(lowering, op) }));

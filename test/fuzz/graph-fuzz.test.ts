@@ -66,7 +66,7 @@ describe('graph fuzzer', () => {
     const ctx = await testContext();
     // The real comparison with one reference byte changed: every compared graph must fail.
     const perturbed: CompareFn = async (c, graph, inputs, mode) => {
-      const program = await GpuProgram.build(c, graph, { requantization: mode.requantization, dot4Emulated: mode.dot4Emulated });
+      const program = await GpuProgram.build(c, graph, { requantization: mode.requantization, int8Arithmetic: mode.int8Arithmetic });
       try {
         const { outputs } = await program.run(inputs);
         const expected = runReference(graph, inputs, { requantization: mode.requantization });

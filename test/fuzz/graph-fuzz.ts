@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { GpuContext } from '../../src/gpu/context.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import type { TensorData } from '../../src/kernels/layout.ts';
+import type { Int8Arithmetic } from '../../src/kernels/lowering.ts';
 import type { RequantizationMode } from '../../src/reference/run.ts';
 import { gpuVersusReference, type Comparison } from '../helpers/compare.ts';
 import { mulberry32 } from '../helpers/rng.ts';
@@ -17,27 +18,28 @@ export const GRAPH_REGRESSIONS_DIR = join(import.meta.dirname, 'graph-regression
 
 export interface FuzzMode {
   requantization: RequantizationMode;
-  dot4Emulated: boolean;
+  int8Arithmetic: Int8Arithmetic;
 }
 
 /**
- * Both requantization semantics × both inner loops of the 8-bit kernels (dot4 per product, and
- * operands unpacked once, as on software adapters, where that is the default).
+ * Both requantization semantics, each with f32 accumulation (the software adapters' choice) and
+ * one integer arithmetic of the convolution kernels, so that every Int8Arithmetic is compared:
+ * dot4 per product, and words unpacked once as i32.
  */
 export const ALL_MODES: readonly FuzzMode[] = [
-  { requantization: 'tflite', dot4Emulated: true },
-  { requantization: 'tflite', dot4Emulated: false },
-  { requantization: 'xnnpack', dot4Emulated: true },
-  { requantization: 'xnnpack', dot4Emulated: false },
+  { requantization: 'tflite', int8Arithmetic: 'f32' },
+  { requantization: 'tflite', int8Arithmetic: 'dot4' },
+  { requantization: 'xnnpack', int8Arithmetic: 'f32' },
+  { requantization: 'xnnpack', int8Arithmetic: 'i32' },
 ];
 
-export const modeName = (m: FuzzMode) => `${m.requantization}${m.dot4Emulated ? '+emulated' : ''}`;
+export const modeName = (m: FuzzMode) => `${m.requantization}+${m.int8Arithmetic}`;
 
 /** The comparison step, replaceable so that a test can plant a difference. */
 export type CompareFn = (ctx: GpuContext, graph: Graph, inputs: TensorData[], mode: FuzzMode) => Promise<Comparison[]>;
 
 export const defaultCompare: CompareFn = (ctx, graph, inputs, mode) =>
-  gpuVersusReference(ctx, graph, inputs, mode.requantization, { dot4Emulated: mode.dot4Emulated });
+  gpuVersusReference(ctx, graph, inputs, mode.requantization, { int8Arithmetic: mode.int8Arithmetic });
 
 /** A saved failing case: everything needed to rebuild the graph and its inputs. */
 export interface GraphRegression {

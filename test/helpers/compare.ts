@@ -4,6 +4,7 @@ import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import type { TensorData } from '../../src/kernels/layout.ts';
 import { runReference, type RequantizationMode } from '../../src/reference/run.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
+import type { Int8Arithmetic } from '../../src/kernels/lowering.ts';
 
 export interface Comparison {
   elements: number;
@@ -34,7 +35,7 @@ export async function gpuVersusReference(
   graph: Graph,
   inputs: TensorData[],
   requantization: RequantizationMode = 'tflite',
-  options: { dot4Emulated?: boolean } = {},
+  options: { int8Arithmetic?: Int8Arithmetic } = {},
 ): Promise<Comparison[]> {
   const program = await GpuProgram.build(ctx, graph, { requantization, ...options });
   try {

@@ -44,5 +44,11 @@ export function testContext(dot4: 'auto' | 'off' = 'auto'): Promise<GpuContext> 
 /** Both kernel variants where the adapter has dot4; the fallback alone where it does not. */
 export const DOT4_MODES = ['auto', 'off'] as const;
 
+/**
+ * Every int8 arithmetic of the convolution kernels (src/kernels/lowering.ts, Int8Arithmetic),
+ * forced on one adapter: the adapter's own choice alone would leave the others untested.
+ */
+export const INT8_ARITHMETICS = ['dot4', 'i32', 'f32'] as const;
+
 /** Both requantization semantics; GPU and reference must agree byte for byte in each. */
 export const REQUANTIZATION_MODES = ['tflite', 'xnnpack'] as const;

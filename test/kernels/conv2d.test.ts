@@ -1,16 +1,18 @@
 // CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED on the GPU equal the CPU reference byte for byte,
 // over random shapes (odd channel counts, 1x1 and 3x3, strides 1 and 2, SAME/VALID, dilation 2,
 // every fused activation, int8 per-channel and legacy uint8 with weight zero points), with
-// dot4I8Packed and with the unpacking fallback; the conv kernel's register micro-tile over W
-// remainders, narrow rows, strides 1-3, dilations 2-3 and channel-word remainders.
+// dot4I8Packed and with the unpacking fallback, in each int8 arithmetic (dot4, i32, f32); the conv
+// kernel's register micro-tile over W remainders, narrow rows, strides 1-3, dilations 2-3 and
+// channel-word remainders; f32 accumulation at its exactness bound and past it.
 import { describe, expect, it } from 'vitest';
 import type { Activation, Graph, Padding } from '../../src/model/graph.ts';
-import { CONV_TILE_SHAPES, convGraph, describeCase, fullyConnectedGraph, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
+import { CONV_TILE_SHAPES, convGraph, describeCase, fullyConnectedGraph, GraphBuilder, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
-import { DOT4_MODES, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
+import { DOT4_MODES, INT8_ARITHMETICS, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
 import { lowerOp } from '../../src/kernels/registry.ts';
 import { convTile } from '../../src/kernels/conv2d.ts';
+import { f32ProductsExact } from '../../src/kernels/lowering.ts';
 
 const ACTIVATIONS: Activation[] = ['NONE', 'RELU', 'RELU6'];
 
@@ -107,17 +109,17 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
       expect(failures).toEqual([]);
     });
 
-    it('pointwise convolutions through the tiled GEMM (K in vec4 and scalar), and the conv kernel below 16 pixels', async () => {
+    it('pointwise convolutions (1×1, the micro-tile), per-channel int8 and legacy uint8, in every int8 arithmetic', async () => {
       const ctx = await testContext(dot4);
       const failures: string[] = [];
       const shapes: Array<[number, number, number, number]> = [
-        // [inH, inW, inC, outC]: inC 16/32 takes the vec4 tile; odd sizes the scalar one; 3×3 = 9 pixels the conv kernel.
+        // [inH, inW, inC, outC]: channel words whole and with a remainder, rows narrower than a strip.
         [7, 5, 16, 12],
         [6, 6, 32, 5],
         [5, 9, 7, 13],
         [4, 8, 3, 4],
         [3, 3, 16, 8],
-        // Legacy uint8 (weight zero point: the GEMM's row sums): vec4 K, scalar K, below 16 pixels.
+        // Legacy uint8 (weight zero point: row sums in dot4 and i32, w − zw weights in f32).
         [6, 4, 32, 9],
         [5, 5, 13, 6],
         [2, 4, 7, 4],
@@ -127,15 +129,10 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
         const dtype = i >= 5 ? 'uint8' : 'int8';
         const c: ConvCase = { kind: 'conv', dtype, batch: i === 2 ? 2 : 1, inH, inW, inC, outC, k: 1, stride: 1, dilation: 1, padding: i % 2 ? 'VALID' : 'SAME', activation: ACTIVATIONS[i % 3]!, depthMultiplier: 1, bias: true };
         const graph = convGraph(rng, c);
-        // The path taken is part of what is tested: 16+ pixels go through the GEMM.
-        const lowered = lowerOp({ graph, useDot4: ctx.useDot4, requantization, workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
-        const label = 'dispatch' in lowered.steps[0]! ? lowered.steps[0].dispatch.label : '';
-        expect(label.endsWith('(gemm)'), `${describeCase(c)} lowered to ${label}`).toBe(c.batch * inH * inW >= 16);
         const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
-        // Both GEMM inner loops on this adapter: dot4 per product, and operands unpacked once.
-        for (const dot4Emulated of [false, true]) {
-          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { dot4Emulated });
-          if (cmp!.differing > 0) failures.push(`${describeCase(c)} (dot4Emulated ${dot4Emulated}): ${cmp!.differing} differ, ${cmp!.firstDiff}`);
+        for (const int8Arithmetic of INT8_ARITHMETICS) {
+          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic });
+          if (cmp!.differing > 0) failures.push(`${describeCase(c)} (${int8Arithmetic}): ${cmp!.differing} differ, ${cmp!.firstDiff}`);
         }
       }
       expect(failures).toEqual([]);
@@ -154,14 +151,13 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
         };
         const graph = convGraph(rng, c);
         const [, , outW, outCGraph] = graph.tensors[graph.outputs[0]!]!.shape as number[];
-        const tile = convTile(ctx, outW!, Math.ceil(outCGraph! / 4));
+        const tile = convTile({ int8Arithmetic: 'dot4' }, outW!, Math.ceil(outCGraph! / 4), true);
         if (outW! % tile.pixels !== 0) partialStrips++;
         if (Math.ceil(outCGraph! / 4) % tile.groups !== 0) partialBlocks++;
         const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
-        // Both inner loops on this adapter: dot4 per product, and operands unpacked once.
-        for (const dot4Emulated of [false, true]) {
-          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { dot4Emulated });
-          if (cmp!.differing > 0) failures.push(`${describeCase(c)} (dot4Emulated ${dot4Emulated}): ${cmp!.differing}/${cmp!.elements} differ, ${cmp!.firstDiff}`);
+        for (const int8Arithmetic of INT8_ARITHMETICS) {
+          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic });
+          if (cmp!.differing > 0) failures.push(`${describeCase(c)} (${int8Arithmetic}): ${cmp!.differing}/${cmp!.elements} differ, ${cmp!.firstDiff}`);
         }
       }
       expect(failures).toEqual([]);
@@ -171,9 +167,9 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
     });
 
     // An activation written by a kernel carries the output zero point in its padding bytes (the
-    // padded channels requantize a zero accumulator), unlike an uploaded input (zeros): the GEMM's
-    // row sums must mask them, which only a chain shows.
-    it('uint8 pointwise GEMM after a convolution with padded channels (13 → 16)', async () => {
+    // padded channels requantize a zero accumulator), unlike an uploaded input (zeros): the row
+    // sums must mask them and f32's w − zw weights must be 0 there, which only a chain shows.
+    it('uint8 pointwise convolution after a convolution with padded channels (13 → 16)', async () => {
       const ctx = await testContext(dot4);
       const rng = mulberry32(640);
       const first = convGraph(rng, { kind: 'conv', dtype: 'uint8', batch: 1, inH: 6, inW: 5, inC: 5, outC: 13, k: 1, stride: 1, dilation: 1, padding: 'SAME', activation: 'NONE', depthMultiplier: 1, bias: true });
@@ -182,8 +178,11 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
       // Zero point 141: the padding bytes are 13, not 0, in the int8 domain.
       const middle = graph.tensors[first.outputs[0]!]!;
       graph.tensors[middle.id] = { ...middle, quant: quant(middle.quant!.scale[0]!, 141) };
-      const [cmp] = await gpuVersusReference(ctx, graph, [randomInput(rng, graph.tensors[graph.inputs[0]!]!)], requantization);
-      expect(cmp, `${cmp!.differing} differ, ${cmp!.firstDiff}`).toMatchObject({ differing: 0 });
+      const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
+      for (const int8Arithmetic of INT8_ARITHMETICS) {
+        const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic });
+        expect(cmp, `${int8Arithmetic}: ${cmp!.differing} differ, ${cmp!.firstDiff}`).toMatchObject({ differing: 0 });
+      }
     });
 
     it('fully connected: per-tensor, per-channel, uint8, batches', async () => {
@@ -195,7 +194,7 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
         { dtype: 'int8', batch: 3, depth: 33, units: 12, perChannel: true, activation: 'RELU' },
         { dtype: 'uint8', batch: 2, depth: 64, units: 10, perChannel: false, activation: 'RELU6' },
         { dtype: 'int8', batch: 1, depth: 256, units: 1001, perChannel: false, activation: 'NONE' },
-        // Rows are a 1×rows image: 9 rows are strips with a remainder, 20 rows take the GEMM.
+        // Rows are a 1×rows image: 9 and 20 rows are strips with a remainder.
         { dtype: 'int8', batch: 9, depth: 20, units: 13, perChannel: true, activation: 'RELU6' },
         { dtype: 'uint8', batch: 9, depth: 7, units: 6, perChannel: false, activation: 'NONE' },
         { dtype: 'int8', batch: 20, depth: 48, units: 9, perChannel: true, activation: 'NONE' },
@@ -203,16 +202,60 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
       ] as const;
       for (const spec of specs) {
         const graph = fullyConnectedGraph(rng, spec);
-        const lowered = lowerOp({ graph, useDot4: ctx.useDot4, requantization, workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
-        const label = 'dispatch' in lowered.steps[0]! ? lowered.steps[0].dispatch.label : '';
-        expect(label.endsWith('(gemm)'), `${graph.name} lowered to ${label}`).toBe(spec.batch >= 16);
         const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
-        for (const dot4Emulated of [false, true]) {
-          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { dot4Emulated });
-          if (cmp!.differing > 0) failures.push(`${graph.name} (dot4Emulated ${dot4Emulated}): ${cmp!.differing} differ, ${cmp!.firstDiff}`);
+        for (const int8Arithmetic of INT8_ARITHMETICS) {
+          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic });
+          if (cmp!.differing > 0) failures.push(`${graph.name} (${int8Arithmetic}): ${cmp!.differing} differ, ${cmp!.firstDiff}`);
         }
       }
       expect(failures).toEqual([]);
     });
   });
 }
+
+// 'f32' accumulates int8 products in f32, exact only while no partial sum reaches 2^24. A
+// FULLY_CONNECTED whose every product is positive (each weight ±127 with its input's sign, inputs
+// of magnitude 100-128) makes the partial sums grow to 128·127·depth at worst: depth 1024 stays
+// below 2^24 and must take f32; depth 2048 passes it (about 2.9·10^7, where an f32 sum of odd
+// products rounds) and must take i32. The bias cancels the sum, so an accumulator off by one
+// changes the output (output scale = input scale × weight scale).
+describe('f32 accumulation: taken within its exactness bound, refused past it', () => {
+  function saturatingFc(depth: number): { graph: Graph; input: Int8Array } {
+    const rng = mulberry32(depth);
+    const b = new GraphBuilder();
+    const units = 4;
+    const input = b.tensor('input', [1, depth], 'int8', quant(0.05, 0));
+    const x = Int8Array.from({ length: depth }, (_, i) => (i % 3 === 0 ? -1 : 1) * randInt(rng, 100, 127) - (i % 7 === 0 ? 1 : 0));
+    const w = new Int8Array(units * depth);
+    const bias = new Int32Array(units);
+    for (let u = 0; u < units; u++) {
+      let sum = 0;
+      for (let i = 0; i < depth; i++) {
+        w[u * depth + i] = Math.sign(x[i]!) * (127 - ((i + u) % 2));
+        sum += x[i]! * w[u * depth + i]!;
+      }
+      bias[u] = -sum + (u - 2) * 7;
+    }
+    const filter = b.tensor('weights', [units, depth], 'int8', quant([0.01], [0], 0), w);
+    const biasId = b.tensor('bias', [units], 'int32', quant([0.0005], [0]), bias);
+    const output = b.tensor('output', [1, units], 'int8', quant(0.0005, 0));
+    b.op({ type: 'FULLY_CONNECTED', inputs: [input, filter, biasId], outputs: [output], options: { activation: 'NONE', keepNumDims: false } });
+    return { graph: b.build([input], [output], `saturating fc 1x${depth}`), input: x };
+  }
+
+  for (const [depth, exact] of [[1024, true], [2048, false]] as const) {
+    it(`depth ${depth}: ${exact ? 'f32' : 'i32'}, equal to the reference`, async () => {
+      const ctx = await testContext('auto');
+      const { graph, input } = saturatingFc(depth);
+      const w = new Int8Array(graph.tensors[graph.ops[0]!.inputs[1]!]!.data!.buffer);
+      expect(f32ProductsExact(w, 0, 4, depth)).toBe(exact);
+      const lowered = lowerOp({ graph, useDot4: ctx.useDot4, requantization: 'tflite', workgroupSize: 64, maxWorkgroupsPerDimension: 65535, int8Arithmetic: 'f32' }, graph.ops[0]!);
+      const code = 'dispatch' in lowered.steps[0]! ? lowered.steps[0].dispatch.code : '';
+      expect(code.includes('array<mat4x4<f32>>'), 'f32 weights in the lowered shader').toBe(exact);
+      for (const requantization of REQUANTIZATION_MODES) {
+        const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic: 'f32' });
+        expect(cmp, `${requantization}: ${cmp!.differing} differ, ${cmp!.firstDiff}`).toMatchObject({ differing: 0 });
+      }
+    });
+  }
+});

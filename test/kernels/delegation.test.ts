@@ -2,7 +2,7 @@
 // at run time): under 'xnnpack' requantization every op follows TFLite's builtin kernels, on the
 // GPU byte for byte as in the CPU reference (test/reference/tflite-runtime-delegation.test.ts
 // checks the reference against the runtime): ruy's single rounding for int8 CONV_2D (direct and
-// pointwise GEMM) and FULLY_CONNECTED, double rounding for DEPTHWISE_CONV_2D and uint8, TFLite's
+// pointwise) and FULLY_CONNECTED, double rounding for DEPTHWISE_CONV_2D and uint8, TFLite's
 // ADD, MUL and QUANTIZE (8-bit, and from float32 through the exact quotient), reduce.cc's MEAN.
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
@@ -40,7 +40,7 @@ const conv = (c: Partial<ConvCase>): ConvCase => ({
 });
 
 describe("a graph the delegate refuses: TFLite's builtin kernels on the GPU equal the reference", () => {
-  it('CONV_2D (direct and pointwise GEMM), DEPTHWISE_CONV_2D and FULLY_CONNECTED, int8 and uint8', async () => {
+  it('CONV_2D (3×3 and pointwise), DEPTHWISE_CONV_2D and FULLY_CONNECTED, int8 and uint8', async () => {
     const graphs = [
       conv({}),
       conv({ k: 1, inC: 16, outC: 24, activation: 'RELU6' }),

@@ -49,6 +49,12 @@ export const COMPUTE_LIMITS = [
   'maxSubgroupSize',
 ] as const;
 
+/** SwiftShader by route or by name (Chromium's fallback adapter reports architecture 'swiftshader'). */
+export function isSwiftShader(adapter: CapabilityReport['adapter']): boolean {
+  if (adapter.backend === 'dawn-swiftshader') return true;
+  return /swiftshader/.test(`${adapter.vendor} ${adapter.architecture} ${adapter.device} ${adapter.description}`.toLowerCase());
+}
+
 /** SwiftShader or llvmpipe by route or by name (Chromium reports vendor 'google', architecture 'swiftshader'), or a fallback adapter. */
 export function isSoftwareAdapter(info: GPUAdapterInfo | undefined, backend: string): boolean {
   if (backend === 'dawn-swiftshader' || backend.startsWith('dawn-llvmpipe')) return true;
@@ -103,7 +109,7 @@ export function formatCapabilityReport(r: CapabilityReport): string {
     `timestamps   ${yes(r.paths.timestampQuery)}   (per-layer GPU time; else wall time)`,
     `subgroups    ${yes(r.paths.subgroups)}`,
     `shader-f16   ${yes(r.paths.shaderF16)}`,
-    `software     ${yes(r.paths.softwareAdapter)}   (shaders run on the CPU: dot4 emulated, int8 convolutions accumulate exactly in f32)`,
+    `software     ${yes(r.paths.softwareAdapter)}   (shaders run on the CPU: dot4 emulated; on SwiftShader int8 convolutions accumulate exactly in f32)`,
     'limits',
     ...Object.entries(r.limits).map(([k, v]) => `  ${k.padEnd(36)} ${v}`),
   ];

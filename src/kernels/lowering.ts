@@ -2,6 +2,7 @@
 // weights, per-channel requantization parameters, uniforms) and dispatches that bind tensors and
 // constants by position. The runtime allocates, uploads and encodes; kernels only describe.
 import { OctetError } from '../errors.ts';
+import { isSwiftShader, type CapabilityReport } from '../gpu/capabilities.ts';
 import { ConvFamilyShapeError, windowGeometry, type WindowGeometry, type WindowOptions } from '../model/conv-family.ts';
 import type { Activation, Graph, OpIR, OpOf, OpType, TensorIR } from '../model/graph.ts';
 import { activationRangeQuantized } from '../quant/activation.ts';
@@ -80,16 +81,19 @@ export type Int8Arithmetic = 'dot4' | 'i32' | 'f32';
 
 /**
  * The adapter's int8 arithmetic, one predicate per choice:
- * - a software adapter (SwiftShader, llvmpipe) takes 'f32': it runs shader arithmetic on CPU SIMD
- *   lanes, where an f32 multiply-add is one instruction and an i32 multiply is slower than it, and
- *   dot4I8Packed is a polyfill. Measured on SwiftShader (conv GPU time per run, medians of 3):
- *   MobileNet v2 352-361 ms in 'f32' against 384 in 'i32', VWW 13.0 against 15.6, ResNet-8 14.1
- *   against 17.4.
- * - otherwise 'dot4' where the adapter has dot4I8Packed (4 products an instruction on GPUs with
- *   packed 8-bit dot products), and 'i32' without it (the fallback unpacks both operands per call).
+ * - SwiftShader takes 'f32': it runs shader arithmetic on CPU SIMD lanes, where its f32
+ *   multiply-add beat its i32 multiply, and dot4I8Packed is a polyfill. Measured (conv GPU time
+ *   per run, medians of 3): MobileNet v2 352-361 ms in 'f32' against 384 in 'i32', VWW 13.0
+ *   against 15.6, ResNet-8 14.1 against 17.4.
+ * - Any other software adapter (llvmpipe) takes 'i32': there dot4 is a polyfill too, but f32 was
+ *   the slower one (whole-run medians of 12 alternated runs: MobileNet v2 131 ms in 'f32' against
+ *   105 in 'i32', ResNet-8 2.5 against 1.7).
+ * - A GPU takes 'dot4' where it has dot4I8Packed (4 products an instruction on GPUs with packed
+ *   8-bit dot products), and 'i32' without it (the fallback unpacks both operands per call).
  */
-export function preferredInt8Arithmetic(softwareAdapter: boolean, useDot4: boolean): Int8Arithmetic {
-  if (softwareAdapter) return 'f32';
+export function preferredInt8Arithmetic(caps: Pick<CapabilityReport, 'adapter' | 'paths'>, useDot4: boolean): Int8Arithmetic {
+  if (isSwiftShader(caps.adapter)) return 'f32';
+  if (caps.paths.softwareAdapter) return 'i32';
   return useDot4 ? 'dot4' : 'i32';
 }
 

@@ -144,7 +144,7 @@ export class GpuProgram {
       xnnpackDelegate: xnnpackDelegateApplies(modelGraph),
       workgroupSize: options.workgroupSize ?? 64,
       maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
-      int8Arithmetic: options.int8Arithmetic ?? preferredInt8Arithmetic(ctx.caps.paths.softwareAdapter, ctx.useDot4),
+      int8Arithmetic: options.int8Arithmetic ?? preferredInt8Arithmetic(ctx.caps, ctx.useDot4),
     };
     // Lower every op first: an unsupported op or a bad tensor is refused before any allocation.
     const lowered = gpuGraph.ops.map((op, position) => ({ op, position, lowered: lowerOp(lowering, op) }));

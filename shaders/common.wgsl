@@ -96,6 +96,15 @@ fn i32_to_f32_rne(x: i32) -> f32 {
   return select(value, -value, x < 0);
 }
 
+// i32_to_f32_rne lane-wise, with one test for the common case of 4 lanes below 2^24 (exact).
+fn i32x4_to_f32_rne(x: vec4<i32>) -> vec4<f32> {
+  let magnitude = select(bitcast<vec4<u32>>(x), vec4<u32>(0u) - bitcast<vec4<u32>>(x), x < vec4<i32>(0));
+  if (all(magnitude < vec4<u32>(0x1000000u))) {
+    return vec4<f32>(x);
+  }
+  return vec4<f32>(i32_to_f32_rne(x.x), i32_to_f32_rne(x.y), i32_to_f32_rne(x.z), i32_to_f32_rne(x.w));
+}
+
 // ruy MultiplyByQuantizedMultiplier (TFLite's builtin GEMM-based kernels): (x·M + 2^(total − 1)) >> total, total = 31 − shift, in 64 bits.
 fn single_rounding_multiply(x: i32, multiplier: i32, shift: i32) -> i32 {
   let ux = bitcast<u32>(x);

@@ -59,15 +59,28 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
-// The 4 channels of channel word `ocw` at one pixel, requantized and packed.
-fn requantize_word(acc: vec4<i32>, ocw: u32, input_sum: i32) -> u32 {
+// The params of channel word `ocw`'s 4 channels, loaded once per invocation for all its pixels.
+fn word_params(ocw: u32) -> array<vec4<i32>, 4> {
+  let c = min(ocw, params.out_c4 - 1u) * 4u;
+  return array<vec4<i32>, 4>(channel_params[c], channel_params[c + 1u], channel_params[c + 2u], channel_params[c + 3u]);
+}
+
+// The 4 channels of one channel word at one pixel, requantized with their params `cp` and packed.
+fn requantize_word(acc: vec4<i32>, cp: array<vec4<i32>, 4>, input_sum: i32) -> u32 {
+  let folded = acc + vec4<i32>(cp[0].x, cp[1].x, cp[2].x, cp[3].x) - vec4<i32>(params.weight_zp * input_sum);
+#if {{FLOAT_REQUANT}}
+  // XNNPACK's fp32 requantization, the 4 lanes at once (requantize in common.wgsl, lane-wise).
+  let scale = bitcast<vec4<f32>>(vec4<i32>(cp[0].w, cp[1].w, cp[2].w, cp[3].w));
+  let scaled = i32x4_to_f32_rne(folded) * scale;
+  let clamped = clamp(scaled, vec4<f32>(f32(params.act_min - params.output_zp)), vec4<f32>(f32(params.act_max - params.output_zp)));
+  return pack_i8x4(vec4<i32>(round(clamped)) + vec4<i32>(params.output_zp));
+#else
   var result = vec4<i32>(0);
   for (var j = 0u; j < 4u; j++) {
-    let cp = channel_params[ocw * 4u + j];
-    let folded = acc[j] + cp.x - params.weight_zp * input_sum;
-    result[j] = requantize(folded, cp, params.output_zp, params.act_min, params.act_max);
+    result[j] = requantize(folded[j], cp[j], params.output_zp, params.act_min, params.act_max);
   }
   return pack_i8x4(result);
+#endif
 }
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})
@@ -97,16 +110,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     }
   }
 
-  // Requantized in a loop rather than written out per accumulator: the requantization is long, and
-  // {{PIXELS}} x {{GROUPS}} copies of it multiplied SwiftShader's compile time (load time) for nothing.
-{{COLLECT}}
+  // A strip's pixels past the row's end and a block's words past out_c4 are not written.
   let row_out = (n * params.out_h + oy) * params.out_w;
-  for (var i = 0u; i < {{PIXELS}}u * {{GROUPS}}u; i++) {
-    let p = i / {{GROUPS}}u;
-    let g = i % {{GROUPS}}u;
-    // A strip's pixels past the row's end and a block's words past out_c4 are not written.
-    if (ox + p < params.out_w && ocw + g < params.out_c4) {
-      output[(row_out + ox + p) * params.out_c4 + ocw + g] = requantize_word(accs[i], ocw + g, sums[p]);
-    }
-  }
+{{STORE}}
 }

@@ -259,3 +259,32 @@ describe('f32 accumulation: taken within its exactness bound, refused past it', 
     });
   }
 });
+
+// XNNPACK's requantization converts the accumulator to f32 rounding to nearest even; past 2^24 that
+// rounding is done by hand (i32_to_f32_rne), 4 lanes at once in the conv epilogue. Biases near
+// ±2^24..2^26 put the accumulators there, the output scale keeps them in range.
+describe('conv epilogue: accumulators past 2^24 round as the reference', () => {
+  it('every int8 arithmetic, both requantizations', async () => {
+    const ctx = await testContext('auto');
+    const rng = mulberry32(2024);
+    const b = new GraphBuilder();
+    const units = 8;
+    const depth = 12;
+    const input = b.tensor('input', [3, depth], 'int8', quant(0.05, 3));
+    const w = Int8Array.from({ length: units * depth }, () => randInt(rng, -127, 127));
+    const bias = Int32Array.from([2 ** 24 + 1, -(2 ** 24) - 3, 2 ** 25 + 7, -(2 ** 25) - 5, 2 ** 26 + 3, -(2 ** 26) - 1, 16777215, 3]);
+    const filter = b.tensor('weights', [units, depth], 'int8', quant([0.01], [0], 0), w);
+    const biasId = b.tensor('bias', [units], 'int32', quant([0.0005], [0]), bias);
+    // 2^26 · 0.0005 / 0.4 ≈ 84 output steps: inside int8.
+    const output = b.tensor('output', [3, units], 'int8', quant(0.4, -2));
+    b.op({ type: 'FULLY_CONNECTED', inputs: [input, filter, biasId], outputs: [output], options: { activation: 'NONE', keepNumDims: false } });
+    const graph = b.build([input], [output], 'fc with accumulators past 2^24');
+    const x = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
+    for (const requantization of REQUANTIZATION_MODES) {
+      for (const int8Arithmetic of INT8_ARITHMETICS) {
+        const [cmp] = await gpuVersusReference(ctx, graph, [x], requantization, { int8Arithmetic });
+        expect(cmp, `${requantization}, ${int8Arithmetic}: ${cmp!.differing} differ, ${cmp!.firstDiff}`).toMatchObject({ differing: 0 });
+      }
+    }
+  });
+});

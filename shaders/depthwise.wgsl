@@ -1,15 +1,19 @@
 // DEPTHWISE_CONV_2D, int8, NHWC, packed 4 channels to a u32. One invocation computes a strip of
 // {{PIXELS}} consecutive output pixels along W for its channels: 16 (4 words, {{VEC}}) or 4. The
 // reduction runs over the taps only (no channel sum), so dot4 does not apply; each tap is
-// lane-wise multiply-adds. Weights are [k_h][k_w][out_c / 4] words (i32 per channel with a
-// weight zero point, below).
+// lane-wise multiply-adds. Weights are [k_h][k_w][out_c / 4] words, or one Lane value per
+// channel ({{WEIGHT_LANES}}: a weight zero point, or f32 arithmetic; below).
 // With depth multiplier 1 an input word maps to an output word; otherwise each output channel
 // reads its input channel (oc / multiplier) byte by byte ({{MULTIPLIER_ONE}}).
 // Zero points as in conv2d: padding reads the input zero point and -zx * sum(w) is in the bias. A
-// uint8 weight zero point zw ({{WEIGHT_ZP}}) is subtracted from the weights at load instead of
-// taking -zw * sum(x) per lane: w - zw no longer fits a byte, so those weights are one i32 per
-// channel, but the per-pixel input sums (a register set and an add per lane per tap) go;
-// params.weight_zp is then unused.
+// uint8 weight zero point zw is subtracted from the weights at load instead of taking
+// -zw * sum(x) per lane: w - zw no longer fits a byte, so those weights are one i32 per channel,
+// but the per-pixel input sums (a register set and an add per lane per tap) go; params.weight_zp
+// is then unused.
+// Arithmetic (Int8Arithmetic in src/kernels/lowering.ts): i32 lanes, or f32 lanes ({{F32}}), each
+// input word converted once where it is loaded and the weights uploaded as f32 w - zw whether or
+// not there is a weight zero point; the sums go back to i32 for the requantization. Exact:
+// f32ProductsExact proved at load that no partial sum reaches 2^24.
 //
 // Why a strip: neighbouring output pixels read overlapping input columns (a 3×3 stride-1 filter
 // reads each input pixel from 9 invocations) and the same weights. Within a strip each tap's
@@ -52,13 +56,25 @@ struct Params {
   kx_step: u32,
 };
 
+// One word of channels, unpacked: an input pixel's, a tap's weights or an accumulator.
+#if {{F32}}
+alias Lane = vec4<f32>;
+#else
+alias Lane = vec4<i32>;
+#endif
+
+// An accumulator as i32: exact in f32 too, every sum being an integer below 2^24.
+fn lane_sums(a: Lane) -> vec4<i32> {
+  return vec4<i32>(a);
+}
+
 #if {{VEC}}
 // Four channel words (16 channels) per invocation, each operand read as one vec4 per tap. Depth
 // multiplier 1 only; params.in_c4 and params.out_c4 count vec4s.
 @group(0) @binding(0) var<storage, read> input: array<vec4<u32>>;
-#if {{WEIGHT_ZP}}
+#if {{WEIGHT_LANES}}
 // [k_h][k_w][out_c / 16][16] weights less the weight zero point, 4 vec4s per tap.
-@group(0) @binding(1) var<storage, read> weights: array<vec4<i32>>;
+@group(0) @binding(1) var<storage, read> weights: array<Lane>;
 #else
 @group(0) @binding(1) var<storage, read> weights: array<vec4<u32>>;
 #endif
@@ -68,18 +84,25 @@ struct Params {
 
 // The invocation's 16 channels, unpacked: of one input pixel, one tap's weights or one accumulator.
 struct Lanes {
-  c0: vec4<i32>,
-  c1: vec4<i32>,
-  c2: vec4<i32>,
-  c3: vec4<i32>,
+  c0: Lane,
+  c1: Lane,
+  c2: Lane,
+  c3: Lane,
 };
 
+// f32: fma, exact as a separate multiply and add are (integers below 2^24), and on SwiftShader
+// measured ahead of them (depthwise worker-thread CPU of MobileNet v2 against i32 lanes: 0.89 with
+// fma, 0.94 without, two runs each on a loaded machine).
 fn mul_add(acc: Lanes, x: Lanes, w: Lanes) -> Lanes {
+#if {{F32}}
+  return Lanes(fma(x.c0, w.c0, acc.c0), fma(x.c1, w.c1, acc.c1), fma(x.c2, w.c2, acc.c2), fma(x.c3, w.c3, acc.c3));
+#else
   return Lanes(acc.c0 + x.c0 * w.c0, acc.c1 + x.c1 * w.c1, acc.c2 + x.c2 * w.c2, acc.c3 + x.c3 * w.c3);
+#endif
 }
 
 fn tap_weights(tap: u32, ocv: u32) -> Lanes {
-#if {{WEIGHT_ZP}}
+#if {{WEIGHT_LANES}}
   let at = (tap * params.out_c4 + ocv) * 4u;
   return Lanes(weights[at], weights[at + 1u], weights[at + 2u], weights[at + 3u]);
 #else
@@ -94,18 +117,18 @@ fn input_pixel(pixel: u32, inside: bool, ocv: u32) -> Lanes {
   let zp4 = vec4<i32>(params.input_zp);
   let xs = input[pixel * params.in_c4 + ocv];
   return Lanes(
-    select(zp4, unpack_i8x4(xs.x), inside),
-    select(zp4, unpack_i8x4(xs.y), inside),
-    select(zp4, unpack_i8x4(xs.z), inside),
-    select(zp4, unpack_i8x4(xs.w), inside));
+    Lane(select(zp4, unpack_i8x4(xs.x), inside)),
+    Lane(select(zp4, unpack_i8x4(xs.y), inside)),
+    Lane(select(zp4, unpack_i8x4(xs.z), inside)),
+    Lane(select(zp4, unpack_i8x4(xs.w), inside)));
 }
 
 fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, valid: u32, ocv: u32) {
   let word = ocv * 4u;
-  let w0 = requantize_words(word, acc0.c0, acc1.c0, acc2.c0, acc3.c0);
-  let w1 = requantize_words(word + 1u, acc0.c1, acc1.c1, acc2.c1, acc3.c1);
-  let w2 = requantize_words(word + 2u, acc0.c2, acc1.c2, acc2.c2, acc3.c2);
-  let w3 = requantize_words(word + 3u, acc0.c3, acc1.c3, acc2.c3, acc3.c3);
+  let w0 = requantize_words(word, lane_sums(acc0.c0), lane_sums(acc1.c0), lane_sums(acc2.c0), lane_sums(acc3.c0));
+  let w1 = requantize_words(word + 1u, lane_sums(acc0.c1), lane_sums(acc1.c1), lane_sums(acc2.c1), lane_sums(acc3.c1));
+  let w2 = requantize_words(word + 2u, lane_sums(acc0.c2), lane_sums(acc1.c2), lane_sums(acc2.c2), lane_sums(acc3.c2));
+  let w3 = requantize_words(word + 3u, lane_sums(acc0.c3), lane_sums(acc1.c3), lane_sums(acc2.c3), lane_sums(acc3.c3));
   let base = pixel * params.out_c4 + ocv;
   output[base] = vec4<u32>(w0.x, w1.x, w2.x, w3.x);
 #if {{PIXELS_2}}
@@ -126,9 +149,9 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, v
 }
 #else
 @group(0) @binding(0) var<storage, read> input: array<u32>;
-#if {{WEIGHT_ZP}}
+#if {{WEIGHT_LANES}}
 // [k_h][k_w][out_c / 4][4] weights less the weight zero point, one vec4 per tap.
-@group(0) @binding(1) var<storage, read> weights: array<vec4<i32>>;
+@group(0) @binding(1) var<storage, read> weights: array<Lane>;
 #else
 @group(0) @binding(1) var<storage, read> weights: array<u32>;
 #endif
@@ -138,15 +161,19 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, v
 
 // The invocation's 4 channels (one word), unpacked.
 struct Lanes {
-  c0: vec4<i32>,
+  c0: Lane,
 };
 
 fn mul_add(acc: Lanes, x: Lanes, w: Lanes) -> Lanes {
+#if {{F32}}
+  return Lanes(fma(x.c0, w.c0, acc.c0));
+#else
   return Lanes(acc.c0 + x.c0 * w.c0);
+#endif
 }
 
 fn tap_weights(tap: u32, ocw: u32) -> Lanes {
-#if {{WEIGHT_ZP}}
+#if {{WEIGHT_LANES}}
   return Lanes(weights[tap * params.out_c4 + ocw]);
 #else
   return Lanes(unpack_i8x4(weights[tap * params.out_c4 + ocw]));
@@ -162,7 +189,7 @@ fn input_pixel(pixel: u32, inside: bool, ocw: u32) -> Lanes {
   let zp4 = vec4<i32>(params.input_zp);
   let in_base = pixel * params.in_c4;
 #if {{MULTIPLIER_ONE}}
-  return Lanes(select(zp4, unpack_i8x4(input[in_base + ocw]), inside));
+  return Lanes(Lane(select(zp4, unpack_i8x4(input[in_base + ocw]), inside)));
 #else
   var x = zp4;
   if (inside) {
@@ -175,12 +202,12 @@ fn input_pixel(pixel: u32, inside: bool, ocw: u32) -> Lanes {
       input_lane(in_base, min((c0 + 2u) / params.multiplier, last)),
       input_lane(in_base, min((c0 + 3u) / params.multiplier, last)));
   }
-  return Lanes(x);
+  return Lanes(Lane(x));
 #endif
 }
 
 fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, valid: u32, ocw: u32) {
-  let w = requantize_words(ocw, acc0.c0, acc1.c0, acc2.c0, acc3.c0);
+  let w = requantize_words(ocw, lane_sums(acc0.c0), lane_sums(acc1.c0), lane_sums(acc2.c0), lane_sums(acc3.c0));
   let base = pixel * params.out_c4 + ocw;
   output[base] = w.x;
 #if {{PIXELS_2}}

@@ -370,6 +370,23 @@ function depthwiseTapOrder(strideW: number, dilW: number): { shiftOne: boolean; 
   return strideW % dilW === 0 ? { shiftOne: true, kxStep: strideW / dilW } : { shiftOne: false, kxStep: 1 };
 }
 
+/**
+ * Whether a depthwise layer accumulates in f32 (shaders/depthwise.wgsl, F32): where the context
+ * chose 'f32' and the layer's weights keep it exact (f32ProductsExact over each output channel's
+ * taps; `w` is [taps][outC]), in every kernel variant (16-channel, word, depth multiplier, weight
+ * zero point), since the conversion sits in the loads and the weight upload they all share, and
+ * one arithmetic per layer keeps one set of tests for all of them. The kernel has no dot4 form
+ * (a depthwise sum runs over taps, not the 4 channels of a word), so 'dot4' and 'i32' both take
+ * its i32 lanes, as does a layer past the bound.
+ * SwiftShader, depthwise GPU ms a run, i32 → f32 (A/B harness, medians of 3, loaded 2-core machine): MobileNet v2 296 → 274, TF2 MobileNet v2 449 → 426, VWW 12.1 → 8.0, person detection 24.4 → 20.1; median f32/i32 ratio of 30 alternated runs in one build 0.89, 0.95, 0.95, 0.97.
+ */
+function depthwiseF32(ctx: LoweringContext, w: Int8Array, weightZp: number, taps: number, outC: number): boolean {
+  if ((ctx.int8Arithmetic ?? 'dot4') !== 'f32') return false;
+  const perChannel = new Int8Array(outC * taps);
+  for (let t = 0; t < taps; t++) for (let oc = 0; oc < outC; oc++) perChannel[oc * taps + t] = w[t * outC + oc]!;
+  return f32ProductsExact(perChannel, weightZp, outC, taps);
+}
+
 export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_CONV_2D'>): LoweredOp {
   const input = tensorOf(ctx, op.inputs[0]!);
   const filter = tensorOf(ctx, op.inputs[1]!);
@@ -392,9 +409,11 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   const taps = kH * kW;
   const outCPadded = roundUp4(outC);
   assertAccumulatorFits(`depthwise#${op.index}`, taps, weightZp, op.inputs[2] !== undefined && op.inputs[2] >= 0 ? (constantData(tensorOf(ctx, op.inputs[2])) as Int32Array) : undefined);
-  // [taps][outC padded]: bytes, or with a weight zero point w − zw as i32 (shaders/depthwise.wgsl
-  // then needs no input sums: Σ(w − zw)·x is Σw·x − zw·Σx, the bias folding unchanged).
-  const packed = weightZp !== 0 ? new Int32Array(taps * outCPadded) : new Int8Array(taps * outCPadded);
+  const f32 = depthwiseF32(ctx, w, weightZp, taps, outC);
+  // [taps][outC padded]: bytes, or with a weight zero point w − zw as i32, or w − zw as f32 in f32
+  // arithmetic (shaders/depthwise.wgsl then needs no input sums: Σ(w − zw)·x is Σw·x − zw·Σx, the
+  // bias folding unchanged).
+  const packed = f32 ? new Float32Array(taps * outCPadded) : weightZp !== 0 ? new Int32Array(taps * outCPadded) : new Int8Array(taps * outCPadded);
   for (let t = 0; t < taps; t++) {
     for (let oc = 0; oc < outC; oc++) packed[t * outCPadded + oc] = w[t * outC + oc]! - weightZp;
   }
@@ -445,7 +464,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   ]);
   const label = `depthwise#${op.index}`;
   const shader = int8Shader(ctx, depthwiseSource, {
-    WEIGHT_ZP: weightZp !== 0,
+    F32: f32,
+    WEIGHT_LANES: f32 || weightZp !== 0,
     MULTIPLIER_ONE: multiplier === 1,
     VEC: words === 4,
     PIXELS: pixels,

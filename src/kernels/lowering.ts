@@ -69,7 +69,8 @@ export interface LoweringContext {
 
 /**
  * How an int8 convolution kernel that reuses each loaded operand across a register tile computes
- * its products; all three give the same integers.
+ * its products; all three give the same integers. DEPTHWISE_CONV_2D has no dot4 form and takes
+ * i32 lanes for 'dot4' (depthwiseF32 in src/kernels/conv2d.ts).
  * - 'dot4': one dot4 per 4 products (dot4I8Packed, or common.wgsl's unpacking fallback).
  * - 'i32': each loaded word sign-extended once and multiplied as i32 vectors (dot4 would unpack
  *   both operands on every call where it is a polyfill).

@@ -3,7 +3,8 @@
 // every fused activation, int8 per-channel and legacy uint8 with weight zero points), with
 // dot4I8Packed and with the unpacking fallback, in each int8 arithmetic (dot4, i32, f32); the conv
 // kernel's register micro-tile over W remainders, narrow rows, strides 1-3, dilations 2-3 and
-// channel-word remainders; f32 accumulation at its exactness bound and past it.
+// channel-word remainders; f32 accumulation at its exactness bound and past it, in the conv kernel
+// and in the depthwise one (whose every variant also runs in each int8 arithmetic).
 import { describe, expect, it } from 'vitest';
 import type { Activation, Graph, Padding } from '../../src/model/graph.ts';
 import { CONV_TILE_SHAPES, convGraph, describeCase, fullyConnectedGraph, GraphBuilder, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
@@ -12,7 +13,7 @@ import { DOT4_MODES, INT8_ARITHMETICS, REQUANTIZATION_MODES, testContext } from 
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
 import { lowerOp } from '../../src/kernels/registry.ts';
 import { convTile } from '../../src/kernels/conv2d.ts';
-import { f32ProductsExact } from '../../src/kernels/lowering.ts';
+import { f32ProductsExact, type Int8Arithmetic } from '../../src/kernels/lowering.ts';
 
 const ACTIVATIONS: Activation[] = ['NONE', 'RELU', 'RELU6'];
 
@@ -26,6 +27,19 @@ function chainGraphs(first: Graph, second: Graph): Graph {
   return { ...first, name: `${first.name} then ${second.name}`, tensors, ops, outputs: second.outputs.map(id) };
 }
 const PADDINGS: Padding[] = ['SAME', 'VALID'];
+
+/**
+ * Whether the graph's depthwise layer lowers to shaders/depthwise.wgsl's f32 kernel under
+ * `int8Arithmetic`: f32 weights uploaded, and f32 lanes in the shader, or neither (else throws).
+ */
+function depthwiseLoweredInF32(graph: Graph, int8Arithmetic: Int8Arithmetic): boolean {
+  const lowered = lowerOp({ graph, useDot4: false, requantization: 'tflite', workgroupSize: 64, maxWorkgroupsPerDimension: 65535, int8Arithmetic }, graph.ops[0]!);
+  const code = 'dispatch' in lowered.steps[0]! ? lowered.steps[0].dispatch.code : '';
+  const f32Weights = lowered.constants[0]!.data instanceof Float32Array;
+  const f32Lanes = code.includes('alias Lane = vec4<f32>;');
+  if (f32Weights !== f32Lanes) throw new Error(`${graph.name}: f32 weights ${f32Weights}, f32 lanes ${f32Lanes}`);
+  return f32Lanes;
+}
 
 function randomConvCases(seed: number, kind: 'conv' | 'depthwise', count: number): ConvCase[] {
   const rng = mulberry32(seed);
@@ -57,16 +71,20 @@ function randomConvCases(seed: number, kind: 'conv' | 'depthwise', count: number
 for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MODES.map((r) => [d, r] as const))) {
   describe(`int8 convolutions equal the reference (dot4 ${dot4}, ${requantization} requantization)`, () => {
     for (const kind of ['conv', 'depthwise'] as const) {
-      it(`${kind}: 18 random cases`, async () => {
+      it(`${kind}: 18 random cases${kind === 'depthwise' ? ', in every int8 arithmetic' : ''}`, async () => {
         const ctx = await testContext(dot4);
         const failures: string[] = [];
         const cases = randomConvCases(kind === 'conv' ? 11 : 23, kind, 18);
+        // Convolutions take every arithmetic in the micro-tile tests below; here the adapter's own.
+        const arithmetics = kind === 'depthwise' ? INT8_ARITHMETICS : [undefined];
         for (const [i, c] of cases.entries()) {
           const rng = mulberry32(1000 + i);
           const graph = convGraph(rng, c);
           const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
-          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization);
-          if (cmp!.differing > 0) failures.push(`${describeCase(c)}: ${cmp!.differing}/${cmp!.elements} differ, ${cmp!.firstDiff}`);
+          for (const int8Arithmetic of arithmetics) {
+            const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic });
+            if (cmp!.differing > 0) failures.push(`${describeCase(c)} (${int8Arithmetic ?? 'adapter'}): ${cmp!.differing}/${cmp!.elements} differ, ${cmp!.firstDiff}`);
+          }
         }
         expect(failures).toEqual([]);
       });
@@ -75,8 +93,10 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
     // shaders/depthwise.wgsl computes a strip of output pixels along W per invocation, reusing
     // input columns between taps where the dilation divides the stride: the last strip's
     // remainder, outputs narrower than a strip, stride 2 and 3 phases, dilation with and without
-    // column reuse, the 16-channel, word and depth-multiplier variants, batches and uint8.
-    it('depthwise strips: W remainders, narrow outputs, strides, dilations, every variant', async () => {
+    // column reuse, the 16-channel, word and depth-multiplier variants, batches and uint8, each in
+    // every int8 arithmetic: 'f32' lowers to the f32 kernel (3×3 and 5×5 weights are always within
+    // f32ProductsExact's bound), 'dot4' and 'i32' to the i32 one.
+    it('depthwise strips: W remainders, narrow outputs, strides, dilations, every variant, every int8 arithmetic', async () => {
       const ctx = await testContext(dot4);
       const failures: string[] = [];
       // [inH, inW, inC, k, stride, dilation, padding, depth multiplier, dtype, batch]
@@ -103,8 +123,13 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
         const rng = mulberry32(700 + i);
         const c: ConvCase = { kind: 'depthwise', dtype, batch, inH, inW, inC, outC: inC * depthMultiplier, k, stride, dilation, padding, activation: ACTIVATIONS[i % 3]!, depthMultiplier, bias: i % 5 !== 4 };
         const graph = convGraph(rng, c);
-        const [cmp] = await gpuVersusReference(ctx, graph, [randomInput(rng, graph.tensors[graph.inputs[0]!]!)], requantization);
-        if (cmp!.differing > 0) failures.push(`${describeCase(c)}: ${cmp!.differing}/${cmp!.elements} differ, ${cmp!.firstDiff}`);
+        const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
+        for (const int8Arithmetic of INT8_ARITHMETICS) {
+          const f32 = depthwiseLoweredInF32(graph, int8Arithmetic);
+          if (f32 !== (int8Arithmetic === 'f32')) failures.push(`${describeCase(c)} (${int8Arithmetic}): lowered ${f32 ? '' : 'not '}in f32`);
+          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic });
+          if (cmp!.differing > 0) failures.push(`${describeCase(c)} (${int8Arithmetic}): ${cmp!.differing}/${cmp!.elements} differ, ${cmp!.firstDiff}`);
+        }
       }
       expect(failures).toEqual([]);
     });
@@ -287,4 +312,58 @@ describe('conv epilogue: accumulators past 2^24 round as the reference', () => {
       }
     }
   });
+});
+
+// The same bound for DEPTHWISE_CONV_2D, whose sums run over the taps of one channel: a k×k VALID
+// window over a k×k input (one output pixel) with every product positive (weights ±127 with the
+// input's sign, inputs of magnitude 120-128). 32×32 taps reach 128·127·1024 = 16,646,144 at
+// worst, below 2^24 = 16,777,216, and must take f32; 33×33 taps pass it (Σ|w| = 127·1089 =
+// 138,303 ≥ 2^24 / 128 = 131,072; the sums themselves reach about 1.7·10^7, where f32 sums of odd
+// products round) and must fall back to i32 (forced into f32 with the check bypassed, it gave 16
+// of 16 outputs wrong). 16 channels: the vec4 kernel; the bias cancels the sum, so an accumulator
+// off by one changes the output.
+describe('depthwise f32 accumulation: taken within its exactness bound, refused past it', () => {
+  function saturatingDepthwise(k: number): { graph: Graph; input: Int8Array; weights: Int8Array } {
+    const rng = mulberry32(k);
+    const b = new GraphBuilder();
+    const channels = 16;
+    const taps = k * k;
+    const input = b.tensor('input', [1, k, k, channels], 'int8', quant(0.05, 0));
+    const x = Int8Array.from({ length: taps * channels }, (_, i) => (i % 3 === 0 ? -1 : 1) * randInt(rng, 120, 127) - (i % 7 === 0 ? 1 : 0));
+    // [1][k][k][channels], the input's layout: tap t of channel c at t·channels + c.
+    const w = new Int8Array(taps * channels);
+    const bias = new Int32Array(channels);
+    for (let c = 0; c < channels; c++) {
+      let sum = 0;
+      for (let t = 0; t < taps; t++) {
+        const i = t * channels + c;
+        w[i] = Math.sign(x[i]!) * 127;
+        sum += x[i]! * w[i]!;
+      }
+      bias[c] = -sum + (c - 8) * 7;
+    }
+    const filter = b.tensor('weights', [1, k, k, channels], 'int8', quant(new Array(channels).fill(0.01), new Array(channels).fill(0), 3), w);
+    const biasId = b.tensor('bias', [channels], 'int32', quant(new Array(channels).fill(0.0005), new Array(channels).fill(0)), bias);
+    const output = b.tensor('output', [1, 1, 1, channels], 'int8', quant(0.0005, 0));
+    const options = { padding: 'VALID', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE', depthMultiplier: 1 } as const;
+    b.op({ type: 'DEPTHWISE_CONV_2D', inputs: [input, filter, biasId], outputs: [output], options });
+    return { graph: b.build([input], [output], `saturating depthwise ${k}x${k}`), input: x, weights: w };
+  }
+
+  for (const [k, exact] of [[32, true], [33, false]] as const) {
+    it(`${k}×${k} taps of ±127: ${exact ? 'f32' : 'i32'}, equal to the reference`, async () => {
+      const ctx = await testContext('auto');
+      const { graph, input, weights } = saturatingDepthwise(k);
+      // Channel 0's taps as one row: Σ|w| = 127·k², against 2^24 / 128.
+      const channel0 = weights.filter((_, i) => i % 16 === 0);
+      expect(f32ProductsExact(channel0, 0, 1, k * k)).toBe(exact);
+      expect(depthwiseLoweredInF32(graph, 'f32')).toBe(exact);
+      for (const requantization of REQUANTIZATION_MODES) {
+        for (const int8Arithmetic of INT8_ARITHMETICS) {
+          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic });
+          expect(cmp, `${requantization}, ${int8Arithmetic}: ${cmp!.differing} differ, ${cmp!.firstDiff}`).toMatchObject({ differing: 0 });
+        }
+      }
+    });
+  }
 });

@@ -105,6 +105,14 @@ fn i32x4_to_f32_rne(x: vec4<i32>) -> vec4<f32> {
   return vec4<f32>(i32_to_f32_rne(x.x), i32_to_f32_rne(x.y), i32_to_f32_rne(x.z), i32_to_f32_rne(x.w));
 }
 
+// XNNPACK's fp32 requantization (requantize below, FLOAT_REQUANT) of 4 channels at once, packed:
+// `folded` the accumulators with their bias, `scale` the channels' f32 scales.
+fn requantize_float4(folded: vec4<i32>, scale: vec4<f32>, output_zp: i32, act_min: i32, act_max: i32) -> u32 {
+  let scaled = i32x4_to_f32_rne(folded) * scale;
+  let clamped = clamp(scaled, vec4<f32>(f32(act_min - output_zp)), vec4<f32>(f32(act_max - output_zp)));
+  return pack_i8x4(vec4<i32>(round(clamped)) + vec4<i32>(output_zp));
+}
+
 // ruy MultiplyByQuantizedMultiplier (TFLite's builtin GEMM-based kernels): (x·M + 2^(total − 1)) >> total, total = 31 − shift, in 64 bits.
 fn single_rounding_multiply(x: i32, multiplier: i32, shift: i32) -> i32 {
   let ux = bitcast<u32>(x);

@@ -69,11 +69,8 @@ fn word_params(ocw: u32) -> array<vec4<i32>, 4> {
 fn requantize_word(acc: vec4<i32>, cp: array<vec4<i32>, 4>, input_sum: i32) -> u32 {
   let folded = acc + vec4<i32>(cp[0].x, cp[1].x, cp[2].x, cp[3].x) - vec4<i32>(params.weight_zp * input_sum);
 #if {{FLOAT_REQUANT}}
-  // XNNPACK's fp32 requantization, the 4 lanes at once (requantize in common.wgsl, lane-wise).
   let scale = bitcast<vec4<f32>>(vec4<i32>(cp[0].w, cp[1].w, cp[2].w, cp[3].w));
-  let scaled = i32x4_to_f32_rne(folded) * scale;
-  let clamped = clamp(scaled, vec4<f32>(f32(params.act_min - params.output_zp)), vec4<f32>(f32(params.act_max - params.output_zp)));
-  return pack_i8x4(vec4<i32>(round(clamped)) + vec4<i32>(params.output_zp));
+  return requantize_float4(folded, scale, params.output_zp, params.act_min, params.act_max);
 #else
   var result = vec4<i32>(0);
   for (var j = 0u; j < 4u; j++) {

@@ -232,6 +232,27 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, v
 // pixels' accumulators of that word: each channel's params are loaded once for
 // the whole strip.
 fn requantize_words(word: u32, a0: vec4<i32>, a1: vec4<i32>, a2: vec4<i32>, a3: vec4<i32>) -> vec4<u32> {
+#if {{FLOAT_REQUANT}}
+  // XNNPACK's float requantization 4 channels at once (a loop over lanes indexed the results dynamically).
+  let c = word * 4u;
+  let cp0 = channel_params[c];
+  let cp1 = channel_params[c + 1u];
+  let cp2 = channel_params[c + 2u];
+  let cp3 = channel_params[c + 3u];
+  let bias = vec4<i32>(cp0.x, cp1.x, cp2.x, cp3.x);
+  let scale = bitcast<vec4<f32>>(vec4<i32>(cp0.w, cp1.w, cp2.w, cp3.w));
+  var packed = vec4<u32>(requantize_float4(a0 + bias, scale, params.output_zp, params.act_min, params.act_max), 0u, 0u, 0u);
+#if {{PIXELS_2}}
+  packed.y = requantize_float4(a1 + bias, scale, params.output_zp, params.act_min, params.act_max);
+#endif
+#if {{PIXELS_3}}
+  packed.z = requantize_float4(a2 + bias, scale, params.output_zp, params.act_min, params.act_max);
+#endif
+#if {{PIXELS_4}}
+  packed.w = requantize_float4(a3 + bias, scale, params.output_zp, params.act_min, params.act_max);
+#endif
+  return packed;
+#else
   var r0 = vec4<i32>(0);
   var r1 = vec4<i32>(0);
   var r2 = vec4<i32>(0);
@@ -250,6 +271,7 @@ fn requantize_words(word: u32, a0: vec4<i32>, a1: vec4<i32>, a2: vec4<i32>, a3: 
 #endif
   }
   return vec4<u32>(pack_i8x4(r0), pack_i8x4(r1), pack_i8x4(r2), pack_i8x4(r3));
+#endif
 }
 
 // Column `ix` of the row that starts at input pixel `row_base`: read clamped into the image, and

@@ -71,11 +71,16 @@ function externalSize(source: GPUCopyExternalImageSource): { width: number; heig
   return pick('displayWidth', 'displayHeight') ?? pick('videoWidth', 'videoHeight') ?? pick('naturalWidth', 'naturalHeight') ?? pick('width', 'height') ?? { width: 0, height: 0 };
 }
 
+/** Refuses an input that is not one image ([1, H, W, 1|3] or [1, 1|3, H, W]). */
+export function checkImageTensor(input: TensorIR, what: string): void {
+  if (!imageInputLayout(input)) {
+    throw new ImageInputError(`${what}: [${input.shape.join(', ')}] is not one image ([1, H, W, 1|3] or [1, 1|3, H, W]), so it cannot take an ImageInput`);
+  }
+}
+
 /** The input checks that need no GPU: an image input at all, and a recipe matching it. */
 export function checkImageTarget(input: TensorIR, recipe: InputRecipe, what: string): void {
-  if (!imageInputLayout(input)) {
-    throw new ImageInputError(`${what}: ${input.dtype} [${input.shape.join(', ')}] is not one image ([1, H, W, 1|3] or [1, 1|3, H, W]), so it cannot take an ImageInput`);
-  }
+  checkImageTensor(input, what);
   try {
     pixelEncodingTable(input, recipe);
   } catch (e) {

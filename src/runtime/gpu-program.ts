@@ -17,7 +17,7 @@ import { planBuffers, type Plan } from './plan.ts';
 import { GPU_LOAD_PASSES, runPasses } from '../passes/pipeline.ts';
 import { splitHostTail, type HostTail } from './host-tail.ts';
 import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
-import { checkImageSource, checkImageTarget, GpuImageInput, ImageInputError, isGpuTexture, isImageInput, type ImageInput } from '../image/gpu-input.ts';
+import { checkImageSource, checkImageTarget, checkImageTensor, GpuImageInput, ImageInputError, isGpuTexture, isImageInput, type ImageInput } from '../image/gpu-input.ts';
 import { chooseInputRecipe, type InputRecipe } from '../image/preprocess.ts';
 
 export class InputError extends OctetError {
@@ -301,8 +301,9 @@ export class GpuProgram {
   private imageRecipe(input: ImageInput, index: number): InputRecipe {
     const t = this.gpuGraph.tensors[this.gpuGraph.inputs[index]!]!;
     const what = `input ${index} ('${t.name}', ${t.dtype} [${t.shape.join(', ')}])`;
+    checkImageTensor(t, what);
     const recipe = input.recipe ?? chooseInputRecipe(this.graph.name, t)?.recipe;
-    if (!recipe) throw new ImageInputError(`${what}: is not an image input of a known kind; pass an ImageInput recipe to force one`);
+    if (!recipe) throw new ImageInputError(`${what}: has no default image recipe (a ${t.dtype} input); pass the ImageInput a recipe`);
     checkImageTarget(t, recipe, what);
     checkImageSource(input.image, what);
     return recipe;

@@ -197,7 +197,10 @@ export class OctetModel {
    * Runs the model on one input (or one per model input); resolves to the outputs. An input may
    * be a GPUBuffer on the model's device (GPU backend; see ModelInput for its layout and usage),
    * and `{ outputs: 'gpu' }` leaves the outputs on the GPU as GPUBuffers the caller destroys
-   * (see GpuOutputRunOptions).
+   * (see GpuOutputRunOptions). An image input may also be an ImageInput, `{ image, recipe? }`: a
+   * GPUTexture or browser image source resized, normalized and quantized on the GPU, byte for byte
+   * as imageToModelInput on the same pixels; the recipe defaults to chooseInputRecipe's for this
+   * model (its metadata, Octet's table, the dtype default).
    */
   run(inputs: ModelInput | ModelInput[], options: GpuOutputRunOptions): Promise<GPUBuffer[]>;
   run(inputs: ModelInput | ModelInput[], options?: RunOptions): Promise<TensorData[]>;

@@ -20,7 +20,8 @@ import { nearestPositions, samplePositions } from './resize.ts';
  * or bgra8unorm, 2D, one layer, not multisampled, usage TEXTURE_BINDING; mip level 0 is read),
  * or anything `GPUQueue.copyExternalImageToTexture` takes (ImageBitmap, VideoFrame,
  * HTMLVideoElement, HTMLCanvasElement, OffscreenCanvas, HTMLImageElement, ImageData), copied into
- * an rgba8unorm texture first (colour space sRGB, alpha not premultiplied). Alpha is ignored.
+ * an rgba8unorm texture first (colour space sRGB, alpha not premultiplied; a video the browser
+ * will not copy directly goes through createImageBitmap). Alpha is ignored.
  */
 export type ImageSource = GPUTexture | GPUCopyExternalImageSource;
 
@@ -264,7 +265,7 @@ export class GpuImageInput {
   }
 
   /** The source as a texture this device reads: a GPUTexture as it is, anything else copied now. */
-  private textureOf(source: ImageSource): GPUTexture {
+  private async textureOf(source: ImageSource): Promise<GPUTexture> {
     if (isGpuTexture(source)) return source;
     const { width, height } = externalSize(source);
     const device = this.target.device;
@@ -277,7 +278,32 @@ export class GpuImageInput {
         usage: TEXTURE_BINDING | COPY_DST_TEXTURE | RENDER_ATTACHMENT,
       });
     }
-    device.queue.copyExternalImageToTexture({ source }, { texture: this.staging, premultipliedAlpha: false }, [width, height]);
+    const copy = (from: GPUCopyExternalImageSource) =>
+      device.queue.copyExternalImageToTexture({ source: from }, { texture: this.staging!, premultipliedAlpha: false }, [width, height]);
+    try {
+      copy(source);
+    } catch (e) {
+      // Headless Chromium on SwiftShader copies no video (VideoFrame or <video>) directly
+      // ("Failed to copy content from video element") but does copy an ImageBitmap made from it,
+      // with the same pixels (test/browser/image-input.test.ts).
+      const video = (typeof VideoFrame === 'function' && source instanceof VideoFrame) || (typeof HTMLVideoElement === 'function' && source instanceof HTMLVideoElement);
+      let retried = false;
+      if (video && typeof createImageBitmap === 'function') {
+        const bitmap = await createImageBitmap(source);
+        try {
+          copy(bitmap);
+          retried = true;
+        } catch {
+          // Reported below with the first failure.
+        } finally {
+          bitmap.close();
+        }
+      }
+      if (!retried) {
+        // The browser's own refusal (a closed VideoFrame, a tainted cross-origin image, a detached bitmap).
+        throw new ImageInputError(`input '${this.target.tensor.name}': copyExternalImageToTexture did not take the ${width}x${height} image source: ${(e as Error)?.message ?? e}`);
+      }
+    }
     return this.staging;
   }
 
@@ -288,7 +314,7 @@ export class GpuImageInput {
    */
   async encode(encoder: GPUCommandEncoder, source: ImageSource, recipe: InputRecipe, destination: GPUBuffer): Promise<void> {
     const c = await this.pipelineFor(recipe);
-    const texture = this.textureOf(source);
+    const texture = await this.textureOf(source);
     const taps = this.tapsFor(texture.width, texture.height, recipe, c);
     const bindGroup = this.target.device.createBindGroup({
       label: `image input '${this.target.tensor.name}'`,

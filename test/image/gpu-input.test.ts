@@ -13,12 +13,12 @@ import { decodeImage, type RgbImage } from '../../src/image/decode.ts';
 import { GpuImageInput, ImageInputError, type ImageInput } from '../../src/image/gpu-input.ts';
 import { GpuBufferTracker } from '../../src/gpu/memory.ts';
 import { chooseInputRecipe, imageToModelInput, RECIPES, resizeToPixels, type InputRecipe } from '../../src/image/preprocess.ts';
-import type { DType, Graph, QuantParams } from '../../src/model/graph.ts';
+import type { DType, QuantParams } from '../../src/model/graph.ts';
 import { importTflite } from '../../src/model/import.ts';
 import { InputError } from '../../src/runtime/gpu-program.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
 import { fromGpuLayout, gpuByteLength } from '../../src/kernels/layout.ts';
-import { fullyConnectedGraph, GraphBuilder, quant } from '../helpers/graphs.ts';
+import { fullyConnectedGraph, imageProbeGraph, quant } from '../helpers/graphs.ts';
 import { testContext } from '../helpers/gpu.ts';
 import { mulberry32 } from '../helpers/rng.ts';
 import { modelBytes } from '../helpers/vectors.ts';
@@ -53,16 +53,7 @@ function randomImage(seed: number, width: number, height: number): RgbImage {
   return { width, height, data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(rng() * 256)) };
 }
 
-/** A model whose output is its input's bytes: RESHAPE of the image input to [1, N]. */
-function probeGraph(shape: number[], dtype: DType, q?: QuantParams): Graph {
-  const b = new GraphBuilder();
-  const count = shape.reduce((a, d) => a * d, 1);
-  const input = b.tensor('image', shape, dtype, q);
-  const newShape = b.tensor('shape', [2], 'int32', undefined, Int32Array.of(1, count));
-  const output = b.tensor('flat', [1, count], dtype, q);
-  b.op({ type: 'RESHAPE', inputs: [input, newShape], outputs: [output], options: {} });
-  return b.build([input], [output], 'probe');
-}
+const probeGraph = imageProbeGraph;
 
 interface Case {
   name: string;

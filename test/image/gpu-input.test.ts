@@ -14,7 +14,7 @@ import { GpuImageInput, ImageInputError, type ImageInput } from '../../src/image
 import { GpuBufferTracker } from '../../src/gpu/memory.ts';
 import { chooseInputRecipe, imageToModelInput, RECIPES, resizeToPixels, type InputRecipe } from '../../src/image/preprocess.ts';
 import type { DType, QuantParams } from '../../src/model/graph.ts';
-import { importTflite } from '../../src/model/import.ts';
+import { readTfliteMetadata } from '../../src/model/metadata.ts';
 import { InputError } from '../../src/runtime/gpu-program.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
 import { fromGpuLayout, gpuByteLength } from '../../src/kernels/layout.ts';
@@ -247,6 +247,31 @@ describe('whole models run on a texture as on the CPU-preprocessed tensor', () =
       expect(model.memory().liveBuffers).toBe(0);
     });
   }
+});
+
+describe("an ImageInput without a recipe takes the model's metadata first", () => {
+  it('tfls_dilated_conv (float32 [1, 1, 1, 3], metadata (p − 0) / 1): the metadata recipe, not the dtype default', async () => {
+    const path = 'models/corpus/tfls_dilated_conv.tflite';
+    const bytes = modelBytes(path);
+    const ctx = await testContext();
+    const model = await OctetModel.load(bytes, { context: ctx, name: path });
+    const img = randomImage(21, 5, 4);
+    const texture = textureOf(ctx.device, img);
+    try {
+      const input = model.inputs[0]!;
+      const chosen = chooseInputRecipe(path, input, readTfliteMetadata(bytes));
+      expect(chosen?.source).toBe('metadata');
+      const expected = await model.run(imageToModelInput(img, input, { recipe: chosen!.recipe }));
+      const got = await model.run({ image: texture });
+      got.forEach((o, i) => expect(bytesOf(o), `output ${i}`).toEqual(bytesOf(expected[i]!)));
+      // The dtype default, (p − 127.5) / 127.5, would have given other outputs.
+      const byDefault = await model.run({ image: texture, recipe: RECIPES.floatMinusOneToOne });
+      expect(bytesOf(byDefault[0]!)).not.toEqual(bytesOf(got[0]!));
+    } finally {
+      texture.destroy();
+      model.dispose();
+    }
+  });
 });
 
 describe('image inputs the program cannot take are refused with a clear error', () => {

@@ -308,30 +308,36 @@ export class GpuImageInput {
   }
 
   /**
-   * Encodes the dispatch writing `input`'s tensor into `destination` (the input's activation
-   * buffer, gpuByteLength bytes). External sources are copied on the queue now, ahead of the
-   * caller's submission. Call inside the caller's validation error scope.
+   * Everything the dispatch writing `source`'s tensor needs (the pipeline, compiled on first use;
+   * an external source copied on the queue now, ahead of the caller's submission), then a
+   * synchronous encoder of that dispatch into `destination` (the input's activation buffer,
+   * gpuByteLength bytes). The caller encodes inside its validation error scope, with no await
+   * between push and pop.
    */
-  async encode(encoder: GPUCommandEncoder, source: ImageSource, recipe: InputRecipe, destination: GPUBuffer): Promise<void> {
+  async prepare(source: ImageSource, recipe: InputRecipe): Promise<(encoder: GPUCommandEncoder, destination: GPUBuffer) => void> {
     const c = await this.pipelineFor(recipe);
     const texture = await this.textureOf(source);
     const taps = this.tapsFor(texture.width, texture.height, recipe, c);
-    const bindGroup = this.target.device.createBindGroup({
-      label: `image input '${this.target.tensor.name}'`,
-      layout: c.pipeline.getBindGroupLayout(0),
-      entries: [
-        { binding: 0, resource: texture.createView({ dimension: '2d', baseMipLevel: 0, mipLevelCount: 1 }) },
-        { binding: 1, resource: { buffer: taps.buffer } },
-        { binding: 2, resource: { buffer: this.tableFor(recipe) } },
-        { binding: 3, resource: { buffer: destination, size: gpuByteLength(this.target.tensor) } },
-        { binding: 4, resource: { buffer: taps.params } },
-      ],
-    });
-    const pass = encoder.beginComputePass({ label: `image input '${this.target.tensor.name}'` });
-    pass.setPipeline(c.pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(...c.workgroups);
-    pass.end();
+    const table = this.tableFor(recipe);
+    const { device, tensor } = this.target;
+    return (encoder, destination) => {
+      const bindGroup = device.createBindGroup({
+        label: `image input '${tensor.name}'`,
+        layout: c.pipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: texture.createView({ dimension: '2d', baseMipLevel: 0, mipLevelCount: 1 }) },
+          { binding: 1, resource: { buffer: taps.buffer } },
+          { binding: 2, resource: { buffer: table } },
+          { binding: 3, resource: { buffer: destination, size: gpuByteLength(tensor) } },
+          { binding: 4, resource: { buffer: taps.params } },
+        ],
+      });
+      const pass = encoder.beginComputePass({ label: `image input '${tensor.name}'` });
+      pass.setPipeline(c.pipeline);
+      pass.setBindGroup(0, bindGroup);
+      pass.dispatchWorkgroups(...c.workgroups);
+      pass.end();
+    };
   }
 
   dispose(): void {

@@ -313,21 +313,23 @@ export class GpuProgram {
   private async encodeImageInput(id: number, input: ImageInput, recipe: InputRecipe, index: number): Promise<GPUCommandBuffer> {
     const t = this.gpuGraph.tensors[id]!;
     const slot = this.slotBuffers[this.plan.slotOf.get(id)!]!;
-    const stage = this.imageInputOf(index);
+    const write = await this.imageInputOf(index).prepare(input.image, recipe);
     const device = this.ctx.device;
     device.pushErrorScope('validation');
-    const encoder = device.createCommandEncoder({ label: `octet image input ${index}` });
+    let commands: GPUCommandBuffer | undefined;
     let thrown: unknown;
     try {
-      await stage.encode(encoder, input.image, recipe, slot);
+      const encoder = device.createCommandEncoder({ label: `octet image input ${index}` });
+      write(encoder, slot);
+      commands = encoder.finish();
     } catch (e) {
       thrown = e;
     }
-    const commands = encoder.finish();
+    // Popped whatever happened, so a thrown encoding leaves the device's scope stack as it was.
     const error = await device.popErrorScope();
-    if (thrown) throw thrown;
+    if (thrown !== undefined) throw thrown;
     if (error) throw new ImageInputError(`input ${index} ('${t.name}'): this model's device cannot use the image (a texture from another device, or destroyed?): ${error.message}`);
-    return commands;
+    return commands!;
   }
 
   /**

@@ -199,7 +199,7 @@ describe('exact .5 ties follow the CPU float64 roundings', () => {
         const read = device.createBuffer({ size: bytes, usage: 0x01 | 0x08 });
         const texture = textureOf(device, img);
         const encoder = device.createCommandEncoder();
-        await stage.encode(encoder, texture, c.recipe, out);
+        (await stage.prepare(texture, c.recipe))(encoder, out);
         encoder.copyBufferToBuffer(out, 0, read, 0, bytes);
         device.queue.submit([encoder.finish()]);
         await read.mapAsync(0x01);

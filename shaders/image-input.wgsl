@@ -18,10 +18,18 @@
 // (its fractions lie within 2^−38 of exact for sources up to 2^14 pixels, each weighs at most
 // 2·255, and the five roundings add about 2^−42), while a V / D that is not a tie lies at least
 // 1 / (2D) > 2^−24 from every k + 1/2: so unless V / D is exactly a tie, Math.round gives
-// round(V / D) =
-// (2V + D) / (2D). Exact ties take the float64 path, where the CPU's roundings decide. The host
-// enables this (params.exact) only where 511·D < 2^32 and the source is at most 2^14 pixels wide
-// and high.
+// round(V / D) = (2V + D) / (2D). Exact ties take the float64 path, where the CPU's roundings
+// decide. The host enables this (params.exact) only where 511·D < 2^32 and the source is at most
+// 2^14 pixels wide and high.
+//
+// Bilinear runs as three dispatches, since software adapters execute every branch of a shader
+// whatever the lanes take (the float64 code, present but skipped, made a 224×224 RGB input cost
+// 500 ms on SwiftShader, against 22 ms without it):
+// - FIRST_PASS: every word with the exact blend; a word with a tie (or every word, without
+//   params.exact) is appended to `ties` (ties[0] the count, ties[4..] the word indices).
+// - ARGS_PASS: one invocation turns the count into the indirect dispatch size at ties[1..3].
+// - TIE_PASS: the listed words again, ties through the float64 path.
+// Nearest is one dispatch (NEAREST, none of the three flags).
 //
 // taps: per output column x, then per output row y (at 10·out_w + 10·y):
 //   [lo, hi, n (exact numerator), 0, frac (3 words: mantissa high, mantissa low, exponent),
@@ -52,6 +60,15 @@ struct Params {
 @group(0) @binding(2) var<storage, read> table: array<u32>;
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
+#if {{FIRST_PASS}}
+@group(0) @binding(5) var<storage, read_write> ties: array<atomic<u32>>;
+// Set by resized when a pixel of this invocation's word is an exact tie.
+var<private> tie_found: bool;
+#elif {{ARGS_PASS}}
+@group(0) @binding(5) var<storage, read_write> ties: array<u32>;
+#elif {{TIE_PASS}}
+@group(0) @binding(5) var<storage, read> ties: array<u32>;
+#endif
 
 // A non-negative binary64 value m · 2^e, m = hi · 2^32 + lo of 53 bits (2^52 ≤ m < 2^53), or
 // zero (m = 0).
@@ -261,50 +278,68 @@ fn round_half_up(a: F64) -> u32 {
   return shift_right(sum, s).x;
 }
 
-fn texel(x: u32, y: u32, c: u32) -> u32 {
-  let v = textureLoad(source, vec2<u32>(x, y), 0);
-  return u32(round(v[c] * 255.0));
+// The 8-bit RGB of one source texel.
+fn texel(x: u32, y: u32) -> vec3<u32> {
+  return vec3<u32>(round(textureLoad(source, vec2<u32>(x, y), 0).rgb * 255.0));
 }
 
-// The resized 8-bit value of channel c (0..2) at output pixel (x, y).
-fn resized(x: u32, y: u32, c: u32) -> u32 {
+// The resized 8-bit RGB of output pixel (x, y): four texel loads, then per channel the exact
+// integer blend, or the float64 one where that is a tie.
+fn resized(x: u32, y: u32) -> vec3<u32> {
   let cx = 10u * x;
   let cy = 10u * (params.out_w + y);
 #if {{NEAREST}}
-  return texel(taps[cx], taps[cy], c);
+  return texel(taps[cx], taps[cy]);
 #else
   let x0 = taps[cx];
   let x1 = taps[cx + 1u];
   let rows = vec2<u32>(taps[cy], taps[cy + 1u]);
   // tl, tr, bl, br. Loops rather than repeated calls keep one copy of each helper in the
   // compiled shader (software adapters compile every inlined copy).
-  var p = vec4<u32>(0u);
+  var p: array<vec3<u32>, 4>;
   for (var k = 0u; k < 4u; k++) {
-    p[k] = texel(select(x0, x1, (k & 1u) == 1u), rows[k / 2u], c);
+    p[k] = texel(select(x0, x1, (k & 1u) == 1u), rows[k / 2u]);
   }
-  if (params.exact == 1u) {
-    let nx = taps[cx + 2u];
-    let ny = taps[cy + 2u];
-    let v = (p.x * (params.dx - nx) + p.y * nx) * (params.dy - ny) + (p.z * (params.dx - nx) + p.w * nx) * ny;
-    let d = params.dx * params.dy;
-    if ((2u * v) % (2u * d) != d) {
-      return (2u * v + d) / (2u * d);
+  var out = vec3<u32>(0u);
+  for (var c = 0u; c < 3u; c++) {
+    let q = vec4<u32>(p[0][c], p[1][c], p[2][c], p[3][c]);
+    if (params.exact == 1u) {
+      let nx = taps[cx + 2u];
+      let ny = taps[cy + 2u];
+      let v = (q.x * (params.dx - nx) + q.y * nx) * (params.dy - ny) + (q.z * (params.dx - nx) + q.w * nx) * ny;
+      let d = params.dx * params.dy;
+      if ((2u * v) % (2u * d) != d) {
+        out[c] = (2u * v + d) / (2u * d);
+        continue;
+      }
     }
+#if {{FIRST_PASS}}
+    // Left for the tie pass, which rewrites the whole word.
+    tie_found = true;
+#else
+    let fx = f64_at(cx + 4u);
+    let gx = f64_at(cx + 7u);
+    // v = upper·(1 − fy) + lower·fy, accumulated from zero (0 + c = c exactly).
+    var v = F64(0u, 0u, 0);
+    for (var r = 0u; r < 2u; r++) {
+      let blend = add_f64(mul_int(q[2u * r], gx), mul_int(q[2u * r + 1u], fx));
+      v = add_f64(v, mul_f64(blend, f64_at(cy + select(7u, 4u, r == 1u))));
+    }
+    out[c] = round_half_up(v);
+#endif
   }
-  let fx = f64_at(cx + 4u);
-  let gx = f64_at(cx + 7u);
-  // v = upper·(1 − fy) + lower·fy, accumulated from zero (0 + c = c exactly).
-  var v = F64(0u, 0u, 0);
-  for (var r = 0u; r < 2u; r++) {
-    let blend = add_f64(mul_int(p[2u * r], gx), mul_int(p[2u * r + 1u], fx));
-    v = add_f64(v, mul_f64(blend, f64_at(cy + select(7u, 4u, r == 1u))));
-  }
-  return round_half_up(v);
+  return out;
 #endif
 }
 
-// The table entry of plain element `element` of the [1, H, W, C] or [1, C, H, W] tensor.
-fn encoded(element: u32) -> u32 {
+// Plain element `element` of the [1, H, W, C] or [1, C, H, W] tensor: its table entry. The
+// elements of one word often share a pixel (NHWC RGB), so the last pixel's RGB is kept.
+struct Cache {
+  pixel: u32,
+  rgb: vec3<u32>,
+};
+
+fn encoded(element: u32, cache: ptr<function, Cache>) -> u32 {
   let pixels = params.out_w * params.out_h;
   var c = 0u;
   var pixel = 0u;
@@ -315,35 +350,65 @@ fn encoded(element: u32) -> u32 {
     c = element % params.channels;
     pixel = element / params.channels;
   }
-  let x = pixel % params.out_w;
-  let y = pixel / params.out_w;
-  // Grayscale sums the three resized channels (one call site: see resized).
-  let gray = params.channels == 1u;
-  var sum = 0u;
-  for (var k = 0u; k < select(1u, 3u, gray); k++) {
-    sum = sum + resized(x, y, select(c, k, gray));
+  if ((*cache).pixel != pixel) {
+    (*cache).pixel = pixel;
+    (*cache).rgb = resized(pixel % params.out_w, pixel / params.out_w);
   }
-  let value = select(sum, (sum + 1u) / 3u, gray);
+  let rgb = (*cache).rgb;
+  var value = rgb[c];
+  if (params.channels == 1u) {
+    value = (rgb.r + rgb.g + rgb.b + 1u) / 3u;
+  }
   return table[c * 256u + value];
 }
 
-@compute @workgroup_size({{WORKGROUP_SIZE}})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let index = linear_index(gid, nwg);
-  if (index >= params.words) {
-    return;
-  }
+// The output word `index`: 4 packed elements, or one float32 element.
+fn word_at(index: u32) -> u32 {
+  var cache = Cache(0xffffffffu, vec3<u32>(0u));
 #if {{EIGHT_BIT}}
   var word = 0u;
   for (var k = 0u; k < 4u; k++) {
     let flat = 4u * index + k;
     let i = flat % params.padded;
     if (i < params.inner) {
-      word = word | ((encoded((flat / params.padded) * params.inner + i) & 0xffu) << (8u * k));
+      word = word | ((encoded((flat / params.padded) * params.inner + i, &cache) & 0xffu) << (8u * k));
     }
   }
-  output[index] = word;
+  return word;
 #else
-  output[index] = encoded(index);
+  return encoded(index, &cache);
 #endif
 }
+
+#if {{ARGS_PASS}}
+@compute @workgroup_size(1)
+fn main() {
+  let groups = (ties[0] + {{WORKGROUP_SIZE}}u - 1u) / {{WORKGROUP_SIZE}}u;
+  let x = min(groups, {{MAX_WORKGROUPS}}u);
+  ties[1] = x;
+  ties[2] = (groups + max(x, 1u) - 1u) / max(x, 1u);
+  ties[3] = 1u;
+}
+#else
+@compute @workgroup_size({{WORKGROUP_SIZE}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  var index = linear_index(gid, nwg);
+#if {{TIE_PASS}}
+  if (index >= ties[0]) {
+    return;
+  }
+  index = ties[4u + index];
+#else
+  if (index >= params.words) {
+    return;
+  }
+#endif
+  output[index] = word_at(index);
+#if {{FIRST_PASS}}
+  if (tie_found) {
+    let slot = atomicAdd(&ties[0], 1u);
+    atomicStore(&ties[4u + slot], index);
+  }
+#endif
+}
+#endif

@@ -178,11 +178,15 @@ export function encodingWords(input: TensorIR, recipe: InputRecipe): Uint32Array
 }
 
 interface Compiled {
+  /** Nearest: the one pass. Bilinear: the exact pass, then the tie list's dispatch size, then the tie pass (see the shader). */
   pipeline: GPUComputePipeline;
+  tiePasses?: { args: GPUComputePipeline; ties: GPUComputePipeline; list: GPUBuffer };
   workgroups: [number, number, number];
   /** Params words 0..6; the taps fill in 7..9 (exact, dx, dy). */
   shape: number[];
 }
+
+const INDIRECT = 0x100;
 
 /** Everything an image input of one model input needs, built on first use and kept for the next frame. */
 export interface ImageInputTarget {
@@ -192,6 +196,8 @@ export interface ImageInputTarget {
   tracker: GpuBufferTracker;
   workgroupSize: number;
   workgroupsFor: (invocations: number) => [number, number, number];
+  /** The device's maxComputeWorkgroupsPerDimension (the tie pass sizes its own dispatch). */
+  maxWorkgroups: number;
   compile: (label: string, code: string) => Promise<GPUComputePipeline>;
   /** false: every bilinear pixel through the float64 emulation, not only exact ties (for tests of it alone). Default true. */
   exactBlend?: boolean;
@@ -219,13 +225,20 @@ export class GpuImageInput {
         const { height, width } = inputImageSize(t, recipe);
         const inner = innerDim(t.shape);
         const words = eightBit ? gpuByteLength(t) / 4 : width * height * recipe.channels;
-        const code = [indexingSource, imageInputSource]
-          .map((s) => renderShader(s, { WORKGROUP_SIZE: this.target.workgroupSize, NEAREST: recipe.resize === 'nearest', EIGHT_BIT: eightBit }))
-          .join('\n');
-        const label = `image input '${t.name}' (${recipe.resize})`;
-        const pipeline = await this.target.compile(label, code);
+        const nearest = recipe.resize === 'nearest';
+        const compile = (pass: 'FIRST_PASS' | 'ARGS_PASS' | 'TIE_PASS' | undefined) => {
+          const flags = { FIRST_PASS: pass === 'FIRST_PASS', ARGS_PASS: pass === 'ARGS_PASS', TIE_PASS: pass === 'TIE_PASS' };
+          const params = { WORKGROUP_SIZE: this.target.workgroupSize, MAX_WORKGROUPS: this.target.maxWorkgroups, NEAREST: nearest, EIGHT_BIT: eightBit, ...flags };
+          const code = [indexingSource, imageInputSource].map((s) => renderShader(s, params)).join('\n');
+          return this.target.compile(`image input '${t.name}' (${recipe.resize}${pass ? `, ${pass.toLowerCase().replace('_', ' ')}` : ''})`, code);
+        };
         const shape = [words, width, height, recipe.channels, inner, roundUp4(inner), recipe.layout === 'NCHW' ? 1 : 0];
-        return { pipeline, shape, workgroups: this.target.workgroupsFor(words) };
+        const workgroups = this.target.workgroupsFor(words);
+        if (nearest) return { pipeline: await compile(undefined), shape, workgroups };
+        const [first, args, ties] = await Promise.all([compile('FIRST_PASS'), compile('ARGS_PASS'), compile('TIE_PASS')]);
+        // [count, dispatch x, y, z, word indices…]: every word may be listed.
+        const list = this.target.tracker.create({ label: `image input '${t.name}' ties`, size: 16 + 4 * words, usage: STORAGE | INDIRECT | COPY_DST });
+        return { pipeline: first, tiePasses: { args, ties, list }, shape, workgroups };
       })();
       this.compiled.set(key, c);
       c.catch(() => this.compiled.delete(key));
@@ -320,22 +333,32 @@ export class GpuImageInput {
     const taps = this.tapsFor(texture.width, texture.height, recipe, c);
     const table = this.tableFor(recipe);
     const { device, tensor } = this.target;
+    const label = `image input '${tensor.name}'`;
     return (encoder, destination) => {
-      const bindGroup = device.createBindGroup({
-        label: `image input '${tensor.name}'`,
-        layout: c.pipeline.getBindGroupLayout(0),
-        entries: [
-          { binding: 0, resource: texture.createView({ dimension: '2d', baseMipLevel: 0, mipLevelCount: 1 }) },
-          { binding: 1, resource: { buffer: taps.buffer } },
-          { binding: 2, resource: { buffer: table } },
-          { binding: 3, resource: { buffer: destination, size: gpuByteLength(tensor) } },
-          { binding: 4, resource: { buffer: taps.params } },
-        ],
-      });
-      const pass = encoder.beginComputePass({ label: `image input '${tensor.name}'` });
+      const view = texture.createView({ dimension: '2d', baseMipLevel: 0, mipLevelCount: 1 });
+      const entries = (pipeline: GPUComputePipeline): GPUBindGroupEntry[] => [
+        { binding: 0, resource: view },
+        { binding: 1, resource: { buffer: taps.buffer } },
+        { binding: 2, resource: { buffer: table } },
+        { binding: 3, resource: { buffer: destination, size: gpuByteLength(tensor) } },
+        { binding: 4, resource: { buffer: taps.params } },
+        ...(pipeline === c.pipeline && !c.tiePasses ? [] : [{ binding: 5, resource: { buffer: c.tiePasses!.list } }]),
+      ];
+      const bind = (pipeline: GPUComputePipeline, list: GPUBindGroupEntry[]) => device.createBindGroup({ label, layout: pipeline.getBindGroupLayout(0), entries: list });
+      if (c.tiePasses) encoder.clearBuffer(c.tiePasses.list, 0, 16);
+      const pass = encoder.beginComputePass({ label });
       pass.setPipeline(c.pipeline);
-      pass.setBindGroup(0, bindGroup);
+      pass.setBindGroup(0, bind(c.pipeline, entries(c.pipeline)));
       pass.dispatchWorkgroups(...c.workgroups);
+      if (c.tiePasses) {
+        const { args, ties, list } = c.tiePasses;
+        pass.setPipeline(args);
+        pass.setBindGroup(0, bind(args, [{ binding: 5, resource: { buffer: list } }]));
+        pass.dispatchWorkgroups(1);
+        pass.setPipeline(ties);
+        pass.setBindGroup(0, bind(ties, entries(ties)));
+        pass.dispatchWorkgroupsIndirect(list, 4);
+      }
       pass.end();
     };
   }

@@ -290,6 +290,7 @@ export class GpuProgram {
         tracker: this.tracker,
         workgroupSize: this.lowering.workgroupSize,
         workgroupsFor: (n) => workgroupsFor(this.lowering, n),
+        maxWorkgroups: this.lowering.maxWorkgroupsPerDimension,
         compile: (label, code) => compilePipeline(ctx, label, code, code, pipelineCacheOf(ctx.device)),
       });
       this.imageInputs.set(index, stage);

@@ -191,6 +191,7 @@ describe('exact .5 ties follow the CPU float64 roundings', () => {
           tracker,
           workgroupSize: 64,
           workgroupsFor: (n) => [Math.ceil(n / 64), 1, 1],
+          maxWorkgroups: device.limits.maxComputeWorkgroupsPerDimension,
           compile: async (label, code) => device.createComputePipeline({ label, layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } }),
           exactBlend: false,
         });

@@ -3,8 +3,10 @@
 // packed layout by shaders/image-input.wgsl. The result is byte for byte what the CPU pipeline
 // (resizeToPixels → encodePixels in src/image/preprocess.ts) makes of the same 8-bit RGB pixels:
 // the source positions and float64 fractions are the CPU's own (samplePositions,
-// nearestPositions), the float64 blend runs in software binary64 on the GPU, and the encoding is a
-// table of the CPU encoder's values (pixelEncodingTable).
+// nearestPositions), the float64 blend runs in software binary64 on the GPU where a pixel is an
+// exact .5 tie (an exact integer blend, provably the same, decides every other pixel; bilinear is
+// three dispatches so that only the tie words run the float64 code), and the encoding is a table
+// of the CPU encoder's values (pixelEncodingTable).
 import imageInputSource from '../../shaders/image-input.wgsl?raw';
 import indexingSource from '../../shaders/indexing.wgsl?raw';
 import { OctetError } from '../errors.ts';

@@ -1,7 +1,7 @@
 import { configDefaults, defineConfig } from 'vitest/config';
 
 // One vitest run over both software adapters, as two projects: every suite on SwiftShader (Dawn's
-// Vulkan route, as on any machine without a GPU), and the kernel, program and graph-fuzz suites again on Mesa's
+// Vulkan route, as on any machine without a GPU), and the kernel, program, GPU I/O, image input and graph-fuzz suites again on Mesa's
 // llvmpipe (OpenGL ES, compatibility level). `npm run test:full` (OCTET_TEST_FULL=1) adds the
 // *.full.test.ts files: whole eval sets, the long soak, whole-set comparisons and quantizer evals.
 // GPU suites share one device per file; they are slow on CPU adapters, so timeouts are generous and
@@ -29,7 +29,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'llvmpipe',
-          include: ['test/kernels/**/*.test.ts', 'test/runtime/gpu-program.test.ts', 'test/runtime/gpu-io.test.ts', 'test/fuzz/graph-fuzz.test.ts'],
+          include: ['test/kernels/**/*.test.ts', 'test/runtime/gpu-program.test.ts', 'test/runtime/gpu-io.test.ts', 'test/image/gpu-input.test.ts', 'test/fuzz/graph-fuzz.test.ts'],
           env: { OCTET_BACKEND: 'llvmpipe' },
         },
       },

@@ -300,6 +300,25 @@ export async function runPath(path: LoadedPath, image: RgbImage, timing: boolean
   return { raw, outputs, output, top, wallMs, layerTimes: detailed.layerTimes };
 }
 
+/** Whether runPathOnFrame hands this path the frame itself (a model on the GPU) rather than its pixels. */
+export function takesFramesOnGpu(path: LoadedPath): boolean {
+  return path.where === 'gpu' && path.model instanceof OctetModel;
+}
+
+/**
+ * A path on a camera frame kept as an ImageBitmap: a model on the GPU takes the frame as it is
+ * (resized, normalized and quantized by the GPU image input, byte for byte the CPU pipeline's
+ * tensor); the others preprocess its pixels on the CPU.
+ */
+export async function runPathOnFrame(path: LoadedPath, frame: ImageBitmap, pixels: () => RgbImage, timing: boolean): Promise<PathResult> {
+  if (path.model instanceof WorkerModel || !takesFramesOnGpu(path)) return runPath(path, pixels(), timing);
+  const start = performance.now();
+  const detailed = await path.model.runDetailed({ image: frame, recipe: path.recipe }, { timing });
+  const wallMs = performance.now() - start;
+  const { output, top } = decodeTask(path, detailed.outputs);
+  return { raw: detailed.outputs[0]!, outputs: detailed.outputs, output, top, wallMs, layerTimes: detailed.layerTimes };
+}
+
 function decodeTask(path: LoadedPath, outputs: TensorData[]): { output: TaskOutput; top: Ranked[] } {
   const graph = path.model.graph;
   switch (path.task) {

@@ -29,6 +29,8 @@ import {
   loadInt8,
   plainReason,
   runPath,
+  runPathOnFrame,
+  takesFramesOnGpu,
   taskAgreement,
   type LoadedPath,
   type PathId,
@@ -435,7 +437,7 @@ function setImage(name: string, rgb: RgbImage): void {
   classify();
 }
 
-function drawPreview(rgb: RgbImage): void {
+function drawPreview(rgb: RgbImage | ImageBitmap): void {
   drawImageTo(ui.preview, rgb, PREVIEW_SIDE);
   ui.overlay.width = ui.preview.width;
   ui.overlay.height = ui.preview.height;
@@ -500,6 +502,7 @@ async function startCamera(): Promise<void> {
   ui.capture.hidden = false;
   delete ui.fps.dataset.frames;
   delete ui.fps.dataset.fps;
+  delete ui.fps.dataset.input;
   try {
     await ui.camera.play();
   } catch {
@@ -521,6 +524,23 @@ function grabFrame(): RgbImage | undefined {
 
 const nextFrame = (): Promise<void> => new Promise((resolve) => requestAnimationFrame(() => resolve()));
 
+/** The live frame state.image reads its pixels from (closed when the next one replaces it). */
+let shownFrame: ImageBitmap | undefined;
+
+/** The pixels of a frame kept as an ImageBitmap, read back only where something asks for them. */
+function lazyPixels(bitmap: ImageBitmap): () => RgbImage {
+  let rgb: RgbImage | undefined;
+  return () => {
+    if (!rgb) {
+      const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+      const ctx = canvas.getContext('2d')!;
+      ctx.drawImage(bitmap, 0, 0);
+      rgb = rgbFromImageData(ctx.getImageData(0, 0, canvas.width, canvas.height));
+    }
+    return rgb;
+  };
+}
+
 async function liveLoop(session: { stop: boolean }): Promise<void> {
   state.generation++;
   state.results = {};
@@ -528,18 +548,34 @@ async function liveLoop(session: { stop: boolean }): Promise<void> {
   renderAgreements();
   const times: number[] = [];
   while (!session.stop && cameraStream) {
-    const frame = grabFrame();
-    if (!frame) {
+    if (ui.camera.videoWidth === 0) {
       await nextFrame();
       continue;
     }
+    // One ImageBitmap per frame serves the model input, the preview and (read back only when
+    // asked) the pixels: on the GPU the frame is resized, normalized and quantized there, so
+    // classifying a frame reads no pixels on the CPU; the CPU reference takes its pixels.
+    const frame = await createImageBitmap(ui.camera);
+    const pixels = lazyPixels(frame);
     const generation = state.generation;
+    let shownNow = false;
     await enqueue(async () => {
       const loaded = await ensurePath('int8', generation);
       if (!loaded || session.stop || generation !== state.generation) return;
-      const result = await runPath(loaded, frame, false);
+      const result = await runPathOnFrame(loaded, frame, pixels, false);
       if (session.stop || generation !== state.generation) return;
-      state.image = { name: 'camera', rgb: frame };
+      // How frames reach the model: 'gpu' (the frame itself, preprocessed on the GPU) or 'cpu' (its pixels).
+      ui.fps.dataset.input = takesFramesOnGpu(loaded) ? 'gpu' : 'cpu';
+      // The frame shown before is no one's any more (state.image is this one now).
+      shownFrame?.close();
+      shownFrame = frame;
+      shownNow = true;
+      state.image = {
+        name: 'camera',
+        get rgb() {
+          return pixels();
+        },
+      };
       drawPreview(frame);
       state.results = { int8: result };
       renderResult('int8', loaded, result);
@@ -547,6 +583,7 @@ async function liveLoop(session: { stop: boolean }): Promise<void> {
       renderLatency();
       setStatus('done', `camera: ${summary('int8')}`);
     });
+    if (!shownNow) frame.close();
     if (session.stop) break;
     ui.fps.dataset.frames = String(Number(ui.fps.dataset.frames ?? 0) + 1);
     times.push(performance.now());

@@ -84,7 +84,13 @@ export function drawTaskOutput(ctx: CanvasRenderingContext2D, output: TaskOutput
 }
 
 /** The picture itself onto a canvas of at most maxSide pixels a side. */
-export function drawImageTo(canvas: HTMLCanvasElement, rgb: RgbImage, maxSide: number): void {
+export function drawImageTo(canvas: HTMLCanvasElement, rgb: RgbImage | ImageBitmap, maxSide: number): void {
+  // A camera frame the GPU took as it is is drawn as it is too: no pixels through the CPU.
+  if (rgb instanceof ImageBitmap) {
+    fitCanvas(canvas, rgb.width, rgb.height, maxSide);
+    canvas.getContext('2d')!.drawImage(rgb, 0, 0, canvas.width, canvas.height);
+    return;
+  }
   const full = new OffscreenCanvas(rgb.width, rgb.height);
   const image = new ImageData(rgb.width, rgb.height);
   for (let i = 0, j = 0; j < rgb.data.length; i += 4, j += 3) {
@@ -94,10 +100,15 @@ export function drawImageTo(canvas: HTMLCanvasElement, rgb: RgbImage, maxSide: n
     image.data[i + 3] = 255;
   }
   full.getContext('2d')!.putImageData(image, 0, 0);
-  const scale = Math.min(1, maxSide / Math.max(rgb.width, rgb.height));
-  const width = Math.max(1, Math.round(rgb.width * scale));
-  const height = Math.max(1, Math.round(rgb.height * scale));
+  fitCanvas(canvas, rgb.width, rgb.height, maxSide);
+  canvas.getContext('2d')!.drawImage(full, 0, 0, canvas.width, canvas.height);
+}
+
+/** Sizes the canvas to the picture scaled down to at most maxSide a side. */
+function fitCanvas(canvas: HTMLCanvasElement, sourceWidth: number, sourceHeight: number, maxSide: number): void {
+  const scale = Math.min(1, maxSide / Math.max(sourceWidth, sourceHeight));
+  const width = Math.max(1, Math.round(sourceWidth * scale));
+  const height = Math.max(1, Math.round(sourceHeight * scale));
   if (canvas.width !== width) canvas.width = width;
   if (canvas.height !== height) canvas.height = height;
-  canvas.getContext('2d')!.drawImage(full, 0, 0, width, height);
 }

@@ -17,4 +17,6 @@ export {
   PreprocessError,
 } from './preprocess.ts';
 export type { InputRecipe, RecipeSource, ChosenRecipe, InputLayout, PixelEncoding, ImageToModelInputOptions, ModelInputArray } from './preprocess.ts';
+export { ImageInputError } from './gpu-input.ts';
+export type { ImageInput, ImageSource } from './gpu-input.ts';
 export { parseLabels, labelsForModel, LABEL_FILES } from '../data/labels.ts';

@@ -310,6 +310,23 @@ export function encodePixels(rgb: Uint8Array, width: number, height: number, inp
   return out;
 }
 
+/**
+ * What encodePixels writes for each 8-bit value p of each channel c, at c·256 + p: the same
+ * encoder, so a table lookup (the GPU image input's, src/image/gpu-input.ts) reproduces the
+ * recipe's arithmetic, toReal's float64 and the quantization rounding included, exactly.
+ * Checks the recipe against the input as encodePixels does.
+ */
+export function pixelEncodingTable(input: TensorIR, recipe: InputRecipe): Float64Array {
+  inputImageSize(input, recipe);
+  allocateFor(input, 0);
+  const encode = elementEncoder(input, recipe);
+  const table = new Float64Array(256 * recipe.channels);
+  for (let c = 0; c < recipe.channels; c++) {
+    for (let p = 0; p < 256; p++) table[c * 256 + p] = encode(p, c);
+  }
+  return table;
+}
+
 function resolveRecipe(input: TensorIR, opts: ImageToModelInputOptions): InputRecipe {
   const base = opts.recipe ?? defaultRecipe(input);
   if (!base) {

@@ -14,14 +14,15 @@ function checkTarget(img: RgbImage, width: number, height: number): void {
 }
 
 /**
- * Source coordinate of each output row/column with half-pixel centres:
+ * Source coordinate of each output row/column with half-pixel centres (shared with the GPU image
+ * input, src/image/gpu-input.ts, which interpolates with exactly these float64 fractions):
  * src = (dst + 0.5) · inSize/outSize − 0.5, clamped to [0, inSize − 1] so that edge pixels are
  * repeated rather than blended with the far side or with zero. Multiplying before dividing
  * keeps exact ties exact (e.g. 67.5 stays 67.5, not 67.49999…), which together with the
  * evaluation order in resizeBilinear reproduces the reference inputs' rounding bit for bit.
  */
-function samplePositions(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; frac: Float64Array } {
-    const lo = new Int32Array(outSize);
+export function samplePositions(inSize: number, outSize: number): { lo: Int32Array; hi: Int32Array; frac: Float64Array } {
+  const lo = new Int32Array(outSize);
   const hi = new Int32Array(outSize);
   const frac = new Float64Array(outSize);
   for (let i = 0; i < outSize; i++) {
@@ -74,6 +75,13 @@ export function resizeBilinearInto<T extends Float32Array | Float64Array>(img: R
   return out;
 }
 
+/** Source index of each output row/column for resizeNearest (shared with the GPU image input). */
+export function nearestPositions(inSize: number, outSize: number): Int32Array {
+  const out = new Int32Array(outSize);
+  for (let i = 0; i < outSize; i++) out[i] = Math.min(Math.floor((i + 0.5) * (inSize / outSize)), inSize - 1);
+  return out;
+}
+
 /**
  * Nearest-neighbour resize with half-pixel centres (src = floor((dst + 0.5) · inSize/outSize)),
  * as TFLite's RESIZE_NEAREST_NEIGHBOR with half_pixel_centers=true and PIL's Image.NEAREST.
@@ -81,14 +89,14 @@ export function resizeBilinearInto<T extends Float32Array | Float64Array>(img: R
  */
 export function resizeNearest(img: RgbImage, width: number, height: number): Float32Array {
   checkTarget(img, width, height);
-  const pick = (inSize: number, outSize: number, i: number) =>
-    Math.min(Math.floor((i + 0.5) * (inSize / outSize)), inSize - 1);
+  const xs = nearestPositions(img.width, width);
+  const ys = nearestPositions(img.height, height);
   const out = new Float32Array(width * height * 3);
   let o = 0;
   for (let y = 0; y < height; y++) {
-    const row = pick(img.height, height, y) * img.width * 3;
+    const row = ys[y] * img.width * 3;
     for (let x = 0; x < width; x++) {
-      const p = row + pick(img.width, width, x) * 3;
+      const p = row + xs[x] * 3;
       out[o++] = img.data[p];
       out[o++] = img.data[p + 1];
       out[o++] = img.data[p + 2];

@@ -10,13 +10,15 @@ import type { GpuContext } from '../gpu/context.ts';
 import { GpuBufferTracker, type GpuMemoryStats } from '../gpu/memory.ts';
 import { operatorName, tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
 import { lowerOp } from '../kernels/registry.ts';
-import { preferredInt8Arithmetic, type Int8Arithmetic, type LoweringContext, type RequantizationMode, type StepSpec } from '../kernels/lowering.ts';
+import { preferredInt8Arithmetic, workgroupsFor, type Int8Arithmetic, type LoweringContext, type RequantizationMode, type StepSpec } from '../kernels/lowering.ts';
 import { fromGpuLayout, gpuByteLength, isEightBit, roundUp4, toGpuLayout, type TensorData } from '../kernels/layout.ts';
 import { plainLayoutGather, type PlainDirection } from '../kernels/relayout.ts';
 import { planBuffers, type Plan } from './plan.ts';
 import { GPU_LOAD_PASSES, runPasses } from '../passes/pipeline.ts';
 import { splitHostTail, type HostTail } from './host-tail.ts';
 import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
+import { checkImageSource, checkImageTarget, checkImageTensor, GpuImageInput, ImageInputError, isGpuTexture, isImageInput, type ImageInput } from '../image/gpu-input.ts';
+import { chooseInputRecipe, type InputRecipe } from '../image/preprocess.ts';
 
 export class InputError extends OctetError {
   override name = 'InputError';
@@ -56,8 +58,10 @@ export interface LayerTime {
  * 8-bit input's buffer needs GPUBufferUsage.STORAGE (a kernel packs it), any other COPY_SRC (it is
  * copied); bool inputs take host data only. The buffer is read within the run's submission, so
  * commands queued before the run (the caller's preprocessing) are seen and later ones are not.
+ * Or, for an image input, an ImageInput: a texture or browser image source preprocessed on the
+ * GPU (see ImageInput).
  */
-export type ModelInput = TensorData | GPUBuffer;
+export type ModelInput = TensorData | GPUBuffer | ImageInput;
 
 export interface RunOptions {
   /** Tensor ids to read back as well (each copied right after its producer). */
@@ -129,6 +133,9 @@ export class GpuProgram {
 
   /** Conversions between plain and packed layouts for GPUBuffer inputs and outputs, by tensor and direction. */
   private readonly conversions = new Map<string, Promise<PlainConversion>>();
+
+  /** Image preprocessing of ImageInput inputs, by input index, built on first use. */
+  private readonly imageInputs = new Map<number, GpuImageInput>();
 
   static async build(ctx: GpuContext, modelGraph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
     ctx.assertAlive();
@@ -273,28 +280,85 @@ export class GpuProgram {
     return commands;
   }
 
+  private imageInputOf(index: number): GpuImageInput {
+    let stage = this.imageInputs.get(index);
+    if (!stage) {
+      const ctx = this.ctx;
+      stage = new GpuImageInput({
+        device: ctx.device,
+        tensor: this.gpuGraph.tensors[this.gpuGraph.inputs[index]!]!,
+        tracker: this.tracker,
+        workgroupSize: this.lowering.workgroupSize,
+        workgroupsFor: (n) => workgroupsFor(this.lowering, n),
+        maxWorkgroups: this.lowering.maxWorkgroupsPerDimension,
+        compile: (label, code) => compilePipeline(ctx, label, code, code, pipelineCacheOf(ctx.device)),
+      });
+      this.imageInputs.set(index, stage);
+    }
+    return stage;
+  }
+
+  /** The recipe an ImageInput is encoded with: its own, else the model's default (chooseInputRecipe without metadata). */
+  private imageRecipe(input: ImageInput, index: number): InputRecipe {
+    const t = this.gpuGraph.tensors[this.gpuGraph.inputs[index]!]!;
+    const what = `input ${index} ('${t.name}', ${t.dtype} [${t.shape.join(', ')}])`;
+    checkImageTensor(t, what);
+    const recipe = input.recipe ?? chooseInputRecipe(this.graph.name, t)?.recipe;
+    if (!recipe) throw new ImageInputError(`${what}: has no default image recipe (a ${t.dtype} input); pass the ImageInput a recipe`);
+    checkImageTarget(t, recipe, what);
+    checkImageSource(input.image, what);
+    return recipe;
+  }
+
+  /** The command buffer that preprocesses an ImageInput into its activation buffer, encoded inside an error scope like encodeGpuInput. */
+  private async encodeImageInput(id: number, input: ImageInput, recipe: InputRecipe, index: number): Promise<GPUCommandBuffer> {
+    const t = this.gpuGraph.tensors[id]!;
+    const slot = this.slotBuffers[this.plan.slotOf.get(id)!]!;
+    const write = await this.imageInputOf(index).prepare(input.image, recipe);
+    const device = this.ctx.device;
+    device.pushErrorScope('validation');
+    let commands: GPUCommandBuffer | undefined;
+    let thrown: unknown;
+    try {
+      const encoder = device.createCommandEncoder({ label: `octet image input ${index}` });
+      write(encoder, slot);
+      commands = encoder.finish();
+    } catch (e) {
+      thrown = e;
+    }
+    // Popped whatever happened, so a thrown encoding leaves the device's scope stack as it was.
+    const error = await device.popErrorScope();
+    if (thrown !== undefined) throw thrown;
+    if (error) throw new ImageInputError(`input ${index} ('${t.name}'): this model's device cannot use the image (a texture from another device, or destroyed?): ${error.message}`);
+    return commands!;
+  }
+
   /**
    * After a failed submission (which ran none of its command buffers): the GPUBuffer input it
    * failed on, if any. A buffer destroyed before the run passes encoding and fails only at submit,
    * so each input's commands are submitted again alone to find it; a failure with none to blame
    * is the program's own.
    */
-  private async blameGpuInput(inputs: ModelInput[]): Promise<InputError | undefined> {
+  private async blameGpuInput(inputs: ModelInput[], imageRecipes: Map<number, InputRecipe>): Promise<InputError | ImageInputError | undefined> {
     const device = this.ctx.device;
     for (const [i, id] of this.gpuGraph.inputs.entries()) {
       const input = inputs[i]!;
-      if (!isGpuBuffer(input)) continue;
+      const isTexture = isImageInput(input) && isGpuTexture(input.image);
+      if (!isGpuBuffer(input) && !isTexture) continue;
       let commands: GPUCommandBuffer;
       try {
-        commands = await this.encodeGpuInput(id, input, i);
+        commands = isGpuBuffer(input) ? await this.encodeGpuInput(id, input, i) : await this.encodeImageInput(id, input as ImageInput, imageRecipes.get(i)!, i);
       } catch (e) {
-        if (e instanceof InputError) return e;
+        if (e instanceof InputError || e instanceof ImageInputError) return e;
         throw e;
       }
       device.pushErrorScope('validation');
       device.queue.submit([commands]);
       const error = await device.popErrorScope();
-      if (error) return new InputError(`input ${i} ('${this.gpuGraph.tensors[id]!.name}'): the run's submission failed on its GPUBuffer (destroyed?): ${error.message}`);
+      if (error) {
+        const message = `input ${i} ('${this.gpuGraph.tensors[id]!.name}'): the run's submission failed on its ${isTexture ? 'texture' : 'GPUBuffer'} (destroyed?): ${error.message}`;
+        return isTexture ? new ImageInputError(message) : new InputError(message);
+      }
     }
     return undefined;
   }
@@ -309,9 +373,11 @@ export class GpuProgram {
     }
     const gpuOutputs = options.outputs === 'gpu';
     if (gpuOutputs) checkGpuOutputs(this.graph, this.tail !== undefined);
+    const imageRecipes = new Map<number, InputRecipe>();
     graph.inputs.forEach((id, i) => {
       const input = inputs[i]!;
       if (isGpuBuffer(input)) checkGpuInput(graph.tensors[id]!, input, i);
+      else if (isImageInput(input)) imageRecipes.set(i, this.imageRecipe(input, i));
       else checkInput(graph.tensors[id]!, input, i);
     });
     // Every check passes before anything is queued: a refused run leaves no half-written input.
@@ -319,13 +385,14 @@ export class GpuProgram {
     for (const [i, id] of graph.inputs.entries()) {
       const input = inputs[i]!;
       if (isGpuBuffer(input)) inputCommands.push(await this.encodeGpuInput(id, input, i));
+      else if (isImageInput(input)) inputCommands.push(await this.encodeImageInput(id, input, imageRecipes.get(i)!, i));
     }
     const outputConversions = gpuOutputs
       ? await Promise.all(graph.outputs.map((id) => (isEightBit(graph.tensors[id]!.dtype) ? this.conversion(id, 'to-plain') : undefined)))
       : [];
     graph.inputs.forEach((id, i) => {
       const input = inputs[i]!;
-      if (isGpuBuffer(input)) return;
+      if (isGpuBuffer(input) || isImageInput(input)) return;
       device.queue.writeBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, toGpuLayout(graph.tensors[id]!, input) as Uint8Array<ArrayBuffer>);
     });
 
@@ -445,7 +512,7 @@ export class GpuProgram {
       // The inputs' conversions first, in the same submission as the run.
       device.queue.submit([...inputCommands, encoder.finish()]);
       const scopeError = await device.popErrorScope();
-      if (scopeError) throw (await this.blameGpuInput(inputs)) ?? new GpuValidationError('running the model', scopeError.message);
+      if (scopeError) throw (await this.blameGpuInput(inputs, imageRecipes)) ?? new GpuValidationError('running the model', scopeError.message);
       const toMap = [...outputReads, ...captureReads.values(), ...(queryRead ? [queryRead] : [])];
       if (toMap.length > 0) await Promise.race([Promise.all(toMap.map((b) => b.mapAsync(MAP_READ))), lost]);
       const captured = new Map<number, TensorData>();
@@ -499,6 +566,7 @@ export class GpuProgram {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
+    for (const stage of this.imageInputs.values()) stage.dispose();
     this.tracker.destroyAll();
   }
 

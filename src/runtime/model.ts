@@ -13,6 +13,9 @@ import { DisposedError, GpuProgram, InputError, isGpuBuffer, type GpuOutputRunOp
 import type { TensorData } from '../kernels/layout.ts';
 import { batchGraph } from '../passes/batch.ts';
 import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
+import { isImageInput } from '../image/gpu-input.ts';
+import { chooseInputRecipe } from '../image/preprocess.ts';
+import { readTfliteMetadata, type ModelMetadata } from '../model/metadata.ts';
 
 export type Backend = 'gpu' | 'cpu';
 
@@ -74,6 +77,9 @@ class ReferenceExecutor implements Executor {
     if (options.outputs === 'gpu') throw new InputError("the 'cpu' backend has no GPU to keep outputs on (outputs: 'gpu')");
     const host = inputs.map((x, i) => {
       if (isGpuBuffer(x)) throw new InputError(`input ${i}: the 'cpu' backend takes host data (a TypedArray), not a GPUBuffer`);
+      if (isImageInput(x)) {
+        throw new InputError(`input ${i}: the 'cpu' backend takes host data (a TypedArray), not an ImageInput; preprocess the pixels with imageToModelInput, or load the model on the GPU`);
+      }
       return x;
     });
     const all = this.reference.runAll(host);
@@ -149,6 +155,8 @@ export class OctetModel {
     readonly backend: Backend,
     readonly requantization: RequantizationMode,
     private readonly executor: Executor,
+    /** The model file's TFLite Support metadata, where it has usable metadata: the default ImageInput recipe follows it. */
+    private readonly metadata: ModelMetadata | undefined,
   ) {}
 
   static async load(source: Uint8Array | ArrayBuffer | Graph, options: LoadOptions = {}): Promise<OctetModel> {
@@ -159,12 +167,13 @@ export class OctetModel {
     const graph = options.batch && options.batch > 1 ? batchGraph(imported, options.batch) : imported;
     const backend = options.backend ?? 'gpu';
     const requantization = options.requantization ?? DEFAULT_REQUANTIZATION;
+    const metadata = source instanceof Uint8Array || source instanceof ArrayBuffer ? metadataOf(source instanceof Uint8Array ? source : new Uint8Array(source)) : undefined;
     if (backend === 'cpu') {
-      return new OctetModel(graph, backend, requantization, new ReferenceExecutor(graph, prepareReference(graph, { requantization })));
+      return new OctetModel(graph, backend, requantization, new ReferenceExecutor(graph, prepareReference(graph, { requantization })), metadata);
     }
     if (!options.context) throw new InputError("the 'gpu' backend needs a GPU context (options.context)");
     const program = await GpuProgram.build(options.context, graph, { requantization });
-    return new OctetModel(graph, backend, requantization, new GpuExecutor(graph, requantization, program, options.context, options.reacquire));
+    return new OctetModel(graph, backend, requantization, new GpuExecutor(graph, requantization, program, options.context, options.reacquire), metadata);
   }
 
   get inputs() {
@@ -188,7 +197,10 @@ export class OctetModel {
    * Runs the model on one input (or one per model input); resolves to the outputs. An input may
    * be a GPUBuffer on the model's device (GPU backend; see ModelInput for its layout and usage),
    * and `{ outputs: 'gpu' }` leaves the outputs on the GPU as GPUBuffers the caller destroys
-   * (see GpuOutputRunOptions).
+   * (see GpuOutputRunOptions). An image input may also be an ImageInput, `{ image, recipe? }`: a
+   * GPUTexture or browser image source resized, normalized and quantized on the GPU, byte for byte
+   * as imageToModelInput on the same pixels; the recipe defaults to chooseInputRecipe's for this
+   * model (its metadata, Octet's table, the dtype default).
    */
   run(inputs: ModelInput | ModelInput[], options: GpuOutputRunOptions): Promise<GPUBuffer[]>;
   run(inputs: ModelInput | ModelInput[], options?: RunOptions): Promise<TensorData[]>;
@@ -205,7 +217,14 @@ export class OctetModel {
 
   private async runAny(inputs: ModelInput | ModelInput[], options: RunOptions | GpuOutputRunOptions): Promise<DetailedResult<TensorData | GPUBuffer>> {
     if (this.disposed) throw new DisposedError(`model '${this.graph.name}' was disposed`);
-    return this.executor.run(Array.isArray(inputs) ? inputs : [inputs], options);
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    // An ImageInput without a recipe takes the model's own: its metadata, Octet's table, the dtype default.
+    const withRecipes = list.map((x, i) => {
+      if (!isImageInput(x) || x.recipe || i >= this.graph.inputs.length) return x;
+      const chosen = chooseInputRecipe(this.graph.name, this.inputs[i]!, this.metadata, i);
+      return chosen ? { ...x, recipe: chosen.recipe } : x;
+    });
+    return this.executor.run(withRecipes, options);
   }
 
   /** Live GPU buffers and bytes this model holds (zero after dispose). */
@@ -221,6 +240,15 @@ export class OctetModel {
 
   get isDisposed(): boolean {
     return this.disposed;
+  }
+}
+
+/** The model's TFLite Support metadata, or undefined where it has none or none this reader takes (only the default image recipe reads it). */
+function metadataOf(bytes: Uint8Array): ModelMetadata | undefined {
+  try {
+    return readTfliteMetadata(bytes);
+  } catch {
+    return undefined;
   }
 }
 

@@ -307,6 +307,8 @@ describe('demo tasks on written models (known boxes, classes, keypoints)', () =>
       await page.waitForFunction(() => Number(document.querySelector<HTMLElement>('[data-testid="fps"]')!.dataset.frames ?? 0) >= 3, { timeout: 120_000 });
       expect(Number(await page.$eval('[data-testid="fps"]', (e) => (e as HTMLElement).dataset.fps)), task).toBeGreaterThan(0);
       expect(await text(page, 'fps')).toMatch(/^Live camera: [\d.]+ frames\/s \(int8 GPU\)$/);
+      // The frames went into the model as they are, preprocessed by the GPU image input.
+      expect((await dataset(page, '[data-testid="fps"]')).input, task).toBe('gpu');
       expect(await text(page, 'status')).toMatch(/^camera: /);
       expect(await cardState(page, 'int8'), task).toBe('done');
       if (task !== 'imagenet') expect((await dataset(page, '[data-testid="overlay"]')).path, task).toBe('int8');

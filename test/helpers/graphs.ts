@@ -167,3 +167,14 @@ export function fullyConnectedGraph(
   b.op({ type: 'FULLY_CONNECTED', inputs: [input, filter, bias], outputs: [output], options: { activation: f.activation, keepNumDims: false } });
   return b.build([input], [output], `fc ${f.dtype} ${f.batch}x${f.depth}->${f.units}${f.perChannel ? ' per-channel' : ''} ${f.activation}`);
 }
+
+/** A model whose output is its input's bytes: RESHAPE of an image input to [1, N] (image input tests). */
+export function imageProbeGraph(shape: number[], dtype: DType, q?: QuantParams): Graph {
+  const b = new GraphBuilder();
+  const count = shape.reduce((a, d) => a * d, 1);
+  const input = b.tensor('image', shape, dtype, q);
+  const newShape = b.tensor('shape', [2], 'int32', undefined, Int32Array.of(1, count));
+  const output = b.tensor('flat', [1, count], dtype, q);
+  b.op({ type: 'RESHAPE', inputs: [input, newShape], outputs: [output], options: {} });
+  return b.build([input], [output], 'image probe');
+}

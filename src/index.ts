@@ -15,7 +15,6 @@ export {
 export type { Plan, BufferSlot } from './runtime/plan.ts';
 export type { GpuMemoryStats } from './gpu/memory.ts';
 export type { TensorData } from './kernels/layout.ts';
-export type { Int8Arithmetic } from './kernels/lowering.ts';
 export { batchGraph, BatchError } from './passes/batch.ts';
 export { dequantizeGraph, dequantizeInputs, quantizeOutputs } from './passes/dequantize-graph.ts';
 export {

@@ -300,9 +300,22 @@ export async function runPath(path: LoadedPath, image: RgbImage, timing: boolean
   return { raw, outputs, output, top, wallMs, layerTimes: detailed.layerTimes };
 }
 
-/** Whether runPathOnFrame hands this path the frame itself (a model on the GPU) rather than its pixels. */
-export function takesFramesOnGpu(path: LoadedPath): boolean {
-  return path.where === 'gpu' && path.model instanceof OctetModel;
+/** How camera frames reach a model on the GPU: as they are (the GPU image input), or as pixels. */
+export type FrameRoute = 'gpu' | 'cpu';
+
+/**
+ * The adapter's frame route. A software adapter takes the pixels: there the image-input shader
+ * (exact, so with binary64 emulation at rounding ties) took 42-120 ms per 640×480 → 224×224
+ * frame on SwiftShader, against 2-5 ms for the CPU's preprocessing. The page's ?frames=gpu or
+ * ?frames=cpu overrides it.
+ */
+export function frameRouteFor(context: GpuContext | undefined): FrameRoute {
+  return context && !context.caps.paths.softwareAdapter ? 'gpu' : 'cpu';
+}
+
+/** Whether runPathOnFrame hands this path the frame itself (a model on the GPU, on the 'gpu' route) rather than its pixels. */
+export function takesFramesOnGpu(path: LoadedPath, route: FrameRoute): boolean {
+  return route === 'gpu' && path.where === 'gpu' && path.model instanceof OctetModel;
 }
 
 /**
@@ -310,8 +323,8 @@ export function takesFramesOnGpu(path: LoadedPath): boolean {
  * (resized, normalized and quantized by the GPU image input, byte for byte the CPU pipeline's
  * tensor); the others preprocess its pixels on the CPU.
  */
-export async function runPathOnFrame(path: LoadedPath, frame: ImageBitmap, pixels: () => RgbImage, timing: boolean): Promise<PathResult> {
-  if (path.model instanceof WorkerModel || !takesFramesOnGpu(path)) return runPath(path, pixels(), timing);
+export async function runPathOnFrame(path: LoadedPath, frame: ImageBitmap, pixels: () => RgbImage, timing: boolean, route: FrameRoute): Promise<PathResult> {
+  if (path.model instanceof WorkerModel || !takesFramesOnGpu(path, route)) return runPath(path, pixels(), timing);
   const start = performance.now();
   const detailed = await path.model.runDetailed({ image: frame, recipe: path.recipe }, { timing });
   const wallMs = performance.now() - start;

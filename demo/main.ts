@@ -31,6 +31,8 @@ import {
   runPath,
   runPathOnFrame,
   takesFramesOnGpu,
+  frameRouteFor,
+  type FrameRoute,
   taskAgreement,
   type LoadedPath,
   type PathId,
@@ -92,6 +94,12 @@ interface State {
 
 const params = new URLSearchParams(location.search);
 const initialTask = taskById(params.get('task')) ?? TASKS[0]!;
+
+/** How camera frames reach a GPU model: ?frames=gpu|cpu, else the adapter's choice (frameRouteFor). */
+function frameRoute(): FrameRoute {
+  const asked = params.get('frames');
+  return asked === 'gpu' || asked === 'cpu' ? asked : frameRouteFor(state.context);
+}
 
 /**
  * ?model=PATH: one of the task's models, or any other .tflite of the asset folder, tried under the
@@ -562,10 +570,10 @@ async function liveLoop(session: { stop: boolean }): Promise<void> {
     await enqueue(async () => {
       const loaded = await ensurePath('int8', generation);
       if (!loaded || session.stop || generation !== state.generation) return;
-      const result = await runPathOnFrame(loaded, frame, pixels, false);
+      const result = await runPathOnFrame(loaded, frame, pixels, false, frameRoute());
       if (session.stop || generation !== state.generation) return;
       // How frames reach the model: 'gpu' (the frame itself, preprocessed on the GPU) or 'cpu' (its pixels).
-      ui.fps.dataset.input = takesFramesOnGpu(loaded) ? 'gpu' : 'cpu';
+      ui.fps.dataset.input = takesFramesOnGpu(loaded, frameRoute()) ? 'gpu' : 'cpu';
       // The frame shown before is no one's any more (state.image is this one now).
       shownFrame?.close();
       shownFrame = frame;

@@ -24,7 +24,14 @@ interface Engine {
   infer(input: HostTensor): Promise<TensorData>;
   note?: string;
   fullyAccelerated?: boolean;
+  /** Octet's GPU memory for the model: weights and other constants, and activations after reuse. */
+  memory?: { constantBytes: number; activationBytes: number };
   dispose(): void;
+}
+
+function octetMemory(model: OctetModel): Engine['memory'] {
+  const info = model.info();
+  return { constantBytes: info.gpuConstantBytes ?? 0, activationBytes: info.activationBytesAllocated ?? 0 };
 }
 
 let ctx: GpuContext | undefined;
@@ -82,7 +89,7 @@ async function createEngine(id: BrowserEngineId, bytes: Uint8Array, graph: Graph
   switch (id) {
     case 'octet-int8': {
       const model = await OctetModel.load(graph, { context: ctx! });
-      return { id, infer: async (x) => (await model.run([x]))[0]!, note: ctx!.useDot4 ? 'dot4I8Packed' : 'dot4 fallback', dispose: () => model.dispose() };
+      return { id, infer: async (x) => (await model.run([x]))[0]!, note: ctx!.useDot4 ? 'dot4I8Packed' : 'dot4 fallback', memory: octetMemory(model), dispose: () => model.dispose() };
     }
     case 'octet-f32': {
       // A quantized model runs as its dequantized float twin (inputs dequantized outside the
@@ -96,6 +103,7 @@ async function createEngine(id: BrowserEngineId, bytes: Uint8Array, graph: Graph
           return outs[0]!;
         },
         note: quantized ? 'dequantized twin' : undefined,
+        memory: octetMemory(model),
         dispose: () => model.dispose(),
       };
     }
@@ -169,6 +177,7 @@ async function runModel(spec: BrowserModelSpec): Promise<BrowserModelResult> {
       r.firstMs = performance.now() - t0;
       r.note = engine.note;
       r.fullyAccelerated = engine.fullyAccelerated;
+      r.memory = engine.memory;
       // Outputs against TFLite's reference vectors: differing elements (any difference) and the
       // largest difference, in the output's own units (quantized steps for 8-bit outputs).
       r.vectors = [];

@@ -43,6 +43,8 @@ export interface BrowserEngineResult {
   latency?: Stats;
   note?: string;
   fullyAccelerated?: boolean;
+  /** Octet engines: GPU bytes of constants (weights, per-channel params) and of activations. */
+  memory?: { constantBytes: number; activationBytes: number };
   vectors?: Array<{ name: string; elements: number; differing: number; maxAbs: number; lengthOk: boolean }>;
   evalAgree?: { n: number; agree: number };
   error?: string;

@@ -216,6 +216,9 @@ function markdown(info: PageInfo, chromium: string, results: BrowserModelResult[
       const gops = e.latency ? (2 * r.macs) / (e.latency.median * 1e6) : undefined;
       out.push(`| ${label} | ${f(e.firstMs, 0)} | ${f(e.latency?.median)} | ${f(e.latency?.p90)} | ${f(ratio)} | ${f(gops, 3)} | ${vec} | ${ev} | ${e.latency?.samples.length ?? 0} | ${note} |`);
     }
+    const mb = (b: number) => (b / 2 ** 20).toFixed(2);
+    const memory = r.engines.filter((e) => e.memory).map((e) => `${BROWSER_ENGINES.find((x) => x.id === e.engine)!.label}: ${mb(e.memory!.constantBytes)} MiB of weights and constants, ${mb(e.memory!.activationBytes)} MiB of activations`);
+    if (memory.length) out.push('', `GPU memory: ${memory.join('; ')}.`);
     if (r.dispatch) {
       out.push('', `Octet (${r.dispatch.engine}): ${r.dispatch.count} dispatches, ${f(r.dispatch.totalMs)} ms GPU time (timestamp-query) in one run; top 10:`, '');
       out.push('| op | dispatch | ms | share |', '|---|---|---|---|');

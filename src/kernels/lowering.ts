@@ -37,9 +37,26 @@ export interface CopySpec {
 
 export type StepSpec = { dispatch: DispatchSpec } | { copy: CopySpec };
 
+/**
+ * The op's output holds exactly its input's GPU bytes (a reshape that keeps the layout), so it
+ * shares the input's buffer instead of copying it. Decided here, at lowering, because only the
+ * kernel knows when two shapes pack to the same bytes (8-bit tensors pack by innermost dimension);
+ * the graph and the CPU reference keep the op and both tensors, with their own shapes, ids and
+ * names, so outputs, captures and layer labels are unchanged. The plan (src/runtime/plan.ts) gives
+ * the pair one buffer live for the union of their ranges.
+ */
+export interface AliasSpec {
+  /** The op's input: an activation (never a constant: constants have no activation buffer). */
+  from: number;
+  /** The op's output, which reads `from`'s buffer. */
+  to: number;
+}
+
 export interface LoweredOp {
   constants: ConstantSpec[];
   steps: StepSpec[];
+  /** With an alias the op has no steps: its output is its input's buffer. */
+  alias?: AliasSpec;
 }
 
 export interface LoweringContext {

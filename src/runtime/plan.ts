@@ -1,6 +1,8 @@
 // Execution plan, built once at load: which tensors need GPU buffers, when each is live, and a
 // buffer assignment that reuses memory across tensors whose lifetimes do not overlap, so
-// activation memory is the peak of what is live rather than the sum of every tensor.
+// activation memory is the peak of what is live rather than the sum of every tensor. A tensor
+// that aliases another (a reshape that keeps the bytes; see AliasSpec) shares its buffer: the
+// alias group is one buffer, live from its first member's producer to its last member's reader.
 import type { Graph } from '../model/graph.ts';
 import { gpuByteLength } from '../kernels/layout.ts';
 
@@ -11,12 +13,14 @@ export interface BufferSlot {
 }
 
 export interface Plan {
-  /** tensor id → slot index, for every activation (non-constant) tensor. */
+  /** tensor id → slot index, for every activation (non-constant) tensor; an alias's is its source's. */
   slotOf: Map<number, number>;
+  /** alias tensor id → the tensor that owns the bytes (resolved through chains of aliases). */
+  aliasRoot: Map<number, number>;
   slots: BufferSlot[];
   /** Bytes of all activation slots together (what is allocated). */
   activationBytes: number;
-  /** Bytes if every activation had its own buffer (what reuse saved, for reports). */
+  /** Bytes if every activation, aliases included, had its own buffer (what reuse saved, for reports). */
   unsharedBytes: number;
 }
 
@@ -43,18 +47,53 @@ export function liveRanges(graph: Graph): Map<number, [number, number]> {
   return ranges;
 }
 
-export function planBuffers(graph: Graph): Plan {
+/**
+ * Buffer slots for `graph`'s activations. `aliases` maps a tensor to the tensor whose buffer it
+ * shares (an op's output to its input); both must be activations.
+ */
+export function planBuffers(graph: Graph, aliases: ReadonlyMap<number, number> = new Map()): Plan {
   const ranges = liveRanges(graph);
+  const aliasRoot = new Map<number, number>();
+  const rootOf = (id: number): number => {
+    let root = id;
+    for (let hops = 0; aliases.has(root); hops++) {
+      if (hops > aliases.size) throw new Error(`tensor ${id}: its aliases form a cycle`);
+      root = aliases.get(root)!;
+    }
+    return root;
+  };
+  // One live range per group: the union of its members', so no member's bytes are overwritten
+  // while any member is still read (an output aliasing an activation keeps the group to the end).
+  const groups = new Map<number, { range: [number, number]; members: number[] }>();
+  for (const [id, [first, last]] of ranges) {
+    const root = rootOf(id);
+    if (!ranges.has(root)) throw new Error(`tensor ${id} aliases tensor ${root}, which has no activation buffer (a constant?)`);
+    if (root !== id) aliasRoot.set(id, root);
+    const g = groups.get(root);
+    if (!g) groups.set(root, { range: [first, last], members: [id] });
+    else {
+      g.range[0] = Math.min(g.range[0], first);
+      g.range[1] = Math.max(g.range[1], last);
+      g.members.push(id);
+    }
+  }
+  for (const id of aliases.keys()) {
+    if (!ranges.has(id)) throw new Error(`tensor ${id} is an alias but no activation (a constant, or not in the graph)`);
+  }
   const slots: BufferSlot[] = [];
   const slotOf = new Map<number, number>();
   const slotFreeAt: number[] = [];
   // Greedy in order of definition: take the smallest free slot that fits (growing none), else the
   // largest free slot grown to size, else a new slot.
-  const order = [...ranges.entries()].sort((a, b) => a[1][0] - b[1][0] || a[0] - b[0]);
+  const order = [...groups.entries()].sort((a, b) => a[1].range[0] - b[1].range[0] || a[0] - b[0]);
   let unsharedBytes = 0;
-  for (const [id, [first, last]] of order) {
-    const bytes = gpuByteLength(graph.tensors[id]!);
-    unsharedBytes += bytes;
+  for (const [, { range: [first, last], members }] of order) {
+    let bytes = 0;
+    for (const id of members) {
+      const b = gpuByteLength(graph.tensors[id]!);
+      unsharedBytes += b;
+      bytes = Math.max(bytes, b);
+    }
     let best = -1;
     for (let s = 0; s < slots.length; s++) {
       // Free only if its last reader ran strictly before this tensor's producer: no kernel runs in place.
@@ -73,8 +112,10 @@ export function planBuffers(graph: Graph): Plan {
       slots[best]!.bytes = Math.max(slots[best]!.bytes, bytes);
       slotFreeAt[best] = last;
     }
-    slots[best]!.tensors.push(id);
-    slotOf.set(id, best);
+    for (const id of members) {
+      slots[best]!.tensors.push(id);
+      slotOf.set(id, best);
+    }
   }
-  return { slotOf, slots, activationBytes: slots.reduce((a, s) => a + s.bytes, 0), unsharedBytes };
+  return { slotOf, aliasRoot, slots, activationBytes: slots.reduce((a, s) => a + s.bytes, 0), unsharedBytes };
 }

@@ -67,7 +67,11 @@ export interface LayerTime {
 export type ModelInput = TensorData | GPUBuffer;
 
 export interface RunOptions {
-  /** Tensor ids to read back as well (each copied right after its producer). */
+  /**
+   * Tensor ids to read back as well (each copied right after its producer). A tensor a load pass
+   * no longer computes (the output of a PAD folded into its convolution, src/passes/fold-pad.ts)
+   * is left out of `captured`.
+   */
   capture?: number[];
   /** Per-dispatch GPU time from timestamp-query, where the device has it. */
   timing?: boolean;

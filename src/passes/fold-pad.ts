@@ -1,8 +1,9 @@
 // A PAD whose readers are all VALID CONV_2D or DEPTHWISE_CONV_2D becomes each convolution's
 // explicit padding (Conv2DOptions.explicitPadding): one dispatch and one activation less, the
 // convolution reading its taps outside the image as the input zero point (real 0; float 0),
-// which is what the PAD wrote there. TF2 exports a stride-2 convolution with asymmetric padding
-// (MobileNet v2's first layers) as PAD + VALID conv; so do PyTorch-converted models.
+// which is what the PAD wrote there. Converters that do not map a framework's padding onto
+// SAME write PAD + VALID convolution (asymmetric for stride 2): the TFLM MobileNet v2
+// 1×3×224×224 has 18 of them, the TFLM person-id model 21, FastViT 10, YOLOv8n 7.
 //
 // The CPU reference keeps running the unfused graph (OctetModel's CPU backend and the tests'
 // expectations); the GPU runs this one. Both convolutions compute the same sums: the reference

@@ -30,8 +30,8 @@ export interface GraphPass {
  *     the same pair).
  *  2. canonicalize-for-gpu: after folding, since it reads FULLY_CONNECTED input shapes, which
  *     shape inference may have just settled.
- *  3. fold-pad: a PAD that only feeds a VALID convolution becomes its explicit padding (one
- *     dispatch less). After folding, which makes computed paddings constant; last, since the
+ *  3. fold-pad: a PAD whose readers are all VALID convolutions becomes their explicit padding
+ *     (one dispatch less). After folding, which makes computed paddings constant; last, since the
  *     fused convolution's options (explicitPadding) are the GPU's own and no later pass need
  *     know them.
  *

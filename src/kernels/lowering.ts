@@ -7,6 +7,7 @@ import { ConvFamilyShapeError, windowGeometry, type WindowGeometry, type WindowO
 import type { Activation, Graph, OpIR, OpOf, OpType, TensorIR } from '../model/graph.ts';
 import { activationRangeQuantized } from '../quant/activation.ts';
 import type { RequantizationMode } from '../quant/requantization.ts';
+import { gpuByteLength } from './layout.ts';
 
 export type { RequantizationMode };
 
@@ -57,6 +58,13 @@ export interface LoweredOp {
   steps: StepSpec[];
   /** With an alias the op has no steps: its output is its input's buffer. */
   alias?: AliasSpec;
+}
+
+/** `output` shares `input`'s buffer (see AliasSpec): the caller knows both hold the same bytes, and their sizes must agree. */
+export function aliasOf(input: TensorIR, output: TensorIR): LoweredOp {
+  if (input.data) throw new LoweringError(`aliasing '${output.name}' to '${input.name}': a constant has no activation buffer`);
+  if (gpuByteLength(input) !== gpuByteLength(output)) throw new LoweringError(`aliasing '${output.name}' to '${input.name}': ${gpuByteLength(output)} and ${gpuByteLength(input)} bytes`);
+  return { constants: [], steps: [], alias: { from: input.id, to: output.id } };
 }
 
 export interface LoweringContext {

@@ -5,10 +5,11 @@ import relayoutSource from '../../shaders/relayout.wgsl?raw';
 import type { OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
-import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
+import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { lowerFloatConcatenation } from './float/shape.ts';
 import { int8Shader } from './common.ts';
 import {
+  aliasOf,
   int8ZeroPoint,
   LoweringError,
   tensorOf,
@@ -175,12 +176,6 @@ function sameQuantization(a: TensorIR, b: TensorIR): boolean {
     throw new LoweringError(`tensors '${a.name}' and '${b.name}' need per-tensor quantization`);
   }
   return int8ZeroPoint(a) === int8ZeroPoint(b) && Math.fround(a.quant!.scale[0]!) === Math.fround(b.quant!.scale[0]!);
-}
-
-/** `output` shares `input`'s buffer: both pack to the same bytes (equal gpuByteLength). */
-export function aliasOf(input: TensorIR, output: TensorIR): LoweredOp {
-  if (gpuByteLength(input) !== gpuByteLength(output)) throw new LoweringError(`aliasing '${output.name}' to '${input.name}': ${gpuByteLength(output)} and ${gpuByteLength(input)} bytes`);
-  return { constants: [], steps: [], alias: { from: input.id, to: output.id } };
 }
 
 /**

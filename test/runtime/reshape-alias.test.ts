@@ -1,5 +1,5 @@
-// RESHAPE and SQUEEZE that keep the GPU bytes are buffer aliases: no step, the output sharing its
-// input's buffer for the union of their live ranges. The plan keeps every group's bytes intact
+// RESHAPE, SQUEEZE and EXPAND_DIMS that keep the GPU bytes, and a CAST to its own type, are buffer
+// aliases: no step, the output sharing its input's buffer for the union of their live ranges. The plan keeps every group's bytes intact
 // while any member is read; graphs with reshape chains, a reshape feeding two consumers, at the
 // graph's input and output, and captured, equal the CPU reference (int8 byte for byte, float
 // within the float kernels' tolerance and, for the reshaped tensors, bit for bit their sources).
@@ -186,6 +186,33 @@ describe('reshape aliases on the GPU', () => {
       const { outputs, captured } = await program.run([x], { capture: [output] });
       expect(Array.from(outputs[0]!)).toEqual(Array.from(x));
       expect(Array.from(captured.get(output)!)).toEqual(Array.from(x));
+    } finally {
+      program.dispose();
+    }
+  });
+
+  it('EXPAND_DIMS that keeps the packed layout and a CAST to its own type alias too; one that moves the innermost dimension gathers', async () => {
+    const ctx = await testContext();
+    const b = new GraphBuilder();
+    const q = quant(0.1, -4);
+    const input = b.tensor('input', [2, 5], 'int8', q);
+    const axis = (v: number) => b.tensor(`axis ${v}`, [], 'int32', undefined, Int32Array.of(v));
+    const expanded = b.tensor('expanded', [1, 2, 5], 'int8', q);
+    b.op({ type: 'EXPAND_DIMS', inputs: [input, axis(0)], outputs: [expanded], options: {} });
+    const cast = b.tensor('cast', [1, 2, 5], 'int8', q);
+    b.op({ type: 'CAST', inputs: [expanded], outputs: [cast], options: {} });
+    // [2, 5] → [2, 5, 1]: the innermost dimension becomes 1, a different packing.
+    const moved = b.tensor('moved', [1, 2, 5, 1], 'int8', q);
+    b.op({ type: 'EXPAND_DIMS', inputs: [cast, axis(-1)], outputs: [moved], options: {} });
+    const graph = b.build([input], [cast, moved], 'expand and cast');
+    const program = await GpuProgram.build(ctx, graph);
+    try {
+      expect(program.stepList().map((s) => s.kind)).toEqual(['dispatch']);
+      expect(program.plan.slotOf.get(cast)).toBe(program.plan.slotOf.get(input));
+      const x = randomInput(mulberry32(6), graph.tensors[input]!);
+      const { outputs } = await program.run([x]);
+      const reference = runReferenceAll(graph, [x]);
+      graph.outputs.forEach((id, i) => expect(Array.from(outputs[i]!), graph.tensors[id]!.name).toEqual(Array.from(reference.get(id)!)));
     } finally {
       program.dispose();
     }

@@ -11,6 +11,7 @@ export {
   type ModelInput,
   type RunResult,
   type LayerTime,
+  type StepInfo,
 } from './runtime/gpu-program.ts';
 export type { Plan, BufferSlot } from './runtime/plan.ts';
 export type { GpuMemoryStats } from './gpu/memory.ts';

@@ -7,6 +7,7 @@ import { ConvFamilyShapeError, windowGeometry, type WindowGeometry, type WindowO
 import type { Activation, Graph, OpIR, OpOf, OpType, TensorIR } from '../model/graph.ts';
 import { activationRangeQuantized } from '../quant/activation.ts';
 import type { RequantizationMode } from '../quant/requantization.ts';
+import { gpuByteLength } from './layout.ts';
 
 export type { RequantizationMode };
 
@@ -37,9 +38,33 @@ export interface CopySpec {
 
 export type StepSpec = { dispatch: DispatchSpec } | { copy: CopySpec };
 
+/**
+ * The op's output holds exactly its input's GPU bytes (a reshape that keeps the layout), so it
+ * shares the input's buffer instead of copying it. Decided here, at lowering, because only the
+ * kernel knows when two shapes pack to the same bytes (8-bit tensors pack by innermost dimension);
+ * the graph and the CPU reference keep the op and both tensors, with their own shapes, ids and
+ * names, so outputs, captures and layer labels are unchanged. The plan (src/runtime/plan.ts) gives
+ * the pair one buffer live for the union of their ranges.
+ */
+export interface AliasSpec {
+  /** The op's input: an activation (never a constant: constants have no activation buffer). */
+  from: number;
+  /** The op's output, which reads `from`'s buffer. */
+  to: number;
+}
+
 export interface LoweredOp {
   constants: ConstantSpec[];
   steps: StepSpec[];
+  /** With an alias the op has no steps: its output is its input's buffer. */
+  alias?: AliasSpec;
+}
+
+/** `output` shares `input`'s buffer (see AliasSpec): the caller knows both hold the same bytes, and their sizes must agree. */
+export function aliasOf(input: TensorIR, output: TensorIR): LoweredOp {
+  if (input.data) throw new LoweringError(`aliasing '${output.name}' to '${input.name}': a constant has no activation buffer`);
+  if (gpuByteLength(input) !== gpuByteLength(output)) throw new LoweringError(`aliasing '${output.name}' to '${input.name}': ${gpuByteLength(output)} and ${gpuByteLength(input)} bytes`);
+  return { constants: [], steps: [], alias: { from: input.id, to: output.id } };
 }
 
 export interface LoweringContext {

@@ -14,6 +14,7 @@ import { sliceRanges, stridedSliceRanges } from '../model/slice-ranges.ts';
 import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
 import {
+  aliasOf,
   int8ZeroPoint,
   LoweringError,
   tensorOf,
@@ -185,14 +186,11 @@ function inDims(shape: readonly number[], offsets?: readonly number[]): InDim[] 
   return shape.map((size, k) => ({ size, offset: offsets?.[k] ?? 0, stride: strides[k]! }));
 }
 
-/** Element order unchanged (EXPAND_DIMS, SHAPE): a buffer copy when the packed layout is too. */
+/** Element order unchanged (EXPAND_DIMS): the input's buffer (an alias) when the packed layout is unchanged too. */
 function sameOrder(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR): LoweredOp {
   const bits = checkMove(label, input, output);
   const count = tensorElementCount(output.shape);
-  if (!input.data && (bits === 32 || innerDim(input.shape) === innerDim(output.shape))) {
-    const bytes = bits === 32 ? Math.max(4, count * 4) : Math.max(4, outerCount(output.shape) * roundUp4(innerDim(output.shape)));
-    return { constants: [], steps: [{ copy: { label, from: input.id, to: output.id, bytes } }] };
-  }
+  if (!input.data && (bits === 32 || innerDim(input.shape) === innerDim(output.shape))) return aliasOf(input, output);
   return single(ctx, label, input, output, { out: [{ size: count, target: 0, coef: 1 }], in: [{ size: count, offset: 0, stride: 1 }] });
 }
 

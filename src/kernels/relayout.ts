@@ -1,14 +1,15 @@
 // RESHAPE, SQUEEZE, PAD, TRANSPOSE and CONCATENATION on 8-bit tensors. RESHAPE/SQUEEZE that keep
-// the innermost dimension keep the packed layout too and lower to a buffer copy; everything else
+// the innermost dimension keep the packed layout too and lower to a buffer alias; everything else
 // lowers onto the general gather in shaders/relayout.wgsl.
 import relayoutSource from '../../shaders/relayout.wgsl?raw';
 import type { OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
-import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
+import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { lowerFloatConcatenation } from './float/shape.ts';
 import { int8Shader } from './common.ts';
 import {
+  aliasOf,
   int8ZeroPoint,
   LoweringError,
   tensorOf,
@@ -179,7 +180,8 @@ function sameQuantization(a: TensorIR, b: TensorIR): boolean {
 
 /**
  * RESHAPE and SQUEEZE keep the row-major element order. With the same innermost dimension the
- * packed bytes are identical, so a copy does; otherwise output element i reads input element i.
+ * packed bytes are identical, so the output aliases the input's buffer; otherwise output element
+ * i reads input element i.
  */
 export function lowerReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | OpOf<'SQUEEZE'>): LoweredOp {
   const label = `${op.type.toLowerCase()}#${op.index}`;
@@ -187,17 +189,15 @@ export function lowerReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | OpOf<'S
   const output = tensorOf(ctx, op.outputs[0]!);
   if (input.dtype !== output.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
   // int32, int64 and bool tensors (MoveNet's FLOOR_DIV → RESHAPE index arithmetic) are stored
-  // plainly: the element order is the layout, so a reshape is a buffer copy.
+  // plainly: the element order is the layout, so a reshape is the same bytes.
   if ((input.dtype === 'int32' || input.dtype === 'int64' || input.dtype === 'bool') && !input.data && tensorElementCount(input.shape) === tensorElementCount(output.shape)) {
-    return { constants: [], steps: [{ copy: { label, from: input.id, to: output.id, bytes: gpuByteLength(output) } }] };
+    return aliasOf(input, output);
   }
   check8Bit(label, input, output);
   if (tensorElementCount(input.shape) !== tensorElementCount(output.shape)) {
     throw new LoweringError(`${label}: cannot reshape [${input.shape.join(', ')}] to [${output.shape.join(', ')}]`);
   }
-  if (innerDim(input.shape) === innerDim(output.shape)) {
-    return { constants: [], steps: [{ copy: { label, from: input.id, to: output.id, bytes: gpuByteLength(output) } }] };
-  }
+  if (innerDim(input.shape) === innerDim(output.shape) && !input.data) return aliasOf(input, output);
   // The output seen as [rows, inner]: its logical index is the input's.
   const inner = innerDim(output.shape);
   const rows = outerCount(output.shape);

@@ -12,9 +12,9 @@ import type { DType, OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
 import { nearestIndices, q11, tfliteIntegerTaps, tfliteTaps, xnnpackTaps, type AxisTaps } from '../quant/resize-taps.ts';
-import { gpuByteLength, innerDim, isEightBit, outerCount, roundUp4 } from './layout.ts';
+import { innerDim, isEightBit, outerCount, roundUp4 } from './layout.ts';
 import { int8Shader } from './common.ts';
-import { LoweringError, xnnpackKernels, singleDispatch, tensorOf, uniformWords, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext } from './lowering.ts';
+import { aliasOf, LoweringError, xnnpackKernels, singleDispatch, tensorOf, uniformWords, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext } from './lowering.ts';
 
 const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
 /** Elements addressable with the shaders' u32 index arithmetic (int64: two words each). */
@@ -158,8 +158,8 @@ function lowerCast(ctx: LoweringContext, op: OpOf<'CAST'>): LoweredOp {
   const count = tensorElementCount(output.shape);
   if (count === 0) return { constants: [], steps: [] };
   // A cast to its own type (e.g. MoveNet's uint8 → float32 input cast once the float twin makes
-  // the input float32) is a copy: same storage, same values.
-  if (input.dtype === output.dtype) return { constants: [], steps: [{ copy: { label, from: input.id, to: output.id, bytes: gpuByteLength(output) } }] };
+  // the input float32) is the input itself: same storage, same values, so its buffer (an alias).
+  if (input.dtype === output.dtype) return aliasOf(input, output);
   const out8 = isEightBit(output.dtype);
   const outDepth = Math.max(1, innerDim(output.shape));
   const inDepth = Math.max(1, innerDim(input.shape));

@@ -3,7 +3,7 @@
 // is allocated), the CPU reference and both GPU paths, so that every stage agrees on one geometry. Each function returns the geometry or throws
 // ConvFamilyShapeError with the reason; callers wrap it in their own error type.
 import { OctetError } from '../errors.ts';
-import type { Graph, OpOf, Padding, TensorIR } from './graph.ts';
+import type { ExplicitPadding, Graph, OpOf, Padding, TensorIR } from './graph.ts';
 
 export class ConvFamilyShapeError extends OctetError {
   override name = 'ConvFamilyShapeError';
@@ -67,6 +67,23 @@ export interface WindowOptions {
   strideW: number;
   dilationH: number;
   dilationW: number;
+  /** Only with padding 'VALID': the window runs over the input padded by these counts (see Conv2DOptions). */
+  explicitPadding?: ExplicitPadding;
+}
+
+/**
+ * spatialPadding under a window op's options: TFLite's scheme, or with explicitPadding VALID over
+ * the input grown by the padding before and after, whose first `before` rows or columns lie
+ * outside the image.
+ */
+export function windowPadding(o: WindowOptions, axis: 'height' | 'width', inSize: number, filterSize: number): { outSize: number; before: number } {
+  const [stride, dilation] = axis === 'height' ? [o.strideH, o.dilationH] : [o.strideW, o.dilationW];
+  const e = o.explicitPadding;
+  if (!e) return spatialPadding(o.padding, inSize, filterSize, stride, dilation);
+  if (o.padding !== 'VALID') fail(`explicit padding needs VALID padding, got ${o.padding}`);
+  const [before, after] = axis === 'height' ? [e.top, e.bottom] : [e.left, e.right];
+  if (![before, after].every((p) => Number.isInteger(p) && p >= 0)) fail(`explicit padding ${JSON.stringify(e)} must be counts of at least 0`);
+  return { outSize: spatialPadding('VALID', inSize + before + after, filterSize, stride, dilation).outSize, before };
 }
 
 /**
@@ -79,10 +96,11 @@ export function windowGeometry(input: TensorIR, output: TensorIR, o: WindowOptio
   if (output.shape.length !== 4) fail(`needs a 4-D NHWC output, got ${shapeText(output.shape)}`);
   const [batch, inH, inW, inC] = input.shape as [number, number, number, number];
   const [outBatch, outH, outW, outC] = output.shape as [number, number, number, number];
-  const h = spatialPadding(o.padding, inH, kH, o.strideH, o.dilationH);
-  const w = spatialPadding(o.padding, inW, kW, o.strideW, o.dilationW);
+  const h = windowPadding(o, 'height', inH, kH);
+  const w = windowPadding(o, 'width', inW, kW);
   if (outBatch !== batch || h.outSize !== outH || w.outSize !== outW) {
-    fail(`output ${shapeText(output.shape)} does not match ${o.padding} padding of input ${shapeText(input.shape)} (expected ${batch}×${h.outSize}×${w.outSize})`);
+    const scheme = o.explicitPadding ? `explicit padding ${JSON.stringify(o.explicitPadding)}` : `${o.padding} padding`;
+    fail(`output ${shapeText(output.shape)} does not match ${scheme} of input ${shapeText(input.shape)} (expected ${batch}×${h.outSize}×${w.outSize})`);
   }
   return {
     batch, inH, inW, inC, outH, outW, outC, kH, kW,

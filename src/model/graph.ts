@@ -36,6 +36,14 @@ export interface TensorIR {
 export type Activation = 'NONE' | 'RELU' | 'RELU6' | 'RELU_N1_TO_1' | 'TANH' | 'SIGN_BIT';
 export type Padding = 'SAME' | 'VALID';
 
+/** Rows and columns of input zero point (real 0) around the image, as a PAD before the op adds them. */
+export interface ExplicitPadding {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
 export interface Conv2DOptions {
   padding: Padding;
   strideH: number;
@@ -43,6 +51,13 @@ export interface Conv2DOptions {
   dilationH: number;
   dilationW: number;
   activation: Activation;
+  /**
+   * Never imported (TFLite has no such field): set by the GPU load pass that folds a PAD into
+   * the convolution after it (src/passes/fold-pad.ts), with `padding` 'VALID'. The window then
+   * runs VALID over the input padded by these counts, which every stage computes alike through
+   * src/model/conv-family.ts windowGeometry.
+   */
+  explicitPadding?: ExplicitPadding;
 }
 
 export interface DepthwiseConv2DOptions extends Conv2DOptions {

@@ -204,6 +204,10 @@ function paddingCode(p: Padding): number {
 
 /** Writes the op's options table; returns its union tag and offset (NONE, 0 for ops without one). */
 function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
+  if ((op.type === 'CONV_2D' || op.type === 'DEPTHWISE_CONV_2D') && op.options.explicitPadding) {
+    // Only the GPU load passes set it (a PAD folded in); writing the op without it would drop the padding.
+    throw new ModelFormatError(`operator ${op.index}`, 'explicit padding (a PAD folded into the convolution) has no TFLite encoding; write the graph from before the load passes');
+  }
   switch (op.type) {
     case 'CONV_2D': {
       const o = op.options;

@@ -5,7 +5,7 @@
 // shape follows from its inputs, in model order, as TFLite's Prepare would size it. Only
 // non-constant outputs of the ops below are resized; graph inputs keep their shapes, and an op
 // not listed keeps its stored output shape (its kernel then checks it).
-import { spatialPadding } from '../model/conv-family.ts';
+import { windowPadding } from '../model/conv-family.ts';
 import { constantData } from '../quant/tensor.ts';
 import type { Graph, OpIR, TensorIR } from '../model/graph.ts';
 import { UNARY_OP_TYPES } from '../ops/unary.ts';
@@ -63,8 +63,8 @@ function outputShape(op: OpIR, tensors: readonly TensorIR[]): number[] | undefin
       const w = input(1);
       if (!w || x.shape.length !== 4 || w.shape.length !== 4) return undefined;
       const o = op.options;
-      const h = spatialPadding(o.padding, x.shape[1]!, w.shape[1]!, o.strideH, o.dilationH);
-      const wd = spatialPadding(o.padding, x.shape[2]!, w.shape[2]!, o.strideW, o.dilationW);
+      const h = windowPadding(o, 'height', x.shape[1]!, w.shape[1]!);
+      const wd = windowPadding(o, 'width', x.shape[2]!, w.shape[2]!);
       return [x.shape[0]!, h.outSize, wd.outSize, op.type === 'CONV_2D' ? w.shape[0]! : w.shape[3]!];
     }
     default:

@@ -6,6 +6,7 @@ import type { Graph } from '../model/graph.ts';
 import type { RequantizationMode } from '../quant/requantization.ts';
 import { canonicalizeForGpu } from './canonicalize.ts';
 import { foldConstants } from './fold-constants.ts';
+import { foldPadIntoConvolution } from './fold-pad.ts';
 import { checkOpIndices, opIndexAllocator } from './op-indices.ts';
 
 export interface PassContext {
@@ -29,6 +30,10 @@ export interface GraphPass {
  *     the same pair).
  *  2. canonicalize-for-gpu: after folding, since it reads FULLY_CONNECTED input shapes, which
  *     shape inference may have just settled.
+ *  3. fold-pad: a PAD whose readers are all VALID convolutions becomes their explicit padding
+ *     (one dispatch less). After folding, which makes computed paddings constant; last, since the
+ *     fused convolution's options (explicitPadding) are the GPU's own and no later pass need
+ *     know them.
  *
  * Not in the list, on purpose:
  *  - batchGraph (batch.ts, LoadOptions.batch) stays explicit in OctetModel.load: it changes the
@@ -43,6 +48,7 @@ export interface GraphPass {
 export const GPU_LOAD_PASSES: readonly GraphPass[] = [
   { name: 'fold-constants', run: (graph, ctx) => foldConstants(graph, { requantization: ctx.requantization }) },
   { name: 'canonicalize-for-gpu', run: (graph, ctx) => canonicalizeForGpu(graph, ctx.newOpIndex) },
+  { name: 'fold-pad', run: (graph) => foldPadIntoConvolution(graph) },
 ];
 
 /** `graph` after each of `passes` in order; throws when a pass leaves two ops with one index. */

@@ -41,6 +41,13 @@ type EncodedStep =
   | { kind: 'dispatch'; label: string; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number]; opPosition: number }
   | { kind: 'copy'; label: string; from: GPUBuffer; to: GPUBuffer; bytes: number; opPosition: number };
 
+/** One encoded step of a program (GpuProgram.stepList). */
+export interface StepInfo {
+  kind: 'dispatch' | 'copy';
+  label: string;
+  opPosition: number;
+}
+
 export interface LayerTime {
   label: string;
   /** The dispatching op's OpIR.index: the model's operator index, or a fresh one for an op a load pass inserted. */
@@ -64,7 +71,11 @@ export interface LayerTime {
 export type ModelInput = TensorData | GPUBuffer | ImageInput;
 
 export interface RunOptions {
-  /** Tensor ids to read back as well (each copied right after its producer). */
+  /**
+   * Tensor ids to read back as well (each copied right after its producer). A tensor a load pass
+   * no longer computes (the output of a PAD folded into its convolution, src/passes/fold-pad.ts)
+   * is left out of `captured`.
+   */
   capture?: number[];
   /** Per-dispatch GPU time from timestamp-query, where the device has it. */
   timing?: boolean;
@@ -155,7 +166,9 @@ export class GpuProgram {
     };
     // Lower every op first: an unsupported op or a bad tensor is refused before any allocation.
     const lowered = gpuGraph.ops.map((op, position) => ({ op, position, lowered: lowerOp(lowering, op) }));
-    const plan = planBuffers(gpuGraph);
+    const aliases = new Map<number, number>();
+    for (const { lowered: l } of lowered) if (l.alias) aliases.set(l.alias.to, l.alias.from);
+    const plan = planBuffers(gpuGraph, aliases);
     const maxBinding = device.limits.maxStorageBufferBindingSize;
     for (const { op, lowered: l } of lowered) {
       for (const c of l.constants) {
@@ -208,6 +221,11 @@ export class GpuProgram {
 
   memory(): GpuMemoryStats {
     return this.tracker.stats();
+  }
+
+  /** What a run encodes, in order: each dispatch and buffer copy, with the op position (in gpuGraph) it serves. */
+  stepList(): StepInfo[] {
+    return this.steps.map((s) => ({ kind: s.kind, label: s.label, opPosition: s.opPosition }));
   }
 
   /** Runs are queued: each has the activation buffers to itself while in flight. */
@@ -418,7 +436,7 @@ export class GpuProgram {
     const capture = new Set(options.capture ?? []);
     const captureReads = new Map<number, GPUBuffer>();
     const encoder = device.createCommandEncoder({ label: 'octet run' });
-    const captureIfDone = (position: number) => {
+    const captureOutputsOf = (position: number) => {
       for (const id of graph.ops[position]?.outputs ?? []) {
         if (!capture.has(id) || captureReads.has(id)) continue;
         const t = graph.tensors[id]!;
@@ -426,6 +444,10 @@ export class GpuProgram {
         encoder.copyBufferToBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, read, 0, gpuByteLength(t));
         captureReads.set(id, read);
       }
+    };
+    const wantsCapture = (from: number, to: number) => {
+      for (let p = from; p < to; p++) if ((graph.ops[p]?.outputs ?? []).some((id) => capture.has(id) && !captureReads.has(id))) return true;
+      return false;
     };
     // Consecutive dispatches share one compute pass (WebGPU orders and synchronizes dispatches
     // within a pass, each its own usage scope); a pass ends only where a buffer copy or a capture
@@ -437,6 +459,17 @@ export class GpuProgram {
       pass?.end();
       pass = undefined;
     };
+    // Captures are copied once their op's last step is encoded, and with them those of the ops
+    // after it that have no steps (aliases): an alias holds its source's bytes from then until
+    // the group's last reader, which is at or after the next op with steps, so they are intact
+    // here but maybe not at the end of the run. Ops with no steps before the first step are
+    // captured before it (their sources are graph inputs, written before the run).
+    const captureThrough = (from: number, to: number) => {
+      if (capture.size === 0 || !wantsCapture(from, to)) return;
+      endPass();
+      for (let p = from; p < to; p++) captureOutputsOf(p);
+    };
+    captureThrough(0, this.steps[0]?.opPosition ?? graph.ops.length);
     this.steps.forEach((step, i) => {
       if (step.kind === 'dispatch') {
         if (querySet) {
@@ -454,10 +487,7 @@ export class GpuProgram {
         encoder.copyBufferToBuffer(step.from, 0, step.to, 0, step.bytes);
       }
       const next = this.steps[i + 1];
-      if (capture.size > 0 && (!next || next.opPosition !== step.opPosition)) {
-        if ((graph.ops[step.opPosition]?.outputs ?? []).some((id) => capture.has(id) && !captureReads.has(id))) endPass();
-        captureIfDone(step.opPosition);
-      }
+      if (!next || next.opPosition !== step.opPosition) captureThrough(step.opPosition, next?.opPosition ?? graph.ops.length);
     });
     endPass();
     for (const id of capture) {

@@ -117,7 +117,7 @@ describe('CAST on the GPU equals the reference', () => {
   const types: DType[] = ['int8', 'uint8', 'int32', 'int64', 'float32', 'bool'];
   it('between int8, uint8, int32, int64, float32 and bool (odd innermost dims)', async () => {
     const graphs: Graph[] = [];
-    // Including a cast to its own type (a copy).
+    // Including a cast to its own type (its input's buffer, an alias).
     for (const from of types) for (const to of types) graphs.push(castGraph(from, to, [3, 37]));
     expect(await failuresOf(graphs)).toEqual([]);
   }, 120_000);

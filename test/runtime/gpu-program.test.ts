@@ -5,7 +5,12 @@ import { describe, expect, it } from 'vitest';
 import { requestNodeGpuContext } from '../../src/gpu/node-gpu.ts';
 import { DeviceLostError } from '../../src/gpu/errors.ts';
 import { DisposedError, GpuProgram, InputError } from '../../src/runtime/gpu-program.ts';
-import { planBuffers } from '../../src/runtime/plan.ts';
+import { liveRanges, planBuffers } from '../../src/runtime/plan.ts';
+import { readFileSync } from 'node:fs';
+import { assetPath } from '../../src/assets-node.ts';
+import { importTflite } from '../../src/model/import.ts';
+import { gpuByteLength } from '../../src/kernels/layout.ts';
+import { GPU_LOAD_PASSES, runPasses } from '../../src/passes/pipeline.ts';
 import { OctetModel } from '../../src/runtime/model.ts';
 import { runReference, runReferenceAll } from '../../src/reference/run.ts';
 import type { Graph } from '../../src/model/graph.ts';
@@ -37,6 +42,65 @@ describe('GPU program runtime', () => {
     // never writes the buffer it reads, so one is not enough), the output taking the last free one.
     expect(plan.slots.length).toBe(3);
     expect(plan.activationBytes).toBeLessThan(plan.unsharedBytes / 3);
+  });
+
+  it('never gives one slot two tensors live at once, and is at least the peak of live bytes (random graphs with skips and mixed sizes)', () => {
+    const rng = mulberry32(17);
+    for (let g = 0; g < 40; g++) {
+      const b = new GraphBuilder();
+      const live: number[] = [b.tensor('input', [1, 1 + Math.floor(rng() * 4), 4, 8], 'int8', quant(0.1, 0))];
+      const depth = 4 + Math.floor(rng() * 12);
+      for (let i = 0; i < depth; i++) {
+        // An ADD of the latest tensor and a random earlier one of its shape (a skip), then maybe
+        // a PAD of H to another size.
+        const last = live[live.length - 1]!;
+        const shape = b.tensors[last]!.shape;
+        const same = live.filter((id) => b.tensors[id]!.shape.join() === shape.join());
+        const out = b.tensor(`t${i}`, shape, 'int8', quant(0.1, 0));
+        b.op({ type: 'ADD', inputs: [last, same[Math.floor(rng() * same.length)]!], outputs: [out], options: { activation: 'NONE' } });
+        live.push(out);
+        if (rng() < 0.4) {
+          const grow = 1 + Math.floor(rng() * 5);
+          const paddings = b.tensor(`p${i}`, [4, 2], 'int32', undefined, Int32Array.from([0, 0, 0, grow, 0, 0, 0, 0]));
+          const padded = b.tensor(`r${i}`, [1, shape[1]! + grow, 4, 8], 'int8', quant(0.1, 0));
+          b.op({ type: 'PAD', inputs: [out, paddings], outputs: [padded], options: {} });
+          live.push(padded);
+        }
+      }
+      const graph = b.build([live[0]!], [live[live.length - 1]!], `random ${g}`);
+      const plan = planBuffers(graph);
+      const ranges = liveRanges(graph);
+      for (const slot of plan.slots) {
+        for (const x of slot.tensors) {
+          for (const y of slot.tensors) {
+            if (x >= y) continue;
+            const [a, c] = [ranges.get(x)!, ranges.get(y)!];
+            expect(a[0] <= c[1] && c[0] <= a[1], `${graph.name}: tensors ${x} [${a}] and ${y} [${c}] share slot ${slot.index}`).toBe(false);
+          }
+          expect(slot.bytes).toBeGreaterThanOrEqual(gpuByteLength(graph.tensors[x]!));
+        }
+      }
+      let peak = 0;
+      for (let p = -1; p <= graph.ops.length; p++) {
+        let bytes = 0;
+        for (const [id, [first, last]] of ranges) if (first <= p && p <= last) bytes += gpuByteLength(graph.tensors[id]!);
+        peak = Math.max(peak, bytes);
+      }
+      expect(plan.activationBytes).toBeGreaterThanOrEqual(peak);
+    }
+  });
+
+  it('keeps the smaller of two greedy orders: MobileNet v2 within 1.2× of its peak live bytes (definition order alone: 1.35×)', () => {
+    const path = assetPath('models', 'coral', 'mobilenet_v2_1.0_224_quant.tflite');
+    const graph = runPasses(importTflite(new Uint8Array(readFileSync(path)), 'mnv2'), GPU_LOAD_PASSES, { requantization: 'xnnpack' });
+    const ranges = liveRanges(graph);
+    let peak = 0;
+    for (let p = -1; p <= graph.ops.length; p++) {
+      let bytes = 0;
+      for (const [id, [first, last]] of ranges) if (first <= p && p <= last) bytes += gpuByteLength(graph.tensors[id]!);
+      peak = Math.max(peak, bytes);
+    }
+    expect(planBuffers(graph).activationBytes / peak).toBeLessThan(1.2);
   });
 
   it('a 12-layer chain equals the reference, and 16 overlapping runs each get their own answer', async () => {

@@ -1,5 +1,5 @@
 // Float32 RESHAPE, SQUEEZE, PAD, TRANSPOSE, CONCATENATION and SOFTMAX. Float tensors are stored
-// plainly (row-major, unpadded), so RESHAPE and SQUEEZE are a buffer copy; PAD and TRANSPOSE
+// plainly (row-major, unpadded), so RESHAPE and SQUEEZE alias their input's buffer; PAD and TRANSPOSE
 // are one gather kernel (shaders/float-gather.wgsl); CONCATENATION is one dispatch per input.
 import gatherSource from '../../../shaders/float-gather.wgsl?raw';
 import concatSource from '../../../shaders/float-concat.wgsl?raw';
@@ -16,7 +16,7 @@ export function lowerFloatReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | Op
   const count = elementCount(input);
   if (count !== elementCount(output)) throw new LoweringError(`${label}: cannot reshape [${input.shape.join(', ')}] to [${output.shape.join(', ')}]`);
   if (input.data) throw new LoweringError(`${label}: reshaping a constant is not supported (fold it when importing)`);
-  return { constants: [], steps: [{ copy: { label, from: input.id, to: output.id, bytes: count * 4 } }] };
+  return { constants: [], steps: [], alias: { from: input.id, to: output.id } };
 }
 
 function gather(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR, inStrides: number[], before: number[], inDims: number[]): LoweredOp {

@@ -53,15 +53,29 @@ export function adapterClass(caps: Pick<CapabilityReport, 'adapter' | 'paths'>):
  * compiling in minutes) and for float (ResNet-8 36.8-76.0 ms against 46.7-79.0 for 4 × 2 and
  * 89.5-168.6 for 1 × 1; VWW 44.9 against 51.0 and 82.6); depthwise 4 the fastest of 1-4 (MobileNet
  * v2 3×3 layers 0.3-0.6× the time of 1, 2 in between, 3 no better than 4 on narrow outputs; float
- * VWW 0.4×). Each class's block, its `// <class>` line, the comment lines after it and its entry,
- * is what `npm run bench -- --tune-write` rewrites on an adapter of that class.
+ * VWW 0.4×); workgroup size 64 was not measured against others before. Each class's block (its
+ * `// <class>` line, the comment lines after it and its entry) is what
+ * `npm run bench -- --tune-write` rewrites, with that run's figures, on an adapter of that class.
  */
 export const TUNED_TILES: Readonly<Record<AdapterClass, Readonly<KernelTiles>>> = {
   // swiftshader
-  // The measurements above.
+  // The measurements above; `npm run bench -- --tune` (3 runs of 5, 8, 8 rounds on the loaded
+  // 2-core machine, load average 3-6; sums of each dispatch's fastest round, timestamp-query, ms;
+  // ResNet-8, VWW int8 and float, MobileNet v2) kept every value. Int8 conv 8 × 2 against 4 × 1,
+  // 4 × 2, 8 × 1: 316.8 / 448.5, 390.6, 382.9; 517.0 / 695.4, 646.2, 497.7 (−4%, within the
+  // noise); 513.3 / 722.7, 586.2, 610.3. Float conv: 9.0 / 13.0, 11.3, 10.0; 10.4 / 13.4, 11.1,
+  // 12.2; 7.9 / 13.7, 10.9, 12.4. Int8 depthwise 4 against 2: 147.4 / 151.7; 229.6 / 245.8;
+  // 196.0 / 221.7. Workgroup 64 against 32 and 128, all dispatches: 481.3 / 480.6, 476.8;
+  // 770.5 / 767.6, 785.5; 725.4 / 790.4, 727.2 (within the noise: kept). Float depthwise (4 ms
+  // a run) within the noise.
   swiftshader: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64 },
   // llvmpipe
-  // Not measured on llvmpipe: SwiftShader's values.
+  // `npm run bench -- --tune --backend llvmpipe` (2 runs of 8 rounds; no timestamp-query: sums of
+  // each model's fastest wall time, ms, the int8 models for int8 kernels, float VWW for float
+  // ones) kept SwiftShader's values. Int8 conv 8 × 2 against 4 × 1, 4 × 2, 8 × 1: 30.1 / 39.9,
+  // 33.7, 36.2; 51.6 / 71.5, 58.7, 63.2. Depthwise 4 against 2: 28.7 / 31.3; 49.9 / 48.1 (−4%,
+  // the other run +9%: within the noise). Workgroup 64 against 32 and 128, all models: 33.0 /
+  // 33.3, 34.4; 55.2 / 55.2, 56.1. Float VWW (3-4 ms a run) within the noise.
   llvmpipe: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64 },
   // gpu
   // No real GPU has measured these: SwiftShader's values, which a GPU run of --tune should replace.

@@ -1,9 +1,14 @@
 // The kernel tiles (src/kernels/tuned-tiles.ts): the adapter class each adapter gets, one case per
-// predicate; the tiles a program refuses; the tiles reaching the shaders; and conv, FC and
-// depthwise layers with W and channel remainders equal to the CPU reference under forced tile
-// candidates other than the adapter's (byte for byte in int8, in each int8 arithmetic; within the
-// float tolerance in float32), since `npm run bench -- --tune` may check any candidate in.
+// predicate; what --tune-write rewrites of the table; the tiles a program refuses; the tiles
+// reaching the shaders; and conv, FC and depthwise layers with W and channel remainders equal to
+// the CPU reference under forced tile candidates other than the adapter's (byte for byte in int8,
+// in each int8 arithmetic; within the float tolerance in float32), since `npm run bench -- --tune`
+// may check any candidate in.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { writeTilesEntry } from '../../bench/tune-kernels.ts';
 import type { CapabilityReport } from '../../src/gpu/capabilities.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { convTile } from '../../src/kernels/conv2d.ts';
@@ -59,6 +64,25 @@ describe('adapterClass', () => {
     for (const [cls, tiles] of Object.entries(TUNED_TILES)) {
       expect(() => checkKernelTiles(tiles, { maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 })).not.toThrow();
       expect(formatTilesEntry(cls as keyof typeof TUNED_TILES, tiles)).toMatch(new RegExp(`^${cls}: \\{ convPixels: ${tiles.convPixels}, .* workgroupSize: ${tiles.workgroupSize} \\},$`));
+    }
+  });
+});
+
+describe('npm run bench -- --tune-write', () => {
+  it("rewrites one class's block of the checked-in table, its comments and entry, and nothing else", () => {
+    const source = readFileSync('src/kernels/tuned-tiles.ts', 'utf8');
+    const dir = mkdtempSync(join(tmpdir(), 'octet-tiles-'));
+    try {
+      const file = join(dir, 'tuned-tiles.ts');
+      writeFileSync(file, source);
+      const tiles: KernelTiles = { ...TUNED_TILES.llvmpipe, depthwisePixels: 2, workgroupSize: 128 };
+      writeTilesEntry(file, 'llvmpipe', formatTilesEntry('llvmpipe', tiles), ['measured on a test, ms: 1.0 against 2.0']);
+      const written = readFileSync(file, 'utf8');
+      expect(written).toContain(`  // llvmpipe\n  // measured on a test, ms: 1.0 against 2.0\n  ${formatTilesEntry('llvmpipe', tiles)}\n  // gpu\n`);
+      const others = (text: string) => text.replace(/ {2}\/\/ llvmpipe\n[\s\S]*?\n(?= {2}\/\/ gpu\n)/, '');
+      expect(others(written)).toBe(others(source));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

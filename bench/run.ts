@@ -8,6 +8,7 @@ import { describeContext } from '../src/runtime/model.ts';
 import { DEFAULT_GEMM_TILE, describeTile, type GemmTile } from '../src/kernels/gemm.ts';
 import { benchConvs, benchGemm, tuneGemm, type ConvResult, type GemmResult, type TuneResult } from './kernels.ts';
 import { benchModels, type ModelResult } from './models.ts';
+import { formatTuneKernels, tuneKernels } from './tune-kernels.ts';
 import { markdown, svg, type BenchReport } from './report.ts';
 import { errorMessage, log } from './common.ts';
 
@@ -25,7 +26,13 @@ const HELP = `usage: npm run bench -- [options]
   --reps N             timed dispatches per kernel (default quick 3, full 7)
   --tile MxN/TMxTN/K   fix the int8 and f32 tile instead of tuning (e.g. 64x64/4x4/16; K=r: registers only)
   --no-tflite --no-tfjs --no-float   leave a peer out
+  --tune               only measure the conv/depthwise tile and workgroup size candidates on this adapter
+                       (src/kernels/tuned-tiles.ts) and print the table entry to check in; nothing else runs
+  --tune-rounds N      alternated rounds per candidate (default 5)
+  --tune-write         also rewrite this adapter class's entry of src/kernels/tuned-tiles.ts
   --backend auto|default|swiftshader|llvmpipe   Dawn route (or OCTET_BACKEND)`;
+
+const DEFAULT_JSON = 'bench/results/bench.json';
 
 interface Args {
   quick: boolean;
@@ -44,6 +51,9 @@ interface Args {
   tfjs: boolean;
   float: boolean;
   backend: NodeBackend;
+  tune: boolean;
+  tuneRounds: number;
+  tuneWrite: boolean;
 }
 
 function parseTile(s: string): GemmTile {
@@ -56,7 +66,7 @@ function parseTile(s: string): GemmTile {
 function parseArgs(argv: string[]): Args {
   const a: Args = {
     quick: false,
-    json: 'bench/results/bench.json',
+    json: DEFAULT_JSON,
     md: 'bench/results/bench.md',
     svg: 'bench/results/bench.svg',
     large: false,
@@ -65,6 +75,9 @@ function parseArgs(argv: string[]): Args {
     tfjs: true,
     float: true,
     backend: 'auto',
+    tune: false,
+    tuneRounds: 5,
+    tuneWrite: false,
   };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
@@ -90,6 +103,9 @@ function parseArgs(argv: string[]): Args {
       case '--no-tfjs': a.tfjs = false; break;
       case '--no-float': a.float = false; break;
       case '--backend': a.backend = value() as NodeBackend; break;
+      case '--tune': a.tune = true; break;
+      case '--tune-rounds': a.tuneRounds = Number(value()); break;
+      case '--tune-write': a.tune = true; a.tuneWrite = true; break;
       case '-h':
       case '--help':
         console.log(HELP);
@@ -115,6 +131,13 @@ async function main(): Promise<void> {
   const route = caps.adapter.backend.replace(/^dawn-/, '') as NodeBackend;
   const dawnRoute: NodeBackend = route === 'swiftshader' || route === 'llvmpipe' ? route : args.backend === 'auto' ? 'default' : args.backend;
   log(`adapter: ${describeContext(ctx)} via ${caps.adapter.backend}; dot4 ${caps.paths.dot4I8Packed}, timestamps ${ctx.hasTimestamps}`);
+  if (args.tune) {
+    const result = await tuneKernels(ctx, { rounds: args.tuneRounds, write: args.tuneWrite ? 'src/kernels/tuned-tiles.ts' : undefined });
+    console.log(formatTuneKernels(result));
+    if (args.json !== DEFAULT_JSON) write(args.json, JSON.stringify(result, null, 2));
+    ctx.destroy();
+    return;
+  }
   const notes: string[] = [];
   if (!ctx.hasTimestamps) notes.push('No timestamp-query on this adapter: kernel times are wall time of one submission (includes submit overhead).');
 

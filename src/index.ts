@@ -44,6 +44,7 @@ export {
 export { GpuContext, requestGpuContext, type GpuContextOptions } from './gpu/context.ts';
 export { describeAdapter, formatCapabilityReport, type CapabilityReport } from './gpu/capabilities.ts';
 export type { Int8Arithmetic } from './kernels/lowering.ts';
+export type { KernelTiles } from './kernels/tuned-tiles.ts';
 export { NoWebGPUError, GpuValidationError, DeviceLostError } from './gpu/errors.ts';
 export * from './model/index.ts';
 export {

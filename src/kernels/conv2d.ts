@@ -24,6 +24,7 @@ import {
   type Int8Arithmetic,
 } from './lowering.ts';
 import { roundUp4 } from './layout.ts';
+import { DEFAULT_KERNEL_TILES } from './tuned-tiles.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
 export function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
@@ -171,16 +172,6 @@ export function convTileCode(tile: ConvTile, weightZp: boolean): Record<'DECLARE
   return { DECLARE: lines('  ', declare), TAP: lines('      ', tap), WORD: lines('        ', word), STORE: lines('  ', store) };
 }
 
-/**
- * Widest strip of output pixels and most channel words per invocation of the conv kernel:
- * measured on SwiftShader, candidates alternated in one process (P = 1, 2, 4, 8, 16 by 1, 2, 4
- * words; ResNet-8, VWW, MobileNet v2), 8 × 2 was the fastest (ResNet-8 conv GPU median 74-98 ms
- * against 78-126 for 4 × 2 and 108-141 for 1 × 1), at about 0.4 s more pipeline compile time per
- * model than 4 × 2; P = 16 did not finish compiling in minutes.
- */
-const CONV_MAX_PIXELS = 8;
-const CONV_MAX_GROUPS = 2;
-
 /** Near-equal parts of at most `max` each covering `n`: fewer wasted lanes than max-wide parts plus a remainder. */
 function balancedPart(n: number, max: number): number {
   return Math.ceil(n / Math.ceil(n / max));
@@ -190,14 +181,16 @@ function balancedPart(n: number, max: number): number {
  * The tile of one layer. `f32Exact`: whether f32 accumulation is exact for its weights
  * (f32ProductsExact); where it is not, the 'f32' choice falls back to 'i32' for this layer.
  */
-export function convTile(ctx: Pick<LoweringContext, 'int8Arithmetic'>, outW: number, outC4: number, f32Exact: boolean): ConvTile {
+export function convTile(ctx: Pick<LoweringContext, 'int8Arithmetic' | 'tiles'>, outW: number, outC4: number, f32Exact: boolean): ConvTile {
   const preferred = ctx.int8Arithmetic ?? 'dot4';
+  // The most pixels and words per invocation: the adapter's (src/kernels/tuned-tiles.ts).
+  const tiles = ctx.tiles ?? DEFAULT_KERNEL_TILES;
   return {
     // Balanced strips: a row of 9 is 2 strips of 5 (1 pixel computed for nothing), not 8 + 1 (7);
     // a 1-wide output (FULLY_CONNECTED with one row) gets 1 pixel, no wasted work.
-    pixels: balancedPart(outW, CONV_MAX_PIXELS),
+    pixels: balancedPart(outW, tiles.convPixels),
     // The same for channel words: 3 words are 2 + 1 (a computed, unwritten word), 1 word is 1.
-    groups: balancedPart(outC4, CONV_MAX_GROUPS),
+    groups: balancedPart(outC4, tiles.convGroups),
     arithmetic: preferred === 'f32' && !f32Exact ? 'i32' : preferred,
   };
 }
@@ -355,13 +348,6 @@ function depthwiseWords(multiplier: number, channelWords: number): number {
 }
 
 /**
- * Output pixels along W per depthwise invocation (the strip of shaders/depthwise.wgsl): 4 measured
- * fastest of 1, 2, 3 and 4 on SwiftShader (MobileNet v2 3×3 layers 0.3-0.6× the time of 1; 2
- * in between, 3 no better than 4 on narrow outputs within the noise).
- */
-const DEPTHWISE_PIXELS = 4;
-
-/**
  * The strip's tap order along W: where the dilation divides the stride, pixel p at tap
  * kx + stride / dilation reads the column pixel p + 1 read at tap kx, so the taps run in
  * stride / dilation phases that reuse columns; otherwise one phase without reuse.
@@ -432,7 +418,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   }
   const [actMin, actMax] = int8ActivationRange(o.activation, output);
   const words = depthwiseWords(multiplier, outCPadded / 4);
-  const pixels = DEPTHWISE_PIXELS;
+  // Output pixels along W per invocation, 1-4: the adapter's (src/kernels/tuned-tiles.ts).
+  const pixels = (ctx.tiles ?? DEFAULT_KERNEL_TILES).depthwisePixels;
   const strips = Math.ceil(outW / pixels);
   const order = depthwiseTapOrder(o.strideW, o.dilationW);
   const total = batch * outH * strips * (outCPadded / 4 / words);

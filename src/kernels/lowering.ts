@@ -8,6 +8,7 @@ import type { Activation, Graph, OpIR, OpOf, OpType, TensorIR } from '../model/g
 import { activationRangeQuantized } from '../quant/activation.ts';
 import type { RequantizationMode } from '../quant/requantization.ts';
 import { gpuByteLength } from './layout.ts';
+import type { KernelTiles } from './tuned-tiles.ts';
 
 export type { RequantizationMode };
 
@@ -83,8 +84,14 @@ export interface LoweringContext {
    * follows TFLite's builtin kernels. Default true.
    */
   xnnpackDelegate?: boolean;
+  /** Invocations per workgroup of every 1-D dispatch (the program takes KernelTiles.workgroupSize). */
   workgroupSize: number;
   maxWorkgroupsPerDimension: number;
+  /**
+   * The conv and depthwise kernels' tiles (src/kernels/tuned-tiles.ts: the adapter class's
+   * entry, or what GpuProgramOptions.tiles forces). Default DEFAULT_KERNEL_TILES.
+   */
+  tiles?: KernelTiles;
   /**
    * How int8 convolution kernels multiply and accumulate (see Int8Arithmetic and
    * preferredInt8Arithmetic). Default 'dot4'.

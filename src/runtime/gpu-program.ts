@@ -10,6 +10,7 @@ import type { GpuContext } from '../gpu/context.ts';
 import { GpuBufferTracker, type GpuMemoryStats } from '../gpu/memory.ts';
 import { operatorName, tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
 import { lowerOp } from '../kernels/registry.ts';
+import { checkKernelTiles, tunedTiles, type KernelTiles } from '../kernels/tuned-tiles.ts';
 import { preferredInt8Arithmetic, workgroupsFor, type Int8Arithmetic, type LoweringContext, type RequantizationMode, type StepSpec } from '../kernels/lowering.ts';
 import { fromGpuLayout, gpuByteLength, isEightBit, roundUp4, toGpuLayout, type TensorData } from '../kernels/layout.ts';
 import { plainLayoutGather, type PlainDirection } from '../kernels/relayout.ts';
@@ -116,7 +117,13 @@ interface PlainConversion {
 }
 
 export interface GpuProgramOptions {
+  /** Overrides the tiles' workgroupSize. */
   workgroupSize?: number;
+  /**
+   * Overrides entries of the adapter's kernel tiles, tunedTiles (src/kernels/tuned-tiles.ts):
+   * tests and `npm run bench -- --tune` force candidates; results are the same for any.
+   */
+  tiles?: Partial<KernelTiles>;
   /** Requantization semantics; see LoweringContext. Default 'xnnpack', what the TFLite runtime outputs. */
   requantization?: RequantizationMode;
   /** Overrides the adapter's choice, preferredInt8Arithmetic (tests take every variant on one adapter). */
@@ -155,13 +162,16 @@ export class GpuProgram {
     const split = splitHostTail(graph, options.requantization ?? DEFAULT_REQUANTIZATION);
     const gpuGraph = split.gpu;
     const device = ctx.device;
+    const tiles: KernelTiles = { ...tunedTiles(ctx.caps), ...options.tiles, ...(options.workgroupSize === undefined ? {} : { workgroupSize: options.workgroupSize }) };
+    checkKernelTiles(tiles, device.limits);
     const lowering: LoweringContext = {
       graph: gpuGraph,
       useDot4: ctx.useDot4,
       requantization: options.requantization ?? DEFAULT_REQUANTIZATION,
       xnnpackDelegate: xnnpackDelegateApplies(modelGraph),
-      workgroupSize: options.workgroupSize ?? 64,
+      workgroupSize: tiles.workgroupSize,
       maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
+      tiles,
       int8Arithmetic: options.int8Arithmetic ?? preferredInt8Arithmetic(ctx.caps, ctx.useDot4),
     };
     // Lower every op first: an unsupported op or a bad tensor is refused before any allocation.

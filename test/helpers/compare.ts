@@ -1,10 +1,9 @@
 // Runs a graph on the GPU and on the CPU reference and reports byte differences.
 import type { Graph } from '../../src/model/graph.ts';
-import { GpuProgram } from '../../src/runtime/gpu-program.ts';
+import { GpuProgram, type GpuProgramOptions } from '../../src/runtime/gpu-program.ts';
 import type { TensorData } from '../../src/kernels/layout.ts';
 import { runReference, type RequantizationMode } from '../../src/reference/run.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
-import type { Int8Arithmetic } from '../../src/kernels/lowering.ts';
 
 export interface Comparison {
   elements: number;
@@ -35,7 +34,7 @@ export async function gpuVersusReference(
   graph: Graph,
   inputs: TensorData[],
   requantization: RequantizationMode = 'tflite',
-  options: { int8Arithmetic?: Int8Arithmetic } = {},
+  options: Pick<GpuProgramOptions, 'int8Arithmetic' | 'tiles'> = {},
 ): Promise<Comparison[]> {
   const program = await GpuProgram.build(ctx, graph, { requantization, ...options });
   try {

@@ -2,7 +2,7 @@
 // graph's GPU outputs with the CPU reference's float32 kernels within a stated tolerance.
 import type { Activation, Graph, Padding, TensorIR } from '../../src/model/graph.ts';
 import { tensorElementCount } from '../../src/model/graph.ts';
-import { GpuProgram } from '../../src/runtime/gpu-program.ts';
+import { GpuProgram, type GpuProgramOptions } from '../../src/runtime/gpu-program.ts';
 import type { TensorData } from '../../src/kernels/layout.ts';
 import { runReference } from '../../src/reference/run.ts';
 import type { GpuContext } from '../../src/gpu/context.ts';
@@ -54,8 +54,14 @@ export function compareFloat(got: ArrayLike<number>, expected: ArrayLike<number>
 }
 
 /** GPU outputs of a float graph against the CPU reference's float kernels; disposes the program. */
-export async function floatGpuVersusReference(ctx: GpuContext, graph: Graph, inputs: TensorData[], relative = FLOAT_RELATIVE_TOLERANCE): Promise<FloatComparison[]> {
-  const program = await GpuProgram.build(ctx, graph);
+export async function floatGpuVersusReference(
+  ctx: GpuContext,
+  graph: Graph,
+  inputs: TensorData[],
+  relative = FLOAT_RELATIVE_TOLERANCE,
+  options: Pick<GpuProgramOptions, 'tiles'> = {},
+): Promise<FloatComparison[]> {
+  const program = await GpuProgram.build(ctx, graph, options);
   try {
     const { outputs } = await program.run(inputs);
     const expected = runReference(graph, inputs);

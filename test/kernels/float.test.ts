@@ -171,7 +171,7 @@ describe('float32 kernels equal the float reference', () => {
       };
       const graph = floatConvGraph(rng, c);
       const [, , outW] = graph.tensors[graph.outputs[0]!]!.shape as number[];
-      const tile = floatConvTile(outW!, Math.ceil(outC / 4));
+      const tile = floatConvTile({}, outW!, Math.ceil(outC / 4));
       if (outW! % tile.pixels !== 0) partialStrips++;
       if (Math.ceil(outC / 4) % tile.groups !== 0) partialBlocks++;
       return graph;

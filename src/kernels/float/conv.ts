@@ -8,6 +8,7 @@ import type { Activation, OpOf, TensorIR } from '../../model/graph.ts';
 import { roundUp4 } from '../layout.ts';
 import { LoweringError, tensorOf, windowGeometryOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { elementCount, expectFloat, floatActivationRange, floatConstant, floatOperand, floatShader, floatUniforms } from './common.ts';
+import { DEFAULT_KERNEL_TILES } from '../tuned-tiles.ts';
 
 /** Bias per output channel, zero-padded to a multiple of 4 (zeros when the op has none). */
 function paddedBias(ctx: LoweringContext, biasId: number, outC: number, label: string): Float32Array {
@@ -83,13 +84,15 @@ export function floatConvTileCode(tile: FloatConvTile): Record<'DECLARE' | 'TAP'
 const FLOAT_CONV_MAX_PIXELS = 8;
 const FLOAT_CONV_MAX_GROUPS = 2;
 
-export function floatConvTile(outW: number, outC4: number): FloatConvTile {
+/** The tile of one layer: balanced parts of at most the adapter's pixels and groups (src/kernels/tuned-tiles.ts). */
+export function floatConvTile(ctx: Pick<LoweringContext, 'tiles'>, outW: number, outC4: number): FloatConvTile {
+  const tiles = ctx.tiles ?? DEFAULT_KERNEL_TILES;
   return {
     // Balanced strips: a row of 9 is 2 strips of 5 (1 pixel computed for nothing), not 8 + 1 (7);
     // a 1-wide output (FULLY_CONNECTED with one row) gets 1 pixel, no wasted work.
-    pixels: Math.ceil(outW / Math.ceil(outW / FLOAT_CONV_MAX_PIXELS)),
+    pixels: Math.ceil(outW / Math.ceil(outW / tiles.floatConvPixels)),
     // The same for channel groups: 3 groups are 2 + 1 (a computed, unwritten group), 1 group is 1.
-    groups: Math.ceil(outC4 / Math.ceil(outC4 / FLOAT_CONV_MAX_GROUPS)),
+    groups: Math.ceil(outC4 / Math.ceil(outC4 / tiles.floatConvGroups)),
   };
 }
 
@@ -111,7 +114,7 @@ function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, fil
   const inputBinding = floatOperand(input, 'input', constants, label);
   constants.push({ label: `${label} weights`, data: packed, usage: 'storage' });
   constants.push({ label: `${label} bias`, data: paddedBias(ctx, biasId, g.outC, label), usage: 'storage' });
-  const tile = floatConvTile(g.outW, outC4);
+  const tile = floatConvTile(ctx, g.outW, outC4);
   const strips = Math.ceil(g.outW / tile.pixels);
   const blocks = Math.ceil(outC4 / tile.groups);
   const total = g.batch * g.outH * strips * blocks;
@@ -163,13 +166,6 @@ export function lowerFloatFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_C
   }, op.options.activation);
 }
 
-/**
- * Output pixels along W per float depthwise invocation (the strip of shaders/float-depthwise.wgsl):
- * 4, as the int8 kernel measured (src/kernels/conv2d.ts); the float VWW model's depthwise layers
- * took 0.4× the time of the one-pixel kernel on SwiftShader.
- */
-const FLOAT_DEPTHWISE_PIXELS = 4;
-
 export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_CONV_2D'>): LoweredOp {
   const label = `float depthwise#${op.index}`;
   const input = tensorOf(ctx, op.inputs[0]!);
@@ -196,7 +192,8 @@ export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHW
   const inputBinding = floatOperand(input, 'input', constants, label);
   constants.push({ label: `${label} weights`, data: packed, usage: 'storage' });
   constants.push({ label: `${label} bias`, data: paddedBias(ctx, op.inputs[2] ?? -1, outC, label), usage: 'storage' });
-  const pixels = FLOAT_DEPTHWISE_PIXELS;
+  // Output pixels along W per invocation, 1-4: the adapter's (src/kernels/tuned-tiles.ts).
+  const pixels = (ctx.tiles ?? DEFAULT_KERNEL_TILES).floatDepthwisePixels;
   const strips = Math.ceil(g.outW / pixels);
   const total = g.batch * g.outH * strips * outC4;
   constants.push({

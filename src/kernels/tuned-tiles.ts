@@ -1,0 +1,112 @@
+// The tile parameters of the convolution kernels and the 1-D dispatch size, per adapter class,
+// as `npm run bench -- --tune` measured them (bench/tune-kernels.ts prints, and with
+// --tune-write rewrites, the entries of TUNED_TILES below). Every kernel is correct for any
+// values in range (checkKernelTiles); the table only decides speed.
+import { isSwiftShader, type CapabilityReport } from '../gpu/capabilities.ts';
+import { LoweringError } from './lowering.ts';
+
+export interface KernelTiles {
+  /**
+   * Most output pixels along W and most 4-channel words per invocation of the int8 conv kernel
+   * (CONV_2D, FULLY_CONNECTED; shaders/conv2d.wgsl): each layer takes balanced parts of at most
+   * these (convTile in src/kernels/conv2d.ts).
+   */
+  convPixels: number;
+  convGroups: number;
+  /** The same for the float conv kernel (shaders/float-conv.wgsl, floatConvTile). */
+  floatConvPixels: number;
+  floatConvGroups: number;
+  /** Output pixels along W per depthwise invocation, 1-4 (shaders/depthwise.wgsl, shaders/float-depthwise.wgsl). */
+  depthwisePixels: number;
+  floatDepthwisePixels: number;
+  /** Invocations per workgroup of every 1-D dispatch (LoweringContext.workgroupSize). */
+  workgroupSize: number;
+}
+
+/**
+ * The adapter classes tiles are measured for:
+ * - 'swiftshader': SwiftShader (by Dawn route or by name), shaders on the CPU's SIMD lanes.
+ * - 'llvmpipe': any other software adapter (llvmpipe, lavapipe, a browser's fallback adapter).
+ * - 'gpu': everything else.
+ */
+export type AdapterClass = 'swiftshader' | 'llvmpipe' | 'gpu';
+
+export const ADAPTER_CLASSES: readonly AdapterClass[] = ['swiftshader', 'llvmpipe', 'gpu'];
+
+/**
+ * The adapter's class, one predicate per class:
+ * - SwiftShader is 'swiftshader' (isSwiftShader: Dawn's route, or the name Chromium reports).
+ * - Any other adapter that runs shaders on the CPU is 'llvmpipe' (CapabilityReport.paths.softwareAdapter).
+ * - Anything else is 'gpu'.
+ */
+export function adapterClass(caps: Pick<CapabilityReport, 'adapter' | 'paths'>): AdapterClass {
+  if (isSwiftShader(caps.adapter)) return 'swiftshader';
+  if (caps.paths.softwareAdapter) return 'llvmpipe';
+  return 'gpu';
+}
+
+/**
+ * The tiles of each adapter class. Before this table (SwiftShader, candidates alternated in one
+ * process, P = 1, 2, 4, 8, 16 by 1, 2, 4 words; ResNet-8, VWW, MobileNet v2), conv 8 × 2 was the
+ * fastest for int8 (ResNet-8 conv GPU median 74-98 ms against 78-126 for 4 × 2 and 108-141 for
+ * 1 × 1, at about 0.4 s more pipeline compile time a model than 4 × 2; P = 16 did not finish
+ * compiling in minutes) and for float (ResNet-8 36.8-76.0 ms against 46.7-79.0 for 4 × 2 and
+ * 89.5-168.6 for 1 × 1; VWW 44.9 against 51.0 and 82.6); depthwise 4 the fastest of 1-4 (MobileNet
+ * v2 3×3 layers 0.3-0.6× the time of 1, 2 in between, 3 no better than 4 on narrow outputs; float
+ * VWW 0.4×); workgroup size 64 was not measured against others before. Each class's block (its
+ * `// <class>` line, the comment lines after it and its entry) is what
+ * `npm run bench -- --tune-write` rewrites, with that run's figures, on an adapter of that class.
+ */
+export const TUNED_TILES: Readonly<Record<AdapterClass, Readonly<KernelTiles>>> = {
+  // swiftshader
+  // The measurements above; `npm run bench -- --tune` (3 runs of 5, 8, 8 rounds on the loaded
+  // 2-core machine, load average 3-6; sums of each dispatch's fastest round, timestamp-query, ms;
+  // ResNet-8, VWW int8 and float, MobileNet v2) kept every value. Int8 conv 8 × 2 against 4 × 1,
+  // 4 × 2, 8 × 1: 316.8 / 448.5, 390.6, 382.9; 517.0 / 695.4, 646.2, 497.7 (−4%, within the
+  // noise); 513.3 / 722.7, 586.2, 610.3. Float conv: 9.0 / 13.0, 11.3, 10.0; 10.4 / 13.4, 11.1,
+  // 12.2; 7.9 / 13.7, 10.9, 12.4. Int8 depthwise 4 against 2: 147.4 / 151.7; 229.6 / 245.8;
+  // 196.0 / 221.7. Workgroup 64 against 32 and 128, all dispatches: 481.3 / 480.6, 476.8;
+  // 770.5 / 767.6, 785.5; 725.4 / 790.4, 727.2 (within the noise: kept). Float depthwise (4 ms
+  // a run) within the noise.
+  swiftshader: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64 },
+  // llvmpipe
+  // `npm run bench -- --tune --backend llvmpipe` (2 runs of 8 rounds; no timestamp-query: sums of
+  // each model's fastest wall time, ms, the int8 models for int8 kernels, float VWW for float
+  // ones) kept SwiftShader's values. Int8 conv 8 × 2 against 4 × 1, 4 × 2, 8 × 1: 30.1 / 39.9,
+  // 33.7, 36.2; 51.6 / 71.5, 58.7, 63.2. Depthwise 4 against 2: 28.7 / 31.3; 49.9 / 48.1 (−4%,
+  // the other run +9%: within the noise). Workgroup 64 against 32 and 128, all models: 33.0 /
+  // 33.3, 34.4; 55.2 / 55.2, 56.1. Float VWW (3-4 ms a run) within the noise.
+  llvmpipe: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64 },
+  // gpu
+  // No real GPU has measured these: SwiftShader's values, which a GPU run of --tune should replace.
+  gpu: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64 },
+};
+
+/** Tiles where a LoweringContext carries none (tests lowering ops by hand): the 'gpu' entry. */
+export const DEFAULT_KERNEL_TILES: Readonly<KernelTiles> = TUNED_TILES.gpu;
+
+/** The tiles for this adapter: its class's entry of TUNED_TILES. */
+export function tunedTiles(caps: Pick<CapabilityReport, 'adapter' | 'paths'>): KernelTiles {
+  return { ...TUNED_TILES[adapterClass(caps)] };
+}
+
+/**
+ * Refuses tiles the kernels cannot take: the depthwise strips are written out for 1-4 pixels, the
+ * conv tiles need at least one pixel and one word, and a workgroup must fit the adapter's limits.
+ */
+export function checkKernelTiles(tiles: KernelTiles, limits: { maxComputeInvocationsPerWorkgroup: number; maxComputeWorkgroupSizeX: number }): void {
+  const positive = (name: keyof KernelTiles) => {
+    if (!Number.isInteger(tiles[name]) || tiles[name] < 1) throw new LoweringError(`kernel tiles: ${name} must be a positive integer, got ${tiles[name]}`);
+  };
+  for (const name of ['convPixels', 'convGroups', 'floatConvPixels', 'floatConvGroups', 'depthwisePixels', 'floatDepthwisePixels', 'workgroupSize'] as const) positive(name);
+  for (const name of ['depthwisePixels', 'floatDepthwisePixels'] as const) {
+    if (tiles[name] > 4) throw new LoweringError(`kernel tiles: ${name} must be 1-4 (the depthwise strip), got ${tiles[name]}`);
+  }
+  const maxWorkgroup = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
+  if (tiles.workgroupSize > maxWorkgroup) throw new LoweringError(`kernel tiles: workgroupSize ${tiles.workgroupSize} is above this adapter's limit of ${maxWorkgroup}`);
+}
+
+/** One TUNED_TILES entry as TypeScript, as it is checked in. */
+export function formatTilesEntry(cls: AdapterClass, t: KernelTiles): string {
+  return `${cls}: { convPixels: ${t.convPixels}, convGroups: ${t.convGroups}, floatConvPixels: ${t.floatConvPixels}, floatConvGroups: ${t.floatConvGroups}, depthwisePixels: ${t.depthwisePixels}, floatDepthwisePixels: ${t.floatDepthwisePixels}, workgroupSize: ${t.workgroupSize} },`;
+}

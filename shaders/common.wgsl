@@ -108,7 +108,16 @@ fn i32x4_to_f32_rne(x: vec4<i32>) -> vec4<f32> {
 // XNNPACK's fp32 requantization (requantize below, FLOAT_REQUANT) of 4 channels at once, packed:
 // `folded` the accumulators with their bias, `scale` the channels' f32 scales.
 fn requantize_float4(folded: vec4<i32>, scale: vec4<f32>, output_zp: i32, act_min: i32, act_max: i32) -> u32 {
-  let scaled = i32x4_to_f32_rne(folded) * scale;
+  return requantize_scaled4(i32x4_to_f32_rne(folded) * scale, output_zp, act_min, act_max);
+}
+
+// The same from the f32 sums themselves, where a load-time bound proves them integers below 2^24
+// (f32 arithmetic: f32ProductsExact with the bias): then (float)(acc + bias) is acc + bias in f32.
+fn requantize_exact_f32x4(sum: vec4<f32>, scale: vec4<f32>, output_zp: i32, act_min: i32, act_max: i32) -> u32 {
+  return requantize_scaled4(sum * scale, output_zp, act_min, act_max);
+}
+
+fn requantize_scaled4(scaled: vec4<f32>, output_zp: i32, act_min: i32, act_max: i32) -> u32 {
   let clamped = clamp(scaled, vec4<f32>(f32(act_min - output_zp)), vec4<f32>(f32(act_max - output_zp)));
   return pack_i8x4(vec4<i32>(round(clamped)) + vec4<i32>(output_zp));
 }

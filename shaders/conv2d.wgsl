@@ -66,6 +66,15 @@ fn word_params(ocw: u32) -> array<vec4<i32>, 4> {
 }
 
 // The 4 channels of one channel word at one pixel, requantized with their params `cp` and packed.
+#if {{F32_EPILOGUE}}
+// f32 sums and bias added in f32: exact by the layer's load-time bound (F32_EPILOGUE), XNNPACK's
+// float requantization with no conversion to i32 and back.
+fn requantize_word(acc: vec4<f32>, cp: array<vec4<i32>, 4>, input_sum: i32) -> u32 {
+  let sum = acc + vec4<f32>(vec4<i32>(cp[0].x, cp[1].x, cp[2].x, cp[3].x));
+  let scale = bitcast<vec4<f32>>(vec4<i32>(cp[0].w, cp[1].w, cp[2].w, cp[3].w));
+  return requantize_exact_f32x4(sum, scale, params.output_zp, params.act_min, params.act_max);
+}
+#else
 fn requantize_word(acc: vec4<i32>, cp: array<vec4<i32>, 4>, input_sum: i32) -> u32 {
   let folded = acc + vec4<i32>(cp[0].x, cp[1].x, cp[2].x, cp[3].x) - vec4<i32>(params.weight_zp * input_sum);
 #if {{FLOAT_REQUANT}}
@@ -79,6 +88,7 @@ fn requantize_word(acc: vec4<i32>, cp: array<vec4<i32>, 4>, input_sum: i32) -> u
   return pack_i8x4(result);
 #endif
 }
+#endif
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

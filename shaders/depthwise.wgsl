@@ -125,10 +125,10 @@ fn input_pixel(pixel: u32, inside: bool, ocv: u32) -> Lanes {
 
 fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, valid: u32, ocv: u32) {
   let word = ocv * 4u;
-  let w0 = requantize_words(word, lane_sums(acc0.c0), lane_sums(acc1.c0), lane_sums(acc2.c0), lane_sums(acc3.c0));
-  let w1 = requantize_words(word + 1u, lane_sums(acc0.c1), lane_sums(acc1.c1), lane_sums(acc2.c1), lane_sums(acc3.c1));
-  let w2 = requantize_words(word + 2u, lane_sums(acc0.c2), lane_sums(acc1.c2), lane_sums(acc2.c2), lane_sums(acc3.c2));
-  let w3 = requantize_words(word + 3u, lane_sums(acc0.c3), lane_sums(acc1.c3), lane_sums(acc2.c3), lane_sums(acc3.c3));
+  let w0 = requantize_words(word, acc0.c0, acc1.c0, acc2.c0, acc3.c0);
+  let w1 = requantize_words(word + 1u, acc0.c1, acc1.c1, acc2.c1, acc3.c1);
+  let w2 = requantize_words(word + 2u, acc0.c2, acc1.c2, acc2.c2, acc3.c2);
+  let w3 = requantize_words(word + 3u, acc0.c3, acc1.c3, acc2.c3, acc3.c3);
   let base = pixel * params.out_c4 + ocv;
   output[base] = vec4<u32>(w0.x, w1.x, w2.x, w3.x);
 #if {{PIXELS_2}}
@@ -207,7 +207,7 @@ fn input_pixel(pixel: u32, inside: bool, ocw: u32) -> Lanes {
 }
 
 fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, valid: u32, ocw: u32) {
-  let w = requantize_words(ocw, lane_sums(acc0.c0), lane_sums(acc1.c0), lane_sums(acc2.c0), lane_sums(acc3.c0));
+  let w = requantize_words(ocw, acc0.c0, acc1.c0, acc2.c0, acc3.c0);
   let base = pixel * params.out_c4 + ocw;
   output[base] = w.x;
 #if {{PIXELS_2}}
@@ -231,7 +231,33 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, v
 // Word `word` of each strip pixel's output (its 4 channels requantized and packed) from the
 // pixels' accumulators of that word: each channel's params are loaded once for
 // the whole strip.
-fn requantize_words(word: u32, a0: vec4<i32>, a1: vec4<i32>, a2: vec4<i32>, a3: vec4<i32>) -> vec4<u32> {
+fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u32> {
+#if {{F32_EPILOGUE}}
+  // f32 sums and bias added in f32: exact by the layer's load-time bound (F32_EPILOGUE), XNNPACK's
+  // float requantization with no conversion to i32 and back.
+  let c = word * 4u;
+  let cp0 = channel_params[c];
+  let cp1 = channel_params[c + 1u];
+  let cp2 = channel_params[c + 2u];
+  let cp3 = channel_params[c + 3u];
+  let bias = vec4<f32>(vec4<i32>(cp0.x, cp1.x, cp2.x, cp3.x));
+  let scale = bitcast<vec4<f32>>(vec4<i32>(cp0.w, cp1.w, cp2.w, cp3.w));
+  var packed = vec4<u32>(requantize_exact_f32x4(s0 + bias, scale, params.output_zp, params.act_min, params.act_max), 0u, 0u, 0u);
+#if {{PIXELS_2}}
+  packed.y = requantize_exact_f32x4(s1 + bias, scale, params.output_zp, params.act_min, params.act_max);
+#endif
+#if {{PIXELS_3}}
+  packed.z = requantize_exact_f32x4(s2 + bias, scale, params.output_zp, params.act_min, params.act_max);
+#endif
+#if {{PIXELS_4}}
+  packed.w = requantize_exact_f32x4(s3 + bias, scale, params.output_zp, params.act_min, params.act_max);
+#endif
+  return packed;
+#else
+  let a0 = lane_sums(s0);
+  let a1 = lane_sums(s1);
+  let a2 = lane_sums(s2);
+  let a3 = lane_sums(s3);
 #if {{FLOAT_REQUANT}}
   // XNNPACK's float requantization 4 channels at once (a loop over lanes indexed the results dynamically).
   let c = word * 4u;
@@ -271,6 +297,7 @@ fn requantize_words(word: u32, a0: vec4<i32>, a1: vec4<i32>, a2: vec4<i32>, a3: 
 #endif
   }
   return vec4<u32>(pack_i8x4(r0), pack_i8x4(r1), pack_i8x4(r2), pack_i8x4(r3));
+#endif
 #endif
 }
 

@@ -19,6 +19,7 @@ import {
   type LoweredOp,
   type LoweringContext,
   builtinKernels,
+  xnnpackKernels,
   windowGeometryOf,
   f32ProductsExact,
   type Int8Arithmetic,
@@ -100,7 +101,7 @@ function range(n: number): number[] {
 }
 
 /** The per-pixel and per-group statements of shaders/conv2d.wgsl, one named variable each. */
-export function convTileCode(tile: ConvTile, weightZp: boolean): Record<'DECLARE' | 'TAP' | 'WORD' | 'STORE', string> {
+export function convTileCode(tile: ConvTile, weightZp: boolean, f32Epilogue = false): Record<'DECLARE' | 'TAP' | 'WORD' | 'STORE', string> {
   const ps = range(tile.pixels);
   const gs = range(tile.groups);
   const lanes = ['x', 'y', 'z', 'w'];
@@ -149,7 +150,8 @@ export function convTileCode(tile: ConvTile, weightZp: boolean): Record<'DECLARE
     }
   }
   // f32 sums are exact integers below 2^24 (f32ProductsExact), so their conversion is too.
-  const accumulator = (p: number, g: number) => (f32 ? `vec4<i32>(acc_${p}_${g})` : `acc_${p}_${g}`);
+  // With the f32 epilogue they stay f32 to the requantization (F32_EPILOGUE in shaders/conv2d.wgsl).
+  const accumulator = (p: number, g: number) => (f32 && !f32Epilogue ? `vec4<i32>(acc_${p}_${g})` : `acc_${p}_${g}`);
   const sum = (p: number) => (rowSums ? `sum_${p}` : '0');
   // One requantization in the code, in a loop over the tile, not one per accumulator: written out
   // per accumulator it measured no faster (MobileNet v2 convolutions within noise) and doubled
@@ -158,7 +160,7 @@ export function convTileCode(tile: ConvTile, weightZp: boolean): Record<'DECLARE
   // channel word's params once rather than once per pixel, with XNNPACK's float requantization 4
   // lanes at once, took 12-20% off the convolution time (sums of each layer's fastest of 6 rounds).
   const store = [
-    `var accs = array<vec4<i32>, ${tile.pixels * tile.groups}>(${ps.flatMap((p) => gs.map((g) => accumulator(p, g))).join(', ')});`,
+    `var accs = array<vec4<${f32Epilogue ? 'f32' : 'i32'}>, ${tile.pixels * tile.groups}>(${ps.flatMap((p) => gs.map((g) => accumulator(p, g))).join(', ')});`,
     `var sums = array<i32, ${tile.pixels}>(${ps.map(sum).join(', ')});`,
     `var cps = array<array<vec4<i32>, 4>, ${tile.groups}>(${gs.map((g) => `word_params(ocw + ${g}u)`).join(', ')});`,
     `for (var i = 0u; i < ${tile.pixels * tile.groups}u; i++) {`,
@@ -293,7 +295,10 @@ function lowerConvLike(
     ['u32', blocks],
   ]);
   const f32 = tile.arithmetic === 'f32';
-  const shader = int8Shader(ctx, convSource, { PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, F32: f32, ...convTileCode(tile, weightZp !== 0) });
+  const f32Epilogue = f32 && f32EpilogueExact(ctx, w, weightZp, g.outC, k, channelParams);
+  const shader = int8Shader(ctx, convSource, {
+    PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, ...convTileCode(tile, weightZp !== 0, f32Epilogue),
+  });
   const weights = f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4);
   return singleDispatch(label, shader, [
       { label: `${label} weights`, data: weights, usage: 'storage' },
@@ -366,11 +371,28 @@ function depthwiseTapOrder(strideW: number, dilW: number): { shiftOne: boolean; 
  * its i32 lanes, as does a layer past the bound.
  * SwiftShader, depthwise GPU ms a run, i32 → f32 (A/B harness, medians of 3, loaded 2-core machine): MobileNet v2 296 → 274, TF2 MobileNet v2 449 → 426, VWW 12.1 → 8.0, person detection 24.4 → 20.1; median f32/i32 ratio of 30 alternated runs in one build 0.89, 0.95, 0.95, 0.97.
  */
+/**
+ * XNNPACK's float requantization straight from f32 sums (F32_EPILOGUE in shaders/conv2d.wgsl and
+ * shaders/depthwise.wgsl): where the products and each channel's folded bias (channelParams'
+ * first word) stay below 2^24 together, acc + bias added in f32 is the exact integer XNNPACK
+ * converts to float, so the conversions to i32 and back go. `weights` one row of `k` per channel.
+ */
+function f32EpilogueExact(ctx: LoweringContext, weights: ArrayLike<number>, weightZp: number, channels: number, k: number, channelParams: Int32Array): boolean {
+  if (!xnnpackKernels(ctx)) return false;
+  const folded = Array.from({ length: channels }, (_, c) => channelParams[c * 4]!);
+  return f32ProductsExact(weights, weightZp, channels, k, folded);
+}
+
 function depthwiseF32(ctx: LoweringContext, w: Int8Array, weightZp: number, taps: number, outC: number): boolean {
   if ((ctx.int8Arithmetic ?? 'dot4') !== 'f32') return false;
-  const perChannel = new Int8Array(outC * taps);
-  for (let t = 0; t < taps; t++) for (let oc = 0; oc < outC; oc++) perChannel[oc * taps + t] = w[t * outC + oc]!;
-  return f32ProductsExact(perChannel, weightZp, outC, taps);
+  return f32ProductsExact(channelRows(w, taps, outC), weightZp, outC, taps);
+}
+
+/** Depthwise weights [taps][outC] as one row of taps per channel. */
+function channelRows(w: Int8Array, taps: number, outC: number): Int8Array {
+  const rows = new Int8Array(outC * taps);
+  for (let t = 0; t < taps; t++) for (let oc = 0; oc < outC; oc++) rows[oc * taps + t] = w[t * outC + oc]!;
+  return rows;
 }
 
 export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_CONV_2D'>): LoweredOp {
@@ -452,6 +474,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   const label = `depthwise#${op.index}`;
   const shader = int8Shader(ctx, depthwiseSource, {
     F32: f32,
+    F32_EPILOGUE: f32 && f32EpilogueExact(ctx, channelRows(w, taps, outC), weightZp, outC, taps, channelParams),
     WEIGHT_LANES: f32 || weightZp !== 0,
     MULTIPLIER_ONE: multiplier === 1,
     VEC: words === 4,

@@ -136,11 +136,13 @@ export function preferredInt8Arithmetic(caps: Pick<CapabilityReport, 'adapter' |
  * magnitude; `weights` in the int8 domain, one row of `k` per output channel, taken as w − zw with
  * a weight zero point), and f32 holds every integer below 2^24 exactly.
  */
-export function f32ProductsExact(weights: ArrayLike<number>, weightZp: number, channels: number, k: number): boolean {
+export function f32ProductsExact(weights: ArrayLike<number>, weightZp: number, channels: number, k: number, offsets?: ArrayLike<number>): boolean {
   for (let c = 0; c < channels; c++) {
     let sum = 0;
     for (let i = c * k; i < (c + 1) * k; i++) sum += Math.abs(weights[i]! - weightZp);
-    if (128 * sum >= 2 ** 24) return false;
+    // With `offsets` (each channel's bias, zero-point terms folded in) the sums plus their offset
+    // stay below 2^24 too, so the requantization can add them in f32 (an f32 epilogue).
+    if (128 * sum + Math.abs(offsets?.[c] ?? 0) >= 2 ** 24) return false;
   }
   return true;
 }

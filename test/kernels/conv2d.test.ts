@@ -289,7 +289,7 @@ describe('f32 accumulation: taken within its exactness bound, refused past it', 
 // rounding is done by hand (i32_to_f32_rne), 4 lanes at once in the conv epilogue. Biases near
 // ±2^24..2^26 put the accumulators there, the output scale keeps them in range.
 describe('conv epilogue: accumulators past 2^24 round as the reference', () => {
-  it('every int8 arithmetic, both requantizations', async () => {
+  it('every int8 arithmetic, both requantizations; the f32 epilogue only below the bound', async () => {
     const ctx = await testContext('auto');
     const rng = mulberry32(2024);
     const b = new GraphBuilder();
@@ -305,6 +305,15 @@ describe('conv epilogue: accumulators past 2^24 round as the reference', () => {
     b.op({ type: 'FULLY_CONNECTED', inputs: [input, filter, biasId], outputs: [output], options: { activation: 'NONE', keepNumDims: false } });
     const graph = b.build([input], [output], 'fc with accumulators past 2^24');
     const x = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
+    // These biases keep f32 arithmetic from the f32 epilogue (acc + bias added in f32, exact only
+    // below 2^24): the lowered shader converts the sums to i32 and rounds by hand past 2^24.
+    const lowered = (g: Graph) => {
+      const op = lowerOp({ graph: g, useDot4: ctx.useDot4, requantization: 'xnnpack', workgroupSize: 64, maxWorkgroupsPerDimension: 65535, int8Arithmetic: 'f32' }, g.ops[0]!);
+      return 'dispatch' in op.steps[0]! ? op.steps[0].dispatch.code : '';
+    };
+    expect(lowered(graph)).not.toMatch(/fn requantize_word\(acc: vec4<f32>/);
+    const smallBias = { ...graph, tensors: graph.tensors.map((t) => (t.id === biasId ? { ...t, data: new Uint8Array(Int32Array.from(bias, (v) => v % 4096).buffer) } : t)) };
+    expect(lowered(smallBias)).toMatch(/fn requantize_word\(acc: vec4<f32>/);
     for (const requantization of REQUANTIZATION_MODES) {
       for (const int8Arithmetic of INT8_ARITHMETICS) {
         const [cmp] = await gpuVersusReference(ctx, graph, [x], requantization, { int8Arithmetic });

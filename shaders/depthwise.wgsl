@@ -231,6 +231,14 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, v
 // Word `word` of each strip pixel's output (its 4 channels requantized and packed) from the
 // pixels' accumulators of that word: each channel's params are loaded once for
 // the whole strip.
+fn requantize_sum4(folded: vec4<i32>, scale: vec4<f32>) -> u32 {
+#if {{EXACT_SUMS}}
+  return requantize_exact_f32x4(vec4<f32>(folded), scale, params.output_zp, params.act_min, params.act_max);
+#else
+  return requantize_float4(folded, scale, params.output_zp, params.act_min, params.act_max);
+#endif
+}
+
 fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u32> {
 #if {{F32_EPILOGUE}}
   // f32 sums and bias added in f32: exact by the layer's load-time bound (F32_EPILOGUE), XNNPACK's
@@ -267,15 +275,15 @@ fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u
   let cp3 = channel_params[c + 3u];
   let bias = vec4<i32>(cp0.x, cp1.x, cp2.x, cp3.x);
   let scale = bitcast<vec4<f32>>(vec4<i32>(cp0.w, cp1.w, cp2.w, cp3.w));
-  var packed = vec4<u32>(requantize_float4(a0 + bias, scale, params.output_zp, params.act_min, params.act_max), 0u, 0u, 0u);
+  var packed = vec4<u32>(requantize_sum4(a0 + bias, scale), 0u, 0u, 0u);
 #if {{PIXELS_2}}
-  packed.y = requantize_float4(a1 + bias, scale, params.output_zp, params.act_min, params.act_max);
+  packed.y = requantize_sum4(a1 + bias, scale);
 #endif
 #if {{PIXELS_3}}
-  packed.z = requantize_float4(a2 + bias, scale, params.output_zp, params.act_min, params.act_max);
+  packed.z = requantize_sum4(a2 + bias, scale);
 #endif
 #if {{PIXELS_4}}
-  packed.w = requantize_float4(a3 + bias, scale, params.output_zp, params.act_min, params.act_max);
+  packed.w = requantize_sum4(a3 + bias, scale);
 #endif
   return packed;
 #else

@@ -295,9 +295,10 @@ function lowerConvLike(
     ['u32', blocks],
   ]);
   const f32 = tile.arithmetic === 'f32';
-  const f32Epilogue = f32 && f32EpilogueExact(ctx, w, weightZp, g.outC, k, channelParams);
+  const exactSums = sumsExactInF32(ctx, w, weightZp, g.outC, k, channelParams);
+  const f32Epilogue = f32 && exactSums;
   const shader = int8Shader(ctx, convSource, {
-    PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, ...convTileCode(tile, weightZp !== 0, f32Epilogue),
+    PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, EXACT_SUMS: exactSums, ...convTileCode(tile, weightZp !== 0, f32Epilogue),
   });
   const weights = f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4);
   return singleDispatch(label, shader, [
@@ -372,12 +373,14 @@ function depthwiseTapOrder(strideW: number, dilW: number): { shiftOne: boolean; 
  * SwiftShader, depthwise GPU ms a run, i32 → f32 (A/B harness, medians of 3, loaded 2-core machine): MobileNet v2 296 → 274, TF2 MobileNet v2 449 → 426, VWW 12.1 → 8.0, person detection 24.4 → 20.1; median f32/i32 ratio of 30 alternated runs in one build 0.89, 0.95, 0.95, 0.97.
  */
 /**
- * XNNPACK's float requantization straight from f32 sums (F32_EPILOGUE in shaders/conv2d.wgsl and
- * shaders/depthwise.wgsl): where the products and each channel's folded bias (channelParams'
- * first word) stay below 2^24 together, acc + bias added in f32 is the exact integer XNNPACK
- * converts to float, so the conversions to i32 and back go. `weights` one row of `k` per channel.
+ * Whether XNNPACK's float requantization can take its float as it is: where the products and each
+ * channel's folded bias (channelParams' first word) stay below 2^24 together, every accumulator
+ * plus bias is an integer f32 holds exactly. Then in f32 arithmetic acc + bias added in f32 is
+ * that integer (F32_EPILOGUE in shaders/conv2d.wgsl and shaders/depthwise.wgsl: no conversion to
+ * i32 and back), and in i32 arithmetic the plain conversion is exact (EXACT_SUMS: no rounding by
+ * hand). `weights` one row of `k` per channel.
  */
-function f32EpilogueExact(ctx: LoweringContext, weights: ArrayLike<number>, weightZp: number, channels: number, k: number, channelParams: Int32Array): boolean {
+function sumsExactInF32(ctx: LoweringContext, weights: ArrayLike<number>, weightZp: number, channels: number, k: number, channelParams: Int32Array): boolean {
   if (!xnnpackKernels(ctx)) return false;
   const folded = Array.from({ length: channels }, (_, c) => channelParams[c * 4]!);
   return f32ProductsExact(weights, weightZp, channels, k, folded);
@@ -472,9 +475,11 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     ['u32', order.kxStep],
   ]);
   const label = `depthwise#${op.index}`;
+  const exactSums = sumsExactInF32(ctx, channelRows(w, taps, outC), weightZp, outC, taps, channelParams);
   const shader = int8Shader(ctx, depthwiseSource, {
     F32: f32,
-    F32_EPILOGUE: f32 && f32EpilogueExact(ctx, channelRows(w, taps, outC), weightZp, outC, taps, channelParams),
+    F32_EPILOGUE: f32 && exactSums,
+    EXACT_SUMS: exactSums,
     WEIGHT_LANES: f32 || weightZp !== 0,
     MULTIPLIER_ONE: multiplier === 1,
     VEC: words === 4,

@@ -228,46 +228,25 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, v
 }
 #endif
 
-// Word `word` of each strip pixel's output (its 4 channels requantized and packed) from the
-// pixels' accumulators of that word: each channel's params are loaded once for
-// the whole strip.
-fn requantize_sum4(folded: vec4<i32>, scale: vec4<f32>) -> u32 {
-#if {{EXACT_SUMS}}
-  return requantize_exact_f32x4(vec4<f32>(folded), scale, params.output_zp, params.act_min, params.act_max);
+// One word's 4 channels at one pixel, XNNPACK's float requantization from the sums `sum` and
+// the channels' folded `bias` and `scale`: with F32_EPILOGUE (f32 sums, the layer's load-time bound
+// proving sum + bias an integer below 2^24) added in f32 with no conversion to i32 and back; with
+// EXACT_SUMS (i32 sums, the same bound) converted plainly; else rounded by hand past 2^24.
+fn requantize_lane(sum: Lane, bias: vec4<i32>, scale: vec4<f32>) -> u32 {
+#if {{F32_EPILOGUE}}
+  return requantize_exact_f32x4(sum + vec4<f32>(bias), scale, params.output_zp, params.act_min, params.act_max);
+#elif {{EXACT_SUMS}}
+  return requantize_exact_f32x4(vec4<f32>(lane_sums(sum) + bias), scale, params.output_zp, params.act_min, params.act_max);
 #else
-  return requantize_float4(folded, scale, params.output_zp, params.act_min, params.act_max);
+  return requantize_float4(lane_sums(sum) + bias, scale, params.output_zp, params.act_min, params.act_max);
 #endif
 }
 
+// Word `word` of each strip pixel's output (its 4 channels requantized and packed) from the
+// pixels' accumulators of that word: each channel's params are loaded once for the whole strip.
 fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u32> {
-#if {{F32_EPILOGUE}}
-  // f32 sums and bias added in f32: exact by the layer's load-time bound (F32_EPILOGUE), XNNPACK's
-  // float requantization with no conversion to i32 and back.
-  let c = word * 4u;
-  let cp0 = channel_params[c];
-  let cp1 = channel_params[c + 1u];
-  let cp2 = channel_params[c + 2u];
-  let cp3 = channel_params[c + 3u];
-  let bias = vec4<f32>(vec4<i32>(cp0.x, cp1.x, cp2.x, cp3.x));
-  let scale = bitcast<vec4<f32>>(vec4<i32>(cp0.w, cp1.w, cp2.w, cp3.w));
-  var packed = vec4<u32>(requantize_exact_f32x4(s0 + bias, scale, params.output_zp, params.act_min, params.act_max), 0u, 0u, 0u);
-#if {{PIXELS_2}}
-  packed.y = requantize_exact_f32x4(s1 + bias, scale, params.output_zp, params.act_min, params.act_max);
-#endif
-#if {{PIXELS_3}}
-  packed.z = requantize_exact_f32x4(s2 + bias, scale, params.output_zp, params.act_min, params.act_max);
-#endif
-#if {{PIXELS_4}}
-  packed.w = requantize_exact_f32x4(s3 + bias, scale, params.output_zp, params.act_min, params.act_max);
-#endif
-  return packed;
-#else
-  let a0 = lane_sums(s0);
-  let a1 = lane_sums(s1);
-  let a2 = lane_sums(s2);
-  let a3 = lane_sums(s3);
 #if {{FLOAT_REQUANT}}
-  // XNNPACK's float requantization 4 channels at once (a loop over lanes indexed the results dynamically).
+  // 4 channels at once (a loop over lanes indexed the results dynamically).
   let c = word * 4u;
   let cp0 = channel_params[c];
   let cp1 = channel_params[c + 1u];
@@ -275,18 +254,22 @@ fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u
   let cp3 = channel_params[c + 3u];
   let bias = vec4<i32>(cp0.x, cp1.x, cp2.x, cp3.x);
   let scale = bitcast<vec4<f32>>(vec4<i32>(cp0.w, cp1.w, cp2.w, cp3.w));
-  var packed = vec4<u32>(requantize_sum4(a0 + bias, scale), 0u, 0u, 0u);
+  var packed = vec4<u32>(requantize_lane(s0, bias, scale), 0u, 0u, 0u);
 #if {{PIXELS_2}}
-  packed.y = requantize_sum4(a1 + bias, scale);
+  packed.y = requantize_lane(s1, bias, scale);
 #endif
 #if {{PIXELS_3}}
-  packed.z = requantize_sum4(a2 + bias, scale);
+  packed.z = requantize_lane(s2, bias, scale);
 #endif
 #if {{PIXELS_4}}
-  packed.w = requantize_sum4(a3 + bias, scale);
+  packed.w = requantize_lane(s3, bias, scale);
 #endif
   return packed;
 #else
+  let a0 = lane_sums(s0);
+  let a1 = lane_sums(s1);
+  let a2 = lane_sums(s2);
+  let a3 = lane_sums(s3);
   var r0 = vec4<i32>(0);
   var r1 = vec4<i32>(0);
   var r2 = vec4<i32>(0);
@@ -305,7 +288,6 @@ fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u
 #endif
   }
   return vec4<u32>(pack_i8x4(r0), pack_i8x4(r1), pack_i8x4(r2), pack_i8x4(r3));
-#endif
 #endif
 }
 

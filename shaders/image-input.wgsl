@@ -82,20 +82,6 @@ fn f64_at(i: u32) -> F64 {
   return F64(taps[i], taps[i + 1u], bitcast<i32>(taps[i + 2u]));
 }
 
-// 32 × 32 → 64 bits, as (low word, high word).
-fn mul_wide(a: u32, b: u32) -> vec2<u32> {
-  let a0 = a & 0xffffu;
-  let a1 = a >> 16u;
-  let b0 = b & 0xffffu;
-  let b1 = b >> 16u;
-  let p00 = a0 * b0;
-  let p01 = a0 * b1;
-  let p10 = a1 * b0;
-  let p11 = a1 * b1;
-  let mid = (p00 >> 16u) + (p01 & 0xffffu) + (p10 & 0xffffu);
-  return vec2<u32>((p00 & 0xffffu) | (mid << 16u), p11 + (p01 >> 16u) + (p10 >> 16u) + (mid >> 16u));
-}
-
 // w += v · 2^(32·at), v a 64-bit (low, high) pair; w is 128 bits, little-endian words.
 fn add_at(w: vec4<u32>, v: vec2<u32>, at: u32) -> vec4<u32> {
   var r = w;
@@ -221,17 +207,17 @@ fn round_f64(w: vec4<u32>, e: i32) -> F64 {
 // p · a for an integer p < 2^16, rounded once.
 fn mul_int(p: u32, a: F64) -> F64 {
   var w = vec4<u32>(0u);
-  w = add_at(w, mul_wide(a.lo, p), 0u);
-  w = add_at(w, mul_wide(a.hi, p), 1u);
+  w = add_at(w, umul64(a.lo, p), 0u);
+  w = add_at(w, umul64(a.hi, p), 1u);
   return round_f64(w, a.e);
 }
 
 fn mul_f64(a: F64, b: F64) -> F64 {
   var w = vec4<u32>(0u);
-  w = add_at(w, mul_wide(a.lo, b.lo), 0u);
-  w = add_at(w, mul_wide(a.hi, b.lo), 1u);
-  w = add_at(w, mul_wide(a.lo, b.hi), 1u);
-  w = add_at(w, mul_wide(a.hi, b.hi), 2u);
+  w = add_at(w, umul64(a.lo, b.lo), 0u);
+  w = add_at(w, umul64(a.hi, b.lo), 1u);
+  w = add_at(w, umul64(a.lo, b.hi), 1u);
+  w = add_at(w, umul64(a.hi, b.hi), 2u);
   return round_f64(w, a.e + b.e);
 }
 

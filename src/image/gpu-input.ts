@@ -8,6 +8,7 @@
 // three dispatches so that only the tie words run the float64 code), and the encoding is a table
 // of the CPU encoder's values (pixelEncodingTable).
 import imageInputSource from '../../shaders/image-input.wgsl?raw';
+import wideIntSource from '../../shaders/wide-int.wgsl?raw';
 import indexingSource from '../../shaders/indexing.wgsl?raw';
 import { OctetError } from '../errors.ts';
 import type { TensorIR } from '../model/graph.ts';
@@ -231,7 +232,7 @@ export class GpuImageInput {
         const compile = (pass: 'FIRST_PASS' | 'ARGS_PASS' | 'TIE_PASS' | undefined) => {
           const flags = { FIRST_PASS: pass === 'FIRST_PASS', ARGS_PASS: pass === 'ARGS_PASS', TIE_PASS: pass === 'TIE_PASS' };
           const params = { WORKGROUP_SIZE: this.target.workgroupSize, MAX_WORKGROUPS: this.target.maxWorkgroups, NEAREST: nearest, EIGHT_BIT: eightBit, ...flags };
-          const code = [indexingSource, imageInputSource].map((s) => renderShader(s, params)).join('\n');
+          const code = [indexingSource, wideIntSource, imageInputSource].map((s) => renderShader(s, params)).join('\n');
           return this.target.compile(`image input '${t.name}' (${recipe.resize}${pass ? `, ${pass.toLowerCase().replace('_', ' ')}` : ''})`, code);
         };
         const shape = [words, width, height, recipe.channels, inner, roundUp4(inner), recipe.layout === 'NCHW' ? 1 : 0];

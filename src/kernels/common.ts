@@ -1,6 +1,7 @@
 // Assembles a kernel's WGSL: the shared int8 helpers followed by the op family's shader, both
 // rendered with the same template parameters.
 import commonSource from '../../shaders/common.wgsl?raw';
+import wideIntSource from '../../shaders/wide-int.wgsl?raw';
 import indexingSource from '../../shaders/indexing.wgsl?raw';
 import { renderShader, type ShaderParams } from './shader.ts';
 import { xnnpackKernels, type LoweringContext } from './lowering.ts';
@@ -13,7 +14,7 @@ export function int8Shader(ctx: LoweringContext, opSource: string, params: Shade
     RUY_REQUANT: false,
     ...params,
   };
-  const code = [indexingSource, commonSource, opSource].map((source) => renderShader(source, all)).join('\n');
+  const code = [indexingSource, wideIntSource, commonSource, opSource].map((source) => renderShader(source, all)).join('\n');
   // The code itself is the cache key: equal text is an equal pipeline, with no risk of a stale key.
   return { code, key: code };
 }

@@ -5,6 +5,7 @@
 // 0.55-0.65 of this GEMM's time on MobileNet v2 and VWW on SwiftShader.
 import gemmSource from '../../shaders/gemm.wgsl?raw';
 import commonSource from '../../shaders/common.wgsl?raw';
+import wideIntSource from '../../shaders/wide-int.wgsl?raw';
 import { renderShader } from './shader.ts';
 
 export type GemmKind = 'int8-dot4' | 'int8-fallback' | 'f32';
@@ -84,7 +85,7 @@ export function gemmShader(kind: GemmKind, tile: GemmTile, options: GemmShaderOp
     WG_X: wgX,
     WG_Y: wgY,
   };
-  const code = (int8 ? renderShader(commonSource, params) + '\n' : '') + renderShader(gemmSource, params);
+  const code = (int8 ? wideIntSource + '\n' + renderShader(commonSource, params) + '\n' : '') + renderShader(gemmSource, params);
   return { code, workgroupSize: [wgX, wgY], kPack: (int8 ? 4 : 1) * (tile.vec ? 4 : 1) };
 }
 

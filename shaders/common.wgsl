@@ -85,15 +85,22 @@ fn i32x4_to_f32_rne(x: vec4<i32>) -> vec4<f32> {
 }
 
 // XNNPACK's fp32 requantization (requantize below, FLOAT_REQUANT) of 4 channels at once, packed:
-// `folded` the accumulators with their bias, `scale` the channels' f32 scales.
+// `folded` the accumulators with their bias, `scale` the channels' f32 scales. With EXACT_SUMS a
+// load-time bound proved every folded value below 2^24 (sumsExactInF32 in src/kernels/conv2d.ts),
+// so the plain conversion is exact and the rounding by hand past 2^24 goes.
 fn requantize_float4(folded: vec4<i32>, scale: vec4<f32>, output_zp: i32, act_min: i32, act_max: i32) -> u32 {
+#if {{EXACT_SUMS}}
+  return requantize_scaled4(vec4<f32>(folded) * scale, output_zp, act_min, act_max);
+#else
   return requantize_scaled4(i32x4_to_f32_rne(folded) * scale, output_zp, act_min, act_max);
+#endif
 }
 
-// The same from the f32 sums themselves, where a load-time bound proves them integers below 2^24
-// (f32 arithmetic: f32ProductsExact with the bias): then (float)(acc + bias) is acc + bias in f32.
-fn requantize_exact_f32x4(sum: vec4<f32>, scale: vec4<f32>, output_zp: i32, act_min: i32, act_max: i32) -> u32 {
-  return requantize_scaled4(sum * scale, output_zp, act_min, act_max);
+// The same from f32 accumulators and their bias, where a load-time bound proves acc + bias an
+// integer below 2^24 (f32 arithmetic, F32_EPILOGUE): then (float)(acc + bias) is acc + bias added
+// in f32, with no conversion to i32 and back.
+fn requantize_exact_f32x4(acc: vec4<f32>, bias: vec4<i32>, scale: vec4<f32>, output_zp: i32, act_min: i32, act_max: i32) -> u32 {
+  return requantize_scaled4((acc + vec4<f32>(bias)) * scale, output_zp, act_min, act_max);
 }
 
 fn requantize_scaled4(scaled: vec4<f32>, output_zp: i32, act_min: i32, act_max: i32) -> u32 {

@@ -70,20 +70,16 @@ fn word_params(ocw: u32) -> array<vec4<i32>, 4> {
 // f32 sums and bias added in f32: exact by the layer's load-time bound (F32_EPILOGUE), XNNPACK's
 // float requantization with no conversion to i32 and back.
 fn requantize_word(acc: vec4<f32>, cp: array<vec4<i32>, 4>, input_sum: i32) -> u32 {
-  let sum = acc + vec4<f32>(vec4<i32>(cp[0].x, cp[1].x, cp[2].x, cp[3].x));
+  let bias = vec4<i32>(cp[0].x, cp[1].x, cp[2].x, cp[3].x);
   let scale = bitcast<vec4<f32>>(vec4<i32>(cp[0].w, cp[1].w, cp[2].w, cp[3].w));
-  return requantize_exact_f32x4(sum, scale, params.output_zp, params.act_min, params.act_max);
+  return requantize_exact_f32x4(acc, bias, scale, params.output_zp, params.act_min, params.act_max);
 }
 #else
 fn requantize_word(acc: vec4<i32>, cp: array<vec4<i32>, 4>, input_sum: i32) -> u32 {
   let folded = acc + vec4<i32>(cp[0].x, cp[1].x, cp[2].x, cp[3].x) - vec4<i32>(params.weight_zp * input_sum);
 #if {{FLOAT_REQUANT}}
   let scale = bitcast<vec4<f32>>(vec4<i32>(cp[0].w, cp[1].w, cp[2].w, cp[3].w));
-#if {{EXACT_SUMS}}
-  return requantize_exact_f32x4(vec4<f32>(folded), scale, params.output_zp, params.act_min, params.act_max);
-#else
   return requantize_float4(folded, scale, params.output_zp, params.act_min, params.act_max);
-#endif
 #else
   var result = vec4<i32>(0);
   for (var j = 0u; j < 4u; j++) {

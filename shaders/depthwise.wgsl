@@ -230,13 +230,10 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, v
 
 // One word's 4 channels at one pixel, XNNPACK's float requantization from the sums `sum` and
 // the channels' folded `bias` and `scale`: with F32_EPILOGUE (f32 sums, the layer's load-time bound
-// proving sum + bias an integer below 2^24) added in f32 with no conversion to i32 and back; with
-// EXACT_SUMS (i32 sums, the same bound) converted plainly; else rounded by hand past 2^24.
+// proving sum + bias an integer below 2^24) added in f32 with no conversion to i32 and back.
 fn requantize_lane(sum: Lane, bias: vec4<i32>, scale: vec4<f32>) -> u32 {
 #if {{F32_EPILOGUE}}
-  return requantize_exact_f32x4(sum + vec4<f32>(bias), scale, params.output_zp, params.act_min, params.act_max);
-#elif {{EXACT_SUMS}}
-  return requantize_exact_f32x4(vec4<f32>(lane_sums(sum) + bias), scale, params.output_zp, params.act_min, params.act_max);
+  return requantize_exact_f32x4(sum, bias, scale, params.output_zp, params.act_min, params.act_max);
 #else
   return requantize_float4(lane_sums(sum) + bias, scale, params.output_zp, params.act_min, params.act_max);
 #endif

@@ -10,12 +10,9 @@
 //
 // {{REQUANT}} (int8 only, TN = 4): the output is requantized to int8 with per-channel parameters
 // (bias with zero points folded in, multiplier, shift, f32 scale), four channels packed per u32:
-// exactly a 1×1 CONV_2D over M pixels in Octet's NHWC layout, bindings in conv2d.wgsl's order.
-//
-// {{WEIGHT_ZP}} (with REQUANT): legacy uint8 weights keep a zero point zw (per tensor, in the int8
-// domain), so each output also needs −zw·Σx over its row of A. The row sums come from the same
-// loads, as dot4(x, 0x01010101) over the real channels (the last word of a row masked to them, as
-// its padding bytes are not defined), shared by the TN columns of the row.
+// a 1×1 CONV_2D over M pixels in Octet's NHWC layout with int8 weights, bindings in conv2d.wgsl's
+// order (the benchmark's GEMM-against-conv table; the model path runs 1×1 convolutions through
+// shaders/conv2d.wgsl).
 
 struct Dims {
   m: u32,
@@ -24,9 +21,6 @@ struct Dims {
   output_zp: i32,
   act_min: i32,
   act_max: i32,
-  // WEIGHT_ZP only: the weight zero point and the mask of a row's real bytes in its last word.
-  weight_zp: i32,
-  last_word_mask: u32,
 };
 
 #if {{INT8}}
@@ -64,13 +58,6 @@ const THREADS = {{WG_X}}u * {{WG_Y}}u;
 #if {{SHARED}}
 var<workgroup> a_tile: array<array<Elem, KS>, TILE_M>;
 var<workgroup> b_tile: array<array<Elem, KS>, TILE_N>;
-#endif
-
-#if {{WEIGHT_ZP}}
-// 0x01 in every real byte of word k of a row of A (a sum of its int8 values through dot4).
-fn ones_word(k: u32, words: u32) -> u32 {
-  return select(0x01010101u, dims.last_word_mask, k + 1u == words);
-}
 #endif
 
 fn mac(acc: Acc, x: Elem, y: Elem) -> Acc {
@@ -118,9 +105,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   // Registers only, a 4×4 block per invocation with K in vec4 steps: 8 vector loads feed 16
   // dot_k4 (64 dot4 for int8), with no workgroup memory and no barriers.
   var acc: array<vec4<Acc>, 4>;
-#if {{WEIGHT_ZP}}
-  var row_sum = vec4<i32>(0);
-#endif
   let r = row0 + lid.y * 4u;
   let q = col0 + lid.x * 4u;
   let a0 = min(r, dims.m - 1u) * k_len;
@@ -163,16 +147,9 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
     acc[2] += vec4<Acc>(dot_k4(x2, y0), dot_k4(x2, y1), dot_k4(x2, y2), dot_k4(x2, y3));
     acc[3] += vec4<Acc>(dot_k4(x3, y0), dot_k4(x3, y1), dot_k4(x3, y2), dot_k4(x3, y3));
 #endif
-#if {{WEIGHT_ZP}}
-    let ones = vec4<u32>(0x01010101u, 0x01010101u, 0x01010101u, ones_word(4u * k + 3u, 4u * k_len));
-    row_sum += vec4<i32>(dot_k4(x0, ones), dot_k4(x1, ones), dot_k4(x2, ones), dot_k4(x3, ones));
-#endif
   }
 #else
   var acc: array<array<Acc, TN>, TM>;
-#if {{WEIGHT_ZP}}
-  var row_sum: array<i32, TM>;
-#endif
 #if {{SHARED}}
   for (var k0 = 0u; k0 < k_len; k0 += KS) {
     for (var i = li; i < TILE_M * KS; i += THREADS) {
@@ -206,13 +183,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
           acc[i][j] = mac(acc[i][j], av[i], bv[j]);
         }
       }
-#if {{WEIGHT_ZP}}
-      // Past K the tile holds zeros, so any mask there adds nothing.
-      let ones = ones_word(k0 + kk, k_len);
-      for (var i = 0u; i < TM; i++) {
-        row_sum[i] += dot4(av[i], ones);
-      }
-#endif
     }
     workgroupBarrier();
   }
@@ -245,12 +215,6 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
         acc[i][j] = mac(acc[i][j], av[i], bv[j]);
       }
     }
-#if {{WEIGHT_ZP}}
-    let ones = ones_word(k, k_len);
-    for (var i = 0u; i < TM; i++) {
-      row_sum[i] += dot4(av[i], ones);
-    }
-#endif
   }
 #endif
 
@@ -267,11 +231,7 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
       var result = vec4<i32>(0);
       for (var j = 0u; j < 4u; j++) {
         let cp = channel_params[col + j];
-#if {{WEIGHT_ZP}}
-        let folded = acc[i][j] + cp.x - dims.weight_zp * row_sum[i];
-#else
         let folded = acc[i][j] + cp.x;
-#endif
         result[j] = requantize(folded, cp, dims.output_zp, dims.act_min, dims.act_max);
       }
       c[row * (dims.n / 4u) + col / 4u] = pack_i8x4(result);

@@ -13,6 +13,7 @@ import indexingSource from '../../shaders/indexing.wgsl?raw';
 import { OctetError } from '../errors.ts';
 import type { TensorIR } from '../model/graph.ts';
 import type { GpuBufferTracker } from '../gpu/memory.ts';
+import { BUFFER_USAGE, TEXTURE_USAGE } from '../gpu/usage.ts';
 import { gpuByteLength, innerDim, isEightBit, roundUp4 } from '../kernels/layout.ts';
 import { renderShader } from '../kernels/shader.ts';
 import { imageInputLayout, inputImageSize, pixelEncodingTable, PreprocessError, type InputRecipe } from './preprocess.ts';
@@ -49,12 +50,8 @@ export class ImageInputError extends OctetError {
   readonly code = 'IMAGE_INPUT';
 }
 
-const TEXTURE_BINDING = 0x04; // GPUTextureUsage, spelled out so this module loads before Dawn's globals.
-const COPY_DST_TEXTURE = 0x02;
-const RENDER_ATTACHMENT = 0x10;
-const STORAGE = 0x80;
-const UNIFORM = 0x40;
-const COPY_DST = 0x08;
+const { TEXTURE_BINDING, COPY_DST: COPY_DST_TEXTURE, RENDER_ATTACHMENT } = TEXTURE_USAGE;
+const { STORAGE, UNIFORM, COPY_DST, INDIRECT } = BUFFER_USAGE;
 
 const READABLE_FORMATS: readonly string[] = ['rgba8unorm', 'bgra8unorm'];
 
@@ -188,8 +185,6 @@ interface Compiled {
   /** Params words 0..6; the taps fill in 7..9 (exact, dx, dy). */
   shape: number[];
 }
-
-const INDIRECT = 0x100;
 
 /** Everything an image input of one model input needs, built on first use and kept for the next frame. */
 export interface ImageInputTarget {

@@ -12,6 +12,8 @@ export function int8Shader(ctx: LoweringContext, opSource: string, params: Shade
     WORKGROUP_SIZE: ctx.workgroupSize,
     FLOAT_REQUANT: xnnpackKernels(ctx),
     RUY_REQUANT: false,
+    // The conv family's load-time bound (sumsExactInF32 in conv2d.ts); off for every other kernel.
+    EXACT_SUMS: false,
     ...params,
   };
   const code = [indexingSource, wideIntSource, commonSource, opSource].map((source) => renderShader(source, all)).join('\n');

@@ -22,10 +22,11 @@ import {
   xnnpackKernels,
   windowGeometryOf,
   f32ProductsExact,
+  productBounds,
   type Int8Arithmetic,
 } from './lowering.ts';
 import { roundUp4 } from './layout.ts';
-import { DEFAULT_KERNEL_TILES } from './tuned-tiles.ts';
+import { balancedPart, DEFAULT_KERNEL_TILES } from './tuned-tiles.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
 export function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
@@ -174,11 +175,6 @@ export function convTileCode(tile: ConvTile, weightZp: boolean, f32Epilogue = fa
   return { DECLARE: lines('  ', declare), TAP: lines('      ', tap), WORD: lines('        ', word), STORE: lines('  ', store) };
 }
 
-/** Near-equal parts of at most `max` each covering `n`: fewer wasted lanes than max-wide parts plus a remainder. */
-function balancedPart(n: number, max: number): number {
-  return Math.ceil(n / Math.ceil(n / max));
-}
-
 /**
  * The tile of one layer. `f32Exact`: whether f32 accumulation is exact for its weights
  * (f32ProductsExact); where it is not, the 'f32' choice falls back to 'i32' for this layer.
@@ -264,7 +260,8 @@ function lowerConvLike(
   const ruyRequant = builtinKernels(ctx) && input.dtype === 'int8';
   const lastRealChannels = g.inC - (inC4 - 1) * 4;
   const lastWordMask = splatByte(1) >>> (8 * (4 - lastRealChannels));
-  const tile = convTile(ctx, g.outW, outCPadded / 4, f32ProductsExact(w, weightZp, g.outC, k));
+  const bounds = productBounds(w, weightZp, g.outC, k);
+  const tile = convTile(ctx, g.outW, outCPadded / 4, f32ProductsExact(bounds));
   const strips = Math.ceil(g.outW / tile.pixels);
   const blocks = Math.ceil(outCPadded / 4 / tile.groups);
   const total = g.batch * g.outH * strips * blocks;
@@ -295,7 +292,7 @@ function lowerConvLike(
     ['u32', blocks],
   ]);
   const f32 = tile.arithmetic === 'f32';
-  const exactSums = sumsExactInF32(ctx, w, weightZp, g.outC, k, channelParams);
+  const exactSums = sumsExactInF32(ctx, bounds, channelParams);
   const f32Epilogue = f32 && exactSums;
   const shader = int8Shader(ctx, convSource, {
     PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, EXACT_SUMS: exactSums, ...convTileCode(tile, weightZp !== 0, f32Epilogue),
@@ -363,32 +360,30 @@ function depthwiseTapOrder(strideW: number, dilW: number): { shiftOne: boolean; 
 }
 
 /**
+ * Whether XNNPACK's float requantization can take its float as it is: where the products and each
+ * channel's folded bias (channelParams' first word) stay below 2^24 together, every accumulator
+ * plus bias is an integer f32 holds exactly. Then in f32 arithmetic acc + bias added in f32 is
+ * that integer (F32_EPILOGUE in shaders/conv2d.wgsl and shaders/depthwise.wgsl: no conversion to
+ * i32 and back), and in i32 arithmetic the plain conversion is exact (EXACT_SUMS in
+ * shaders/common.wgsl: no rounding by hand). `bounds` per channel, from productBounds.
+ */
+function sumsExactInF32(ctx: LoweringContext, bounds: Float64Array, channelParams: Int32Array): boolean {
+  if (!xnnpackKernels(ctx)) return false;
+  return f32ProductsExact(bounds, Array.from(bounds, (_, c) => channelParams[c * 4]!));
+}
+
+/**
  * Whether a depthwise layer accumulates in f32 (shaders/depthwise.wgsl, F32): where the context
  * chose 'f32' and the layer's weights keep it exact (f32ProductsExact over each output channel's
- * taps; `w` is [taps][outC]), in every kernel variant (16-channel, word, depth multiplier, weight
+ * taps), in every kernel variant (16-channel, word, depth multiplier, weight
  * zero point), since the conversion sits in the loads and the weight upload they all share, and
  * one arithmetic per layer keeps one set of tests for all of them. The kernel has no dot4 form
  * (a depthwise sum runs over taps, not the 4 channels of a word), so 'dot4' and 'i32' both take
  * its i32 lanes, as does a layer past the bound.
  * SwiftShader, depthwise GPU ms a run, i32 → f32 (A/B harness, medians of 3, loaded 2-core machine): MobileNet v2 296 → 274, TF2 MobileNet v2 449 → 426, VWW 12.1 → 8.0, person detection 24.4 → 20.1; median f32/i32 ratio of 30 alternated runs in one build 0.89, 0.95, 0.95, 0.97.
  */
-/**
- * Whether XNNPACK's float requantization can take its float as it is: where the products and each
- * channel's folded bias (channelParams' first word) stay below 2^24 together, every accumulator
- * plus bias is an integer f32 holds exactly. Then in f32 arithmetic acc + bias added in f32 is
- * that integer (F32_EPILOGUE in shaders/conv2d.wgsl and shaders/depthwise.wgsl: no conversion to
- * i32 and back), and in i32 arithmetic the plain conversion is exact (EXACT_SUMS: no rounding by
- * hand). `weights` one row of `k` per channel.
- */
-function sumsExactInF32(ctx: LoweringContext, weights: ArrayLike<number>, weightZp: number, channels: number, k: number, channelParams: Int32Array): boolean {
-  if (!xnnpackKernels(ctx)) return false;
-  const folded = Array.from({ length: channels }, (_, c) => channelParams[c * 4]!);
-  return f32ProductsExact(weights, weightZp, channels, k, folded);
-}
-
-function depthwiseF32(ctx: LoweringContext, w: Int8Array, weightZp: number, taps: number, outC: number): boolean {
-  if ((ctx.int8Arithmetic ?? 'dot4') !== 'f32') return false;
-  return f32ProductsExact(channelRows(w, taps, outC), weightZp, outC, taps);
+function depthwiseF32(ctx: LoweringContext, bounds: Float64Array): boolean {
+  return (ctx.int8Arithmetic ?? 'dot4') === 'f32' && f32ProductsExact(bounds);
 }
 
 /** Depthwise weights [taps][outC] as one row of taps per channel. */
@@ -420,7 +415,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   const taps = kH * kW;
   const outCPadded = roundUp4(outC);
   assertAccumulatorFits(`depthwise#${op.index}`, taps, weightZp, op.inputs[2] !== undefined && op.inputs[2] >= 0 ? (constantData(tensorOf(ctx, op.inputs[2])) as Int32Array) : undefined);
-  const f32 = depthwiseF32(ctx, w, weightZp, taps, outC);
+  const bounds = productBounds(channelRows(w, taps, outC), weightZp, outC, taps);
+  const f32 = depthwiseF32(ctx, bounds);
   // [taps][outC padded]: bytes, or with a weight zero point w − zw as i32, or w − zw as f32 in f32
   // arithmetic (shaders/depthwise.wgsl then needs no input sums: Σ(w − zw)·x is Σw·x − zw·Σx, the
   // bias folding unchanged).
@@ -475,7 +471,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     ['u32', order.kxStep],
   ]);
   const label = `depthwise#${op.index}`;
-  const exactSums = sumsExactInF32(ctx, channelRows(w, taps, outC), weightZp, outC, taps, channelParams);
+  const exactSums = sumsExactInF32(ctx, bounds, channelParams);
   const shader = int8Shader(ctx, depthwiseSource, {
     F32: f32,
     F32_EPILOGUE: f32 && exactSums,

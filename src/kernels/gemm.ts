@@ -44,10 +44,6 @@ export interface GemmShaderOptions {
   requant?: boolean;
   /** With requant: XNNPACK's float requantization (else TFLite's fixed point). */
   floatRequant?: boolean;
-  /** With requant: ruy's single-rounding fixed point (TFLite's builtin kernels). */
-  ruyRequant?: boolean;
-  /** With requant: subtract zw·Σx per row (legacy uint8 weights with a zero point; uniforms carry zw and the last-word mask). */
-  weightZp?: boolean;
 }
 
 export interface GemmShader {
@@ -63,7 +59,6 @@ export function gemmShader(kind: GemmKind, tile: GemmTile, options: GemmShaderOp
   if (int8 && tile.k % 4) throw new Error(`tile ${describeTile(tile)}: int8 K step must be a multiple of 4`);
   if (tile.vec && (tile.shared || tile.tm !== 4 || tile.tn !== 4)) throw new Error(`tile ${describeTile(tile)}: the vec4 variant is registers-only with a 4x4 block`);
   if (options.requant && (!int8 || tile.tn !== 4)) throw new Error('requantized output needs int8 and 4 outputs per invocation along N');
-  if (options.weightZp && !options.requant) throw new Error('a weight zero point needs the requantized (convolution) output');
   const wgX = tile.tileN / tile.tn;
   const wgY = tile.tileM / tile.tm;
   const params = {
@@ -74,8 +69,9 @@ export function gemmShader(kind: GemmKind, tile: GemmTile, options: GemmShaderOp
     REQUANT: options.requant === true,
     DOT4: kind === 'int8-dot4',
     FLOAT_REQUANT: options.floatRequant === true,
-    RUY_REQUANT: options.ruyRequant === true,
-    WEIGHT_ZP: options.weightZp === true,
+    // common.wgsl's switch for ruy's rounding (TFLite's builtin kernels), which the bench does not take.
+    RUY_REQUANT: false,
+    EXACT_SUMS: false,
     WORKGROUP_SIZE: wgX * wgY,
     TILE_M: tile.tileM,
     TILE_N: tile.tileN,
@@ -116,10 +112,10 @@ export function packRowsInt8(src: Int8Array, rows: number, cols: number): Uint32
 }
 
 /**
- * Uniform block of shaders/gemm.wgsl: sizes (K in storage elements), output parameters, and for
- * WEIGHT_ZP the weight zero point and the mask of a row's real bytes in its last word.
+ * Uniform block of shaders/gemm.wgsl: sizes (K in storage elements) and output parameters, padded
+ * to 8 words (a uniform struct's size rounds up to 16 bytes).
  */
-export function gemmUniforms(m: number, n: number, kElems: number, outputZp = 0, actMin = -128, actMax = 127, weightZp = 0, lastWordMask = 0x01010101): Uint32Array {
+export function gemmUniforms(m: number, n: number, kElems: number, outputZp = 0, actMin = -128, actMax = 127): Uint32Array {
   const u = new Uint32Array(8);
   const i = new Int32Array(u.buffer);
   u[0] = m;
@@ -128,7 +124,5 @@ export function gemmUniforms(m: number, n: number, kElems: number, outputZp = 0,
   i[3] = outputZp;
   i[4] = actMin;
   i[5] = actMax;
-  i[6] = weightZp;
-  u[7] = lastWordMask >>> 0;
   return u;
 }

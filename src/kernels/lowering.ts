@@ -131,18 +131,29 @@ export function preferredInt8Arithmetic(caps: Pick<CapabilityReport, 'adapter' |
 }
 
 /**
- * Whether f32 accumulation of a layer's int8 products is exact: every partial sum of an output
- * channel is an integer of magnitude at most 128 · Σ|w| (int8 inputs are at most 128 in
- * magnitude; `weights` in the int8 domain, one row of `k` per output channel, taken as w − zw with
- * a weight zero point), and f32 holds every integer below 2^24 exactly.
+ * 128 · Σ|w − zw| for each output channel: the largest magnitude any partial sum of its int8
+ * products can reach (int8 inputs are at most 128 in magnitude). `weights` in the int8 domain, one
+ * row of `k` per output channel; `weightZp` the weight zero point (0 for int8 weights).
  */
-export function f32ProductsExact(weights: ArrayLike<number>, weightZp: number, channels: number, k: number, offsets?: ArrayLike<number>): boolean {
+export function productBounds(weights: ArrayLike<number>, weightZp: number, channels: number, k: number): Float64Array {
+  const bounds = new Float64Array(channels);
   for (let c = 0; c < channels; c++) {
     let sum = 0;
     for (let i = c * k; i < (c + 1) * k; i++) sum += Math.abs(weights[i]! - weightZp);
-    // With `offsets` (each channel's bias, zero-point terms folded in) the sums plus their offset
-    // stay below 2^24 too, so the requantization can add them in f32 (an f32 epilogue).
-    if (128 * sum + Math.abs(offsets?.[c] ?? 0) >= 2 ** 24) return false;
+    bounds[c] = 128 * sum;
+  }
+  return bounds;
+}
+
+/**
+ * Whether f32 accumulation of a layer's int8 products is exact: every partial sum of an output
+ * channel is an integer no larger in magnitude than its bound (productBounds), and f32 holds every
+ * integer below 2^24 exactly. With `offsets` (each channel's bias, zero-point terms folded in) the
+ * sums plus their offset stay below 2^24 too, so the requantization can add them in f32.
+ */
+export function f32ProductsExact(bounds: ArrayLike<number>, offsets?: ArrayLike<number>): boolean {
+  for (let c = 0; c < bounds.length; c++) {
+    if (bounds[c]! + Math.abs(offsets?.[c] ?? 0) >= 2 ** 24) return false;
   }
   return true;
 }

@@ -82,6 +82,11 @@ export const TUNED_TILES: Readonly<Record<AdapterClass, Readonly<KernelTiles>>> 
   gpu: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64 },
 };
 
+/** Near-equal parts of at most `max` each covering `n`: fewer wasted lanes than max-wide parts plus a remainder. */
+export function balancedPart(n: number, max: number): number {
+  return Math.ceil(n / Math.ceil(n / max));
+}
+
 /** Tiles where a LoweringContext carries none (tests lowering ops by hand): the 'gpu' entry. */
 export const DEFAULT_KERNEL_TILES: Readonly<KernelTiles> = TUNED_TILES.gpu;
 

@@ -8,6 +8,7 @@ import { xnnpackDelegateApplies } from '../model/tflite-delegation.ts';
 import { DeviceLostError, GpuValidationError } from '../gpu/errors.ts';
 import type { GpuContext } from '../gpu/context.ts';
 import { GpuBufferTracker, type GpuMemoryStats } from '../gpu/memory.ts';
+import { BUFFER_USAGE } from '../gpu/usage.ts';
 import { operatorName, tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
 import { lowerOp } from '../kernels/registry.ts';
 import { checkKernelTiles, tunedTiles, type KernelTiles } from '../kernels/tuned-tiles.ts';
@@ -31,12 +32,7 @@ export class DisposedError extends OctetError {
   readonly code = 'DISPOSED';
 }
 
-const STORAGE = 0x80; // GPUBufferUsage.STORAGE, spelled out so this module loads before Dawn's globals.
-const UNIFORM = 0x40;
-const COPY_SRC = 0x04;
-const COPY_DST = 0x08;
-const MAP_READ = 0x01;
-const QUERY_RESOLVE = 0x200;
+const { STORAGE, UNIFORM, COPY_SRC, COPY_DST, MAP_READ, QUERY_RESOLVE } = BUFFER_USAGE;
 
 type EncodedStep =
   | { kind: 'dispatch'; label: string; pipeline: GPUComputePipeline; bindGroup: GPUBindGroup; workgroups: [number, number, number]; opPosition: number }

@@ -13,7 +13,7 @@ import { DOT4_MODES, INT8_ARITHMETICS, REQUANTIZATION_MODES, testContext } from 
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
 import { lowerOp } from '../../src/kernels/registry.ts';
 import { convTile } from '../../src/kernels/conv2d.ts';
-import { f32ProductsExact, type Int8Arithmetic } from '../../src/kernels/lowering.ts';
+import { f32ProductsExact, productBounds, type Int8Arithmetic } from '../../src/kernels/lowering.ts';
 
 const ACTIVATIONS: Activation[] = ['NONE', 'RELU', 'RELU6'];
 
@@ -273,7 +273,7 @@ describe('f32 accumulation: taken within its exactness bound, refused past it', 
       const ctx = await testContext('auto');
       const { graph, input } = saturatingFc(depth);
       const w = new Int8Array(graph.tensors[graph.ops[0]!.inputs[1]!]!.data!.buffer);
-      expect(f32ProductsExact(w, 0, 4, depth)).toBe(exact);
+      expect(f32ProductsExact(productBounds(w, 0, 4, depth))).toBe(exact);
       const lowered = lowerOp({ graph, useDot4: ctx.useDot4, requantization: 'tflite', workgroupSize: 64, maxWorkgroupsPerDimension: 65535, int8Arithmetic: 'f32' }, graph.ops[0]!);
       const code = 'dispatch' in lowered.steps[0]! ? lowered.steps[0].dispatch.code : '';
       expect(code.includes('array<mat4x4<f32>>'), 'f32 weights in the lowered shader').toBe(exact);
@@ -365,7 +365,7 @@ describe('depthwise f32 accumulation: taken within its exactness bound, refused 
       const { graph, input, weights } = saturatingDepthwise(k);
       // Channel 0's taps as one row: Σ|w| = 127·k², against 2^24 / 128.
       const channel0 = weights.filter((_, i) => i % 16 === 0);
-      expect(f32ProductsExact(channel0, 0, 1, k * k)).toBe(exact);
+      expect(f32ProductsExact(productBounds(channel0, 0, 1, k * k))).toBe(exact);
       expect(depthwiseLoweredInF32(graph, 'f32')).toBe(exact);
       for (const requantization of REQUANTIZATION_MODES) {
         for (const int8Arithmetic of INT8_ARITHMETICS) {

@@ -2,7 +2,7 @@
 // bound that makes f32 accumulation exact (f32ProductsExact) at and past 2^24.
 import { describe, expect, it } from 'vitest';
 import type { CapabilityReport } from '../../src/gpu/capabilities.ts';
-import { f32ProductsExact, preferredInt8Arithmetic } from '../../src/kernels/lowering.ts';
+import { f32ProductsExact, preferredInt8Arithmetic, productBounds } from '../../src/kernels/lowering.ts';
 
 function caps(adapter: Partial<CapabilityReport['adapter']>, softwareAdapter: boolean): Pick<CapabilityReport, 'adapter' | 'paths'> {
   return {
@@ -27,7 +27,7 @@ describe('preferredInt8Arithmetic', () => {
   });
 });
 
-describe('f32ProductsExact: 128 · Σ|w − zw| below 2^24 for every output channel', () => {
+describe('f32ProductsExact(productBounds): 128 · Σ|w − zw| below 2^24 for every output channel', () => {
   it('at the bound and one step past it', () => {
     // 131072 · 128 = 2^24: a channel summing to 131071 is exact, 131072 is not.
     const exactAt = (sum: number) => {
@@ -37,7 +37,7 @@ describe('f32ProductsExact: 128 · Σ|w − zw| below 2^24 for every output chan
         w[i] = Math.min(127, left);
         left -= w[i]!;
       }
-      return f32ProductsExact(w, 0, 1, w.length);
+      return f32ProductsExact(productBounds(w, 0, 1, w.length));
     };
     expect(exactAt(131071)).toBe(true);
     expect(exactAt(131072)).toBe(false);
@@ -45,11 +45,11 @@ describe('f32ProductsExact: 128 · Σ|w − zw| below 2^24 for every output chan
   it('takes the weight zero point into account, and every channel must pass', () => {
     // |w − zw| with zw = −100: 27 → 127 per weight; 1033 weights of 27 pass only without the zero point.
     const w = new Int8Array(1033).fill(27);
-    expect(f32ProductsExact(w, 0, 1, 1033)).toBe(true);
-    expect(f32ProductsExact(w, -100, 1, 1033)).toBe(false);
+    expect(f32ProductsExact(productBounds(w, 0, 1, 1033))).toBe(true);
+    expect(f32ProductsExact(productBounds(w, -100, 1, 1033))).toBe(false);
     const twoChannels = new Int8Array(2 * 1033).fill(1);
     twoChannels.fill(127, 1033);
-    expect(f32ProductsExact(twoChannels, 0, 1, 1033)).toBe(true);
-    expect(f32ProductsExact(twoChannels, 0, 2, 1033)).toBe(false);
+    expect(f32ProductsExact(productBounds(twoChannels, 0, 1, 1033))).toBe(true);
+    expect(f32ProductsExact(productBounds(twoChannels, 0, 2, 1033))).toBe(false);
   });
 });

@@ -8,7 +8,7 @@ import type { Activation, OpOf, TensorIR } from '../../model/graph.ts';
 import { roundUp4 } from '../layout.ts';
 import { LoweringError, tensorOf, windowGeometryOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { elementCount, expectFloat, floatActivationRange, floatConstant, floatOperand, floatShader, floatUniforms } from './common.ts';
-import { DEFAULT_KERNEL_TILES } from '../tuned-tiles.ts';
+import { balancedPart, DEFAULT_KERNEL_TILES } from '../tuned-tiles.ts';
 
 /** Bias per output channel, zero-padded to a multiple of 4 (zeros when the op has none). */
 function paddedBias(ctx: LoweringContext, biasId: number, outC: number, label: string): Float32Array {
@@ -75,24 +75,15 @@ export function floatConvTileCode(tile: FloatConvTile): Record<'DECLARE' | 'TAP'
   return { DECLARE: lines('  ', declare), TAP: lines('      ', tap), CHANNEL: lines('        ', channel), COLLECT: lines('  ', collect) };
 }
 
-/**
- * Widest strip of output pixels and most channel groups per invocation: measured on SwiftShader,
- * candidates alternated in one process (P = 1, 4, 8 by 1, 2, 4 groups; float ResNet-8 and VWW),
- * 8 × 2 was the fastest (conv GPU median ResNet-8 36.8-76.0 ms against 46.7-79.0 for 4 × 2 and
- * 89.5-168.6 for 1 × 1; VWW 44.9 against 51.0 and 82.6), as for the int8 kernel.
- */
-const FLOAT_CONV_MAX_PIXELS = 8;
-const FLOAT_CONV_MAX_GROUPS = 2;
-
 /** The tile of one layer: balanced parts of at most the adapter's pixels and groups (src/kernels/tuned-tiles.ts). */
 export function floatConvTile(ctx: Pick<LoweringContext, 'tiles'>, outW: number, outC4: number): FloatConvTile {
   const tiles = ctx.tiles ?? DEFAULT_KERNEL_TILES;
   return {
     // Balanced strips: a row of 9 is 2 strips of 5 (1 pixel computed for nothing), not 8 + 1 (7);
     // a 1-wide output (FULLY_CONNECTED with one row) gets 1 pixel, no wasted work.
-    pixels: Math.ceil(outW / Math.ceil(outW / tiles.floatConvPixels)),
+    pixels: balancedPart(outW, tiles.floatConvPixels),
     // The same for channel groups: 3 groups are 2 + 1 (a computed, unwritten group), 1 group is 1.
-    groups: Math.ceil(outC4 / Math.ceil(outC4 / tiles.floatConvGroups)),
+    groups: balancedPart(outC4, tiles.floatConvGroups),
   };
 }
 

@@ -5,7 +5,7 @@ import gatherSource from '../../../shaders/float-gather.wgsl?raw';
 import concatSource from '../../../shaders/float-concat.wgsl?raw';
 import softmaxSource from '../../../shaders/float-softmax.wgsl?raw';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { LoweringError, tensorOf, workgroupsFor, type BindingRef, type ConstantSpec, type LoweredOp, type LoweringContext, type StepSpec, singleDispatch } from '../lowering.ts';
+import { aliasOf, LoweringError, tensorOf, workgroupsFor, type BindingRef, type ConstantSpec, type LoweredOp, type LoweringContext, type StepSpec, singleDispatch } from '../lowering.ts';
 import { constantInts, elementCount, expectFloat, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 
 export function lowerFloatReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | OpOf<'SQUEEZE'>): LoweredOp {
@@ -16,7 +16,7 @@ export function lowerFloatReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | Op
   const count = elementCount(input);
   if (count !== elementCount(output)) throw new LoweringError(`${label}: cannot reshape [${input.shape.join(', ')}] to [${output.shape.join(', ')}]`);
   if (input.data) throw new LoweringError(`${label}: reshaping a constant is not supported (fold it when importing)`);
-  return { constants: [], steps: [], alias: { from: input.id, to: output.id } };
+  return aliasOf(input, output);
 }
 
 function gather(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR, inStrides: number[], before: number[], inDims: number[]): LoweredOp {

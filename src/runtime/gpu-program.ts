@@ -141,6 +141,12 @@ export class GpuProgram {
     private readonly tracker: GpuBufferTracker,
     private readonly slotBuffers: GPUBuffer[],
     private readonly steps: EncodedStep[],
+    /**
+     * One mappable buffer per GPU-graph output, made at build and reused by every run (runs are
+     * queued, and each unmaps before it resolves): a run allocates no staging buffer for its
+     * outputs, only for captures and timestamps.
+     */
+    private readonly outputReadBuffers: GPUBuffer[],
     readonly weightBytes: number,
     private readonly lowering: LoweringContext,
   ) {}
@@ -208,6 +214,10 @@ export class GpuProgram {
         if (slot === undefined) throw new GpuValidationError(`tensor ${id}`, 'has no activation buffer (constant used as activation?)');
         return slotBuffers[slot]!;
       };
+      const outputReadBuffers = gpuGraph.outputs.map((id) => {
+        const t = gpuGraph.tensors[id]!;
+        return tracker.create({ label: `output ${t.name} read`, size: gpuByteLength(t), usage: MAP_READ | COPY_DST });
+      });
       let weightBytes = 0;
       const steps: EncodedStep[] = [];
       for (const { position, lowered: l } of lowered) {
@@ -217,7 +227,7 @@ export class GpuProgram {
         });
         for (const step of l.steps) steps.push(await encodeStep(ctx, step, position, constants, bufferOfTensor, pipelineCache));
       }
-      const program = new GpuProgram(ctx, graph, gpuGraph, split.tail, plan, tracker, slotBuffers, steps, weightBytes, lowering);
+      const program = new GpuProgram(ctx, graph, gpuGraph, split.tail, plan, tracker, slotBuffers, steps, outputReadBuffers, weightBytes, lowering);
       return program;
     } catch (e) {
       tracker.destroyAll();
@@ -526,10 +536,9 @@ export class GpuProgram {
     }
     const outputReads = gpuOutputs
       ? []
-      : graph.outputs.map((id) => {
-          const t = graph.tensors[id]!;
-          const read = staging(`output ${t.name}`, gpuByteLength(t));
-          encoder.copyBufferToBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, read, 0, gpuByteLength(t));
+      : graph.outputs.map((id, i) => {
+          const read = this.outputReadBuffers[i]!;
+          encoder.copyBufferToBuffer(this.slotBuffers[this.plan.slotOf.get(id)!]!, 0, read, 0, gpuByteLength(graph.tensors[id]!));
           return read;
         });
     if (querySet && queryResolve && queryRead) {
@@ -594,6 +603,8 @@ export class GpuProgram {
       throw e;
     } finally {
       unsubscribe();
+      // The next run copies into the output read buffers again; mapped ones must be unmapped first.
+      for (const b of outputReads) if (b.mapState === 'mapped') b.unmap();
       querySet?.destroy();
       for (const b of temporaries) tracker.destroy(b);
     }

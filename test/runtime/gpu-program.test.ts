@@ -224,8 +224,8 @@ describe('GPU program runtime', () => {
     const graph = convChain(4);
     const program = await GpuProgram.build(ctx, graph);
     const before = program.memory();
-    // 4 layers × (weights, channel params, uniforms) + activation slots.
-    expect(before.liveBuffers).toBe(12 + program.plan.slots.length);
+    // 4 layers × (weights, channel params, uniforms) + activation slots + the output's read buffer.
+    expect(before.liveBuffers).toBe(12 + program.plan.slots.length + 1);
     await program.run([new Int8Array(512)]);
     expect(program.memory()).toEqual(before);
     program.dispose();

@@ -5,6 +5,7 @@ import type { WindowGeometry } from '../model/conv-family.ts';
 import type { OpOf, TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
+import { roundHalfEven } from '../rounding.ts';
 import { int8Shader } from './common.ts';
 import {
   int8ActivationRange,
@@ -33,6 +34,53 @@ export function float32ScaleBits(inScale: number, weightScale: number, outScale:
   const f = Math.fround;
   const scratch = new Float32Array([f(f(f(inScale) * f(weightScale)) / f(outScale))]);
   return new Int32Array(scratch.buffer)[0]!;
+}
+
+/**
+ * The output channels that give one output for every input, each with that output less the zero
+ * point. XNNPACK's requantization of a channel, out(T) = round(clamp(f32(f32(T) · scale))) + zp
+ * (the reference's), is monotone in its total T (scale > 0), and T = folded bias + Σ(w − zw)·x lies
+ * within folded ± bound (`bounds`, from productBounds). Where out is equal at both ends it is that
+ * value for every T between. Such channels are dead ones: in MLPerf Tiny's VWW, channels whose
+ * tiny weight scale pushed their folded bias to 2^30 (one per layer in 8 of its 14 convolutions
+ * and 2 of its 13 depthwise layers), each of which held its whole layer off the f32 epilogue and
+ * the exact conversion (sumsExactInF32) before. `channelParams` as the kernels take them
+ * (folded bias, multiplier, shift, f32 scale bits); `actMin`/`actMax`/`outputZp` in the int8 domain.
+ */
+export function constantChannels(bounds: ArrayLike<number>, channelParams: Int32Array, outputZp: number, actMin: number, actMax: number): Map<number, number> {
+  const f = Math.fround;
+  const scale = new Float32Array(channelParams.buffer, channelParams.byteOffset, channelParams.length);
+  const out = (total: number, c: number) => {
+    const scaled = f(f(total) * scale[c * 4 + 3]!);
+    const lo = actMin - outputZp;
+    const hi = actMax - outputZp;
+    return roundHalfEven(scaled < lo ? lo : scaled > hi ? hi : scaled);
+  };
+  const constants = new Map<number, number>();
+  for (let c = 0; c < bounds.length; c++) {
+    const folded = channelParams[c * 4]!;
+    const low = out(folded - bounds[c]!, c);
+    if (low === out(folded + bounds[c]!, c)) constants.set(c, low);
+  }
+  return constants;
+}
+
+/**
+ * Makes each constant channel (constantChannels) compute its output from no products: its
+ * weights become the weight zero point (every w − zw is 0, so the sum is exactly 0 in every
+ * arithmetic and kernel variant, the uint8 weight-zero-point term included), its folded bias 1 and
+ * its f32 scale the output less the zero point t, an integer: (0 + 1) · t = t exactly, inside the
+ * clamp, rounding to itself. Its bound becomes 0. `setWeights(c)` writes channel c's weights.
+ * Only under XNNPACK's float requantization, the one these params feed.
+ */
+function foldConstantChannels(constants: Map<number, number>, channelParams: Int32Array, bounds: Float64Array, setWeights: (c: number) => void): void {
+  const scale = new Float32Array(channelParams.buffer, channelParams.byteOffset, channelParams.length);
+  for (const [c, t] of constants) {
+    setWeights(c);
+    channelParams[c * 4] = 1;
+    scale[c * 4 + 3] = t;
+    bounds[c] = 0;
+  }
 }
 
 /**
@@ -221,22 +269,13 @@ function lowerConvLike(
   g: WindowGeometry,
   activation: Parameters<typeof int8ActivationRange>[0],
 ): LoweredOp {
-  const { values: w, zeroPoint: weightZp } = int8Weights(filter);
+  const { values: modelWeights, zeroPoint: weightZp } = int8Weights(filter);
   const inputZp = int8ZeroPoint(input);
   const outputZp = int8ZeroPoint(output);
   const inC4 = roundUp4(g.inC) / 4;
   const outCPadded = roundUp4(g.outC);
   const taps = g.kH * g.kW;
   const k = taps * g.inC;
-
-  // Weights: [outC padded][kH][kW][inC padded] bytes, i.e. [..][inC/4] words.
-  const packed = new Int8Array(outCPadded * taps * inC4 * 4);
-  for (let oc = 0; oc < g.outC; oc++) {
-    for (let t = 0; t < taps; t++) {
-      const src = (oc * taps + t) * g.inC;
-      packed.set(w.subarray(src, src + g.inC), (oc * taps + t) * inC4 * 4);
-    }
-  }
 
   const bias = biasId >= 0 ? (constantData(tensorOf(ctx, biasId)) as Int32Array) : undefined;
   if (bias && tensorOf(ctx, biasId).dtype !== 'int32') throw new LoweringError(`bias of ${label} must be int32`);
@@ -246,7 +285,7 @@ function lowerConvLike(
   const outScale = scaleOf(output);
   for (let oc = 0; oc < g.outC; oc++) {
     let weightSum = 0;
-    for (let i = oc * k; i < (oc + 1) * k; i++) weightSum += w[i]!;
+    for (let i = oc * k; i < (oc + 1) * k; i++) weightSum += modelWeights[i]!;
     // Σ(w−zw)(x−zx) = Σwx − zw·Σx − zx·Σw + k·zx·zw: all but Σwx and zw·Σx are constants.
     const folded = (bias ? bias[oc]! : 0) - inputZp * weightSum + k * inputZp * weightZp;
     // TFLite computes the effective scale in double from the float32 scales, in this order.
@@ -260,7 +299,19 @@ function lowerConvLike(
   const ruyRequant = builtinKernels(ctx) && input.dtype === 'int8';
   const lastRealChannels = g.inC - (inC4 - 1) * 4;
   const lastWordMask = splatByte(1) >>> (8 * (4 - lastRealChannels));
-  const bounds = productBounds(w, weightZp, g.outC, k);
+  const bounds = productBounds(modelWeights, weightZp, g.outC, k);
+  // Constant channels are found from the model's weights and folded biases, then computed from neither.
+  const constants = xnnpackKernels(ctx) ? constantChannels(bounds, channelParams, outputZp, actMin, actMax) : new Map<number, number>();
+  const w = constants.size > 0 ? modelWeights.slice() : modelWeights;
+  foldConstantChannels(constants, channelParams, bounds, (c) => w.fill(weightZp, c * k, (c + 1) * k));
+  // Weights: [outC padded][kH][kW][inC padded] bytes, i.e. [..][inC/4] words.
+  const packed = new Int8Array(outCPadded * taps * inC4 * 4);
+  for (let oc = 0; oc < g.outC; oc++) {
+    for (let t = 0; t < taps; t++) {
+      const src = (oc * taps + t) * g.inC;
+      packed.set(w.subarray(src, src + g.inC), (oc * taps + t) * inC4 * 4);
+    }
+  }
   const tile = convTile(ctx, g.outW, outCPadded / 4, f32ProductsExact(bounds));
   const strips = Math.ceil(g.outW / tile.pixels);
   const blocks = Math.ceil(outCPadded / 4 / tile.groups);
@@ -409,13 +460,31 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   if (!Number.isInteger(multiplier) || multiplier < 1) {
     throw new LoweringError(`DEPTHWISE_CONV_2D at operator ${op.index}: ${outC} output channels is not a multiple of ${inC} input channels`);
   }
-  const { values: w, zeroPoint: weightZp } = int8Weights(filter);
+  const { values: modelWeights, zeroPoint: weightZp } = int8Weights(filter);
   const inputZp = int8ZeroPoint(input);
   const outputZp = int8ZeroPoint(output);
   const taps = kH * kW;
   const outCPadded = roundUp4(outC);
   assertAccumulatorFits(`depthwise#${op.index}`, taps, weightZp, op.inputs[2] !== undefined && op.inputs[2] >= 0 ? (constantData(tensorOf(ctx, op.inputs[2])) as Int32Array) : undefined);
-  const bounds = productBounds(channelRows(w, taps, outC), weightZp, outC, taps);
+  const biasId = op.inputs[2] ?? -1;
+  const bias = biasId >= 0 ? (constantData(tensorOf(ctx, biasId)) as Int32Array) : undefined;
+  const channelParams = new Int32Array(outCPadded * 4);
+  const inScale = scaleOf(input);
+  const outScale = scaleOf(output);
+  for (let oc = 0; oc < outC; oc++) {
+    let weightSum = 0;
+    for (let t = 0; t < taps; t++) weightSum += modelWeights[t * outC + oc]!;
+    const folded = (bias ? bias[oc]! : 0) - inputZp * weightSum + taps * inputZp * weightZp;
+    const { multiplier: m, shift } = quantizeMultiplier((inScale * scaleOf(filter, oc)) / outScale);
+    channelParams.set([folded | 0, m, shift, float32ScaleBits(inScale, scaleOf(filter, oc), outScale)], oc * 4);
+  }
+  const [actMin, actMax] = int8ActivationRange(o.activation, output);
+  const bounds = productBounds(channelRows(modelWeights, taps, outC), weightZp, outC, taps);
+  const constants = xnnpackKernels(ctx) ? constantChannels(bounds, channelParams, outputZp, actMin, actMax) : new Map<number, number>();
+  const w = constants.size > 0 ? modelWeights.slice() : modelWeights;
+  foldConstantChannels(constants, channelParams, bounds, (c) => {
+    for (let t = 0; t < taps; t++) w[t * outC + c] = weightZp;
+  });
   const f32 = depthwiseF32(ctx, bounds);
   // [taps][outC padded]: bytes, or with a weight zero point w − zw as i32, or w − zw as f32 in f32
   // arithmetic (shaders/depthwise.wgsl then needs no input sums: Σ(w − zw)·x is Σw·x − zw·Σx, the
@@ -424,20 +493,6 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   for (let t = 0; t < taps; t++) {
     for (let oc = 0; oc < outC; oc++) packed[t * outCPadded + oc] = w[t * outC + oc]! - weightZp;
   }
-
-  const biasId = op.inputs[2] ?? -1;
-  const bias = biasId >= 0 ? (constantData(tensorOf(ctx, biasId)) as Int32Array) : undefined;
-  const channelParams = new Int32Array(outCPadded * 4);
-  const inScale = scaleOf(input);
-  const outScale = scaleOf(output);
-  for (let oc = 0; oc < outC; oc++) {
-    let weightSum = 0;
-    for (let t = 0; t < taps; t++) weightSum += w[t * outC + oc]!;
-    const folded = (bias ? bias[oc]! : 0) - inputZp * weightSum + taps * inputZp * weightZp;
-    const { multiplier: m, shift } = quantizeMultiplier((inScale * scaleOf(filter, oc)) / outScale);
-    channelParams.set([folded | 0, m, shift, float32ScaleBits(inScale, scaleOf(filter, oc), outScale)], oc * 4);
-  }
-  const [actMin, actMax] = int8ActivationRange(o.activation, output);
   const words = depthwiseWords(multiplier, outCPadded / 4);
   // Output pixels along W per invocation, 1-4: the adapter's (src/kernels/tuned-tiles.ts).
   const pixels = (ctx.tiles ?? DEFAULT_KERNEL_TILES).depthwisePixels;

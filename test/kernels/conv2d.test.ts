@@ -12,7 +12,7 @@ import { gpuVersusReference } from '../helpers/compare.ts';
 import { DOT4_MODES, INT8_ARITHMETICS, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
 import { lowerOp } from '../../src/kernels/registry.ts';
-import { convTile } from '../../src/kernels/conv2d.ts';
+import { constantChannels, convTile } from '../../src/kernels/conv2d.ts';
 import { f32ProductsExact, productBounds, type Int8Arithmetic } from '../../src/kernels/lowering.ts';
 
 const ACTIVATIONS: Activation[] = ['NONE', 'RELU', 'RELU6'];
@@ -287,21 +287,23 @@ describe('f32 accumulation: taken within its exactness bound, refused past it', 
 
 // XNNPACK's requantization converts the accumulator to f32 rounding to nearest even; past 2^24 that
 // rounding is done by hand (i32_to_f32_rne), 4 lanes at once in the conv epilogue. Biases near
-// ±2^24..2^26 put the accumulators there, the output scale keeps them in range.
+// ±2^24..2^26 put the accumulators there, the output scale keeps them in range, and 64-deep sums
+// (bounds of about ±0.6 output steps) keep each channel's outputs varying: a channel with one
+// output for every input would be computed from no products (constantChannels).
 describe('conv epilogue: accumulators past 2^24 round as the reference', () => {
   it('every int8 arithmetic, both requantizations; the f32 epilogue only below the bound', async () => {
     const ctx = await testContext('auto');
     const rng = mulberry32(2024);
     const b = new GraphBuilder();
     const units = 8;
-    const depth = 12;
+    const depth = 64;
     const input = b.tensor('input', [3, depth], 'int8', quant(0.05, 3));
     const w = Int8Array.from({ length: units * depth }, () => randInt(rng, -127, 127));
     const bias = Int32Array.from([2 ** 24 + 1, -(2 ** 24) - 3, 2 ** 25 + 7, -(2 ** 25) - 5, 2 ** 26 + 3, -(2 ** 26) - 1, 16777215, 3]);
     const filter = b.tensor('weights', [units, depth], 'int8', quant([0.01], [0], 0), w);
     const biasId = b.tensor('bias', [units], 'int32', quant([0.0005], [0]), bias);
-    // 2^26 · 0.0005 / 0.4 ≈ 84 output steps: inside int8.
-    const output = b.tensor('output', [3, units], 'int8', quant(0.4, -2));
+    // 2^26 · 0.0005 / 400 ≈ 84 output steps: inside int8.
+    const output = b.tensor('output', [3, units], 'int8', quant(400, -2));
     b.op({ type: 'FULLY_CONNECTED', inputs: [input, filter, biasId], outputs: [output], options: { activation: 'NONE', keepNumDims: false } });
     const graph = b.build([input], [output], 'fc with accumulators past 2^24');
     const x = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
@@ -371,6 +373,78 @@ describe('depthwise f32 accumulation: taken within its exactness bound, refused 
         for (const int8Arithmetic of INT8_ARITHMETICS) {
           const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic });
           expect(cmp, `${requantization}, ${int8Arithmetic}: ${cmp!.differing} differ, ${cmp!.firstDiff}`).toMatchObject({ differing: 0 });
+        }
+      }
+    });
+  }
+});
+
+// Dead channels (constantChannels): a channel whose every output is one value, like the ones whose
+// tiny weight scale pushed the folded bias to 2^30 in MLPerf Tiny's VWW, is computed from no
+// products (weights = zero point, bias 1, scale = the output), which keeps its layer on the f32
+// epilogue. Channels 0 and 1 saturate high and low from biases of ±2^30, channel 2 has zero
+// weights and a bias of 2^26 that lands mid-range (output 8 + zp); channel 3's bias of 2^25 is
+// nearly constant but not quite (its ends requantize 2 steps apart; in the depthwise layer, with 9
+// taps, weights of ±127 and 2^24 + 5), so it stays computed and, being past 2^24, keeps the layer
+// off the f32 epilogue; with it small the layer takes it.
+describe('constant channels: computed from no products, outputs unchanged', () => {
+  const channels = 8;
+  function layer(kind: 'conv' | 'depthwise', nearlyConstant: boolean): { graph: Graph; input: Int8Array } {
+    const weightScales = [0.01, 0.01, 1e-6, kind === 'conv' ? 1e-5 : 4.8e-5, 0.01, 0.02, 0.005, 0.01];
+    const nearlyConstantBias = kind === 'conv' ? 2 ** 25 : 2 ** 24 + 5;
+    const rng = mulberry32(kind === 'conv' ? 11 : 12);
+    const b = new GraphBuilder();
+    const inC = kind === 'conv' ? 12 : channels;
+    const input = b.tensor('input', [1, 6, 7, inC], 'int8', quant(0.05, 3));
+    const taps = 9;
+    const w = Int8Array.from({ length: channels * taps * (kind === 'conv' ? inC : 1) }, () => randInt(rng, -127, 127));
+    // Channel 2's weights are zero: [oc][ky][kx][ic] for conv, [1][ky][kx][oc] for depthwise.
+    const channelOf = (i: number) => (kind === 'conv' ? Math.floor(i / (taps * inC)) : i % channels);
+    for (let i = 0; i < w.length; i++) if (channelOf(i) === 2) w[i] = 0;
+    if (kind === 'depthwise') for (let i = 0; i < w.length; i++) if (channelOf(i) === 3) w[i] = w[i]! < 0 ? -127 : 127;
+    const shape = kind === 'conv' ? [channels, 3, 3, inC] : [1, 3, 3, channels];
+    const filter = b.tensor('weights', shape, 'int8', quant(weightScales, new Array(channels).fill(0), kind === 'conv' ? 0 : 3), w);
+    const biasId = b.tensor('bias', [channels], 'int32', quant(weightScales.map((s) => s * 0.05), new Array(channels).fill(0)), Int32Array.from([2 ** 30, -(2 ** 30), 2 ** 26, nearlyConstant ? nearlyConstantBias : 2 ** 12, 300, -200, 50, 0]));
+    const output = b.tensor('output', [1, 6, 7, channels], 'int8', quant(0.4, -2));
+    const window = { padding: 'SAME', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' } as const;
+    if (kind === 'conv') b.op({ type: 'CONV_2D', inputs: [input, filter, biasId], outputs: [output], options: window });
+    else b.op({ type: 'DEPTHWISE_CONV_2D', inputs: [input, filter, biasId], outputs: [output], options: { ...window, depthMultiplier: 1 } });
+    const graph = b.build([input], [output], `${kind} with constant channels`);
+    return { graph, input: randomInput(rng, graph.tensors[graph.inputs[0]!]!) as Int8Array };
+  }
+  const f32Epilogue = (graph: Graph) => {
+    const op = lowerOp({ graph, useDot4: false, requantization: 'xnnpack', workgroupSize: 64, maxWorkgroupsPerDimension: 65535, int8Arithmetic: 'f32' }, graph.ops[0]!);
+    const code = 'dispatch' in op.steps[0]! ? op.steps[0].dispatch.code : '';
+    return /fn requantize_word\(acc: vec4<f32>|fn requantize_lane\(sum: Lane[^{]*\{\s*return requantize_exact_f32x4/.test(code);
+  };
+
+  it('constantChannels finds exactly the channels whose ends requantize alike', () => {
+    const params = new Int32Array(4 * 4);
+    const scales = new Float32Array(params.buffer);
+    // (folded bias, bound, scale): saturated, zero weights mid-range, two steps apart, ordinary.
+    const cases: Array<[number, number, number]> = [[2 ** 30, 1e6, 0.00125], [2 ** 26, 0, 1.25e-7], [2 ** 25, 884_000, 1.25e-6], [300, 50_000, 0.00125]];
+    cases.forEach(([folded, , scale], c) => {
+      params[c * 4] = folded;
+      scales[c * 4 + 3] = scale;
+    });
+    const found = constantChannels(cases.map(([, bound]) => bound), params, -2, -128, 127);
+    expect([...found.entries()]).toEqual([[0, 129], [1, Math.round(Math.fround(Math.fround(2 ** 26) * Math.fround(1.25e-7)))]]);
+  });
+
+  for (const kind of ['conv', 'depthwise'] as const) {
+    it(`${kind}: the f32 epilogue once only dead channels pass 2^24, equal to the reference in every arithmetic`, async () => {
+      expect(f32Epilogue(layer(kind, true).graph)).toBe(false);
+      expect(f32Epilogue(layer(kind, false).graph)).toBe(true);
+      for (const dot4 of DOT4_MODES) {
+        const ctx = await testContext(dot4);
+        for (const nearlyConstant of [true, false]) {
+          const { graph, input } = layer(kind, nearlyConstant);
+          for (const requantization of REQUANTIZATION_MODES) {
+            for (const int8Arithmetic of INT8_ARITHMETICS) {
+              const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic });
+              expect(cmp, `${dot4}, ${requantization}, ${int8Arithmetic}, nearly constant ${nearlyConstant}: ${cmp!.differing} differ, ${cmp!.firstDiff}`).toMatchObject({ differing: 0 });
+            }
+          }
         }
       }
     });

@@ -1,5 +1,8 @@
-// CONV_2D and FULLY_CONNECTED lowering onto shaders/conv2d.wgsl (or the tiled GEMM for 1×1).
+// CONV_2D and FULLY_CONNECTED lowering onto shaders/conv2d.wgsl, or for one output row with a
+// long enough K onto the split-K GEMV of shaders/gemv.wgsl.
 import convSource from '../../shaders/conv2d.wgsl?raw';
+import convEpilogueSource from '../../shaders/conv-epilogue.wgsl?raw';
+import gemvSource from '../../shaders/gemv.wgsl?raw';
 import depthwiseSource from '../../shaders/depthwise.wgsl?raw';
 import type { WindowGeometry } from '../model/conv-family.ts';
 import type { OpOf, TensorIR } from '../model/graph.ts';
@@ -27,7 +30,7 @@ import {
   type Int8Arithmetic,
 } from './lowering.ts';
 import { roundUp4 } from './layout.ts';
-import { balancedPart, DEFAULT_KERNEL_TILES } from './tuned-tiles.ts';
+import { balancedPart, DEFAULT_KERNEL_TILES, type KernelTiles } from './tuned-tiles.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
 export function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
@@ -259,6 +262,49 @@ function f32WeightMatrices(w: Int8Array, weightZp: number, g: WindowGeometry, in
   return out;
 }
 
+/**
+ * Whether a layer takes the split-K GEMV (shaders/gemv.wgsl) instead of the micro-tile: its output
+ * is one pixel whose window is the whole input, read in the weights' order (FULLY_CONNECTED with
+ * one row, a 1×1 convolution of a 1×1 image, a convolution whose kernel covers its unpadded
+ * input), so the micro-tile would run only ceil(out_c / 4 / groups) invocations, each walking all
+ * of K; and K has at least the adapter class's `gemvMinWords` input words (KernelTiles), below
+ * which the serial walk is short enough that the reduction's barriers do not pay.
+ *
+ * Measured on the 2-core machine (one-row FCs alone, per-channel int8 and uint8 with a weight zero
+ * point, K = 64-2048 by out_c = 10 and 1001; fastest of 15 runs, micro-tile against GEMV with
+ * gemvSplit 2-64), the GEMV pays on neither software adapter, so their classes never take it:
+ * - SwiftShader (timestamp-query, ms a dispatch): 1280 → 1001 (MobileNet v2's classifier) 1.25
+ *   against 2.1-13.2 (split 2-64), 2048 → 1001 4.39 against 5.5-35.2; out_c 10 ties at best
+ *   (1280 → 10 0.066 against 0.066 at split 16, 0.197 at 64). It runs a workgroup's invocations
+ *   on SIMD lanes of one CPU thread, where each barrier costs and a serial K walk costs nothing.
+ * - llvmpipe (wall ms of the one-op run): 1280 → 1001 0.331 against 0.433-1.135, 64 → 1001 0.103
+ *   against 0.122-0.223; out_c 10 within the noise (64 → 10, ResNet-8's, 0.124 against 0.123 at
+ *   split 16). It runs one workgroup a thread: the micro-tile's 2 workgroups for 1001 outputs
+ *   already fill the 2 cores, and ResNet-8's 3 channel words are one workgroup either way.
+ * The 'gpu' class takes it from 16 words (K ≥ 64: ResNet-8's 64 → 10 on) with a split of up to
+ * 64: unmeasured, no GPU has run it; a GPU leaves most of its cores idle with a handful of
+ * invocations, which splitting K fills. `npm run bench -- --tune` does not vary these yet.
+ */
+export function gemvApplies(g: WindowGeometry, tiles: Pick<KernelTiles, 'gemvMinWords'>): boolean {
+  const onePixel = g.batch === 1 && g.outH === 1 && g.outW === 1;
+  // Dilation 1 too: a dilated 2×2 SAME window of stride 2 over a 2×2 image has no padding before
+  // it, but its taps fall on every other pixel.
+  const wholeInput = g.kH === g.inH && g.kW === g.inW && g.dilH === 1 && g.dilW === 1 && g.padTop === 0 && g.padLeft === 0;
+  return onePixel && wholeInput && g.kH * g.kW * (roundUp4(g.inC) / 4) >= tiles.gemvMinWords;
+}
+
+/**
+ * The GEMV's workgroup: `split` invocations, a power of two (the tree reduction halves it), split
+ * each channel word's K, at most the adapter's gemvSplit and no more than the K words (an
+ * invocation with no word would only add zeros); `words` channel words fill the rest of the
+ * adapter's workgroup size.
+ */
+export function gemvShape(kWords: number, tiles: Pick<KernelTiles, 'gemvSplit' | 'workgroupSize'>): { split: number; words: number } {
+  let split = 1;
+  while (split * 2 <= Math.min(kWords, tiles.gemvSplit, tiles.workgroupSize)) split *= 2;
+  return { split, words: Math.floor(tiles.workgroupSize / split) };
+}
+
 function lowerConvLike(
   ctx: LoweringContext,
   label: string,
@@ -301,9 +347,9 @@ function lowerConvLike(
   const lastWordMask = splatByte(1) >>> (8 * (4 - lastRealChannels));
   const bounds = productBounds(modelWeights, weightZp, g.outC, k);
   // Constant channels are found from the model's weights and folded biases, then computed from neither.
-  const constants = xnnpackKernels(ctx) ? constantChannels(bounds, channelParams, outputZp, actMin, actMax) : new Map<number, number>();
-  const w = constants.size > 0 ? modelWeights.slice() : modelWeights;
-  foldConstantChannels(constants, channelParams, bounds, (c) => w.fill(weightZp, c * k, (c + 1) * k));
+  const constantOutputs = xnnpackKernels(ctx) ? constantChannels(bounds, channelParams, outputZp, actMin, actMax) : new Map<number, number>();
+  const w = constantOutputs.size > 0 ? modelWeights.slice() : modelWeights;
+  foldConstantChannels(constantOutputs, channelParams, bounds, (c) => w.fill(weightZp, c * k, (c + 1) * k));
   // Weights: [outC padded][kH][kW][inC padded] bytes, i.e. [..][inC/4] words.
   const packed = new Int8Array(outCPadded * taps * inC4 * 4);
   for (let oc = 0; oc < g.outC; oc++) {
@@ -313,6 +359,38 @@ function lowerConvLike(
     }
   }
   const tile = convTile(ctx, g.outW, outCPadded / 4, f32ProductsExact(bounds));
+  const f32 = tile.arithmetic === 'f32';
+  const exactSums = sumsExactInF32(ctx, bounds, channelParams);
+  const f32Epilogue = f32 && exactSums;
+  const weights = f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4);
+  const constants = (params: Uint32Array): LoweredOp['constants'] => [
+    { label: `${label} weights`, data: weights, usage: 'storage' },
+    { label: `${label} channel params`, data: channelParams, usage: 'storage' },
+    { label: `${label} params`, data: params, usage: 'uniform' },
+  ];
+  const bindings = [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }];
+  const common = { RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, EXACT_SUMS: exactSums };
+
+  const tiles = ctx.tiles ?? DEFAULT_KERNEL_TILES;
+  if (gemvApplies(g, tiles)) {
+    const kWords = taps * inC4;
+    const { split, words } = gemvShape(kWords, { gemvSplit: tiles.gemvSplit, workgroupSize: ctx.workgroupSize });
+    const uniforms = uniformWords([
+      ['u32', kWords],
+      ['u32', inC4],
+      ['u32', outCPadded / 4],
+      ['u32', lastWordMask],
+      ['i32', outputZp],
+      ['i32', actMin],
+      ['i32', actMax],
+      ['i32', weightZp],
+    ]);
+    const shader = int8Shader(ctx, `${gemvSource}\n${convEpilogueSource}`, {
+      ...common, SPLIT: split, WORDS: words, WORKGROUP: split * words, I32: tile.arithmetic === 'i32', ROW_SUMS: weightZp !== 0 && !f32, CONVERT_SUMS: f32 && !f32Epilogue,
+    });
+    return singleDispatch(label, shader, constants(uniforms), bindings, workgroupsFor({ ...ctx, workgroupSize: words }, outCPadded / 4));
+  }
+
   const strips = Math.ceil(g.outW / tile.pixels);
   const blocks = Math.ceil(outCPadded / 4 / tile.groups);
   const total = g.batch * g.outH * strips * blocks;
@@ -342,18 +420,10 @@ function lowerConvLike(
     ['u32', strips],
     ['u32', blocks],
   ]);
-  const f32 = tile.arithmetic === 'f32';
-  const exactSums = sumsExactInF32(ctx, bounds, channelParams);
-  const f32Epilogue = f32 && exactSums;
-  const shader = int8Shader(ctx, convSource, {
-    PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, EXACT_SUMS: exactSums, ...convTileCode(tile, weightZp !== 0, f32Epilogue),
+  const shader = int8Shader(ctx, `${convSource}\n${convEpilogueSource}`, {
+    ...common, PIXELS: tile.pixels, GROUPS: tile.groups, ...convTileCode(tile, weightZp !== 0, f32Epilogue),
   });
-  const weights = f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4);
-  return singleDispatch(label, shader, [
-      { label: `${label} weights`, data: weights, usage: 'storage' },
-      { label: `${label} channel params`, data: channelParams, usage: 'storage' },
-      { label: `${label} params`, data: uniforms, usage: 'uniform' },
-    ], [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }], workgroupsFor(ctx, total));
+  return singleDispatch(label, shader, constants(uniforms), bindings, workgroupsFor(ctx, total));
 }
 
 export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredOp {
@@ -480,9 +550,9 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   }
   const [actMin, actMax] = int8ActivationRange(o.activation, output);
   const bounds = productBounds(channelRows(modelWeights, taps, outC), weightZp, outC, taps);
-  const constants = xnnpackKernels(ctx) ? constantChannels(bounds, channelParams, outputZp, actMin, actMax) : new Map<number, number>();
-  const w = constants.size > 0 ? modelWeights.slice() : modelWeights;
-  foldConstantChannels(constants, channelParams, bounds, (c) => {
+  const constantOutputs = xnnpackKernels(ctx) ? constantChannels(bounds, channelParams, outputZp, actMin, actMax) : new Map<number, number>();
+  const w = constantOutputs.size > 0 ? modelWeights.slice() : modelWeights;
+  foldConstantChannels(constantOutputs, channelParams, bounds, (c) => {
     for (let t = 0; t < taps; t++) w[t * outC + c] = weightZp;
   });
   const f32 = depthwiseF32(ctx, bounds);

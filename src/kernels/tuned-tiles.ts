@@ -21,6 +21,18 @@ export interface KernelTiles {
   floatDepthwisePixels: number;
   /** Invocations per workgroup of every 1-D dispatch (LoweringContext.workgroupSize). */
   workgroupSize: number;
+  /**
+   * Fewest input words (K / 4) for which an int8 layer with one output row takes the split-K GEMV
+   * (shaders/gemv.wgsl) instead of the conv micro-tile: gemvApplies in src/kernels/conv2d.ts, with
+   * the measurements behind each class's value. 2147483647, above any K the int8 path accepts
+   * (assertAccumulatorFits), means never.
+   */
+  gemvMinWords: number;
+  /**
+   * Most invocations splitting one channel word's K in the GEMV, a power of two (its tree
+   * reduction halves it); a workgroup holds workgroupSize / split channel words (gemvShape).
+   */
+  gemvSplit: number;
 }
 
 /**
@@ -68,7 +80,7 @@ export const TUNED_TILES: Readonly<Record<AdapterClass, Readonly<KernelTiles>>> 
   // 196.0 / 221.7. Workgroup 64 against 32 and 128, all dispatches: 481.3 / 480.6, 476.8;
   // 770.5 / 767.6, 785.5; 725.4 / 790.4, 727.2 (within the noise: kept). Float depthwise (4 ms
   // a run) within the noise.
-  swiftshader: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64 },
+  swiftshader: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64, gemvMinWords: 2147483647, gemvSplit: 16 },
   // llvmpipe
   // `npm run bench -- --tune --backend llvmpipe` (2 runs of 8 rounds; no timestamp-query: sums of
   // each model's fastest wall time, ms, the int8 models for int8 kernels, float VWW for float
@@ -76,10 +88,10 @@ export const TUNED_TILES: Readonly<Record<AdapterClass, Readonly<KernelTiles>>> 
   // 33.7, 36.2; 51.6 / 71.5, 58.7, 63.2. Depthwise 4 against 2: 28.7 / 31.3; 49.9 / 48.1 (−4%,
   // the other run +9%: within the noise). Workgroup 64 against 32 and 128, all models: 33.0 /
   // 33.3, 34.4; 55.2 / 55.2, 56.1. Float VWW (3-4 ms a run) within the noise.
-  llvmpipe: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64 },
+  llvmpipe: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64, gemvMinWords: 2147483647, gemvSplit: 16 },
   // gpu
   // No real GPU has measured these: SwiftShader's values, which a GPU run of --tune should replace.
-  gpu: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64 },
+  gpu: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64, gemvMinWords: 16, gemvSplit: 64 },
 };
 
 /** Near-equal parts of at most `max` each covering `n`: fewer wasted lanes than max-wide parts plus a remainder. */
@@ -103,7 +115,8 @@ export function checkKernelTiles(tiles: KernelTiles, limits: { maxComputeInvocat
   const positive = (name: keyof KernelTiles) => {
     if (!Number.isInteger(tiles[name]) || tiles[name] < 1) throw new LoweringError(`kernel tiles: ${name} must be a positive integer, got ${tiles[name]}`);
   };
-  for (const name of ['convPixels', 'convGroups', 'floatConvPixels', 'floatConvGroups', 'depthwisePixels', 'floatDepthwisePixels', 'workgroupSize'] as const) positive(name);
+  for (const name of ['convPixels', 'convGroups', 'floatConvPixels', 'floatConvGroups', 'depthwisePixels', 'floatDepthwisePixels', 'workgroupSize', 'gemvMinWords', 'gemvSplit'] as const) positive(name);
+  if ((tiles.gemvSplit & (tiles.gemvSplit - 1)) !== 0) throw new LoweringError(`kernel tiles: gemvSplit must be a power of two (the GEMV's tree reduction), got ${tiles.gemvSplit}`);
   for (const name of ['depthwisePixels', 'floatDepthwisePixels'] as const) {
     if (tiles[name] > 4) throw new LoweringError(`kernel tiles: ${name} must be 1-4 (the depthwise strip), got ${tiles[name]}`);
   }
@@ -113,5 +126,5 @@ export function checkKernelTiles(tiles: KernelTiles, limits: { maxComputeInvocat
 
 /** One TUNED_TILES entry as TypeScript, as it is checked in. */
 export function formatTilesEntry(cls: AdapterClass, t: KernelTiles): string {
-  return `${cls}: { convPixels: ${t.convPixels}, convGroups: ${t.convGroups}, floatConvPixels: ${t.floatConvPixels}, floatConvGroups: ${t.floatConvGroups}, depthwisePixels: ${t.depthwisePixels}, floatDepthwisePixels: ${t.floatDepthwisePixels}, workgroupSize: ${t.workgroupSize} },`;
+  return `${cls}: { convPixels: ${t.convPixels}, convGroups: ${t.convGroups}, floatConvPixels: ${t.floatConvPixels}, floatConvGroups: ${t.floatConvGroups}, depthwisePixels: ${t.depthwisePixels}, floatDepthwisePixels: ${t.floatDepthwisePixels}, workgroupSize: ${t.workgroupSize}, gemvMinWords: ${t.gemvMinWords}, gemvSplit: ${t.gemvSplit} },`;
 }

@@ -178,3 +178,13 @@ export function imageProbeGraph(shape: number[], dtype: DType, q?: QuantParams):
   b.op({ type: 'RESHAPE', inputs: [input, newShape], outputs: [output], options: {} });
   return b.build([input], [output], 'image probe');
 }
+
+/** `second` fed by `first`'s output: its own input tensor replaced, its other tensors renumbered after `first`'s. */
+export function chainGraphs(first: Graph, second: Graph): Graph {
+  const offset = first.tensors.length;
+  const joined = first.outputs[0]!;
+  const id = (t: number) => (t === second.inputs[0] ? joined : t < 0 ? t : t + offset);
+  const tensors = [...first.tensors, ...second.tensors.map((t) => ({ ...t, id: t.id + offset }))];
+  const ops = [...first.ops, ...second.ops.map((op, i) => ({ ...op, index: first.ops.length + i, inputs: op.inputs.map(id), outputs: op.outputs.map(id) }))];
+  return { ...first, name: `${first.name} then ${second.name}`, tensors, ops, outputs: second.outputs.map(id) };
+}

@@ -7,7 +7,7 @@
 // and in the depthwise one (whose every variant also runs in each int8 arithmetic).
 import { describe, expect, it } from 'vitest';
 import type { Activation, Graph, Padding } from '../../src/model/graph.ts';
-import { CONV_TILE_SHAPES, convGraph, describeCase, fullyConnectedGraph, GraphBuilder, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
+import { chainGraphs, CONV_TILE_SHAPES, convGraph, describeCase, fullyConnectedGraph, GraphBuilder, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
 import { DOT4_MODES, INT8_ARITHMETICS, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
@@ -17,15 +17,6 @@ import { f32ProductsExact, productBounds, type Int8Arithmetic } from '../../src/
 
 const ACTIVATIONS: Activation[] = ['NONE', 'RELU', 'RELU6'];
 
-/** `second` fed by `first`'s output: its own input tensor replaced, its other tensors renumbered after `first`'s. */
-function chainGraphs(first: Graph, second: Graph): Graph {
-  const offset = first.tensors.length;
-  const joined = first.outputs[0]!;
-  const id = (t: number) => (t === second.inputs[0] ? joined : t < 0 ? t : t + offset);
-  const tensors = [...first.tensors, ...second.tensors.map((t) => ({ ...t, id: t.id + offset }))];
-  const ops = [...first.ops, ...second.ops.map((op, i) => ({ ...op, index: first.ops.length + i, inputs: op.inputs.map(id), outputs: op.outputs.map(id) }))];
-  return { ...first, name: `${first.name} then ${second.name}`, tensors, ops, outputs: second.outputs.map(id) };
-}
 const PADDINGS: Padding[] = ['SAME', 'VALID'];
 
 /**

@@ -32,9 +32,9 @@ function caps(adapter: Partial<CapabilityReport['adapter']>, softwareAdapter: bo
 
 /** Candidates unlike the table's 8 × 2 / 4 / 64: each conv shape, strip and workgroup size the tuner may pick, and a depthwise strip of 3. */
 const CANDIDATES: KernelTiles[] = [
-  { convPixels: 4, convGroups: 1, floatConvPixels: 2, floatConvGroups: 4, depthwisePixels: 1, floatDepthwisePixels: 3, workgroupSize: 32 },
-  { convPixels: 2, convGroups: 4, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 2, floatDepthwisePixels: 1, workgroupSize: 128 },
-  { convPixels: 8, convGroups: 2, floatConvPixels: 4, floatConvGroups: 1, depthwisePixels: 3, floatDepthwisePixels: 2, workgroupSize: 64 },
+  { convPixels: 4, convGroups: 1, floatConvPixels: 2, floatConvGroups: 4, depthwisePixels: 1, floatDepthwisePixels: 3, workgroupSize: 32, gemvMinWords: 1, gemvSplit: 16 },
+  { convPixels: 2, convGroups: 4, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 2, floatDepthwisePixels: 1, workgroupSize: 128, gemvMinWords: 1, gemvSplit: 16 },
+  { convPixels: 8, convGroups: 2, floatConvPixels: 4, floatConvGroups: 1, depthwisePixels: 3, floatDepthwisePixels: 2, workgroupSize: 64, gemvMinWords: 1, gemvSplit: 16 },
 ];
 
 const describeTiles = (t: KernelTiles) => `conv ${t.convPixels}×${t.convGroups}, float conv ${t.floatConvPixels}×${t.floatConvGroups}, depthwise ${t.depthwisePixels}/${t.floatDepthwisePixels}, workgroup ${t.workgroupSize}`;
@@ -63,7 +63,7 @@ describe('adapterClass', () => {
   it('every class has an entry the kernels take, printed as it is checked in', () => {
     for (const [cls, tiles] of Object.entries(TUNED_TILES)) {
       expect(() => checkKernelTiles(tiles, { maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 })).not.toThrow();
-      expect(formatTilesEntry(cls as keyof typeof TUNED_TILES, tiles)).toMatch(new RegExp(`^${cls}: \\{ convPixels: ${tiles.convPixels}, .* workgroupSize: ${tiles.workgroupSize} \\},$`));
+      expect(formatTilesEntry(cls as keyof typeof TUNED_TILES, tiles)).toMatch(new RegExp(`^${cls}: \\{ convPixels: ${tiles.convPixels}, .* workgroupSize: ${tiles.workgroupSize}, gemvMinWords: ${tiles.gemvMinWords}, gemvSplit: ${tiles.gemvSplit} \\},$`));
     }
   });
 });
@@ -88,11 +88,13 @@ describe('npm run bench -- --tune-write', () => {
 });
 
 describe('kernel tiles', () => {
-  it('refuses depthwise strips past 4, empty tiles and workgroups past the adapter limit', async () => {
+  it('refuses depthwise strips past 4, empty tiles, GEMV splits not a power of two and workgroups past the adapter limit', async () => {
     const limits = { maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 };
     expect(() => checkKernelTiles({ ...DEFAULT_KERNEL_TILES, depthwisePixels: 5 }, limits)).toThrow(/depthwisePixels must be 1-4/);
     expect(() => checkKernelTiles({ ...DEFAULT_KERNEL_TILES, floatConvGroups: 0 }, limits)).toThrow(LoweringError);
     expect(() => checkKernelTiles({ ...DEFAULT_KERNEL_TILES, workgroupSize: 512 }, limits)).toThrow(/above this adapter's limit of 256/);
+    expect(() => checkKernelTiles({ ...DEFAULT_KERNEL_TILES, gemvSplit: 24 }, limits)).toThrow(/gemvSplit must be a power of two/);
+    expect(() => checkKernelTiles({ ...DEFAULT_KERNEL_TILES, gemvMinWords: 0 }, limits)).toThrow(LoweringError);
     const ctx = await testContext();
     const graph = convGraph(mulberry32(1), { kind: 'depthwise', dtype: 'int8', batch: 1, inH: 5, inW: 5, inC: 4, outC: 4, k: 3, stride: 1, dilation: 1, padding: 'SAME', activation: 'NONE', depthMultiplier: 1, bias: true });
     await expect(GpuProgram.build(ctx, graph, { tiles: { floatDepthwisePixels: 8 } })).rejects.toThrow(/floatDepthwisePixels must be 1-4/);

@@ -62,6 +62,14 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
 
+// Input word `icw` of output column `ox`'s pixel at tap column `kx` in the row starting at input
+// pixel `row_base`: read clamped into the image, the input zero point's word where the tap is outside.
+fn input_column(ox: u32, kx: u32, row_base: u32, row_inside: bool, icw: u32) -> u32 {
+  let ix = i32(ox * params.stride_w + kx * params.dil_w) - params.pad_left;
+  let inside = row_inside && ix >= 0 && ix < i32(params.in_w);
+  return select(params.input_zp_word, input[(row_base + u32(clamp(ix, 0, i32(params.in_w) - 1))) * params.in_c4 + icw], inside);
+}
+
 @compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let index = linear_index(gid, nwg);
@@ -76,6 +84,22 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   let taps_per_channel = params.k_h * params.k_w * params.in_c4;
 {{DECLARE}}
+#if {{SHIFT}}
+  // The columns shift along the strip (SHIFT in convTileCode): per row and input word, the taps
+  // innermost, each loading the last pixel's column.
+  for (var ky = 0u; ky < params.k_h; ky++) {
+    let iy = i32(oy * params.stride_h + ky * params.dil_h) - params.pad_top;
+    let row_inside = iy >= 0 && iy < i32(params.in_h);
+    let row_base = (n * params.in_h + u32(clamp(iy, 0, i32(params.in_h) - 1))) * params.in_w;
+    let tap_row = ky * params.k_w;
+    for (var icw = 0u; icw < params.in_c4; icw++) {
+{{PRELOAD}}
+      for (var kx = 0u; kx < params.k_w; kx++) {
+{{KX_WORD}}
+      }
+    }
+  }
+#else
   for (var ky = 0u; ky < params.k_h; ky++) {
     let iy = i32(oy * params.stride_h + ky * params.dil_h) - params.pad_top;
     let row_inside = iy >= 0 && iy < i32(params.in_h);
@@ -88,6 +112,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
   }
+#endif
 
   // A strip's pixels past the row's end and a block's words past out_c4 are not written.
   let row_out = (n * params.out_h + oy) * params.out_w;

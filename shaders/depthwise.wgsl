@@ -243,14 +243,10 @@ fn requantize_lane(sum: Lane, bias: vec4<i32>, scale: vec4<f32>) -> u32 {
 // pixels' accumulators of that word: each channel's params are loaded once for the whole strip.
 fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u32> {
 #if {{FLOAT_REQUANT}}
-  // 4 channels at once (a loop over lanes indexed the results dynamically).
-  let c = word * 4u;
-  let cp0 = channel_params[c];
-  let cp1 = channel_params[c + 1u];
-  let cp2 = channel_params[c + 2u];
-  let cp3 = channel_params[c + 3u];
-  let bias = vec4<i32>(cp0.x, cp1.x, cp2.x, cp3.x);
-  let scale = bitcast<vec4<f32>>(vec4<i32>(cp0.w, cp1.w, cp2.w, cp3.w));
+  // 4 channels at once (a loop over lanes indexed the results dynamically): the word's biases and
+  // scales, one load each (channel params word-major, wordMajorParams in src/kernels/conv2d.ts).
+  let bias = channel_params[word * 4u];
+  let scale = bitcast<vec4<f32>>(channel_params[word * 4u + 3u]);
   var packed = vec4<u32>(requantize_lane(s0, bias, scale), 0u, 0u, 0u);
 #if {{PIXELS_2}}
   packed.y = requantize_lane(s1, bias, scale);
@@ -271,8 +267,9 @@ fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u
   var r1 = vec4<i32>(0);
   var r2 = vec4<i32>(0);
   var r3 = vec4<i32>(0);
+  let fields = array<vec4<i32>, 4>(channel_params[word * 4u], channel_params[word * 4u + 1u], channel_params[word * 4u + 2u], channel_params[word * 4u + 3u]);
   for (var l = 0u; l < 4u; l++) {
-    let cp = channel_params[word * 4u + l];
+    let cp = vec4<i32>(fields[0][l], fields[1][l], fields[2][l], fields[3][l]);
     r0[l] = requantize(a0[l] + cp.x, cp, params.output_zp, params.act_min, params.act_max);
 #if {{PIXELS_2}}
     r1[l] = requantize(a1[l] + cp.x, cp, params.output_zp, params.act_min, params.act_max);

@@ -87,6 +87,23 @@ function foldConstantChannels(constants: Map<number, number>, channelParams: Int
 }
 
 /**
+ * Channel params ([channel][bias, multiplier, shift, scale bits]) as the word kernels read them
+ * (word_params in shaders/conv-epilogue.wgsl, shaders/depthwise.wgsl): word-major,
+ * [word][field][4 channels], so one vec4 load gives a field for a whole channel word. XNNPACK's
+ * float requantization needs two of the four fields: a word's params are then 2 loads, not 4 (on
+ * SwiftShader every load of an invocation's own address is a gather, one per component).
+ */
+export function wordMajorParams(channelParams: Int32Array): Int32Array {
+  const out = new Int32Array(channelParams.length);
+  for (let word = 0; word < channelParams.length / 16; word++) {
+    for (let field = 0; field < 4; field++) {
+      for (let lane = 0; lane < 4; lane++) out[(word * 4 + field) * 4 + lane] = channelParams[(word * 4 + lane) * 4 + field]!;
+    }
+  }
+  return out;
+}
+
+/**
  * dot4I8Packed and i32 additions wrap rather than saturate, so a reduction long enough to
  * overflow int32 would give silently wrong answers: refuse it at load. In the int8 domain every
  * product is at most 128·128 in magnitude, the uint8 weight-zero-point term adds |zw|·128 per tap,
@@ -401,7 +418,7 @@ function lowerConvLike(
   const weights = f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4);
   const constants = (params: Uint32Array): LoweredOp['constants'] => [
     { label: `${label} weights`, data: weights, usage: 'storage' },
-    { label: `${label} channel params`, data: channelParams, usage: 'storage' },
+    { label: `${label} channel params`, data: wordMajorParams(channelParams), usage: 'storage' },
     { label: `${label} params`, data: params, usage: 'uniform' },
   ];
   const bindings = [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }];
@@ -649,7 +666,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   });
   return singleDispatch(label, shader, [
       { label: `${label} weights`, data: packed, usage: 'storage' },
-      { label: `${label} channel params`, data: channelParams, usage: 'storage' },
+      { label: `${label} channel params`, data: wordMajorParams(channelParams), usage: 'storage' },
       { label: `${label} params`, data: uniforms, usage: 'uniform' },
     ], [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }], workgroupsFor(ctx, total));
 }

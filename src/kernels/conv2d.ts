@@ -2,7 +2,7 @@
 import convSource from '../../shaders/conv2d.wgsl?raw';
 import depthwiseSource from '../../shaders/depthwise.wgsl?raw';
 import type { WindowGeometry } from '../model/conv-family.ts';
-import type { OpOf, TensorIR } from '../model/graph.ts';
+import type { OpOf, OutputPlacement, TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
 import { int8Shader } from './common.ts';
@@ -24,6 +24,7 @@ import {
   f32ProductsExact,
   productBounds,
   type Int8Arithmetic,
+  outputPlacementOf,
 } from './lowering.ts';
 import { roundUp4 } from './layout.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES } from './tuned-tiles.ts';
@@ -168,7 +169,7 @@ export function convTileCode(tile: ConvTile, weightZp: boolean, f32Epilogue = fa
     `  let p = i / ${tile.groups}u;`,
     `  let g = i % ${tile.groups}u;`,
     `  if (ox + p < params.out_w && ocw + g < params.out_c4) {`,
-    `    output[(row_out + ox + p) * params.out_c4 + ocw + g] = requantize_word(accs[i], cps[g], sums[p]);`,
+    `    output[(row_out + ox + p) * params.out_stride + params.out_offset + ocw + g] = requantize_word(accs[i], cps[g], sums[p]);`,
     `  }`,
     `}`,
   ];
@@ -220,8 +221,11 @@ function lowerConvLike(
   output: TensorIR,
   g: WindowGeometry,
   activation: Parameters<typeof int8ActivationRange>[0],
+  placement: OutputPlacement | undefined,
 ): LoweredOp {
   const { values: w, zeroPoint: weightZp } = int8Weights(filter);
+  // Its own rows, or the concatenation's it is placed in (src/passes/place-concat.ts).
+  const at = outputPlacementOf(ctx, label, output, g.outC, placement);
   const inputZp = int8ZeroPoint(input);
   const outputZp = int8ZeroPoint(output);
   const inC4 = roundUp4(g.inC) / 4;
@@ -290,6 +294,8 @@ function lowerConvLike(
     ['u32', total],
     ['u32', strips],
     ['u32', blocks],
+    ['u32', at.rowStride],
+    ['u32', at.offset],
   ]);
   const f32 = tile.arithmetic === 'f32';
   const exactSums = sumsExactInF32(ctx, bounds, channelParams);
@@ -317,7 +323,7 @@ export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredO
   if (filterC !== inC) throw new LoweringError(`CONV_2D at operator ${op.index}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
   const o = op.options;
   const label = `conv2d#${op.index}`;
-  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation);
+  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation, o.placement);
 }
 
 export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNECTED'>): LoweredOp {
@@ -338,7 +344,7 @@ export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNEC
   return lowerConvLike(ctx, `fc#${op.index}`, input, filter, op.inputs[2] ?? -1, output, {
     batch: 1, inH: 1, inW: batch, inC: depth, outH: 1, outW: batch, outC, kH: 1, kW: 1,
     strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0,
-  }, op.options.activation);
+  }, op.options.activation, op.options.placement);
 }
 
 /**
@@ -404,6 +410,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   const [, kH, kW, outC] = filter.shape as [number, number, number, number];
   const [, outH, outW] = output.shape as [number, number, number, number];
   const o = op.options;
+  // src/passes/place-concat.ts places only CONV_2D and FULLY_CONNECTED outputs.
+  if (o.placement) throw new LoweringError(`DEPTHWISE_CONV_2D at operator ${op.index}: its kernel does not write at a placement`);
   const g = windowGeometryOf(`depthwise#${op.index}`, input, output, o, kH, kW);
   const multiplier = outC / inC;
   if (!Number.isInteger(multiplier) || multiplier < 1) {

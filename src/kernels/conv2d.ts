@@ -350,10 +350,11 @@ export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNEC
 /**
  * Channel words per depthwise invocation, read as one vec4 per tap: 4 where the channel words
  * divide by 4 and the depth multiplier is 1 (input and output channels line up word for word),
- * else 1 (the word kernel).
+ * and the output rows are whole vec4s apart from a vec4 on (`at`: a placement's stride and word
+ * offset, src/passes/place-concat.ts), else 1 (the word kernel).
  */
-function depthwiseWords(multiplier: number, channelWords: number): number {
-  return multiplier === 1 && channelWords % 4 === 0 ? 4 : 1;
+function depthwiseWords(multiplier: number, channelWords: number, at: { rowStride: number; offset: number }): number {
+  return multiplier === 1 && channelWords % 4 === 0 && at.rowStride % 4 === 0 && at.offset % 4 === 0 ? 4 : 1;
 }
 
 /**
@@ -410,9 +411,9 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   const [, kH, kW, outC] = filter.shape as [number, number, number, number];
   const [, outH, outW] = output.shape as [number, number, number, number];
   const o = op.options;
-  // src/passes/place-concat.ts places only CONV_2D and FULLY_CONNECTED outputs.
-  if (o.placement) throw new LoweringError(`DEPTHWISE_CONV_2D at operator ${op.index}: its kernel does not write at a placement`);
   const g = windowGeometryOf(`depthwise#${op.index}`, input, output, o, kH, kW);
+  // Its own rows, or the concatenation's it is placed in (src/passes/place-concat.ts), in words.
+  const at = outputPlacementOf(ctx, `depthwise#${op.index}`, output, outC, o.placement);
   const multiplier = outC / inC;
   if (!Number.isInteger(multiplier) || multiplier < 1) {
     throw new LoweringError(`DEPTHWISE_CONV_2D at operator ${op.index}: ${outC} output channels is not a multiple of ${inC} input channels`);
@@ -446,7 +447,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     channelParams.set([folded | 0, m, shift, float32ScaleBits(inScale, scaleOf(filter, oc), outScale)], oc * 4);
   }
   const [actMin, actMax] = int8ActivationRange(o.activation, output);
-  const words = depthwiseWords(multiplier, outCPadded / 4);
+  const words = depthwiseWords(multiplier, outCPadded / 4, at);
   // Output pixels along W per invocation, 1-4: the adapter's (src/kernels/tuned-tiles.ts).
   const pixels = (ctx.tiles ?? DEFAULT_KERNEL_TILES).depthwisePixels;
   const strips = Math.ceil(outW / pixels);
@@ -477,6 +478,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     ['u32', total],
     ['u32', strips],
     ['u32', order.kxStep],
+    ['u32', at.rowStride / words],
+    ['u32', at.offset / words],
   ]);
   const label = `depthwise#${op.index}`;
   const exactSums = sumsExactInF32(ctx, bounds, channelParams);

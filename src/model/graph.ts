@@ -60,8 +60,9 @@ export interface Conv2DOptions {
   explicitPadding?: ExplicitPadding;
   /**
    * Never imported: set by the GPU load pass that writes a channel CONCATENATION in place
-   * (src/passes/place-concat.ts). The GPU kernel writes this op's output into the concatenation's
-   * output; the CPU reference runs the graph without the pass and ignores it.
+   * (src/passes/place-concat.ts), on CONV_2D and DEPTHWISE_CONV_2D. The GPU kernel writes this
+   * op's output into the concatenation's output; the CPU reference runs the graph without the
+   * pass and ignores it.
    */
   placement?: OutputPlacement;
 }

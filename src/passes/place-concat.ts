@@ -1,15 +1,16 @@
 // A CONCATENATION along the last (channel) axis whose inputs come from convolutions is written in
-// place on the GPU: each such CONV_2D or FULLY_CONNECTED writes its output straight into the
-// concatenation's output, at the output's row stride and its own channel offset
+// place on the GPU: each such CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED writes its output
+// straight into the concatenation's output, at the output's row stride and its own channel offset
 // (OutputPlacement), and the concatenation copies only the inputs that were not placed. One
-// activation buffer and one dispatch less per placed input. YOLOv8n's detection heads concatenate
+// activation buffer and one dispatch less per placed input. (The 8-bit depthwise kernel takes
+// its 16-channel form only where the placement keeps its rows on vec4s, else the word form.) YOLOv8n's detection heads concatenate
 // box and class convolutions (64 + 1 channels, three times); DeepLab v3 concatenates its ASPP
 // convolution after the pooled branch; the TFLM person-id model three FULLY_CONNECTED rows.
 //
 // An input is placed when:
-//  - its producer is a CONV_2D or FULLY_CONNECTED (their kernels take the placement; depthwise,
-//    pooling and elementwise kernels do not) on the same GPU path as the concatenation (float32
-//    in and out, or 8-bit in and out);
+//  - its producer is a CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED (their kernels take the
+//    placement; pooling, elementwise and data-movement kernels do not) on the same GPU path as
+//    the concatenation (float32 in and out, or 8-bit in and out);
 //  - the concatenation is its only reader, it reads it once, and it is no graph output: its bytes
 //    then exist only inside the concatenation's output;
 //  - for 8-bit tensors its quantization is exactly the output's (same zero point and float32
@@ -24,14 +25,16 @@
 import type { Graph, OpIR, OpOf, TensorIR } from '../model/graph.ts';
 import { sameQuantization } from './fold-pad.ts';
 
-type Producer = OpOf<'CONV_2D'> | OpOf<'FULLY_CONNECTED'>;
+type Producer = OpOf<'CONV_2D'> | OpOf<'DEPTHWISE_CONV_2D'> | OpOf<'FULLY_CONNECTED'>;
+
+const PRODUCERS: ReadonlySet<string> = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
 
 const isEightBitDtype = (t: TensorIR): boolean => t.dtype === 'int8' || t.dtype === 'uint8';
 
 /** The op is one whose GPU kernels write at a placement, on the path of `output` (float32 or 8-bit in and out). */
 function placeableProducer(graph: Graph, op: OpIR | undefined, output: TensorIR): op is Producer {
-  if (!op || (op.type !== 'CONV_2D' && op.type !== 'FULLY_CONNECTED') || op.outputs.length !== 1) return false;
-  if (op.options.placement) return false;
+  if (!op || !PRODUCERS.has(op.type) || op.outputs.length !== 1) return false;
+  if ((op as Producer).options.placement) return false;
   const input = graph.tensors[op.inputs[0]!];
   const produced = graph.tensors[op.outputs[0]!];
   if (!input || !produced) return false;

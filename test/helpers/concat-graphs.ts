@@ -1,7 +1,7 @@
 // Graphs of a few producers → CONCATENATION along the last axis → a reader, for the in-place
-// concatenation pass (src/passes/place-concat.ts): each producer a CONV_2D, DEPTHWISE_CONV_2D or
-// FULLY_CONNECTED reading the graph input, their outputs sharing the concatenation's
-// quantization unless a case says otherwise.
+// concatenation pass (src/passes/place-concat.ts): each producer a CONV_2D, DEPTHWISE_CONV_2D,
+// FULLY_CONNECTED or MAX_POOL_2D reading the graph input, their outputs sharing the
+// concatenation's quantization unless a case says otherwise.
 import type { DType, Graph, QuantParams } from '../../src/model/graph.ts';
 import { tensorElementCount } from '../../src/model/graph.ts';
 import { randomFloats } from './float-graphs.ts';
@@ -11,10 +11,16 @@ import { randInt } from './rng.ts';
 export type ConcatDType = 'int8' | 'uint8' | 'float32';
 
 export interface ConcatProducer {
-  /** 'fc' needs every producer 'fc' (the graph is then [batch, depth] rows, not an image). */
-  kind: 'conv' | 'depthwise' | 'fc';
-  /** Output channels (a depthwise producer has the input's). */
+  /**
+   * 'fc' needs every producer 'fc' (the graph is then [batch, depth] rows, not an image). A 'pool'
+   * (3×3 MAX_POOL_2D) keeps the input's quantization, which becomes the concatenation's when it
+   * comes first.
+   */
+  kind: 'conv' | 'depthwise' | 'fc' | 'pool';
+  /** Output channels (a depthwise producer has the input's times its multiplier, a pool the input's). */
   channels: number;
+  /** A depthwise producer's depth multiplier (default 1). */
+  multiplier?: number;
   k?: number;
   /** Its output quantized unlike the concatenation's (8-bit): the concatenation rescales it. */
   ownQuantization?: boolean;
@@ -35,7 +41,7 @@ export interface ConcatCase {
 }
 
 export function describeConcatCase(c: ConcatCase): string {
-  const parts = c.producers.map((p) => `${p.kind}${p.channels}${p.ownQuantization ? ' own-q' : ''}${p.alsoRead ? ` +${p.alsoRead}` : ''}`);
+  const parts = c.producers.map((p) => `${p.kind}${p.multiplier ? `×${p.multiplier}` : ''}${p.channels}${p.ownQuantization ? ' own-q' : ''}${p.alsoRead ? ` +${p.alsoRead}` : ''}`);
   return `${c.dtype} ${c.batch}x${c.h}x${c.w}x${c.inC} [${parts.join(', ')}]${c.reader ? ' → conv' : ''}`;
 }
 
@@ -68,6 +74,11 @@ function outputQuant(rng: () => number, dtype: ConcatDType, scale: number): Quan
   return quant(scale * (0.5 + rng()), dtype === 'int8' ? randInt(rng, -10, 10) : randInt(rng, 118, 138));
 }
 
+function channelsOf(c: ConcatCase, p: ConcatProducer): number {
+  if (p.kind === 'pool') return c.inC;
+  return p.kind === 'depthwise' ? c.inC * (p.multiplier ?? 1) : p.channels;
+}
+
 export function concatGraph(rng: () => number, c: ConcatCase): Graph {
   const b = new GraphBuilder();
   const fc = c.producers.every((p) => p.kind === 'fc');
@@ -83,16 +94,23 @@ export function concatGraph(rng: () => number, c: ConcatCase): Graph {
   for (const [i, p] of c.producers.entries()) {
     const name = `producer ${i}`;
     const k = p.k ?? 3;
-    const channels = p.kind === 'depthwise' ? c.inC : p.channels;
+    const channels = channelsOf(c, p);
+    const act = i % 2 ? 'RELU' : 'NONE';
+    if (p.kind === 'pool') {
+      concatQuant ??= inQuant;
+      const out = b.tensor(`${name} output`, [...rows, channels], dtype, inQuant);
+      b.op({ type: 'MAX_POOL_2D', inputs: [input], outputs: [out], options: { padding: 'SAME', strideH: 1, strideW: 1, filterH: 3, filterW: 3, activation: 'NONE' } });
+      parts.push(out);
+      continue;
+    }
     const shape = p.kind === 'fc' ? [channels, c.inC] : p.kind === 'depthwise' ? [1, k, k, channels] : [channels, k, k, c.inC];
     const { filter, bias, typicalScale } = weightsOf(b, rng, c.dtype, name, shape, channels, inScale, p.kind === 'depthwise' ? 3 : 0);
     // The first producer's scale is the concatenation's; the others share it unless told not to.
     concatQuant ??= outputQuant(rng, c.dtype, typicalScale);
     const q = p.ownQuantization ? outputQuant(rng, c.dtype, typicalScale * 1.5) : concatQuant;
     const out = b.tensor(`${name} output`, [...rows, channels], dtype, q);
-    const act = i % 2 ? 'RELU' : 'NONE';
     if (p.kind === 'fc') b.op({ type: 'FULLY_CONNECTED', inputs: [input, filter, bias], outputs: [out], options: { activation: act, keepNumDims: false } });
-    else if (p.kind === 'depthwise') b.op({ type: 'DEPTHWISE_CONV_2D', inputs: [input, filter, bias], outputs: [out], options: { ...same, activation: act, depthMultiplier: 1 } });
+    else if (p.kind === 'depthwise') b.op({ type: 'DEPTHWISE_CONV_2D', inputs: [input, filter, bias], outputs: [out], options: { ...same, activation: act, depthMultiplier: p.multiplier ?? 1 } });
     else b.op({ type: 'CONV_2D', inputs: [input, filter, bias], outputs: [out], options: { ...same, activation: act } });
     parts.push(out);
     if (p.alsoRead === 'output') outputs.push(out);
@@ -103,7 +121,7 @@ export function concatGraph(rng: () => number, c: ConcatCase): Graph {
       outputs.push(second);
     }
   }
-  const total = c.producers.reduce((a, p) => a + (p.kind === 'depthwise' ? c.inC : p.channels), 0);
+  const total = c.producers.reduce((a, p) => a + channelsOf(c, p), 0);
   const concat = b.tensor('concatenation', [...rows, total], dtype, concatQuant);
   b.op({ type: 'CONCATENATION', inputs: parts, outputs: [concat], options: { axis: rows.length, activation: 'NONE' } });
   if (c.reader) {

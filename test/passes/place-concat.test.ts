@@ -1,10 +1,10 @@
-// placeConcatenationInputs: a channel CONCATENATION's CONV_2D and FULLY_CONNECTED inputs are
+// placeConcatenationInputs: a channel CONCATENATION's CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED inputs are
 // written in place by their producers (OutputPlacement), and the GPU copies only the rest. The
 // decisions on the graph (which inputs, at which channel), then on the GPU: 8-bit outputs and the
 // captured concatenation equal the CPU reference of the unplaced graph byte for byte in every
 // int8 arithmetic and both requantizations; float32 bit for bit the unplaced GPU run, within the
 // float tolerance of the reference. Every input that does not qualify (a middle input that is no
-// whole number of words, quantized unlike the output, read twice, a graph output, a depthwise
+// whole number of words, quantized unlike the output, read twice, a graph output, a pooling
 // producer) is copied as before and still equal.
 import { describe, expect, it } from 'vitest';
 import type { Graph, OpOf } from '../../src/model/graph.ts';
@@ -34,7 +34,11 @@ const SHAPES: Shape[] = [
   { name: 'an input quantized unlike the output', ...image, producers: [{ kind: 'conv', channels: 8 }, { kind: 'conv', channels: 4, ownQuantization: true }, { kind: 'conv', channels: 4 }], reader: true, placed8: [0, 2], placedFloat: [0, 1, 2] },
   { name: 'a producer with a second reader', ...image, producers: [{ kind: 'conv', channels: 8, alsoRead: 'conv' }, { kind: 'conv', channels: 4 }], reader: true, placed8: [1], placedFloat: [1] },
   { name: 'a producer that is a graph output', ...image, producers: [{ kind: 'conv', channels: 4, alsoRead: 'output' }, { kind: 'conv', channels: 8 }], reader: true, placed8: [1], placedFloat: [1] },
-  { name: 'a depthwise producer', ...image, inC: 4, producers: [{ kind: 'depthwise', channels: 4 }, { kind: 'conv', channels: 8 }], reader: true, placed8: [1], placedFloat: [1] },
+  // 8-bit: the depthwise outputs start on whole vec4s of the 16-word rows (the 16-channel kernel).
+  { name: 'depthwise producers on vec4 boundaries', ...image, inC: 16, producers: [{ kind: 'depthwise', channels: 16 }, { kind: 'conv', channels: 16 }, { kind: 'depthwise', channels: 16 }, { kind: 'conv', channels: 16 }], reader: true, placed8: [0, 1, 2, 3], placedFloat: [0, 1, 2, 3] },
+  // 8-bit: at word 1 and 3 (the word kernel), the second with depth multiplier 2.
+  { name: 'depthwise producers off vec4 boundaries', ...image, inC: 8, producers: [{ kind: 'conv', channels: 4 }, { kind: 'depthwise', channels: 8 }, { kind: 'depthwise', channels: 16, multiplier: 2 }, { kind: 'conv', channels: 6 }], reader: true, placed8: [0, 1, 2, 3], placedFloat: [0, 1, 2, 3] },
+  { name: 'a pooling producer', ...image, inC: 4, producers: [{ kind: 'pool', channels: 4 }, { kind: 'conv', channels: 8 }], reader: true, placed8: [1], placedFloat: [1] },
 ];
 
 const concatOf = (g: Graph) => g.ops.find((op) => op.type === 'CONCATENATION') as OpOf<'CONCATENATION'>;
@@ -60,7 +64,7 @@ describe('placeConcatenationInputs', () => {
         let offset = 0;
         concat.inputs.forEach((id, k) => {
           const producer = placed.ops.find((op) => op.outputs.includes(id))!;
-          const placement = producer.type === 'CONV_2D' || producer.type === 'FULLY_CONNECTED' ? producer.options.placement : undefined;
+          const placement = producer.type === 'CONV_2D' || producer.type === 'DEPTHWISE_CONV_2D' || producer.type === 'FULLY_CONNECTED' ? producer.options.placement : undefined;
           expect(placement, `${label} input ${k}`).toEqual(want.includes(k) ? { into: concat.outputs[0], channelOffset: offset } : undefined);
           offset += graph.tensors[id]!.shape.at(-1)!;
         });
@@ -85,7 +89,7 @@ describe('placeConcatenationInputs', () => {
   });
 
   it('is the identity on a graph with nothing to place', () => {
-    const s = SHAPES.find((x) => x.name === 'a depthwise producer')!;
+    const s = SHAPES.find((x) => x.name === 'a pooling producer')!;
     const graph = concatGraph(mulberry32(2), { ...caseOf(s, 'int8'), producers: [s.producers[0]!, { kind: 'conv', channels: 8, alsoRead: 'output' }] });
     expect(placeConcatenationInputs(graph)).toBe(graph);
   });

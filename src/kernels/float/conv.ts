@@ -170,8 +170,6 @@ export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHW
   const outputC = fourDims(output, 'output', label)[3];
   if (one !== 1) throw new LoweringError(`${label}: filter must be [1, kH, kW, channels], got [${filter.shape.join(', ')}]`);
   if (outputC !== outC) throw new LoweringError(`${label}: output has ${outputC} channels, filter has ${outC}`);
-  // src/passes/place-concat.ts places only CONV_2D and FULLY_CONNECTED outputs.
-  if (op.options.placement) throw new LoweringError(`${label}: its kernel does not write at a placement`);
   // The multiplier follows from the shapes, as in the reference (some converters write an
   // inconsistent option value).
   const multiplier = outC / inC;
@@ -183,6 +181,8 @@ export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHW
   for (let t = 0; t < taps; t++) packed.set(w.subarray(t * outC, (t + 1) * outC), t * outC4 * 4);
   const o = op.options;
   const g = windowGeometryOf(label, input, output, o, kH, kW);
+  // Its own rows, or the concatenation's it is placed in (src/passes/place-concat.ts).
+  const at = outputPlacementOf(ctx, label, output, outC, o.placement);
   const constants: ConstantSpec[] = [];
   const inputBinding = floatOperand(input, 'input', constants, label);
   constants.push({ label: `${label} weights`, data: packed, usage: 'storage' });
@@ -193,7 +193,7 @@ export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHW
   const total = g.batch * g.outH * strips * outC4;
   constants.push({
     label: `${label} params`,
-    data: floatUniforms([...geometryFields(g, o.activation, label), ['u32', multiplier], ['u32', total], ['u32', strips]]),
+    data: floatUniforms([...geometryFields(g, o.activation, label), ['u32', multiplier], ['u32', total], ['u32', strips], ['u32', at.rowStride], ['u32', at.offset]]),
     usage: 'uniform',
   });
   const n = constants.length;

@@ -2,7 +2,7 @@
 // concatenation pass (src/passes/place-concat.ts): each producer a CONV_2D, DEPTHWISE_CONV_2D,
 // FULLY_CONNECTED or MAX_POOL_2D reading the graph input, their outputs sharing the
 // concatenation's quantization unless a case says otherwise.
-import type { DType, Graph, QuantParams } from '../../src/model/graph.ts';
+import type { DType, Graph, OpOf, QuantParams } from '../../src/model/graph.ts';
 import { tensorElementCount } from '../../src/model/graph.ts';
 import { randomFloats } from './float-graphs.ts';
 import { GraphBuilder, quant, randomBytes } from './graphs.ts';
@@ -134,4 +134,34 @@ export function concatGraph(rng: () => number, c: ConcatCase): Graph {
     outputs.unshift(out);
   } else outputs.unshift(concat);
   return b.build([input], outputs, describeConcatCase(c));
+}
+
+/** A case for every dtype, with the concatenation inputs the pass places in 8-bit and in float32. */
+export type PlacementShape = Omit<ConcatCase, 'dtype'> & { name: string; placed8: number[]; placedFloat: number[] };
+
+const image = { batch: 1, h: 6, w: 7, inC: 5 };
+
+export const PLACEMENT_SHAPES: PlacementShape[] = [
+  { name: 'three convolutions, the last 6 channels', ...image, producers: [{ kind: 'conv', channels: 8 }, { kind: 'conv', channels: 4 }, { kind: 'conv', channels: 6 }], reader: true, placed8: [0, 1, 2], placedFloat: [0, 1, 2] },
+  { name: 'three FULLY_CONNECTED rows', batch: 3, h: 1, w: 1, inC: 10, producers: [{ kind: 'fc', channels: 8 }, { kind: 'fc', channels: 12 }, { kind: 'fc', channels: 5 }], reader: true, placed8: [0, 1, 2], placedFloat: [0, 1, 2] },
+  { name: 'batch 2, 1×1 convolutions, the concatenation a graph output', batch: 2, h: 5, w: 4, inC: 7, producers: [{ kind: 'conv', channels: 4, k: 1 }, { kind: 'conv', channels: 12, k: 1 }, { kind: 'conv', channels: 3, k: 1 }], reader: false, placed8: [0, 1, 2], placedFloat: [0, 1, 2] },
+  // 8-bit: input 1 is no whole number of words, so input 2 starts mid-word.
+  { name: 'a middle input of 5 channels', ...image, producers: [{ kind: 'conv', channels: 8 }, { kind: 'conv', channels: 5 }, { kind: 'conv', channels: 4 }], reader: true, placed8: [0], placedFloat: [0, 1, 2] },
+  { name: 'an input quantized unlike the output', ...image, producers: [{ kind: 'conv', channels: 8 }, { kind: 'conv', channels: 4, ownQuantization: true }, { kind: 'conv', channels: 4 }], reader: true, placed8: [0, 2], placedFloat: [0, 1, 2] },
+  { name: 'a producer with a second reader', ...image, producers: [{ kind: 'conv', channels: 8, alsoRead: 'conv' }, { kind: 'conv', channels: 4 }], reader: true, placed8: [1], placedFloat: [1] },
+  { name: 'a producer that is a graph output', ...image, producers: [{ kind: 'conv', channels: 4, alsoRead: 'output' }, { kind: 'conv', channels: 8 }], reader: true, placed8: [1], placedFloat: [1] },
+  // 8-bit: the depthwise outputs start on whole vec4s of the 16-word rows (the 16-channel kernel).
+  { name: 'depthwise producers on vec4 boundaries', ...image, inC: 16, producers: [{ kind: 'depthwise', channels: 16 }, { kind: 'conv', channels: 16 }, { kind: 'depthwise', channels: 16 }, { kind: 'conv', channels: 16 }], reader: true, placed8: [0, 1, 2, 3], placedFloat: [0, 1, 2, 3] },
+  // 8-bit: at word 1 and 3 (the word kernel), the second with depth multiplier 2.
+  { name: 'depthwise producers off vec4 boundaries', ...image, inC: 8, producers: [{ kind: 'conv', channels: 4 }, { kind: 'depthwise', channels: 8 }, { kind: 'depthwise', channels: 16, multiplier: 2 }, { kind: 'conv', channels: 6 }], reader: true, placed8: [0, 1, 2, 3], placedFloat: [0, 1, 2, 3] },
+  { name: 'a pooling producer', ...image, inC: 4, producers: [{ kind: 'pool', channels: 4 }, { kind: 'conv', channels: 8 }], reader: true, placed8: [1], placedFloat: [1] },
+];
+
+export const concatOf = (g: Graph) => g.ops.find((op) => op.type === 'CONCATENATION') as OpOf<'CONCATENATION'>;
+export const placedOf = (s: PlacementShape, dtype: ConcatDType) => (dtype === 'float32' ? s.placedFloat : s.placed8);
+/** A step of a concatenation's own (a copy of an input it was not given in place). */
+export const isConcatStep = (label: string): boolean => /concatenation#|float concat#/.test(label);
+
+export function caseOf(s: PlacementShape, dtype: ConcatDType): ConcatCase {
+  return { dtype, batch: s.batch, h: s.h, w: s.w, inC: s.inC, producers: s.producers, reader: s.reader };
 }

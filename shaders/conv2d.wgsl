@@ -47,6 +47,11 @@ struct Params {
   // ceil(out_w / PIXELS) strips per row, ceil(out_c4 / GROUPS) channel blocks per pixel.
   out_strips: u32,
   out_blocks: u32,
+  // Output pixel p's channel word w is output[p * out_stride + out_offset + w]: out_c4 and 0, or
+  // the concatenation's channel words and this input's first word when it writes in place
+  // (src/passes/place-concat.ts).
+  out_stride: u32,
+  out_offset: u32,
 };
 
 @group(0) @binding(0) var<storage, read> input: array<u32>;

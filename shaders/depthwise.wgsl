@@ -54,6 +54,11 @@ struct Params {
   total: u32,
   strips: u32,
   kx_step: u32,
+  // Output pixel p's channel unit u (a vec4 of words with {{VEC}}, else a word) is
+  // output[p * out_stride + out_offset + u]: out_c4 and 0, or the concatenation's row and this
+  // input's first unit when it writes in place (src/passes/place-concat.ts).
+  out_stride: u32,
+  out_offset: u32,
 };
 
 // One word of channels, unpacked: an input pixel's, a tap's weights or an accumulator.
@@ -129,21 +134,21 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, v
   let w1 = requantize_words(word + 1u, acc0.c1, acc1.c1, acc2.c1, acc3.c1);
   let w2 = requantize_words(word + 2u, acc0.c2, acc1.c2, acc2.c2, acc3.c2);
   let w3 = requantize_words(word + 3u, acc0.c3, acc1.c3, acc2.c3, acc3.c3);
-  let base = pixel * params.out_c4 + ocv;
+  let base = pixel * params.out_stride + params.out_offset + ocv;
   output[base] = vec4<u32>(w0.x, w1.x, w2.x, w3.x);
 #if {{PIXELS_2}}
   if (valid > 1u) {
-    output[base + params.out_c4] = vec4<u32>(w0.y, w1.y, w2.y, w3.y);
+    output[base + params.out_stride] = vec4<u32>(w0.y, w1.y, w2.y, w3.y);
   }
 #endif
 #if {{PIXELS_3}}
   if (valid > 2u) {
-    output[base + 2u * params.out_c4] = vec4<u32>(w0.z, w1.z, w2.z, w3.z);
+    output[base + 2u * params.out_stride] = vec4<u32>(w0.z, w1.z, w2.z, w3.z);
   }
 #endif
 #if {{PIXELS_4}}
   if (valid > 3u) {
-    output[base + 3u * params.out_c4] = vec4<u32>(w0.w, w1.w, w2.w, w3.w);
+    output[base + 3u * params.out_stride] = vec4<u32>(w0.w, w1.w, w2.w, w3.w);
   }
 #endif
 }
@@ -208,21 +213,21 @@ fn input_pixel(pixel: u32, inside: bool, ocw: u32) -> Lanes {
 
 fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, valid: u32, ocw: u32) {
   let w = requantize_words(ocw, acc0.c0, acc1.c0, acc2.c0, acc3.c0);
-  let base = pixel * params.out_c4 + ocw;
+  let base = pixel * params.out_stride + params.out_offset + ocw;
   output[base] = w.x;
 #if {{PIXELS_2}}
   if (valid > 1u) {
-    output[base + params.out_c4] = w.y;
+    output[base + params.out_stride] = w.y;
   }
 #endif
 #if {{PIXELS_3}}
   if (valid > 2u) {
-    output[base + 2u * params.out_c4] = w.z;
+    output[base + 2u * params.out_stride] = w.z;
   }
 #endif
 #if {{PIXELS_4}}
   if (valid > 3u) {
-    output[base + 3u * params.out_c4] = w.w;
+    output[base + 3u * params.out_stride] = w.w;
   }
 #endif
 }

@@ -38,6 +38,11 @@ struct Params {
   // ceil(out_w / PIXELS) strips per row, ceil(out_c4 / GROUPS) channel blocks per pixel.
   out_strips: u32,
   out_blocks: u32,
+  // Output pixel p's channel c is output[p * out_stride + out_offset + c]: out_c and 0, or the
+  // concatenation's channels and this input's first channel when it writes in place
+  // (src/passes/place-concat.ts).
+  out_stride: u32,
+  out_offset: u32,
 };
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -94,7 +99,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let g = i % {{GROUPS}}u;
     // A strip's pixels past the row's end and a block's groups past out_c4 are not written.
     if (ox + p < params.out_w && oc4 + g < params.out_c4) {
-      store_group(accs[i], (row_out + ox + p) * params.out_c, oc4 + g);
+      store_group(accs[i], (row_out + ox + p) * params.out_stride + params.out_offset, oc4 + g);
     }
   }
 }

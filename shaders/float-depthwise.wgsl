@@ -30,6 +30,11 @@ struct Params {
   multiplier: u32,
   total: u32,
   strips: u32,
+  // Output pixel p's channel c is output[p * out_stride + out_offset + c]: out_c and 0, or the
+  // concatenation's channels and this input's first channel when it writes in place
+  // (src/passes/place-concat.ts).
+  out_stride: u32,
+  out_offset: u32,
 };
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -59,7 +64,7 @@ fn tap(acc: vec4<f32>, column: Column, w: vec4<f32>) -> vec4<f32> {
 
 fn store_pixel(acc: vec4<f32>, b: vec4<f32>, pixel: u32, first: u32) {
   let result = clamp(acc + b, vec4<f32>(params.act_min), vec4<f32>(params.act_max));
-  let out_base = pixel * params.out_c + first;
+  let out_base = pixel * params.out_stride + params.out_offset + first;
   for (var j = 0u; j < 4u; j++) {
     if (first + j < params.out_c) {
       output[out_base + j] = result[j];

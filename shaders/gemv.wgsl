@@ -29,6 +29,9 @@ struct Params {
   act_min: i32,
   act_max: i32,
   weight_zp: i32,
+  // The output's one pixel starts at word out_offset: 0, or its channel offset in the
+  // concatenation it is written into (src/passes/place-concat.ts).
+  out_offset: u32,
 };
 
 @group(0) @binding(0) var<storage, read> input: array<u32>;
@@ -105,6 +108,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
 #else
     let total = partial[lid];
 #endif
-    output[ocw] = requantize_word(total, word_params(ocw), input_sum);
+    output[params.out_offset + ocw] = requantize_word(total, word_params(ocw), input_sum);
   }
 }

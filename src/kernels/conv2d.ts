@@ -5,7 +5,7 @@ import convEpilogueSource from '../../shaders/conv-epilogue.wgsl?raw';
 import gemvSource from '../../shaders/gemv.wgsl?raw';
 import depthwiseSource from '../../shaders/depthwise.wgsl?raw';
 import type { WindowGeometry } from '../model/conv-family.ts';
-import type { OpOf, TensorIR } from '../model/graph.ts';
+import type { OpOf, OutputPlacement, TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
 import { roundHalfEven } from '../rounding.ts';
@@ -28,6 +28,7 @@ import {
   f32ProductsExact,
   productBounds,
   type Int8Arithmetic,
+  outputPlacementOf,
 } from './lowering.ts';
 import { roundUp4 } from './layout.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES, type KernelTiles } from './tuned-tiles.ts';
@@ -265,7 +266,7 @@ export function convTileCode(tile: ConvTile, weightZp: boolean, f32Epilogue = fa
     `  let p = i / ${tile.groups}u;`,
     `  let g = i % ${tile.groups}u;`,
     `  if (ox + p < params.out_w && ocw + g < params.out_c4) {`,
-    `    output[(row_out + ox + p) * params.out_c4 + ocw + g] = requantize_word(accs[i], cps[g], sums[p]);`,
+    `    output[(row_out + ox + p) * params.out_stride + params.out_offset + ocw + g] = requantize_word(accs[i], cps[g], sums[p]);`,
     `  }`,
     `}`,
   ];
@@ -367,8 +368,11 @@ function lowerConvLike(
   output: TensorIR,
   g: WindowGeometry,
   activation: Parameters<typeof int8ActivationRange>[0],
+  placement: OutputPlacement | undefined,
 ): LoweredOp {
   const { values: modelWeights, zeroPoint: weightZp } = int8Weights(filter);
+  // Its own rows, or the concatenation's it is placed in (src/passes/place-concat.ts).
+  const at = outputPlacementOf(ctx, label, output, g.outC, placement);
   const inputZp = int8ZeroPoint(input);
   const outputZp = int8ZeroPoint(output);
   const inC4 = roundUp4(g.inC) / 4;
@@ -437,6 +441,7 @@ function lowerConvLike(
       ['i32', actMin],
       ['i32', actMax],
       ['i32', weightZp],
+      ['u32', at.offset],
     ]);
     const shader = int8Shader(ctx, `${gemvSource}\n${convEpilogueSource}`, {
       ...common, SPLIT: split, WORDS: words, WORKGROUP: split * words, I32: tile.arithmetic === 'i32', ROW_SUMS: weightZp !== 0 && !f32, CONVERT_SUMS: f32 && !f32Epilogue,
@@ -473,6 +478,8 @@ function lowerConvLike(
     ['u32', total],
     ['u32', strips],
     ['u32', blocks],
+    ['u32', at.rowStride],
+    ['u32', at.offset],
   ]);
   const shader = int8Shader(ctx, `${convSource}\n${convEpilogueSource}`, {
     ...common, PIXELS: tile.pixels, GROUPS: tile.groups, SHIFT: shift, ...convTileCode(tile, weightZp !== 0, f32Epilogue, shift),
@@ -492,7 +499,7 @@ export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredO
   if (filterC !== inC) throw new LoweringError(`CONV_2D at operator ${op.index}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
   const o = op.options;
   const label = `conv2d#${op.index}`;
-  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation);
+  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation, o.placement);
 }
 
 export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNECTED'>): LoweredOp {
@@ -513,16 +520,17 @@ export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNEC
   return lowerConvLike(ctx, `fc#${op.index}`, input, filter, op.inputs[2] ?? -1, output, {
     batch: 1, inH: 1, inW: batch, inC: depth, outH: 1, outW: batch, outC, kH: 1, kW: 1,
     strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0,
-  }, op.options.activation);
+  }, op.options.activation, op.options.placement);
 }
 
 /**
  * Channel words per depthwise invocation, read as one vec4 per tap: 4 where the channel words
  * divide by 4 and the depth multiplier is 1 (input and output channels line up word for word),
- * else 1 (the word kernel).
+ * and the output rows are whole vec4s apart from a vec4 on (`at`: a placement's stride and word
+ * offset, src/passes/place-concat.ts), else 1 (the word kernel).
  */
-function depthwiseWords(multiplier: number, channelWords: number): number {
-  return multiplier === 1 && channelWords % 4 === 0 ? 4 : 1;
+function depthwiseWords(multiplier: number, channelWords: number, at: { rowStride: number; offset: number }): number {
+  return multiplier === 1 && channelWords % 4 === 0 && at.rowStride % 4 === 0 && at.offset % 4 === 0 ? 4 : 1;
 }
 
 /**
@@ -580,6 +588,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   const [, outH, outW] = output.shape as [number, number, number, number];
   const o = op.options;
   const g = windowGeometryOf(`depthwise#${op.index}`, input, output, o, kH, kW);
+  // Its own rows, or the concatenation's it is placed in (src/passes/place-concat.ts), in words.
+  const at = outputPlacementOf(ctx, `depthwise#${op.index}`, output, outC, o.placement);
   const multiplier = outC / inC;
   if (!Number.isInteger(multiplier) || multiplier < 1) {
     throw new LoweringError(`DEPTHWISE_CONV_2D at operator ${op.index}: ${outC} output channels is not a multiple of ${inC} input channels`);
@@ -617,7 +627,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   for (let t = 0; t < taps; t++) {
     for (let oc = 0; oc < outC; oc++) packed[t * outCPadded + oc] = w[t * outC + oc]! - weightZp;
   }
-  const words = depthwiseWords(multiplier, outCPadded / 4);
+  const words = depthwiseWords(multiplier, outCPadded / 4, at);
   // Output pixels along W per invocation, 1-4: the adapter's (src/kernels/tuned-tiles.ts).
   const pixels = (ctx.tiles ?? DEFAULT_KERNEL_TILES).depthwisePixels;
   const strips = Math.ceil(outW / pixels);
@@ -648,6 +658,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     ['u32', total],
     ['u32', strips],
     ['u32', order.kxStep],
+    ['u32', at.rowStride / words],
+    ['u32', at.offset / words],
   ]);
   const label = `depthwise#${op.index}`;
   const exactSums = sumsExactInF32(ctx, bounds, channelParams);

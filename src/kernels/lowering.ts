@@ -4,10 +4,10 @@
 import { OctetError } from '../errors.ts';
 import { isSwiftShader, type CapabilityReport } from '../gpu/capabilities.ts';
 import { ConvFamilyShapeError, windowGeometry, type WindowGeometry, type WindowOptions } from '../model/conv-family.ts';
-import type { Activation, Graph, OpIR, OpOf, OpType, TensorIR } from '../model/graph.ts';
+import type { Activation, Graph, OpIR, OpOf, OpType, OutputPlacement, TensorIR } from '../model/graph.ts';
 import { activationRangeQuantized } from '../quant/activation.ts';
 import type { RequantizationMode } from '../quant/requantization.ts';
-import { gpuByteLength } from './layout.ts';
+import { gpuByteLength, roundUp4 } from './layout.ts';
 import type { KernelTiles } from './tuned-tiles.ts';
 
 export type { RequantizationMode };
@@ -54,11 +54,50 @@ export interface AliasSpec {
   to: number;
 }
 
+/**
+ * An input of the op that its producer wrote in place, into the op's output (a CONCATENATION
+ * input placed by src/passes/place-concat.ts, OutputPlacement): `part` has no bytes of its own but
+ * lies inside `whole`'s buffer, at an offset and stride its producer's kernel applies. The plan
+ * puts both in one buffer group, as an alias, live from the first producer to the last reader.
+ */
+export interface PlacementSpec {
+  /** The placed input (the producer's output tensor). */
+  part: number;
+  /** The op's output, whose buffer holds it. */
+  whole: number;
+}
+
 export interface LoweredOp {
   constants: ConstantSpec[];
   steps: StepSpec[];
   /** With an alias the op has no steps: its output is its input's buffer. */
   alias?: AliasSpec;
+  /** Inputs written in place into the op's output, which it then does not copy. */
+  placements?: PlacementSpec[];
+}
+
+/**
+ * Where a producer with an OutputPlacement writes: `into`'s tensor, each output row (pixel)
+ * `rowStride` units apart from `offset` on, in u32 words for 8-bit tensors (channels packed 4 to a
+ * word) and in elements for float32 ones. Without a placement its own rows of `channels`: stride
+ * those (in words), offset 0. Checks what the kernels rely on: the rows line up, and an 8-bit
+ * placement starts on a word and fills whole words unless it ends the row.
+ */
+export function outputPlacementOf(ctx: LoweringContext, label: string, output: TensorIR, channels: number, placement: OutputPlacement | undefined): { rowStride: number; offset: number } {
+  const eightBit = output.dtype === 'int8' || output.dtype === 'uint8';
+  const unit = (c: number) => (eightBit ? roundUp4(c) / 4 : c);
+  if (!placement) return { rowStride: unit(channels), offset: 0 };
+  const into = tensorOf(ctx, placement.into);
+  const total = into.shape[into.shape.length - 1] ?? 1;
+  const count = (t: TensorIR) => t.shape.reduce((a, b) => a * b, 1);
+  const at = placement.channelOffset;
+  if (into.dtype !== output.dtype || output.shape[output.shape.length - 1] !== channels || count(into) / total !== count(output) / channels || at < 0 || at + channels > total) {
+    throw new LoweringError(`${label}: output [${output.shape.join(', ')}] ${output.dtype} does not fit '${into.name}' [${into.shape.join(', ')}] ${into.dtype} at channel ${at}`);
+  }
+  if (eightBit && (at % 4 !== 0 || (channels % 4 !== 0 && at + channels !== total))) {
+    throw new LoweringError(`${label}: ${channels} channels at channel ${at} of '${into.name}' do not fill whole words`);
+  }
+  return { rowStride: unit(total), offset: eightBit ? at / 4 : at };
 }
 
 /** `output` shares `input`'s buffer (see AliasSpec): the caller knows both hold the same bytes, and their sizes must agree. */

@@ -18,6 +18,7 @@ import {
   type BindingRef,
   type ConstantSpec,
   type LoweredOp,
+  type PlacementSpec,
   type LoweringContext,
   type StepSpec,
 } from './lowering.ts';
@@ -275,11 +276,20 @@ export function lowerConcatenation(ctx: LoweringContext, op: OpOf<'CONCATENATION
   let offset = 0;
   const constants: ConstantSpec[] = [];
   const steps: StepSpec[] = [];
+  const placed = new Set(op.options.placedInputs ?? []);
+  const placements: PlacementSpec[] = [];
   const f = Math.fround;
   for (const [k, input] of inputs.entries()) {
     if (input.dtype !== output.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
     if (input.shape.length !== rank || input.shape.some((d, i) => i !== axis && d !== output.shape[i])) {
       throw new LoweringError(`${label}: input [${input.shape.join(', ')}] does not fit output [${output.shape.join(', ')}] on axis ${axis}`);
+    }
+    if (placed.has(k)) {
+      // Its producer wrote it into the output already (src/passes/place-concat.ts): a copy, never a rescale.
+      if (input.data || !sameQuantization(input, output)) throw new LoweringError(`${label}: input ${k} is placed but is a constant or quantized unlike the output`);
+      placements.push({ part: input.id, whole: output.id });
+      offset += input.shape[axis]!;
+      continue;
     }
     let rescale: Rescale | undefined;
     if (!sameQuantization(input, output)) {
@@ -306,5 +316,5 @@ export function lowerConcatenation(ctx: LoweringContext, op: OpOf<'CONCATENATION
     offset += input.shape[axis]!;
   }
   if (offset !== output.shape[axis]) throw new LoweringError(`${label}: inputs add up to ${offset} on axis ${axis}, not ${output.shape[axis]}`);
-  return { constants, steps };
+  return placements.length > 0 ? { constants, steps, placements } : { constants, steps };
 }

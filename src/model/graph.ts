@@ -58,6 +58,24 @@ export interface Conv2DOptions {
    * src/model/conv-family.ts windowGeometry.
    */
   explicitPadding?: ExplicitPadding;
+  /**
+   * Never imported: set by the GPU load pass that writes a channel CONCATENATION in place
+   * (src/passes/place-concat.ts), on CONV_2D and DEPTHWISE_CONV_2D. The GPU kernel writes this
+   * op's output into the concatenation's output; the CPU reference runs the graph without the
+   * pass and ignores it.
+   */
+  placement?: OutputPlacement;
+}
+
+/**
+ * Where a producer writes its output on the GPU instead of a buffer of its own: into tensor
+ * `into` (a CONCATENATION's output along its last axis, with the same outer dimensions), from
+ * channel `channelOffset` of each row on. Its output tensor keeps its id and shape but has no
+ * bytes of its own (src/passes/place-concat.ts).
+ */
+export interface OutputPlacement {
+  into: number;
+  channelOffset: number;
 }
 
 export interface DepthwiseConv2DOptions extends Conv2DOptions {
@@ -67,6 +85,8 @@ export interface DepthwiseConv2DOptions extends Conv2DOptions {
 export interface FullyConnectedOptions {
   activation: Activation;
   keepNumDims: boolean;
+  /** As Conv2DOptions.placement (src/passes/place-concat.ts). */
+  placement?: OutputPlacement;
 }
 
 // Convolution family additions: TRANSPOSE_CONV and BATCH_MATMUL.
@@ -127,6 +147,12 @@ export interface SqueezeOptions {
 export interface ConcatenationOptions {
   axis: number;
   activation: Activation;
+  /**
+   * Never imported: positions in `inputs` whose producers write their output in place, into this
+   * op's output (their OutputPlacement; src/passes/place-concat.ts), so the GPU copies only the
+   * others. The CPU reference runs the graph without the pass and ignores it.
+   */
+  placedInputs?: number[];
 }
 
 // Data movement (STRIDED_SLICE … BATCH_TO_SPACE_ND): options as TFLite's tables hold them.

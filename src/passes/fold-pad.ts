@@ -24,7 +24,7 @@ function constantPaddings(t: TensorIR | undefined): number[] | undefined {
 }
 
 /** Same dtype, and for 8-bit tensors one per-tensor scale (as float32) and zero point. */
-function sameQuantization(a: TensorIR, b: TensorIR): boolean {
+export function sameQuantization(a: TensorIR, b: TensorIR): boolean {
   if (a.dtype !== b.dtype) return false;
   if (a.dtype === 'float32') return true;
   if (a.dtype !== 'int8' && a.dtype !== 'uint8') return false;

@@ -8,6 +8,7 @@ import { canonicalizeForGpu } from './canonicalize.ts';
 import { foldConstants } from './fold-constants.ts';
 import { foldPadIntoConvolution } from './fold-pad.ts';
 import { checkOpIndices, opIndexAllocator } from './op-indices.ts';
+import { placeConcatenationInputs } from './place-concat.ts';
 
 export interface PassContext {
   /** The requantization the program computes with: folded ops compute what it would. */
@@ -34,6 +35,10 @@ export interface GraphPass {
  *     (one dispatch less). After folding, which makes computed paddings constant; last, since the
  *     fused convolution's options (explicitPadding) are the GPU's own and no later pass need
  *     know them.
+ *  4. place-concat: a channel CONCATENATION's convolution inputs written in place by their
+ *     producers (OutputPlacement; one activation and one copy dispatch less each). Last: it
+ *     decides on the final producers and readers (a PAD folded away no longer reads a tensor),
+ *     and its options, like fold-pad's, are the GPU kernels' own.
  *
  * Not in the list, on purpose:
  *  - batchGraph (batch.ts, LoadOptions.batch) stays explicit in OctetModel.load: it changes the
@@ -49,6 +54,7 @@ export const GPU_LOAD_PASSES: readonly GraphPass[] = [
   { name: 'fold-constants', run: (graph, ctx) => foldConstants(graph, { requantization: ctx.requantization }) },
   { name: 'canonicalize-for-gpu', run: (graph, ctx) => canonicalizeForGpu(graph, ctx.newOpIndex) },
   { name: 'fold-pad', run: (graph) => foldPadIntoConvolution(graph) },
+  { name: 'place-concat', run: (graph) => placeConcatenationInputs(graph) },
 ];
 
 /** `graph` after each of `passes` in order; throws when a pass leaves two ops with one index. */

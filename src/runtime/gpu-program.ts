@@ -71,7 +71,8 @@ export interface RunOptions {
   /**
    * Tensor ids to read back as well (each copied right after its producer). A tensor a load pass
    * no longer computes (the output of a PAD folded into its convolution, src/passes/fold-pad.ts)
-   * is left out of `captured`.
+   * or no longer stores on its own (a convolution's output written in place into the channel
+   * concatenation that reads it, src/passes/place-concat.ts) is left out of `captured`.
    */
   capture?: number[];
   /** Per-dispatch GPU time from timestamp-query, where the device has it. */
@@ -149,6 +150,8 @@ export class GpuProgram {
     private readonly outputReadBuffers: GPUBuffer[],
     readonly weightBytes: number,
     private readonly lowering: LoweringContext,
+    /** Tensors written in place into a concatenation's output (PlacementSpec): no bytes of their own to capture. */
+    private readonly placed: ReadonlySet<number>,
   ) {}
 
   /** Conversions between plain and packed layouts for GPUBuffer inputs and outputs, by tensor and direction. */
@@ -179,7 +182,16 @@ export class GpuProgram {
     // Lower every op first: an unsupported op or a bad tensor is refused before any allocation.
     const lowered = gpuGraph.ops.map((op, position) => ({ op, position, lowered: lowerOp(lowering, op) }));
     const aliases = new Map<number, number>();
-    for (const { lowered: l } of lowered) if (l.alias) aliases.set(l.alias.to, l.alias.from);
+    // A placed input lies inside its concatenation's output: one buffer group, as an alias, sized
+    // by its largest member (the whole output) and live from the first producer to the last reader.
+    const placed = new Set<number>();
+    for (const { lowered: l } of lowered) {
+      if (l.alias) aliases.set(l.alias.to, l.alias.from);
+      for (const p of l.placements ?? []) {
+        aliases.set(p.part, p.whole);
+        placed.add(p.part);
+      }
+    }
     const plan = planBuffers(gpuGraph, aliases);
     const maxBinding = device.limits.maxStorageBufferBindingSize;
     for (const { op, lowered: l } of lowered) {
@@ -227,7 +239,7 @@ export class GpuProgram {
         });
         for (const step of l.steps) steps.push(await encodeStep(ctx, step, position, constants, bufferOfTensor, pipelineCache));
       }
-      const program = new GpuProgram(ctx, graph, gpuGraph, split.tail, plan, tracker, slotBuffers, steps, outputReadBuffers, weightBytes, lowering);
+      const program = new GpuProgram(ctx, graph, gpuGraph, split.tail, plan, tracker, slotBuffers, steps, outputReadBuffers, weightBytes, lowering, placed);
       return program;
     } catch (e) {
       tracker.destroyAll();
@@ -449,7 +461,7 @@ export class GpuProgram {
       queryRead = staging('timestamps read', dispatchCount * 16);
     }
 
-    const capture = new Set(options.capture ?? []);
+    const capture = new Set((options.capture ?? []).filter((id) => !this.placed.has(id)));
     const captureReads = new Map<number, GPUBuffer>();
     const encoder = device.createCommandEncoder({ label: 'octet run' });
     const captureOutputsOf = (position: number) => {

@@ -3,6 +3,9 @@
 // activation memory is the peak of what is live rather than the sum of every tensor. A tensor
 // that aliases another (a reshape that keeps the bytes; see AliasSpec) shares its buffer: the
 // alias group is one buffer, live from its first member's producer to its last member's reader.
+// A concatenation input written in place (PlacementSpec) aliases the concatenation's output the
+// same way, though it is smaller: the group's buffer takes its largest member's size, and it is
+// live from the first placed producer on.
 import type { Graph } from '../model/graph.ts';
 import { gpuByteLength } from '../kernels/layout.ts';
 

@@ -4,9 +4,9 @@
 import convSource from '../../../shaders/float-conv.wgsl?raw';
 import depthwiseSource from '../../../shaders/float-depthwise.wgsl?raw';
 import type { WindowGeometry } from '../../model/conv-family.ts';
-import type { Activation, OpOf, TensorIR } from '../../model/graph.ts';
+import type { Activation, OpOf, OutputPlacement, TensorIR } from '../../model/graph.ts';
 import { roundUp4 } from '../layout.ts';
-import { LoweringError, tensorOf, windowGeometryOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
+import { LoweringError, outputPlacementOf, tensorOf, windowGeometryOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { elementCount, expectFloat, floatActivationRange, floatConstant, floatOperand, floatShader, floatUniforms } from './common.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES } from '../tuned-tiles.ts';
 
@@ -88,8 +88,10 @@ export function floatConvTile(ctx: Pick<LoweringContext, 'tiles'>, outW: number,
 }
 
 /** Shared by CONV_2D and FULLY_CONNECTED: weights [outC][kH][kW][inC] regrouped 4 channels per vec4. */
-function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, filter: TensorIR, biasId: number, output: TensorIR, g: WindowGeometry, activation: Activation): LoweredOp {
+function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, filter: TensorIR, biasId: number, output: TensorIR, g: WindowGeometry, activation: Activation, placement: OutputPlacement | undefined): LoweredOp {
   expectFloat(output, 'output', label);
+  // Its own rows, or the concatenation's it is placed in (src/passes/place-concat.ts).
+  const at = outputPlacementOf(ctx, label, output, g.outC, placement);
   const w = floatConstant(filter, 'weights');
   const perChannel = g.kH * g.kW * g.inC;
   if (w.length !== g.outC * perChannel) throw new LoweringError(`${label}: weights hold ${w.length} values, expected ${g.outC}×${perChannel}`);
@@ -109,7 +111,7 @@ function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, fil
   const strips = Math.ceil(g.outW / tile.pixels);
   const blocks = Math.ceil(outC4 / tile.groups);
   const total = g.batch * g.outH * strips * blocks;
-  constants.push({ label: `${label} params`, data: floatUniforms([...geometryFields(g, activation, label), ['u32', total], ['u32', strips], ['u32', blocks]]), usage: 'uniform' });
+  constants.push({ label: `${label} params`, data: floatUniforms([...geometryFields(g, activation, label), ['u32', total], ['u32', strips], ['u32', blocks], ['u32', at.rowStride], ['u32', at.offset]]), usage: 'uniform' });
   const n = constants.length;
   const shader = floatShader(ctx, convSource, { PIXELS: tile.pixels, GROUPS: tile.groups, ...floatConvTileCode(tile) });
   return singleDispatch(label, shader, constants, [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: output.id }, { constant: n - 1 }], workgroupsFor(ctx, total));
@@ -131,7 +133,7 @@ export function lowerFloatConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): Low
   if (filterC !== inC) throw new LoweringError(`${label}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
   if (outputC !== outC) throw new LoweringError(`${label}: output has ${outputC} channels, filter has ${outC}`);
   const o = op.options;
-  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation);
+  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation, o.placement);
 }
 
 /**
@@ -154,7 +156,7 @@ export function lowerFloatFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_C
   return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, {
     batch: 1, inH: 1, inW: batch, inC: depth, outH: 1, outW: batch, outC: units, kH: 1, kW: 1,
     strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0,
-  }, op.options.activation);
+  }, op.options.activation, op.options.placement);
 }
 
 export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_CONV_2D'>): LoweredOp {
@@ -179,6 +181,8 @@ export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHW
   for (let t = 0; t < taps; t++) packed.set(w.subarray(t * outC, (t + 1) * outC), t * outC4 * 4);
   const o = op.options;
   const g = windowGeometryOf(label, input, output, o, kH, kW);
+  // Its own rows, or the concatenation's it is placed in (src/passes/place-concat.ts).
+  const at = outputPlacementOf(ctx, label, output, outC, o.placement);
   const constants: ConstantSpec[] = [];
   const inputBinding = floatOperand(input, 'input', constants, label);
   constants.push({ label: `${label} weights`, data: packed, usage: 'storage' });
@@ -189,7 +193,7 @@ export function lowerFloatDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHW
   const total = g.batch * g.outH * strips * outC4;
   constants.push({
     label: `${label} params`,
-    data: floatUniforms([...geometryFields(g, o.activation, label), ['u32', multiplier], ['u32', total], ['u32', strips]]),
+    data: floatUniforms([...geometryFields(g, o.activation, label), ['u32', multiplier], ['u32', total], ['u32', strips], ['u32', at.rowStride], ['u32', at.offset]]),
     usage: 'uniform',
   });
   const n = constants.length;

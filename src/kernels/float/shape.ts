@@ -5,7 +5,7 @@ import gatherSource from '../../../shaders/float-gather.wgsl?raw';
 import concatSource from '../../../shaders/float-concat.wgsl?raw';
 import softmaxSource from '../../../shaders/float-softmax.wgsl?raw';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { aliasOf, LoweringError, tensorOf, workgroupsFor, type BindingRef, type ConstantSpec, type LoweredOp, type LoweringContext, type StepSpec, singleDispatch } from '../lowering.ts';
+import { aliasOf, LoweringError, tensorOf, workgroupsFor, type BindingRef, type ConstantSpec, type LoweredOp, type LoweringContext, type PlacementSpec, type StepSpec, singleDispatch } from '../lowering.ts';
 import { constantInts, elementCount, expectFloat, floatOperand, floatShader, floatUniforms, rankFields, rowMajorStrides } from './common.ts';
 
 export function lowerFloatReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | OpOf<'SQUEEZE'>): LoweredOp {
@@ -97,6 +97,8 @@ export function lowerFloatConcatenation(ctx: LoweringContext, op: OpOf<'CONCATEN
   const shader = floatShader(ctx, concatSource);
   let axisOffset = 0;
   let axisTotal = 0;
+  const placed = new Set(op.options.placedInputs ?? []);
+  const placements: PlacementSpec[] = [];
   op.inputs.forEach((id, k) => {
     const input = tensorOf(ctx, id);
     if (input.shape.length !== rank || input.shape.some((d, i) => i !== axis && d !== output.shape[i])) {
@@ -104,6 +106,13 @@ export function lowerFloatConcatenation(ctx: LoweringContext, op: OpOf<'CONCATEN
     }
     axisTotal += input.shape[axis]!;
     const inner = innerOf(input.shape);
+    if (placed.has(k)) {
+      // Its producer wrote it into the output already (src/passes/place-concat.ts).
+      if (input.data || input.dtype !== output.dtype) throw new LoweringError(`${label}: input ${k} is placed but is a constant or ${input.dtype}`);
+      placements.push({ part: input.id, whole: output.id });
+      axisOffset += inner;
+      return;
+    }
     const total = elementCount(input);
     if (total > 0) {
       let binding: BindingRef;
@@ -132,7 +141,7 @@ export function lowerFloatConcatenation(ctx: LoweringContext, op: OpOf<'CONCATEN
     axisOffset += inner;
   });
   if (axisTotal !== output.shape[axis]) throw new LoweringError(`${label}: inputs add up to ${axisTotal} on axis ${axis}, not ${output.shape[axis]}`);
-  return { constants, steps };
+  return placements.length > 0 ? { constants, steps, placements } : { constants, steps };
 }
 
 /** SOFTMAX over the last dimension with beta, max-subtracted. */

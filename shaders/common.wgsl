@@ -139,3 +139,40 @@ fn requantize(acc: i32, cp: vec4<i32>, output_zp: i32, act_min: i32, act_max: i3
   return clamp(multiply_by_quantized_multiplier(acc, cp.y, cp.z) + output_zp, act_min, act_max);
 #endif
 }
+
+// The quantization of an 8-bit ADD or MUL (binaryQuantFields in src/kernels/pool-elementwise.ts): the
+// operands' and output's zero points in the int8 domain, the output's clamp, and the
+// multipliers and shifts of the requantization mode.
+struct BinaryQuant {
+  a_zp: i32,
+  b_zp: i32,
+  out_zp: i32,
+  act_min: i32,
+  act_max: i32,
+  a_multiplier: i32,
+  a_shift: i32,
+  b_multiplier: i32,
+  b_shift: i32,
+  out_multiplier: i32,
+  out_shift: i32,
+};
+
+// One element of ADD(x, y), the one copy the ADD kernel (shaders/elementwise.wgsl) and a
+// convolution's fused ADD (shaders/conv2d.wgsl) both compute. 'tflite': TFLite's reference Add
+// with left_shift 20, three MultiplyByQuantizedMultiplier calls. 'xnnpack' ({{FLOAT_REQUANT}}):
+// XNNPACK's 20-bit multipliers, (2^(shift−1) + (x − zp_a)·m_a + (y − zp_b)·m_b) >> shift, which
+// stays inside int32 because both multipliers are below 2^21 and |x − zp| ≤ 255. Differences
+// x − zp are the same in the int8 and the uint8 domain.
+fn add_lane(x: i32, y: i32, q: BinaryQuant) -> i32 {
+  let dx = x - q.a_zp;
+  let dy = y - q.b_zp;
+#if {{FLOAT_REQUANT}}
+  let rounding = 1 << u32(q.out_shift - 1);
+  let v = (rounding + dx * q.a_multiplier + dy * q.b_multiplier) >> u32(q.out_shift);
+#else
+  let scaled_a = multiply_by_quantized_multiplier(dx * 1048576, q.a_multiplier, q.a_shift);
+  let scaled_b = multiply_by_quantized_multiplier(dy * 1048576, q.b_multiplier, q.b_shift);
+  let v = multiply_by_quantized_multiplier(scaled_a + scaled_b, q.out_multiplier, q.out_shift);
+#endif
+  return clamp(v + q.out_zp, q.act_min, q.act_max);
+}

@@ -58,6 +58,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read> channel_params: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
+#if {{FUSED_ADD}}
+// A fused ADD (src/passes/fuse-add.ts): the residual, in the output's shape and layout, and the
+// ADD's quantization, its operands in the ADD's order.
+@group(0) @binding(5) var<storage, read> residual: array<u32>;
+@group(0) @binding(6) var<uniform> add_quant: BinaryQuant;
+#endif
 
 // The params of channel word `ocw`'s 4 channels, loaded once per invocation for all its pixels.
 fn word_params(ocw: u32) -> array<vec4<i32>, 4> {
@@ -89,6 +95,28 @@ fn requantize_word(acc: vec4<i32>, cp: array<vec4<i32>, 4>, input_sum: i32) -> u
 #endif
 }
 #endif
+
+// The word stored at output word `at`: the requantized convolution's, or with a fused ADD the
+// ADD of it (clamped by the convolution's activation, as the unfused ADD read it) and the
+// residual's word, lane by lane with the ADD kernel's add_lane: the same integers as the two ops.
+fn output_word(word: u32, at: u32) -> u32 {
+#if {{FUSED_ADD}}
+  let x = unpack_i8x4(word);
+  let y = unpack_i8x4(residual[at]);
+  var result = vec4<i32>(0);
+  // A loop, as in the ADD kernel: SwiftShader compiles the requantization once.
+  for (var j = 0u; j < 4u; j++) {
+#if {{RESIDUAL_FIRST}}
+    result[j] = add_lane(y[j], x[j], add_quant);
+#else
+    result[j] = add_lane(x[j], y[j], add_quant);
+#endif
+  }
+  return pack_i8x4(result);
+#else
+  return word;
+#endif
+}
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})
 fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {

@@ -4,12 +4,9 @@
 // finds its element through byte strides in the packed layout, 0 along stretched dimensions.
 // Differences x − zp are the same in the int8 and the uint8 domain, so no op needs a uint8 flag.
 //
-// ADD, 'tflite' requantization: TFLite's reference Add with left_shift 20, three
-// MultiplyByQuantizedMultiplier calls. ADD, 'xnnpack' ({{FLOAT_REQUANT}}): XNNPACK's 20-bit
-// multipliers, (2^(shift−1) + (x1 − zp1)·m1 + (x2 − zp2)·m2) >> shift, which stays inside int32
-// because both multipliers are below 2^21 and |x − zp| ≤ 255. MUL ({{MUL}}): mul.cc's
-// MultiplyByQuantizedMultiplier, or XNNPACK's fp32 multiply ({{XNNPACK_MUL}}) where the delegate
-// takes the op.
+// ADD: add_lane of shaders/common.wgsl, in either requantization (the convolution kernel's fused
+// ADD computes the same). MUL ({{MUL}}): mul.cc's MultiplyByQuantizedMultiplier, or XNNPACK's
+// fp32 multiply ({{XNNPACK_MUL}}) where the delegate takes the op.
 
 struct Params {
   out_shape: vec4<u32>,
@@ -18,17 +15,8 @@ struct Params {
   out_inner: u32,
   out_c4: u32,
   total: u32,
-  a_zp: i32,
-  b_zp: i32,
-  out_zp: i32,
-  act_min: i32,
-  act_max: i32,
-  a_multiplier: i32,
-  a_shift: i32,
-  b_multiplier: i32,
-  b_shift: i32,
-  out_multiplier: i32,
-  out_shift: i32,
+  // A uniform struct member starts at a multiple of 16 (the host writes a padding word before it).
+  @align(16) quant: BinaryQuant,
 };
 
 @group(0) @binding(0) var<storage, read> input_a: array<u32>;
@@ -37,26 +25,23 @@ struct Params {
 @group(0) @binding(3) var<uniform> params: Params;
 
 fn combine(x: i32, y: i32) -> i32 {
-  let dx = x - params.a_zp;
-  let dy = y - params.b_zp;
+#if {{MUL}}
+  let dx = x - params.quant.a_zp;
+  let dy = y - params.quant.b_zp;
 #if {{XNNPACK_MUL}}
   // XNNPACK's fp32 multiply: the exact product (|Δa·Δb| ≤ 255², so the conversion is exact) times
   // the float32 scale (out_multiplier's bits), clamped relative to the zero point, rounded half
   // to even by round().
-  let scaled = f32(dx * dy) * bitcast<f32>(params.out_multiplier);
-  let clamped = clamp(scaled, f32(params.act_min - params.out_zp), f32(params.act_max - params.out_zp));
+  let scaled = f32(dx * dy) * bitcast<f32>(params.quant.out_multiplier);
+  let clamped = clamp(scaled, f32(params.quant.act_min - params.quant.out_zp), f32(params.quant.act_max - params.quant.out_zp));
   let v = i32(round(clamped));
-#elif {{MUL}}
-  let v = multiply_by_quantized_multiplier(dx * dy, params.out_multiplier, params.out_shift);
-#elif {{FLOAT_REQUANT}}
-  let rounding = 1 << u32(params.out_shift - 1);
-  let v = (rounding + dx * params.a_multiplier + dy * params.b_multiplier) >> u32(params.out_shift);
 #else
-  let scaled_a = multiply_by_quantized_multiplier(dx * 1048576, params.a_multiplier, params.a_shift);
-  let scaled_b = multiply_by_quantized_multiplier(dy * 1048576, params.b_multiplier, params.b_shift);
-  let v = multiply_by_quantized_multiplier(scaled_a + scaled_b, params.out_multiplier, params.out_shift);
+  let v = multiply_by_quantized_multiplier(dx * dy, params.quant.out_multiplier, params.quant.out_shift);
 #endif
-  return clamp(v + params.out_zp, params.act_min, params.act_max);
+  return clamp(v + params.quant.out_zp, params.quant.act_min, params.quant.act_max);
+#else
+  return add_lane(x, y, params.quant);
+#endif
 }
 
 #if {{BROADCAST}}

@@ -16,6 +16,8 @@ import {
   uniformWords,
   workgroupsFor,
   singleDispatch,
+  type BindingRef,
+  type ConstantSpec,
   type LoweredOp,
   type LoweringContext,
   builtinKernels,
@@ -26,6 +28,7 @@ import {
   type Int8Arithmetic,
 } from './lowering.ts';
 import { roundUp4 } from './layout.ts';
+import { addQuantFields } from './pool-elementwise.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES } from './tuned-tiles.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
@@ -168,7 +171,8 @@ export function convTileCode(tile: ConvTile, weightZp: boolean, f32Epilogue = fa
     `  let p = i / ${tile.groups}u;`,
     `  let g = i % ${tile.groups}u;`,
     `  if (ox + p < params.out_w && ocw + g < params.out_c4) {`,
-    `    output[(row_out + ox + p) * params.out_c4 + ocw + g] = requantize_word(accs[i], cps[g], sums[p]);`,
+    `    let at = (row_out + ox + p) * params.out_c4 + ocw + g;`,
+    `    output[at] = output_word(requantize_word(accs[i], cps[g], sums[p]), at);`,
     `  }`,
     `}`,
   ];
@@ -211,6 +215,19 @@ function f32WeightMatrices(w: Int8Array, weightZp: number, g: WindowGeometry, in
   return out;
 }
 
+/**
+ * An ADD computed in the convolution's epilogue (Conv2DOptions.fusedAdd): the convolution
+ * requantizes to its own output's quantization as before, then the words go through the ADD.
+ */
+interface EpilogueAdd {
+  residual: TensorIR;
+  /** The ADD's output, which the dispatch writes instead of the convolution's. */
+  sum: TensorIR;
+  /** shaders/common.wgsl BinaryQuant of the ADD, operands in its order (addQuantFields). */
+  quant: Array<['i32', number]>;
+  residualFirst: boolean;
+}
+
 function lowerConvLike(
   ctx: LoweringContext,
   label: string,
@@ -220,6 +237,7 @@ function lowerConvLike(
   output: TensorIR,
   g: WindowGeometry,
   activation: Parameters<typeof int8ActivationRange>[0],
+  add?: EpilogueAdd,
 ): LoweredOp {
   const { values: w, zeroPoint: weightZp } = int8Weights(filter);
   const inputZp = int8ZeroPoint(input);
@@ -295,14 +313,21 @@ function lowerConvLike(
   const exactSums = sumsExactInF32(ctx, bounds, channelParams);
   const f32Epilogue = f32 && exactSums;
   const shader = int8Shader(ctx, convSource, {
-    PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, EXACT_SUMS: exactSums, ...convTileCode(tile, weightZp !== 0, f32Epilogue),
+    PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, EXACT_SUMS: exactSums,
+    FUSED_ADD: add !== undefined, RESIDUAL_FIRST: add?.residualFirst ?? false, ...convTileCode(tile, weightZp !== 0, f32Epilogue),
   });
   const weights = f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4);
-  return singleDispatch(label, shader, [
-      { label: `${label} weights`, data: weights, usage: 'storage' },
-      { label: `${label} channel params`, data: channelParams, usage: 'storage' },
-      { label: `${label} params`, data: uniforms, usage: 'uniform' },
-    ], [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }], workgroupsFor(ctx, total));
+  const constants: ConstantSpec[] = [
+    { label: `${label} weights`, data: weights, usage: 'storage' },
+    { label: `${label} channel params`, data: channelParams, usage: 'storage' },
+    { label: `${label} params`, data: uniforms, usage: 'uniform' },
+  ];
+  const bindings: BindingRef[] = [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: (add?.sum ?? output).id }, { constant: 2 }];
+  if (add) {
+    constants.push({ label: `${label} add quantization`, data: uniformWords(add.quant), usage: 'uniform' });
+    bindings.push({ tensor: add.residual.id }, { constant: 3 });
+  }
+  return singleDispatch(label, shader, constants, bindings, workgroupsFor(ctx, total));
 }
 
 export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredOp {
@@ -316,8 +341,18 @@ export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredO
   const [, kH, kW, filterC] = filter.shape as [number, number, number, number];
   if (filterC !== inC) throw new LoweringError(`CONV_2D at operator ${op.index}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
   const o = op.options;
-  const label = `conv2d#${op.index}`;
-  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation);
+  const fused = o.fusedAdd;
+  if (!fused) {
+    const label = `conv2d#${op.index}`;
+    return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation);
+  }
+  // The convolution computes its own output (the ADD's operand) as before; the dispatch writes the ADD's.
+  const label = `conv2d+add#${op.index}`;
+  const intermediate = tensorOf(ctx, fused.intermediate);
+  const residual = tensorOf(ctx, op.inputs[3]!);
+  const [first, second] = fused.residualFirst ? [residual, intermediate] : [intermediate, residual];
+  const add: EpilogueAdd = { residual, sum: output, quant: addQuantFields(ctx, { index: fused.index, type: 'ADD' }, first, second, output, fused.activation), residualFirst: fused.residualFirst };
+  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, intermediate, windowGeometryOf(label, input, intermediate, o, kH, kW), o.activation, add);
 }
 
 export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNECTED'>): LoweredOp {

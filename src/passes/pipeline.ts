@@ -7,6 +7,7 @@ import type { RequantizationMode } from '../quant/requantization.ts';
 import { canonicalizeForGpu } from './canonicalize.ts';
 import { foldConstants } from './fold-constants.ts';
 import { foldPadIntoConvolution } from './fold-pad.ts';
+import { fuseAddIntoConvolution } from './fuse-add.ts';
 import { checkOpIndices, opIndexAllocator } from './op-indices.ts';
 
 export interface PassContext {
@@ -32,8 +33,12 @@ export interface GraphPass {
  *     shape inference may have just settled.
  *  3. fold-pad: a PAD whose readers are all VALID convolutions becomes their explicit padding
  *     (one dispatch less). After folding, which makes computed paddings constant; last, since the
- *     fused convolution's options (explicitPadding) are the GPU's own and no later pass need
- *     know them.
+ *     fused convolution's options (explicitPadding) are the GPU's own.
+ *  4. fuse-add: an ADD of a CONV_2D's output (read by nothing else) and a residual of the same
+ *     shape becomes the convolution's epilogue (one dispatch less). After fold-pad, which it
+ *     neither needs nor disturbs (it changes a convolution's output, fold-pad its input); last,
+ *     since the fused convolution (Conv2DOptions.fusedAdd) is the GPU's own and no later pass
+ *     need know it.
  *
  * Not in the list, on purpose:
  *  - batchGraph (batch.ts, LoadOptions.batch) stays explicit in OctetModel.load: it changes the
@@ -49,6 +54,7 @@ export const GPU_LOAD_PASSES: readonly GraphPass[] = [
   { name: 'fold-constants', run: (graph, ctx) => foldConstants(graph, { requantization: ctx.requantization }) },
   { name: 'canonicalize-for-gpu', run: (graph, ctx) => canonicalizeForGpu(graph, ctx.newOpIndex) },
   { name: 'fold-pad', run: (graph) => foldPadIntoConvolution(graph) },
+  { name: 'fuse-add', run: (graph) => fuseAddIntoConvolution(graph) },
 ];
 
 /** `graph` after each of `passes` in order; throws when a pass leaves two ops with one index. */

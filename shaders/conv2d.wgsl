@@ -98,21 +98,15 @@ fn requantize_word(acc: vec4<i32>, cp: array<vec4<i32>, 4>, input_sum: i32) -> u
 
 // The word stored at output word `at`: the requantized convolution's, or with a fused ADD the
 // ADD of it (clamped by the convolution's activation, as the unfused ADD read it) and the
-// residual's word, lane by lane with the ADD kernel's add_lane: the same integers as the two ops.
+// residual's word with the ADD kernel's add4, operands in the ADD's order: the same integers as
+// the two ops.
 fn output_word(word: u32, at: u32) -> u32 {
 #if {{FUSED_ADD}}
-  let x = unpack_i8x4(word);
-  let y = unpack_i8x4(residual[at]);
-  var result = vec4<i32>(0);
-  // A loop, as in the ADD kernel: SwiftShader compiles the requantization once.
-  for (var j = 0u; j < 4u; j++) {
 #if {{RESIDUAL_FIRST}}
-    result[j] = add_lane(y[j], x[j], add_quant);
+  return pack_i8x4(add4(unpack_i8x4(residual[at]), unpack_i8x4(word), add_quant));
 #else
-    result[j] = add_lane(x[j], y[j], add_quant);
+  return pack_i8x4(add4(unpack_i8x4(word), unpack_i8x4(residual[at]), add_quant));
 #endif
-  }
-  return pack_i8x4(result);
 #else
   return word;
 #endif

@@ -4,7 +4,7 @@
 // finds its element through byte strides in the packed layout, 0 along stretched dimensions.
 // Differences x − zp are the same in the int8 and the uint8 domain, so no op needs a uint8 flag.
 //
-// ADD: add_lane of shaders/common.wgsl, in either requantization (the convolution kernel's fused
+// ADD: add4 of shaders/common.wgsl, in either requantization (the convolution kernel's fused
 // ADD computes the same). MUL ({{MUL}}): mul.cc's MultiplyByQuantizedMultiplier, or XNNPACK's
 // fp32 multiply ({{XNNPACK_MUL}}) where the delegate takes the op.
 
@@ -24,8 +24,8 @@ struct Params {
 @group(0) @binding(2) var<storage, read_write> output: array<u32>;
 @group(0) @binding(3) var<uniform> params: Params;
 
-fn combine(x: i32, y: i32) -> i32 {
 #if {{MUL}}
+fn mul_lane(x: i32, y: i32) -> i32 {
   let dx = x - params.quant.a_zp;
   let dy = y - params.quant.b_zp;
 #if {{XNNPACK_MUL}}
@@ -39,8 +39,19 @@ fn combine(x: i32, y: i32) -> i32 {
   let v = multiply_by_quantized_multiplier(dx * dy, params.quant.out_multiplier, params.quant.out_shift);
 #endif
   return clamp(v + params.quant.out_zp, params.quant.act_min, params.quant.act_max);
+}
+#endif
+
+fn combine4(x: vec4<i32>, y: vec4<i32>) -> vec4<i32> {
+#if {{MUL}}
+  var result = vec4<i32>(0);
+  // A loop, not four inlined calls: SwiftShader compiles the requantization once, much faster.
+  for (var j = 0u; j < 4u; j++) {
+    result[j] = mul_lane(x[j], y[j]);
+  }
+  return result;
 #else
-  return add_lane(x, y, params.quant);
+  return add4(x, y, params.quant);
 #endif
 }
 
@@ -72,27 +83,24 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 #if {{BROADCAST}}
   let row = index / params.out_c4;
   let c0 = (index % params.out_c4) * 4u;
-  var result = vec4<i32>(0);
+  var x = vec4<i32>(0);
+  var y = vec4<i32>(0);
   for (var j = 0u; j < 4u; j++) {
     let c = c0 + j;
     if (c < params.out_inner) {
       let coord = coordinates(row * params.out_inner + c);
       let a_byte = dot(coord, params.a_strides);
       let b_byte = dot(coord, params.b_strides);
-      let x = byte_of(input_a[a_byte / 4u], a_byte % 4u);
-      let y = byte_of(input_b[b_byte / 4u], b_byte % 4u);
-      result[j] = combine(x, y);
+      x[j] = byte_of(input_a[a_byte / 4u], a_byte % 4u);
+      y[j] = byte_of(input_b[b_byte / 4u], b_byte % 4u);
     }
   }
+  // Padding lanes past the innermost dimension are written as 0.
+  let real = vec4<u32>(c0) + vec4<u32>(0u, 1u, 2u, 3u) < vec4<u32>(params.out_inner);
+  let result = select(vec4<i32>(0), combine4(x, y), real);
 #else
   // Padding lanes past the innermost dimension compute garbage that no reader looks at.
-  let x = unpack_i8x4(input_a[index]);
-  let y = unpack_i8x4(input_b[index]);
-  var result = vec4<i32>(0);
-  // A loop, not four inlined calls: SwiftShader compiles the requantization once, much faster.
-  for (var j = 0u; j < 4u; j++) {
-    result[j] = combine(x[j], y[j]);
-  }
+  let result = combine4(unpack_i8x4(input_a[index]), unpack_i8x4(input_b[index]));
 #endif
   output[index] = pack_i8x4(result);
 }

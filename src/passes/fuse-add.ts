@@ -6,7 +6,7 @@
 // The CPU reference keeps running the unfused graph (OctetModel's CPU backend and the tests'
 // expectations); the GPU runs this one. Both compute the same integers: the fused convolution
 // requantizes to the intermediate tensor's quantization with its own activation, as before,
-// then applies the ADD's arithmetic (shaders/common.wgsl add_lane, the ADD kernel's own) with the
+// then applies the ADD's arithmetic (shaders/common.wgsl add4, the ADD kernel's own) with the
 // ADD's operand order, multipliers and activation to that word and the residual's; the float
 // path adds in f32 and clamps as the ADD kernel does. Tensor ids stay; the intermediate tensor is
 // no longer computed, so a run cannot capture it.

@@ -139,3 +139,44 @@ fn requantize(acc: i32, cp: vec4<i32>, output_zp: i32, act_min: i32, act_max: i3
   return clamp(multiply_by_quantized_multiplier(acc, cp.y, cp.z) + output_zp, act_min, act_max);
 #endif
 }
+
+// The quantization of an 8-bit ADD or MUL (binaryQuantFields in src/kernels/pool-elementwise.ts): the
+// operands' and output's zero points in the int8 domain, the output's clamp, and the
+// multipliers and shifts of the requantization mode.
+struct BinaryQuant {
+  a_zp: i32,
+  b_zp: i32,
+  out_zp: i32,
+  act_min: i32,
+  act_max: i32,
+  a_multiplier: i32,
+  a_shift: i32,
+  b_multiplier: i32,
+  b_shift: i32,
+  out_multiplier: i32,
+  out_shift: i32,
+};
+
+// ADD(x, y) of 4 elements (a word's lanes), the one copy the ADD kernel (shaders/elementwise.wgsl)
+// and a convolution's fused ADD (shaders/conv2d.wgsl) both compute. 'tflite': TFLite's reference
+// Add with left_shift 20, three MultiplyByQuantizedMultiplier calls per element (in a loop:
+// SwiftShader then compiles them once, much faster). 'xnnpack' ({{FLOAT_REQUANT}}): XNNPACK's
+// 20-bit multipliers, (2^(shift−1) + (x − zp_a)·m_a + (y − zp_b)·m_b) >> shift, 4 lanes at once,
+// which stays inside int32 because both multipliers are below 2^21 and |x − zp| ≤ 255.
+// Differences x − zp are the same in the int8 and the uint8 domain.
+fn add4(x: vec4<i32>, y: vec4<i32>, q: BinaryQuant) -> vec4<i32> {
+  let dx = x - vec4<i32>(q.a_zp);
+  let dy = y - vec4<i32>(q.b_zp);
+#if {{FLOAT_REQUANT}}
+  let rounding = vec4<i32>(1 << u32(q.out_shift - 1));
+  let v = (rounding + dx * q.a_multiplier + dy * q.b_multiplier) >> vec4<u32>(u32(q.out_shift));
+#else
+  var v = vec4<i32>(0);
+  for (var j = 0u; j < 4u; j++) {
+    let scaled_a = multiply_by_quantized_multiplier(dx[j] * 1048576, q.a_multiplier, q.a_shift);
+    let scaled_b = multiply_by_quantized_multiplier(dy[j] * 1048576, q.b_multiplier, q.b_shift);
+    v[j] = multiply_by_quantized_multiplier(scaled_a + scaled_b, q.out_multiplier, q.out_shift);
+  }
+#endif
+  return clamp(v + vec4<i32>(q.out_zp), vec4<i32>(q.act_min), vec4<i32>(q.act_max));
+}

@@ -66,6 +66,12 @@ struct Params {
 @group(0) @binding(2) var<storage, read> channel_params: array<vec4<i32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<u32>;
 @group(0) @binding(4) var<uniform> params: Params;
+#if {{FUSED_ADD}}
+// A fused ADD (src/passes/fuse-add.ts): the residual, in the output's shape and layout, and the
+// ADD's quantization, its operands in the ADD's order.
+@group(0) @binding(5) var<storage, read> residual: array<u32>;
+@group(0) @binding(6) var<uniform> add_quant: BinaryQuant;
+#endif
 
 // Input word `icw` of output column `ox`'s pixel at tap column `kx` in the row starting at input
 // pixel `row_base`: read clamped into the image, the input zero point's word where the tap is outside.
@@ -73,6 +79,22 @@ fn input_column(ox: u32, kx: u32, row_base: u32, row_inside: bool, icw: u32) -> 
   let ix = i32(ox * params.stride_w + kx * params.dil_w) - params.pad_left;
   let inside = row_inside && ix >= 0 && ix < i32(params.in_w);
   return select(params.input_zp_word, input[(row_base + u32(clamp(ix, 0, i32(params.in_w) - 1))) * params.in_c4 + icw], inside);
+}
+
+// The word stored for requantized word `word`: itself, or with a fused ADD the ADD of it (clamped
+// by the convolution's activation, as the unfused ADD read it) and the residual's word with the ADD
+// kernel's add4, operands in the ADD's order: the same integers as the two ops. `own`: the word's
+// index in the convolution's own layout, the residual's (same shape), wherever the output is placed.
+fn output_word(word: u32, own: u32) -> u32 {
+#if {{FUSED_ADD}}
+#if {{RESIDUAL_FIRST}}
+  return pack_i8x4(add4(unpack_i8x4(residual[own]), unpack_i8x4(word), add_quant));
+#else
+  return pack_i8x4(add4(unpack_i8x4(word), unpack_i8x4(residual[own]), add_quant));
+#endif
+#else
+  return word;
+#endif
 }
 
 @compute @workgroup_size({{WORKGROUP_SIZE}})

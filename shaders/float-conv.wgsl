@@ -43,6 +43,11 @@ struct Params {
   // (src/passes/place-concat.ts).
   out_stride: u32,
   out_offset: u32,
+#if {{FUSED_ADD}}
+  // The fused ADD's activation clamp.
+  add_min: f32,
+  add_max: f32,
+#endif
 };
 
 @group(0) @binding(0) var<storage, read> input: array<f32>;
@@ -50,14 +55,26 @@ struct Params {
 @group(0) @binding(2) var<storage, read> bias: array<vec4<f32>>;
 @group(0) @binding(3) var<storage, read_write> output: array<f32>;
 @group(0) @binding(4) var<uniform> params: Params;
+#if {{FUSED_ADD}}
+// A fused ADD (src/passes/fuse-add.ts): the residual, in the output's shape.
+@group(0) @binding(5) var<storage, read> residual: array<f32>;
+#endif
 
-// Channel group `oc4` of the output pixel starting at `out_base`: bias, activation, the real channels.
-fn store_group(acc: vec4<f32>, out_base: u32, oc4: u32) {
+// Channel group `oc4` of the output pixel starting at `out_base`: bias, activation, the real
+// channels; with a fused ADD, the residual added to the activated value and the ADD's clamp, the
+// ADD kernel's f32 operations (an f32 sum is the same in either operand order). `own_base`: the
+// pixel's start in the convolution's own layout, the residual's (same shape).
+fn store_group(acc: vec4<f32>, out_base: u32, own_base: u32, oc4: u32) {
   let result = clamp(acc + bias[oc4], vec4<f32>(params.act_min), vec4<f32>(params.act_max));
   let first = oc4 * 4u;
   for (var j = 0u; j < 4u; j++) {
+    let at = out_base + first + j;
     if (first + j < params.out_c) {
-      output[out_base + first + j] = result[j];
+#if {{FUSED_ADD}}
+      output[at] = clamp(result[j] + residual[own_base + first + j], params.add_min, params.add_max);
+#else
+      output[at] = result[j];
+#endif
     }
   }
 }
@@ -99,7 +116,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     let g = i % {{GROUPS}}u;
     // A strip's pixels past the row's end and a block's groups past out_c4 are not written.
     if (ox + p < params.out_w && oc4 + g < params.out_c4) {
-      store_group(accs[i], (row_out + ox + p) * params.out_stride + params.out_offset, oc4 + g);
+      store_group(accs[i], (row_out + ox + p) * params.out_stride + params.out_offset, (row_out + ox + p) * params.out_c, oc4 + g);
     }
   }
 }

@@ -20,6 +20,8 @@ import {
   uniformWords,
   workgroupsFor,
   singleDispatch,
+  type BindingRef,
+  type ConstantSpec,
   type LoweredOp,
   type LoweringContext,
   builtinKernels,
@@ -31,6 +33,7 @@ import {
   outputPlacementOf,
 } from './lowering.ts';
 import { roundUp4 } from './layout.ts';
+import { addQuantFields } from './pool-elementwise.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES, type KernelTiles } from './tuned-tiles.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
@@ -266,7 +269,8 @@ export function convTileCode(tile: ConvTile, weightZp: boolean, f32Epilogue = fa
     `  let p = i / ${tile.groups}u;`,
     `  let g = i % ${tile.groups}u;`,
     `  if (ox + p < params.out_w && ocw + g < params.out_c4) {`,
-    `    output[(row_out + ox + p) * params.out_stride + params.out_offset + ocw + g] = requantize_word(accs[i], cps[g], sums[p]);`,
+    `    let at = (row_out + ox + p) * params.out_stride + params.out_offset + ocw + g;`,
+    `    output[at] = output_word(requantize_word(accs[i], cps[g], sums[p]), (row_out + ox + p) * params.out_c4 + ocw + g);`,
     `  }`,
     `}`,
   ];
@@ -359,6 +363,19 @@ export function gemvShape(kWords: number, tiles: Pick<KernelTiles, 'gemvSplit' |
   return { split, words: Math.floor(tiles.workgroupSize / split) };
 }
 
+/**
+ * An ADD computed in the convolution's epilogue (Conv2DOptions.fusedAdd): the convolution
+ * requantizes to its own output's quantization as before, then the words go through the ADD.
+ */
+interface EpilogueAdd {
+  residual: TensorIR;
+  /** The ADD's output, which the dispatch writes instead of the convolution's. */
+  sum: TensorIR;
+  /** shaders/common.wgsl BinaryQuant of the ADD, operands in its order (addQuantFields). */
+  quant: Array<['i32', number]>;
+  residualFirst: boolean;
+}
+
 function lowerConvLike(
   ctx: LoweringContext,
   label: string,
@@ -369,6 +386,7 @@ function lowerConvLike(
   g: WindowGeometry,
   activation: Parameters<typeof int8ActivationRange>[0],
   placement: OutputPlacement | undefined,
+  add?: EpilogueAdd,
 ): LoweredOp {
   const { values: modelWeights, zeroPoint: weightZp } = int8Weights(filter);
   // Its own rows, or the concatenation's it is placed in (src/passes/place-concat.ts).
@@ -420,16 +438,18 @@ function lowerConvLike(
   const exactSums = sumsExactInF32(ctx, bounds, channelParams);
   const f32Epilogue = f32 && exactSums;
   const weights = f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4);
-  const constants = (params: Uint32Array): LoweredOp['constants'] => [
+  const constants = (params: Uint32Array): ConstantSpec[] => [
     { label: `${label} weights`, data: weights, usage: 'storage' },
     { label: `${label} channel params`, data: wordMajorParams(channelParams), usage: 'storage' },
     { label: `${label} params`, data: params, usage: 'uniform' },
   ];
-  const bindings = [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }];
+  // With a fused ADD the dispatch writes the ADD's output.
+  const bindings: BindingRef[] = [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: (add?.sum ?? output).id }, { constant: 2 }];
   const common = { RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, EXACT_SUMS: exactSums };
 
   const tiles = ctx.tiles ?? DEFAULT_KERNEL_TILES;
-  if (gemvApplies(g, tiles)) {
+  // The GEMV has no fused-ADD epilogue (fuse-add runs on GPUs, where a one-row layer may take it).
+  if (!add && gemvApplies(g, tiles)) {
     const kWords = taps * inC4;
     const { split, words } = gemvShape(kWords, { gemvSplit: tiles.gemvSplit, workgroupSize: ctx.workgroupSize });
     const uniforms = uniformWords([
@@ -482,9 +502,15 @@ function lowerConvLike(
     ['u32', at.offset],
   ]);
   const shader = int8Shader(ctx, `${convSource}\n${convEpilogueSource}`, {
-    ...common, PIXELS: tile.pixels, GROUPS: tile.groups, SHIFT: shift, ...convTileCode(tile, weightZp !== 0, f32Epilogue, shift),
+    ...common, PIXELS: tile.pixels, GROUPS: tile.groups, SHIFT: shift, FUSED_ADD: add !== undefined, RESIDUAL_FIRST: add?.residualFirst ?? false,
+    ...convTileCode(tile, weightZp !== 0, f32Epilogue, shift),
   });
-  return singleDispatch(label, shader, constants(uniforms), bindings, workgroupsFor(ctx, total));
+  const allConstants = constants(uniforms);
+  if (add) {
+    allConstants.push({ label: `${label} add quantization`, data: uniformWords(add.quant), usage: 'uniform' });
+    bindings.push({ tensor: add.residual.id }, { constant: 3 });
+  }
+  return singleDispatch(label, shader, allConstants, bindings, workgroupsFor(ctx, total));
 }
 
 export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredOp {
@@ -498,8 +524,18 @@ export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredO
   const [, kH, kW, filterC] = filter.shape as [number, number, number, number];
   if (filterC !== inC) throw new LoweringError(`CONV_2D at operator ${op.index}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
   const o = op.options;
-  const label = `conv2d#${op.index}`;
-  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation, o.placement);
+  const fused = o.fusedAdd;
+  if (!fused) {
+    const label = `conv2d#${op.index}`;
+    return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation, o.placement);
+  }
+  // The convolution computes its own output (the ADD's operand) as before; the dispatch writes the ADD's.
+  const label = `conv2d+add#${op.index}`;
+  const intermediate = tensorOf(ctx, fused.intermediate);
+  const residual = tensorOf(ctx, op.inputs[3]!);
+  const [first, second] = fused.residualFirst ? [residual, intermediate] : [intermediate, residual];
+  const add: EpilogueAdd = { residual, sum: output, quant: addQuantFields(ctx, { index: fused.index, type: 'ADD' }, first, second, output, fused.activation), residualFirst: fused.residualFirst };
+  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, intermediate, windowGeometryOf(label, input, intermediate, o, kH, kW), o.activation, o.placement, add);
 }
 
 export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNECTED'>): LoweredOp {

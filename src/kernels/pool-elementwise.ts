@@ -4,7 +4,7 @@
 import elementwiseSource from '../../shaders/elementwise.wgsl?raw';
 import meanSource from '../../shaders/mean.wgsl?raw';
 import poolSource from '../../shaders/pool.wgsl?raw';
-import type { OpIR, OpOf, TensorIR } from '../model/graph.ts';
+import type { Activation, OpIR, OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { xnnpackMulScale } from '../quant/binary.ts';
@@ -33,7 +33,7 @@ import {
 
 const f32 = Math.fround;
 
-function checkEightBitPerTensor(t: TensorIR, what: string, op: OpIR): void {
+function checkEightBitPerTensor(t: TensorIR, what: string, op: Pick<OpIR, 'index' | 'type'>): void {
   if (t.dtype !== 'int8' && t.dtype !== 'uint8') {
     throw new LoweringError(`${op.type} at operator ${op.index}: ${what} '${t.name}' is ${t.dtype}, expected int8 or uint8`);
   }
@@ -90,7 +90,7 @@ function tfliteAddCoefficients(a: TensorIR, b: TensorIR, out: TensorIR): BinaryC
 }
 
 /** XNNPACK's qs8/qu8 add params: float32 ratios, the larger scaled into [2^20, 2^21), one shift. */
-function xnnpackAddCoefficients(op: OpIR, a: TensorIR, b: TensorIR, out: TensorIR): BinaryCoefficients {
+function xnnpackAddCoefficients(op: Pick<OpIR, 'index'>, a: TensorIR, b: TensorIR, out: TensorIR): BinaryCoefficients {
   const ratioA = f32(f32(scaleOf(a)) / f32(scaleOf(out)));
   const ratioB = f32(f32(scaleOf(b)) / f32(scaleOf(out)));
   const bits = new DataView(new ArrayBuffer(4));
@@ -129,6 +129,36 @@ function float32Bits(x: number): number {
   return new Int32Array(new Float32Array([x]).buffer)[0]!;
 }
 
+/** ADD's coefficients in the context's requantization: XNNPACK's where its kernels apply, else TFLite's reference Add. */
+function addCoefficients(ctx: LoweringContext, op: Pick<OpIR, 'index'>, a: TensorIR, b: TensorIR, out: TensorIR): BinaryCoefficients {
+  return xnnpackKernels(ctx) ? xnnpackAddCoefficients(op, a, b, out) : tfliteAddCoefficients(a, b, out);
+}
+
+/** The fields of shaders/common.wgsl's BinaryQuant, in its order: `a` and `b` the operands in the op's order. */
+function binaryQuantFields(a: TensorIR, b: TensorIR, out: TensorIR, activation: Activation, c: BinaryCoefficients): Array<['i32', number]> {
+  const [actMin, actMax] = int8ActivationRange(activation, out);
+  return [int8ZeroPoint(a), int8ZeroPoint(b), int8ZeroPoint(out), actMin, actMax, c.aMultiplier, c.aShift, c.bMultiplier, c.bShift, c.outMultiplier, c.outShift].map((v) => ['i32', v] as ['i32', number]);
+}
+
+/**
+ * The checks and BinaryQuant fields of an 8-bit ADD of `a` and `b` (in the op's operand order)
+ * into `out`: what the ADD kernel computes with, and a convolution's fused ADD
+ * (src/kernels/conv2d.ts) the same. `op` names the ADD in messages.
+ */
+export function addQuantFields(ctx: LoweringContext, op: Pick<OpIR, 'index' | 'type'>, a: TensorIR, b: TensorIR, out: TensorIR, activation: Activation): Array<['i32', number]> {
+  checkEightBitPerTensor(a, 'first input', op);
+  checkEightBitPerTensor(b, 'second input', op);
+  checkEightBitPerTensor(out, 'output', op);
+  checkSameDtype(op, a, b, out);
+  return binaryQuantFields(a, b, out, activation, addCoefficients(ctx, op, a, b, out));
+}
+
+function checkSameDtype(op: Pick<OpIR, 'index' | 'type'>, a: TensorIR, b: TensorIR, out: TensorIR): void {
+  if (a.dtype !== out.dtype || b.dtype !== out.dtype) {
+    throw new LoweringError(`${op.type} at operator ${op.index}: inputs ${a.dtype} and ${b.dtype} with output ${out.dtype} (all three must match)`);
+  }
+}
+
 function sameShapeAs(t: TensorIR, out: TensorIR): boolean {
   return t.shape.length === out.shape.length && t.shape.every((d, i) => d === out.shape[i]);
 }
@@ -142,17 +172,11 @@ function lowerBinary(ctx: LoweringContext, op: OpOf<'ADD'> | OpOf<'MUL'>): Lower
   checkEightBitPerTensor(a, 'first input', op);
   checkEightBitPerTensor(b, 'second input', op);
   checkEightBitPerTensor(output, 'output', op);
-  if (a.dtype !== output.dtype || b.dtype !== output.dtype) {
-    throw new LoweringError(`${op.type} at operator ${op.index}: inputs ${a.dtype} and ${b.dtype} with output ${output.dtype} (all three must match)`);
-  }
+  checkSameDtype(op, a, b, output);
   const label = `${op.type.toLowerCase()}#${op.index}`;
   const isMul = op.type === 'MUL';
   const mul = isMul ? mulCoefficients(ctx, a, b, output) : null;
-  const coefficients = mul
-    ? mul
-    : xnnpackKernels(ctx)
-      ? xnnpackAddCoefficients(op, a, b, output)
-      : tfliteAddCoefficients(a, b, output);
+  const coefficients = mul ?? addCoefficients(ctx, op, a, b, output);
 
   const outShape = output.shape;
   const sameShape = (t: TensorIR) => {
@@ -184,7 +208,6 @@ function lowerBinary(ctx: LoweringContext, op: OpOf<'ADD'> | OpOf<'MUL'>): Lower
   const outInner = innerDim(outShape);
   const outC4 = roundUp4(outInner) / 4;
   const total = (tensorElementCount(outShape) / Math.max(outInner, 1)) * outC4;
-  const [actMin, actMax] = int8ActivationRange(op.options.activation, output);
   const uniforms = uniformWords([
     ...vec4Fields(out4),
     ...vec4Fields(aStrides),
@@ -192,17 +215,9 @@ function lowerBinary(ctx: LoweringContext, op: OpOf<'ADD'> | OpOf<'MUL'>): Lower
     ['u32', outInner],
     ['u32', outC4],
     ['u32', total],
-    ['i32', int8ZeroPoint(a)],
-    ['i32', int8ZeroPoint(b)],
-    ['i32', int8ZeroPoint(output)],
-    ['i32', actMin],
-    ['i32', actMax],
-    ['i32', coefficients.aMultiplier],
-    ['i32', coefficients.aShift],
-    ['i32', coefficients.bMultiplier],
-    ['i32', coefficients.bShift],
-    ['i32', coefficients.outMultiplier],
-    ['i32', coefficients.outShift],
+    // Padding: the shader's quant member starts at a multiple of 16 bytes.
+    ['u32', 0],
+    ...binaryQuantFields(a, b, output, op.options.activation, coefficients),
   ]);
   const constants: ConstantSpec[] = [];
   const aBinding = operandBinding(a, constants, label);

@@ -67,7 +67,7 @@ export interface WindowOptions {
   strideW: number;
   dilationH: number;
   dilationW: number;
-  /** Only with padding 'VALID': the window runs over the input padded by these counts (see Conv2DOptions). */
+  /** Only with padding 'VALID': the window runs over the input padded by these counts (see ConvolutionOptions). */
   explicitPadding?: ExplicitPadding;
 }
 

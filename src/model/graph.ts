@@ -44,7 +44,8 @@ export interface ExplicitPadding {
   right: number;
 }
 
-export interface Conv2DOptions {
+/** The window options CONV_2D and DEPTHWISE_CONV_2D share. */
+export interface ConvolutionOptions {
   padding: Padding;
   strideH: number;
   strideW: number;
@@ -78,7 +79,32 @@ export interface OutputPlacement {
   channelOffset: number;
 }
 
-export interface DepthwiseConv2DOptions extends Conv2DOptions {
+/**
+ * A residual ADD computed in a convolution's epilogue (src/passes/fuse-add.ts): the convolution
+ * requantizes to `intermediate`, as it did before the fusion, then adds the residual, its op
+ * input 3, exactly as the ADD did, and writes the ADD's output, its op output.
+ */
+export interface FusedAdd {
+  /** The ADD's operator index (its arithmetic's error messages name it). */
+  index: number;
+  /** The convolution's own output, no longer computed: its quantization is the ADD operand's. */
+  intermediate: number;
+  /** The ADD's fused activation. */
+  activation: Activation;
+  /** Whether the residual was the ADD's first operand and the convolution its second. */
+  residualFirst: boolean;
+}
+
+export interface Conv2DOptions extends ConvolutionOptions {
+  /**
+   * Never imported: set by the GPU load pass that fuses the ADD reading this convolution's
+   * output (src/passes/fuse-add.ts). Only the GPU lowerings compute it; the CPU reference and
+   * the TFLite writer refuse it.
+   */
+  fusedAdd?: FusedAdd;
+}
+
+export interface DepthwiseConv2DOptions extends ConvolutionOptions {
   depthMultiplier: number;
 }
 

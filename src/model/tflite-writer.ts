@@ -208,6 +208,10 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
     // Only the GPU load passes set it (a PAD folded in); writing the op without it would drop the padding.
     throw new ModelFormatError(`operator ${op.index}`, 'explicit padding (a PAD folded into the convolution) has no TFLite encoding; write the graph from before the load passes');
   }
+  if (op.type === 'CONV_2D' && op.options.fusedAdd) {
+    // Only the GPU load passes set it (an ADD fused in); writing the op without it would drop the ADD.
+    throw new ModelFormatError(`operator ${op.index}`, 'a fused ADD (src/passes/fuse-add.ts) has no TFLite encoding; write the graph from before the load passes');
+  }
   switch (op.type) {
     case 'CONV_2D': {
       const o = op.options;

@@ -7,6 +7,7 @@ import type { RequantizationMode } from '../quant/requantization.ts';
 import { canonicalizeForGpu } from './canonicalize.ts';
 import { foldConstants } from './fold-constants.ts';
 import { foldPadIntoConvolution } from './fold-pad.ts';
+import { fuseAddIntoConvolution } from './fuse-add.ts';
 import { checkOpIndices, opIndexAllocator } from './op-indices.ts';
 import { placeConcatenationInputs } from './place-concat.ts';
 
@@ -33,12 +34,16 @@ export interface GraphPass {
  *     shape inference may have just settled.
  *  3. fold-pad: a PAD whose readers are all VALID convolutions becomes their explicit padding
  *     (one dispatch less). After folding, which makes computed paddings constant; last, since the
- *     fused convolution's options (explicitPadding) are the GPU's own and no later pass need
- *     know them.
- *  4. place-concat: a channel CONCATENATION's convolution inputs written in place by their
+ *     fused convolution's options (explicitPadding) are the GPU's own.
+ *  4. fuse-add: an ADD of a CONV_2D's output (read by nothing else) and a residual of the same
+ *     shape becomes the convolution's epilogue (one dispatch less). After fold-pad, which it
+ *     neither needs nor disturbs (it changes a convolution's output, fold-pad its input); its
+ *     fused convolution (Conv2DOptions.fusedAdd) is the GPU's own.
+ *  5. place-concat: a channel CONCATENATION's convolution inputs written in place by their
  *     producers (OutputPlacement; one activation and one copy dispatch less each). Last: it
- *     decides on the final producers and readers (a PAD folded away no longer reads a tensor),
- *     and its options, like fold-pad's, are the GPU kernels' own.
+ *     decides on the final producers and readers (a PAD folded away no longer reads a tensor, an
+ *     ADD fused away no longer writes one; a convolution with a fused ADD is not placed), and its
+ *     options, like fold-pad's, are the GPU kernels' own.
  *
  * Not in the list, on purpose:
  *  - batchGraph (batch.ts, LoadOptions.batch) stays explicit in OctetModel.load: it changes the
@@ -54,6 +59,7 @@ export const GPU_LOAD_PASSES: readonly GraphPass[] = [
   { name: 'fold-constants', run: (graph, ctx) => foldConstants(graph, { requantization: ctx.requantization }) },
   { name: 'canonicalize-for-gpu', run: (graph, ctx) => canonicalizeForGpu(graph, ctx.newOpIndex) },
   { name: 'fold-pad', run: (graph) => foldPadIntoConvolution(graph) },
+  { name: 'fuse-add', run: (graph) => fuseAddIntoConvolution(graph) },
   { name: 'place-concat', run: (graph) => placeConcatenationInputs(graph) },
 ];
 

@@ -35,6 +35,9 @@ const isEightBitDtype = (t: TensorIR): boolean => t.dtype === 'int8' || t.dtype 
 function placeableProducer(graph: Graph, op: OpIR | undefined, output: TensorIR): op is Producer {
   if (!op || !PRODUCERS.has(op.type) || op.outputs.length !== 1) return false;
   if ((op as Producer).options.placement) return false;
+  // A convolution with a fused ADD (src/passes/fuse-add.ts) writes the ADD's output: not placed,
+  // one kernel epilogue at a time.
+  if (op.type === 'CONV_2D' && (op as OpOf<'CONV_2D'>).options.fusedAdd) return false;
   const input = graph.tensors[op.inputs[0]!];
   const produced = graph.tensors[op.outputs[0]!];
   if (!input || !produced) return false;

@@ -70,9 +70,11 @@ export type ModelInput = TensorData | GPUBuffer | ImageInput;
 export interface RunOptions {
   /**
    * Tensor ids to read back as well (each copied right after its producer). A tensor a load pass
-   * no longer computes (the output of a PAD folded into its convolution, src/passes/fold-pad.ts)
-   * or no longer stores on its own (a convolution's output written in place into the channel
-   * concatenation that reads it, src/passes/place-concat.ts) is left out of `captured`.
+   * no longer computes is left out of `captured`: the output of a PAD folded into its
+   * convolution (src/passes/fold-pad.ts), the output of a CONV_2D whose only reader, an ADD, was
+   * fused into it (src/passes/fuse-add.ts; the ADD's output is still computed), and a
+   * convolution's output written in place into the channel concatenation that reads it
+   * (src/passes/place-concat.ts; the concatenation is still captured).
    */
   capture?: number[];
   /** Per-dispatch GPU time from timestamp-query, where the device has it. */

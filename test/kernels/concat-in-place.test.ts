@@ -8,15 +8,16 @@
 // test/passes/place-concat.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
+import { GPU_LOAD_PASSES, runPasses } from '../../src/passes/pipeline.ts';
 import { placeConcatenationInputs } from '../../src/passes/place-concat.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { runReferenceAll } from '../../src/reference/run.ts';
 import { caseOf, concatGraph, concatOf, describeConcatCase, GEMV_TILES, isConcatStep, PLACEMENT_SHAPES, placedOf } from '../helpers/concat-graphs.ts';
-import { compareTensors } from '../helpers/compare.ts';
+import { compareTensors, gpuVersusReference } from '../helpers/compare.ts';
 import { compareFloat, randomFloatInput } from '../helpers/float-graphs.ts';
-import { randomInput } from '../helpers/graphs.ts';
+import { GraphBuilder, quant, randomInput } from '../helpers/graphs.ts';
 import { INT8_ARITHMETICS, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
-import { mulberry32 } from '../helpers/rng.ts';
+import { mulberry32, randInt } from '../helpers/rng.ts';
 
 describe('CONCATENATION written in place by its producers', () => {
   it('8-bit on the GPU: the placed inputs copied by no dispatch, sharing the output buffer; outputs and the concatenation equal the reference in every arithmetic and requantization', async () => {
@@ -97,5 +98,42 @@ describe('CONCATENATION written in place by its producers', () => {
       }
     }
     expect(failures).toEqual([]);
+  });
+});
+
+// A residual ADD fused into the convolution that feeds it (src/passes/fuse-add.ts, which runs
+// first) writes the ADD's output: that input of the concatenation stays copied, the plain
+// convolution beside it is placed, and the whole equals the reference.
+describe('CONCATENATION of a fused convolution + ADD and a plain convolution', () => {
+  it('places only the plain convolution; equal to the reference in every arithmetic', async () => {
+    const rng = mulberry32(77);
+    const b = new GraphBuilder();
+    const q = quant(0.05, 2);
+    const input = b.tensor('input', [1, 4, 5, 8], 'int8', q);
+    const conv = (name: string) => {
+      const w = b.tensor(`${name} weights`, [8, 3, 3, 8], 'int8', quant(new Array(8).fill(0.01), new Array(8).fill(0)), Int8Array.from({ length: 8 * 72 }, () => randInt(rng, -127, 127)));
+      const bias = b.tensor(`${name} bias`, [8], 'int32', quant(new Array(8).fill(0.0005), new Array(8).fill(0)), Int32Array.from({ length: 8 }, () => randInt(rng, -3000, 3000)));
+      const out = b.tensor(name, [1, 4, 5, 8], 'int8', quant(0.3, -1));
+      b.op({ type: 'CONV_2D', inputs: [input, w, bias], outputs: [out], options: { padding: 'SAME', strideH: 1, strideW: 1, dilationH: 1, dilationW: 1, activation: 'NONE' } });
+      return out;
+    };
+    const fused = conv('fused conv');
+    const sum = b.tensor('sum', [1, 4, 5, 8], 'int8', quant(0.3, -1));
+    b.op({ type: 'ADD', inputs: [fused, input], outputs: [sum], options: { activation: 'NONE' } });
+    const plain = conv('plain conv');
+    const output = b.tensor('concatenation', [1, 4, 5, 16], 'int8', quant(0.3, -1));
+    b.op({ type: 'CONCATENATION', inputs: [sum, plain], outputs: [output], options: { axis: 3, activation: 'NONE' } });
+    const graph = b.build([input], [output], 'fused conv + add and a conv, concatenated');
+    const gpuGraph = runPasses(graph, GPU_LOAD_PASSES, { requantization: 'xnnpack' });
+    expect(gpuGraph.ops.map((op) => op.type)).toEqual(['CONV_2D', 'CONV_2D', 'CONCATENATION']);
+    expect(concatOf(gpuGraph).options.placedInputs).toEqual([1]);
+    const ctx = await testContext();
+    const x = randomInput(rng, graph.tensors[input]!);
+    for (const requantization of REQUANTIZATION_MODES) {
+      for (const int8Arithmetic of INT8_ARITHMETICS) {
+        const [cmp] = await gpuVersusReference(ctx, graph, [x], requantization, { int8Arithmetic });
+        expect(cmp, `${requantization}, ${int8Arithmetic}: ${cmp!.differing} differ, ${cmp!.firstDiff}`).toMatchObject({ differing: 0 });
+      }
+    }
   });
 });

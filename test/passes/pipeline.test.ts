@@ -25,8 +25,8 @@ function withTrailingFoldedOp(graph: Graph): Graph {
 }
 
 describe('GPU load passes', () => {
-  it('run in order: constants folded, canonicalized for the GPU, PADs folded into convolutions, then channel concatenations placed', () => {
-    expect(GPU_LOAD_PASSES.map((p) => p.name)).toEqual(['fold-constants', 'canonicalize-for-gpu', 'fold-pad', 'place-concat']);
+  it('run in order: constants folded, canonicalized for the GPU, PADs folded into convolutions, ADDs fused into them, then channel concatenations placed', () => {
+    expect(GPU_LOAD_PASSES.map((p) => p.name)).toEqual(['fold-constants', 'canonicalize-for-gpu', 'fold-pad', 'fuse-add', 'place-concat']);
   });
 
   it('give the RESHAPE inserted before FULLY_CONNECTED [1,25,20,8]→[4,4000] a fresh index and the FC as origin', () => {

@@ -6,7 +6,7 @@ import depthwiseSource from '../../../shaders/float-depthwise.wgsl?raw';
 import type { WindowGeometry } from '../../model/conv-family.ts';
 import type { Activation, OpOf, OutputPlacement, TensorIR } from '../../model/graph.ts';
 import { roundUp4 } from '../layout.ts';
-import { LoweringError, outputPlacementOf, tensorOf, windowGeometryOf, workgroupsFor, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
+import { LoweringError, outputPlacementOf, tensorOf, windowGeometryOf, workgroupsFor, type BindingRef, type ConstantSpec, type LoweredOp, type LoweringContext, singleDispatch } from '../lowering.ts';
 import { elementCount, expectFloat, floatActivationRange, floatConstant, floatOperand, floatShader, floatUniforms } from './common.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES } from '../tuned-tiles.ts';
 
@@ -87,8 +87,18 @@ export function floatConvTile(ctx: Pick<LoweringContext, 'tiles'>, outW: number,
   };
 }
 
-/** Shared by CONV_2D and FULLY_CONNECTED: weights [outC][kH][kW][inC] regrouped 4 channels per vec4. */
-function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, filter: TensorIR, biasId: number, output: TensorIR, g: WindowGeometry, activation: Activation, placement: OutputPlacement | undefined): LoweredOp {
+/** An ADD computed in the convolution's epilogue (Conv2DOptions.fusedAdd): the residual, the ADD's output and activation. */
+interface EpilogueAdd {
+  residual: TensorIR;
+  sum: TensorIR;
+  activation: Activation;
+}
+
+/**
+ * Shared by CONV_2D and FULLY_CONNECTED: weights [outC][kH][kW][inC] regrouped 4 channels per
+ * vec4. `output` the convolution's own (shapes, activation); with `add` the dispatch writes the ADD's.
+ */
+function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, filter: TensorIR, biasId: number, output: TensorIR, g: WindowGeometry, activation: Activation, placement: OutputPlacement | undefined, add?: EpilogueAdd): LoweredOp {
   expectFloat(output, 'output', label);
   // Its own rows, or the concatenation's it is placed in (src/passes/place-concat.ts).
   const at = outputPlacementOf(ctx, label, output, g.outC, placement);
@@ -111,10 +121,19 @@ function lowerConvLike(ctx: LoweringContext, label: string, input: TensorIR, fil
   const strips = Math.ceil(g.outW / tile.pixels);
   const blocks = Math.ceil(outC4 / tile.groups);
   const total = g.batch * g.outH * strips * blocks;
-  constants.push({ label: `${label} params`, data: floatUniforms([...geometryFields(g, activation, label), ['u32', total], ['u32', strips], ['u32', blocks], ['u32', at.rowStride], ['u32', at.offset]]), usage: 'uniform' });
+  const addFields: Array<['f32', number]> = [];
+  if (add) {
+    expectFloat(add.residual, 'residual', label);
+    expectFloat(add.sum, 'output', label);
+    const [addMin, addMax] = floatActivationRange(add.activation, label);
+    addFields.push(['f32', addMin], ['f32', addMax]);
+  }
+  constants.push({ label: `${label} params`, data: floatUniforms([...geometryFields(g, activation, label), ['u32', total], ['u32', strips], ['u32', blocks], ['u32', at.rowStride], ['u32', at.offset], ...addFields]), usage: 'uniform' });
   const n = constants.length;
-  const shader = floatShader(ctx, convSource, { PIXELS: tile.pixels, GROUPS: tile.groups, ...floatConvTileCode(tile) });
-  return singleDispatch(label, shader, constants, [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: output.id }, { constant: n - 1 }], workgroupsFor(ctx, total));
+  const shader = floatShader(ctx, convSource, { PIXELS: tile.pixels, GROUPS: tile.groups, FUSED_ADD: add !== undefined, ...floatConvTileCode(tile) });
+  const bindings: BindingRef[] = [inputBinding, { constant: n - 3 }, { constant: n - 2 }, { tensor: (add?.sum ?? output).id }, { constant: n - 1 }];
+  if (add) bindings.push({ tensor: add.residual.id });
+  return singleDispatch(label, shader, constants, bindings, workgroupsFor(ctx, total));
 }
 
 function fourDims(t: TensorIR, role: string, label: string): [number, number, number, number] {
@@ -133,7 +152,13 @@ export function lowerFloatConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): Low
   if (filterC !== inC) throw new LoweringError(`${label}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
   if (outputC !== outC) throw new LoweringError(`${label}: output has ${outputC} channels, filter has ${outC}`);
   const o = op.options;
-  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation, o.placement);
+  const fused = o.fusedAdd;
+  if (!fused) return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation, o.placement);
+  // The convolution computes its own output (the ADD's operand) as before; the dispatch writes the ADD's.
+  const fusedLabel = `float conv2d+add#${op.index}`;
+  const intermediate = tensorOf(ctx, fused.intermediate);
+  const add: EpilogueAdd = { residual: tensorOf(ctx, op.inputs[3]!), sum: output, activation: fused.activation };
+  return lowerConvLike(ctx, fusedLabel, input, filter, op.inputs[2] ?? -1, intermediate, windowGeometryOf(fusedLabel, input, intermediate, o, kH, kW), o.activation, o.placement, add);
 }
 
 /**

@@ -219,6 +219,8 @@ function validTaps(g: WindowGeometry, n: number, oy: number, ox: number, inputBa
 }
 
 export function prepareConv2D(op: OpOf<'CONV_2D'>, ctx: PrepareContext): Kernel {
+  // The GPU's own form (src/passes/fuse-add.ts); the reference runs the graph from before the load passes.
+  if (op.options.fusedAdd) throw ctx.unsupported('a convolution with a fused ADD (run the reference on the unfused graph)');
   const input = ctx.input(0);
   const filter = ctx.input(1);
   const output = ctx.output();

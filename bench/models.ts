@@ -7,6 +7,7 @@
 // "Octet int8, GPUBuffer in/out" is the same model fed GPUBuffers with its outputs left on the GPU
 // (until the queue has finished them), its runs alternated with the TypedArray ones so that both
 // see the same machine load.
+import { preferredInt8Arithmetic } from '../src/kernels/lowering.ts';
 import { readFileSync, existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { GpuContext } from '../src/gpu/context.ts';
@@ -223,7 +224,7 @@ export async function benchModels(ctx: GpuContext, opts: ModelOptions): Promise<
           gpuIo = { ...mGpu, note: `no upload or readback, timed until the queue is done; alternated with the TypedArray runs; outputs ${same.every(Boolean) ? 'identical' : 'DIFFERENT'}` };
           const timed = await model.runDetailed(inputs, { timing: true });
           const gpuMs = timed.layerTimes ? timed.layerTimes.reduce((a, l) => a + l.ns, 0) / 1e6 : undefined;
-          return { firstMs, ...m, gpuMs, note: ctx.useDot4 ? 'dot4I8Packed' : 'dot4 fallback' };
+          return { firstMs, ...m, gpuMs, note: `${preferredInt8Arithmetic(ctx.caps, ctx.useDot4)} arithmetic, ${ctx.useDot4 ? 'dot4I8Packed' : 'no dot4I8Packed'}` };
         } finally {
           model.dispose();
           for (const b of gpuInputs) b.destroy();

@@ -8,6 +8,7 @@ import { requestGpuContext, type GpuContext } from '../../src/gpu/context.ts';
 import { importTflite } from '../../src/model/import.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { describeContext, OctetModel } from '../../src/runtime/model.ts';
+import { preferredInt8Arithmetic } from '../../src/kernels/lowering.ts';
 import type { TensorData } from '../../src/kernels/layout.ts';
 import { countMacs, loadFloatPath, stats, type Stats } from '../common.ts';
 import { initLitert, LitertPeer } from '../peers/litert.ts';
@@ -89,7 +90,9 @@ async function createEngine(id: BrowserEngineId, bytes: Uint8Array, graph: Graph
   switch (id) {
     case 'octet-int8': {
       const model = await OctetModel.load(graph, { context: ctx! });
-      return { id, infer: async (x) => (await model.run([x]))[0]!, note: ctx!.useDot4 ? 'dot4I8Packed' : 'dot4 fallback', memory: octetMemory(model), dispose: () => model.dispose() };
+      // The arithmetic its convolutions take here (preferredInt8Arithmetic), and whether the adapter has dot4I8Packed.
+      const note = `${preferredInt8Arithmetic(ctx!.caps, ctx!.useDot4)} arithmetic, ${ctx!.useDot4 ? 'dot4I8Packed' : 'no dot4I8Packed'}`;
+      return { id, infer: async (x) => (await model.run([x]))[0]!, note, memory: octetMemory(model), dispose: () => model.dispose() };
     }
     case 'octet-f32': {
       // A quantized model runs as its dequantized float twin (inputs dequantized outside the

@@ -73,14 +73,6 @@ struct Params {
 @group(0) @binding(6) var<uniform> add_quant: BinaryQuant;
 #endif
 
-// Input word `icw` of output column `ox`'s pixel at tap column `kx` in the row starting at input
-// pixel `row_base`: read clamped into the image, the input zero point's word where the tap is outside.
-fn input_column(ox: u32, kx: u32, row_base: u32, row_inside: bool, icw: u32) -> u32 {
-  let ix = i32(ox * params.stride_w + kx * params.dil_w) - params.pad_left;
-  let inside = row_inside && ix >= 0 && ix < i32(params.in_w);
-  return select(params.input_zp_word, input[(row_base + u32(clamp(ix, 0, i32(params.in_w) - 1))) * params.in_c4 + icw], inside);
-}
-
 // The word stored for requantized word `word`: itself, or with a fused ADD the ADD of it (clamped
 // by the convolution's activation, as the unfused ADD read it) and the residual's word with the ADD
 // kernel's add4, operands in the ADD's order: the same integers as the two ops. `own`: the word's
@@ -111,22 +103,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
 
   let taps_per_channel = params.k_h * params.k_w * params.in_c4;
 {{DECLARE}}
-#if {{SHIFT}}
-  // The columns shift along the strip (SHIFT in convTileCode): per row and input word, the taps
-  // innermost, each loading the last pixel's column.
-  for (var ky = 0u; ky < params.k_h; ky++) {
-    let iy = i32(oy * params.stride_h + ky * params.dil_h) - params.pad_top;
-    let row_inside = iy >= 0 && iy < i32(params.in_h);
-    let row_base = (n * params.in_h + u32(clamp(iy, 0, i32(params.in_h) - 1))) * params.in_w;
-    let tap_row = ky * params.k_w;
-    for (var icw = 0u; icw < params.in_c4; icw++) {
-{{PRELOAD}}
-      for (var kx = 0u; kx < params.k_w; kx++) {
-{{KX_WORD}}
-      }
-    }
-  }
-#else
   for (var ky = 0u; ky < params.k_h; ky++) {
     let iy = i32(oy * params.stride_h + ky * params.dil_h) - params.pad_top;
     let row_inside = iy >= 0 && iy < i32(params.in_h);
@@ -139,7 +115,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
       }
     }
   }
-#endif
 
   // A strip's pixels past the row's end and a block's words past out_c4 are not written.
   let row_out = (n * params.out_h + oy) * params.out_w;

@@ -173,22 +173,13 @@ function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-/**
- * The per-pixel and per-group statements of shaders/conv2d.wgsl, one named variable each.
- * `shift` (SHIFT in the shader): the input columns shift along the strip. Where the stride equals
- * the dilation along W, pixel p at tap kx + 1 reads the column pixel p + 1 read at tap kx, so with
- * the taps of a row innermost (ky, then the input word, then kx) each tap loads one new column, for
- * the strip's last pixel, and the others move down one pixel: a strip of P pixels loads P − 1 + k_w
- * columns a row and word instead of P · k_w (10 against 24 for 8 pixels of a 3×3 window), each
- * converted once. The sums are the same integers in another order.
- */
-export function convTileCode(tile: ConvTile, weightZp: boolean, f32Epilogue = false, shift = false): Record<'DECLARE' | 'TAP' | 'WORD' | 'PRELOAD' | 'KX_WORD' | 'STORE', string> {
+/** The per-pixel and per-group statements of shaders/conv2d.wgsl, one named variable each. */
+export function convTileCode(tile: ConvTile, weightZp: boolean, f32Epilogue = false): Record<'DECLARE' | 'TAP' | 'WORD' | 'STORE', string> {
   const ps = range(tile.pixels);
   const gs = range(tile.groups);
   const lanes = ['x', 'y', 'z', 'w'];
   const lines = (indent: string, xs: string[]) => xs.map((x) => indent + x).join('\n');
   const f32 = tile.arithmetic === 'f32';
-  const i32 = tile.arithmetic === 'i32';
   // f32 weights hold w − zw, so the −zw·Σx term needs no input sums.
   const rowSums = weightZp && !f32;
   const declare = [
@@ -197,60 +188,40 @@ export function convTileCode(tile: ConvTile, weightZp: boolean, f32Epilogue = fa
     // A last block's channel words past out_c4 read the last real one (computed, not written).
     ...gs.map((g) => `let w_base_${g} = ${g === 0 ? 'ocw' : `min(ocw + ${g}u, params.out_c4 - 1u)`} * taps_per_channel;`),
   ];
-  const tap = shift
-    ? []
-    : ps.flatMap((p) => [
-        `let ix_${p} = i32((ox + ${p}u) * params.stride_w + kx * params.dil_w) - params.pad_left;`,
-        `let inside_${p} = row_inside && ix_${p} >= 0 && ix_${p} < i32(params.in_w);`,
-        `let in_base_${p} = (row_base + u32(clamp(ix_${p}, 0, i32(params.in_w) - 1))) * params.in_c4;`,
-      ]);
+  const tap = ps.flatMap((p) => [
+    `let ix_${p} = i32((ox + ${p}u) * params.stride_w + kx * params.dil_w) - params.pad_left;`,
+    `let inside_${p} = row_inside && ix_${p} >= 0 && ix_${p} < i32(params.in_w);`,
+    `let in_base_${p} = (row_base + u32(clamp(ix_${p}, 0, i32(params.in_w) - 1))) * params.in_c4;`,
+  ]);
+  const word: string[] = [];
   const ones = 'select(0x01010101u, params.last_word_mask, icw + 1u == params.in_c4)';
-  // An input word as the arithmetic multiplies it: converted once, however many products it feeds.
-  const operand = (word: string) => (f32 ? `vec4<f32>(unpack_i8x4(${word}))` : i32 ? `unpack_i8x4(${word})` : word);
-  // The products of one input word (x_p per pixel) with each group's weights at `weightIndex`.
-  const products = (weightIndex: (g: number) => string): string[] => {
-    const out: string[] = [];
-    if (f32) {
-      // One 4×4 matrix per input word and channel word: column i holds input channel i's weights
-      // for the 4 output channels, so the word's 16 products are 4 vector multiply-adds.
-      for (const g of gs) out.push(`let w_${g} = weights[${weightIndex(g)}];`);
-      for (const p of ps) for (const g of gs) out.push(`acc_${p}_${g} += w_${g} * x_${p};`);
-    } else if (i32) {
-      for (const g of gs) {
-        out.push(`let w_${g} = weights[${weightIndex(g)}];`);
-        for (const l of lanes) out.push(`let w_${g}${l} = unpack_i8x4(w_${g}.${l});`);
-      }
-      for (const p of ps) for (const g of gs) out.push(`acc_${p}_${g} += vec4<i32>(${lanes.map((l) => `dot(x_${p}, w_${g}${l})`).join(', ')});`);
-      if (rowSums) {
-        out.push(`let ones = unpack_i8x4(${ones});`);
-        for (const p of ps) out.push(`sum_${p} += dot(x_${p}, ones);`);
-      }
-    } else {
-      for (const g of gs) out.push(`let w_${g} = weights[${weightIndex(g)}];`);
-      for (const p of ps) for (const g of gs) out.push(`acc_${p}_${g} += vec4<i32>(${lanes.map((l) => `dot4(x_${p}, w_${g}.${l})`).join(', ')});`);
-      if (rowSums) {
-        out.push(`let ones = ${ones};`);
-        for (const p of ps) out.push(`sum_${p} += dot4(x_${p}, ones);`);
-      }
+  const inputWord = (p: number) => `select(params.input_zp_word, input[in_base_${p} + icw], inside_${p})`;
+  if (f32) {
+    // One 4×4 matrix per input word and channel word: column i holds input channel i's weights
+    // for the 4 output channels, so the word's 16 products are 4 vector multiply-adds.
+    for (const p of ps) word.push(`let x_${p} = vec4<f32>(unpack_i8x4(${inputWord(p)}));`);
+    for (const g of gs) word.push(`let w_${g} = weights[w_base_${g} + tap + icw];`);
+    for (const p of ps) for (const g of gs) word.push(`acc_${p}_${g} += w_${g} * x_${p};`);
+  } else if (tile.arithmetic === 'i32') {
+    for (const p of ps) word.push(`let x_${p} = unpack_i8x4(${inputWord(p)});`);
+    for (const g of gs) {
+      word.push(`let w_${g} = weights[w_base_${g} + tap + icw];`);
+      for (const l of lanes) word.push(`let w_${g}${l} = unpack_i8x4(w_${g}.${l});`);
     }
-    return out;
-  };
-  const word = shift
-    ? []
-    : [
-        ...ps.map((p) => `let x_${p} = ${operand(`select(params.input_zp_word, input[in_base_${p} + icw], inside_${p})`)};`),
-        ...products((g) => `w_base_${g} + tap + icw`),
-      ];
-  const last = tile.pixels - 1;
-  const column = (p: number, kx: string) => operand(`input_column(ox + ${p}u, ${kx}, row_base, row_inside, icw)`);
-  const preload = shift ? ps.slice(0, last).map((p) => `var x_${p} = ${column(p, '0u')};`) : [];
-  const kxWord = shift
-    ? [
-        `let x_${last} = ${column(last, 'kx')};`,
-        ...products((g) => `w_base_${g} + (tap_row + kx) * params.in_c4 + icw`),
-        ...ps.slice(0, last).map((p) => `x_${p} = x_${p + 1};`),
-      ]
-    : [];
+    for (const p of ps) for (const g of gs) word.push(`acc_${p}_${g} += vec4<i32>(${lanes.map((l) => `dot(x_${p}, w_${g}${l})`).join(', ')});`);
+    if (rowSums) {
+      word.push(`let ones = unpack_i8x4(${ones});`);
+      for (const p of ps) word.push(`sum_${p} += dot(x_${p}, ones);`);
+    }
+  } else {
+    for (const p of ps) word.push(`let x_${p} = ${inputWord(p)};`);
+    for (const g of gs) word.push(`let w_${g} = weights[w_base_${g} + tap + icw];`);
+    for (const p of ps) for (const g of gs) word.push(`acc_${p}_${g} += vec4<i32>(${lanes.map((l) => `dot4(x_${p}, w_${g}.${l})`).join(', ')});`);
+    if (rowSums) {
+      word.push(`let ones = ${ones};`);
+      for (const p of ps) word.push(`sum_${p} += dot4(x_${p}, ones);`);
+    }
+  }
   // f32 sums are exact integers below 2^24 (f32ProductsExact), so their conversion is too.
   // With the f32 epilogue they stay f32 to the requantization (F32_EPILOGUE in shaders/conv2d.wgsl).
   const accumulator = (p: number, g: number) => (f32 && !f32Epilogue ? `vec4<i32>(acc_${p}_${g})` : `acc_${p}_${g}`);
@@ -274,14 +245,7 @@ export function convTileCode(tile: ConvTile, weightZp: boolean, f32Epilogue = fa
     `  }`,
     `}`,
   ];
-  return {
-    DECLARE: lines('  ', declare),
-    TAP: lines('      ', tap),
-    WORD: lines('        ', word),
-    PRELOAD: lines('      ', preload),
-    KX_WORD: lines('        ', kxWord),
-    STORE: lines('  ', store),
-  };
+  return { DECLARE: lines('  ', declare), TAP: lines('      ', tap), WORD: lines('        ', word), STORE: lines('  ', store) };
 }
 
 /**
@@ -472,7 +436,6 @@ function lowerConvLike(
   const strips = Math.ceil(g.outW / tile.pixels);
   const blocks = Math.ceil(outCPadded / 4 / tile.groups);
   const total = g.batch * g.outH * strips * blocks;
-  const shift = g.strideW === g.dilW && g.kW > 1 && tile.pixels > 1;
   const uniforms = uniformWords([
     ['u32', g.batch],
     ['u32', g.inH],
@@ -502,8 +465,8 @@ function lowerConvLike(
     ['u32', at.offset],
   ]);
   const shader = int8Shader(ctx, `${convSource}\n${convEpilogueSource}`, {
-    ...common, PIXELS: tile.pixels, GROUPS: tile.groups, SHIFT: shift, FUSED_ADD: add !== undefined, RESIDUAL_FIRST: add?.residualFirst ?? false,
-    ...convTileCode(tile, weightZp !== 0, f32Epilogue, shift),
+    ...common, PIXELS: tile.pixels, GROUPS: tile.groups, FUSED_ADD: add !== undefined, RESIDUAL_FIRST: add?.residualFirst ?? false,
+    ...convTileCode(tile, weightZp !== 0, f32Epilogue),
   });
   const allConstants = constants(uniforms);
   if (add) {

@@ -81,7 +81,7 @@ export function markdown(r: BenchReport): string {
     out.push(
       '## Models, batch 1 (wall ms per inference incl. upload + readback)',
       '',
-      '| model | MMAC | engine | first run ms (incl. compile) | median ms | p90 ms | runs | GPU ms (timestamps) | vs Octet int8 | note |',
+      '| model | MMAC | engine | first run ms (incl. compile) | median ms | p90 ms | runs | GPU ms (per dispatch) | vs Octet int8 | note |',
       '|---|---|---|---|---|---|---|---|---|---|',
     );
     for (const m of r.models) {

@@ -139,7 +139,11 @@ async function main(): Promise<void> {
     return;
   }
   const notes: string[] = [];
-  if (!ctx.hasTimestamps) notes.push('No timestamp-query on this adapter: kernel times are wall time of one submission (includes submit overhead).');
+  if (!ctx.hasTimestamps) {
+    notes.push(
+      "No timestamp-query on this adapter: kernel times are wall time of one submission (includes submit overhead); the models' per-dispatch GPU ms are sums of each dispatch's fastest wall time over 3 runs, each dispatch submitted alone (timing: 'wall', submit latency included).",
+    );
+  }
 
   let tiles = { int8: args.tile ?? DEFAULT_GEMM_TILE, f32: args.tile ?? DEFAULT_GEMM_TILE };
   let tuning: TuneResult[] = [];

@@ -1,15 +1,17 @@
 // DEPTHWISE_CONV_2D, int8, NHWC, packed 4 channels to a u32. One invocation computes a strip of
 // {{PIXELS}} consecutive output pixels along W for its channels: 16 (4 words, {{VEC}}) or 4. The
 // reduction runs over the taps only (no channel sum), so dot4 does not apply; each tap is
-// lane-wise multiply-adds. Weights are [k_h][k_w][out_c / 4] words, or one Lane value per
-// channel ({{WEIGHT_LANES}}: a weight zero point, or f32 arithmetic; below).
+// lane-wise multiply-adds. Weights are [k_h][k_w][out_c / 4] words, or with a weight zero point
+// i16 values two to a word ({{WEIGHT_I16}}), or in f32 arithmetic one Lane value per channel
+// ({{WEIGHT_LANES}}; below).
 // With depth multiplier 1 an input word maps to an output word; otherwise each output channel
 // reads its input channel (oc / multiplier) byte by byte ({{MULTIPLIER_ONE}}).
 // Zero points as in conv2d: padding reads the input zero point and -zx * sum(w) is in the bias. A
 // uint8 weight zero point zw is subtracted from the weights at load instead of taking
-// -zw * sum(x) per lane: w - zw no longer fits a byte, so those weights are one i32 per channel,
-// but the per-pixel input sums (a register set and an add per lane per tap) go; params.weight_zp
-// is then unused.
+// -zw * sum(x) per lane: w - zw no longer fits a byte, so those weights are i16 (two to a word;
+// one i32 each was the slower on llvmpipe, depthwiseWeightsI16 in src/kernels/conv2d.ts), but the
+// per-pixel input sums (a register set and an add per lane per tap) go; params.weight_zp is then
+// unused.
 // Arithmetic (Int8Arithmetic in src/kernels/lowering.ts): i32 lanes, or f32 lanes ({{F32}}), each
 // input word converted once where it is loaded and the weights uploaded as f32 w - zw whether or
 // not there is a weight zero point; the sums go back to i32 for the requantization. Exact:
@@ -68,6 +70,11 @@ alias Lane = vec4<f32>;
 alias Lane = vec4<i32>;
 #endif
 
+// Four i16 values, two to a word (the lower half first), sign-extended.
+fn unpack_i16x4(v: vec2<u32>) -> vec4<i32> {
+  return bitcast<vec4<i32>>(vec4<u32>(v.x << 16u, v.x, v.y << 16u, v.y)) >> vec4<u32>(16u);
+}
+
 // An accumulator as i32: exact in f32 too, every sum being an integer below 2^24.
 fn lane_sums(a: Lane) -> vec4<i32> {
   return vec4<i32>(a);
@@ -77,8 +84,11 @@ fn lane_sums(a: Lane) -> vec4<i32> {
 // Four channel words (16 channels) per invocation, each operand read as one vec4 per tap. Depth
 // multiplier 1 only; params.in_c4 and params.out_c4 count vec4s.
 @group(0) @binding(0) var<storage, read> input: array<vec4<u32>>;
-#if {{WEIGHT_LANES}}
-// [k_h][k_w][out_c / 16][16] weights less the weight zero point, 4 vec4s per tap.
+#if {{WEIGHT_I16}}
+// [k_h][k_w][out_c / 16] 16 weights less the weight zero point as i16, two to a word: 2 vec4s per tap.
+@group(0) @binding(1) var<storage, read> weights: array<vec4<u32>>;
+#elif {{WEIGHT_LANES}}
+// [k_h][k_w][out_c / 16][16] f32 weights less the weight zero point, 4 vec4s per tap.
 @group(0) @binding(1) var<storage, read> weights: array<Lane>;
 #else
 @group(0) @binding(1) var<storage, read> weights: array<vec4<u32>>;
@@ -107,7 +117,12 @@ fn mul_add(acc: Lanes, x: Lanes, w: Lanes) -> Lanes {
 }
 
 fn tap_weights(tap: u32, ocv: u32) -> Lanes {
-#if {{WEIGHT_LANES}}
+#if {{WEIGHT_I16}}
+  let at = (tap * params.out_c4 + ocv) * 2u;
+  let lo = weights[at];
+  let hi = weights[at + 1u];
+  return Lanes(unpack_i16x4(lo.xy), unpack_i16x4(lo.zw), unpack_i16x4(hi.xy), unpack_i16x4(hi.zw));
+#elif {{WEIGHT_LANES}}
   let at = (tap * params.out_c4 + ocv) * 4u;
   return Lanes(weights[at], weights[at + 1u], weights[at + 2u], weights[at + 3u]);
 #else
@@ -154,8 +169,11 @@ fn store_strip(acc0: Lanes, acc1: Lanes, acc2: Lanes, acc3: Lanes, pixel: u32, v
 }
 #else
 @group(0) @binding(0) var<storage, read> input: array<u32>;
-#if {{WEIGHT_LANES}}
-// [k_h][k_w][out_c / 4][4] weights less the weight zero point, one vec4 per tap.
+#if {{WEIGHT_I16}}
+// [k_h][k_w][out_c / 4] 4 weights less the weight zero point as i16, two to a word.
+@group(0) @binding(1) var<storage, read> weights: array<vec2<u32>>;
+#elif {{WEIGHT_LANES}}
+// [k_h][k_w][out_c / 4][4] f32 weights less the weight zero point, one vec4 per tap.
 @group(0) @binding(1) var<storage, read> weights: array<Lane>;
 #else
 @group(0) @binding(1) var<storage, read> weights: array<u32>;
@@ -178,7 +196,9 @@ fn mul_add(acc: Lanes, x: Lanes, w: Lanes) -> Lanes {
 }
 
 fn tap_weights(tap: u32, ocw: u32) -> Lanes {
-#if {{WEIGHT_LANES}}
+#if {{WEIGHT_I16}}
+  return Lanes(unpack_i16x4(weights[tap * params.out_c4 + ocw]));
+#elif {{WEIGHT_LANES}}
   return Lanes(weights[tap * params.out_c4 + ocw]);
 #else
   return Lanes(unpack_i8x4(weights[tap * params.out_c4 + ocw]));

@@ -568,6 +568,19 @@ function depthwiseF32(ctx: LoweringContext, bounds: Float64Array): boolean {
   return (ctx.int8Arithmetic ?? 'dot4') === 'f32' && f32ProductsExact(bounds);
 }
 
+/**
+ * Whether a depthwise layer's weights are w − zw as i16, two to a word (shaders/depthwise.wgsl,
+ * WEIGHT_I16): i32 lanes with a weight zero point, where w − zw (up to 255 in magnitude) no
+ * longer fits a byte. They were one i32 per channel, twice the loads; the kernel's loads are
+ * per-lane gathers on llvmpipe. llvmpipe, MobileNet v2 depthwise wall time per dispatch (sums
+ * of each dispatch's fastest of 14 alternated rounds, ms, conv unchanged at 25.0 beside it):
+ * i32 → i16 11.5 → 10.5, 11.5 → 10.6, 12.1 → 10.4, 12.1 → 10.4. SwiftShader in forced 'i32'
+ * within the noise (186 → 206, 186 → 182); its own choice, f32 lanes, is unchanged.
+ */
+function depthwiseWeightsI16(f32: boolean, weightZp: number): boolean {
+  return !f32 && weightZp !== 0;
+}
+
 /** Depthwise weights [taps][outC] as one row of taps per channel. */
 function channelRows(w: Int8Array, taps: number, outC: number): Int8Array {
   const rows = new Int8Array(outC * taps);
@@ -619,10 +632,11 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     for (let t = 0; t < taps; t++) w[t * outC + c] = weightZp;
   });
   const f32 = depthwiseF32(ctx, bounds);
-  // [taps][outC padded]: bytes, or with a weight zero point w − zw as i32, or w − zw as f32 in f32
+  // [taps][outC padded]: bytes, or with a weight zero point w − zw as i16, or w − zw as f32 in f32
   // arithmetic (shaders/depthwise.wgsl then needs no input sums: Σ(w − zw)·x is Σw·x − zw·Σx, the
   // bias folding unchanged).
-  const packed = f32 ? new Float32Array(taps * outCPadded) : weightZp !== 0 ? new Int32Array(taps * outCPadded) : new Int8Array(taps * outCPadded);
+  const i16 = depthwiseWeightsI16(f32, weightZp);
+  const packed = f32 ? new Float32Array(taps * outCPadded) : i16 ? new Int16Array(taps * outCPadded) : new Int8Array(taps * outCPadded);
   for (let t = 0; t < taps; t++) {
     for (let oc = 0; oc < outC; oc++) packed[t * outCPadded + oc] = w[t * outC + oc]! - weightZp;
   }
@@ -666,7 +680,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     F32: f32,
     F32_EPILOGUE: f32 && exactSums,
     EXACT_SUMS: exactSums,
-    WEIGHT_LANES: f32 || weightZp !== 0,
+    WEIGHT_I16: i16,
+    WEIGHT_LANES: f32,
     MULTIPLIER_ONE: multiplier === 1,
     VEC: words === 4,
     PIXELS: pixels,

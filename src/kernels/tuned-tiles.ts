@@ -88,7 +88,14 @@ export const TUNED_TILES: Readonly<Record<AdapterClass, Readonly<KernelTiles>>> 
   // 33.7, 36.2; 51.6 / 71.5, 58.7, 63.2. Depthwise 4 against 2: 28.7 / 31.3; 49.9 / 48.1 (−4%,
   // the other run +9%: within the noise). Workgroup 64 against 32 and 128, all models: 33.0 /
   // 33.3, 34.4; 55.2 / 55.2, 56.1. Float VWW (3-4 ms a run) within the noise.
-  llvmpipe: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64, gemvMinWords: 2147483647, gemvSplit: 16 },
+  // Then int8 conv 8 × 4 replaced 8 × 2, measured per dispatch with timing: 'wall' (MobileNet v2
+  // conv, sums of each dispatch's fastest of 6-10 alternated rounds, ms, 2 loaded cores, four
+  // runs): 19.8 → 16.9, 24.4 → 20.3, 31.9 → 26.4, 20.9 → 17.5 (−15% to −17%), against 4 × 4
+  // 21.4, 4 × 8 20.3 and 31.9, 6 × 4 23.3, 8 × 3 23.7, 8 × 8 23.0, 16 × 2 18.4, 16 × 4 25.1; in
+  // the A/B harness 38.9 → 27.6, run median 120 → 92, VWW and ResNet-8 unchanged (2.1, 1.7 → 1.5).
+  // Its cost is compile time: MobileNet v2's conv pipelines 2.1 → 4.0 s on a first load without
+  // Mesa's shader cache (8 × 8 took 47 s, 16 × 4 17 s).
+  llvmpipe: { convPixels: 8, convGroups: 4, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64, gemvMinWords: 2147483647, gemvSplit: 16 },
   // gpu
   // No real GPU has measured these: SwiftShader's values, which a GPU run of --tune should replace.
   gpu: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64, gemvMinWords: 16, gemvSplit: 64 },

@@ -77,8 +77,17 @@ export interface RunOptions {
    * (src/passes/place-concat.ts; the concatenation is still captured).
    */
   capture?: number[];
-  /** Per-dispatch GPU time from timestamp-query, where the device has it. */
-  timing?: boolean;
+  /**
+   * Per-dispatch times in `layerTimes`, one per dispatch in encoding order:
+   * - true: GPU time from timestamp-query, where the device has it (none otherwise).
+   * - 'wall': on any device, each dispatch's wall time: the dispatch is submitted alone in its
+   *   own command buffer once the queue is idle, and timed from its submit until
+   *   queue.onSubmittedWorkDone() resolves, so a time includes the submission's latency (on
+   *   llvmpipe, a software adapter without timestamp-query, that is the only measure there is).
+   *   Such a run is slower than a normal one (a submit and a wait per dispatch); its outputs are
+   *   the same.
+   */
+  timing?: boolean | 'wall';
   /** 'host' (the default): outputs are read back as TypedArrays. For GPUBuffers see GpuOutputRunOptions. */
   outputs?: 'host';
 }
@@ -445,6 +454,7 @@ export class GpuProgram {
     });
 
     const timing = options.timing === true && this.ctx.hasTimestamps;
+    const wallTiming = options.timing === 'wall';
     const dispatchCount = this.steps.filter((s) => s.kind === 'dispatch').length;
     const temporaries: GPUBuffer[] = [];
     const tracker = this.tracker;
@@ -465,7 +475,14 @@ export class GpuProgram {
 
     const capture = new Set((options.capture ?? []).filter((id) => !this.placed.has(id)));
     const captureReads = new Map<number, GPUBuffer>();
-    const encoder = device.createCommandEncoder({ label: 'octet run' });
+    let encoder = device.createCommandEncoder({ label: 'octet run' });
+    // With wall timing the run is cut into command buffers, each dispatch one of its own
+    // (`dispatch`: its index among the dispatches) to be submitted and waited for alone.
+    const segments: Array<{ commands: GPUCommandBuffer; dispatch?: number }> = [];
+    const cut = (dispatch?: number) => {
+      segments.push({ commands: encoder.finish(), ...(dispatch === undefined ? {} : { dispatch }) });
+      encoder = device.createCommandEncoder({ label: 'octet run' });
+    };
     const captureOutputsOf = (position: number) => {
       for (const id of graph.ops[position]?.outputs ?? []) {
         if (!capture.has(id) || captureReads.has(id)) continue;
@@ -506,12 +523,20 @@ export class GpuProgram {
           endPass();
           pass = encoder.beginComputePass({ label: step.label, timestampWrites: { querySet, beginningOfPassWriteIndex: 2 * q, endOfPassWriteIndex: 2 * q + 1 } });
           q++;
+        } else if (wallTiming) {
+          endPass();
+          cut();
+          pass = encoder.beginComputePass({ label: step.label });
         } else {
           pass ??= encoder.beginComputePass({ label: 'octet dispatches' });
         }
         pass.setPipeline(step.pipeline);
         pass.setBindGroup(0, step.bindGroup);
         pass.dispatchWorkgroups(...step.workgroups);
+        if (wallTiming) {
+          endPass();
+          cut(q++);
+        }
       } else {
         endPass();
         encoder.copyBufferToBuffer(step.from, 0, step.to, 0, step.bytes);
@@ -569,7 +594,18 @@ export class GpuProgram {
     try {
       device.pushErrorScope('validation');
       // The inputs' conversions first, in the same submission as the run.
-      device.queue.submit([...inputCommands, encoder.finish()]);
+      const wallNs: number[] = [];
+      if (wallTiming) {
+        cut();
+        for (const [i, segment] of segments.entries()) {
+          const t0 = performance.now();
+          device.queue.submit(i === 0 ? [...inputCommands, segment.commands] : [segment.commands]);
+          await Promise.race([device.queue.onSubmittedWorkDone(), lost]);
+          if (segment.dispatch !== undefined) wallNs[segment.dispatch] = Math.round((performance.now() - t0) * 1e6);
+        }
+      } else {
+        device.queue.submit([...inputCommands, encoder.finish()]);
+      }
       const scopeError = await device.popErrorScope();
       if (scopeError) throw (await this.blameGpuInput(inputs, imageRecipes)) ?? new GpuValidationError('running the model', scopeError.message);
       const toMap = [...outputReads, ...captureReads.values(), ...(queryRead ? [queryRead] : [])];
@@ -587,16 +623,22 @@ export class GpuProgram {
           if (this.tail.writes.has(id)) captured.set(id, tailValues.get(id)!);
         }
       }
-      let layerTimes: LayerTime[] | undefined;
+      let nsOf: ((k: number) => number) | undefined;
       if (queryRead) {
         const stamps = new BigUint64Array(queryRead.getMappedRange().slice(0));
+        nsOf = (k) => Number(stamps[2 * k + 1]! - stamps[2 * k]!);
+      } else if (wallTiming) {
+        nsOf = (k) => wallNs[k]!;
+      }
+      let layerTimes: LayerTime[] | undefined;
+      if (nsOf) {
         layerTimes = [];
         let k = 0;
         for (const step of this.steps) {
           if (step.kind !== 'dispatch') continue;
           const op = graph.ops[step.opPosition]!;
           const origin = op.origin === undefined ? {} : { origin: op.origin };
-          layerTimes.push({ label: step.label, opIndex: op.index, ...origin, ns: Number(stamps[2 * k + 1]! - stamps[2 * k]!) });
+          layerTimes.push({ label: step.label, opIndex: op.index, ...origin, ns: nsOf(k) });
           k++;
         }
       }

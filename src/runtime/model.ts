@@ -208,7 +208,7 @@ export class OctetModel {
     return (await this.runAny(inputs, options)).outputs as TensorData[] | GPUBuffer[];
   }
 
-  /** Runs with options: capture intermediate tensors by id, per-layer GPU timing, outputs left on the GPU. */
+  /** Runs with options: capture intermediate tensors by id, per-dispatch times (timestamp-query, or wall time on any adapter: RunOptions.timing), outputs left on the GPU. */
   runDetailed(inputs: ModelInput | ModelInput[], options: GpuOutputRunOptions): Promise<DetailedResult<GPUBuffer>>;
   runDetailed(inputs: ModelInput | ModelInput[], options?: RunOptions): Promise<DetailedResult>;
   runDetailed(inputs: ModelInput | ModelInput[], options: RunOptions | GpuOutputRunOptions = {}): Promise<DetailedResult<TensorData | GPUBuffer>> {

@@ -125,6 +125,29 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
       expect(failures).toEqual([]);
     });
 
+    // A uint8 weight zero point in i32 lanes: w − zw as i16, two to a word (depthwiseWeightsI16).
+    // Weights of 0 and 255 about zero points 0 and 255 reach ±255, the i16 values' extremes here.
+    it('depthwise i16 weights: w − zw up to ±255, 16-channel, word and depth-multiplier variants', async () => {
+      const ctx = await testContext(dot4);
+      const failures: string[] = [];
+      for (const [i, [inC, depthMultiplier, weightZp]] of ([[16, 1, 0], [16, 1, 255], [8, 1, 255], [6, 2, 0], [3, 3, 255]] as const).entries()) {
+        const rng = mulberry32(900 + i);
+        const c: ConvCase = { kind: 'depthwise', dtype: 'uint8', batch: 1, inH: 6, inW: 7, inC, outC: inC * depthMultiplier, k: 3, stride: 1 + (i % 2), dilation: 1, padding: 'SAME', activation: 'NONE', depthMultiplier, bias: true };
+        const graph = convGraph(rng, c);
+        const filter = graph.tensors[graph.ops[0]!.inputs[1]!]!;
+        const extremes = (filter.data as Uint8Array).map(() => (rng() < 0.5 ? 0 : 255));
+        graph.tensors[filter.id] = { ...filter, data: extremes, quant: { ...filter.quant!, zeroPoint: Int32Array.of(weightZp) } };
+        const lowered = lowerOp({ graph, useDot4: false, requantization, workgroupSize: 64, maxWorkgroupsPerDimension: 65535, int8Arithmetic: 'i32' }, graph.ops[0]!);
+        if (!(lowered.constants[0]!.data instanceof Int16Array)) failures.push(`${describeCase(c)}: weights not i16`);
+        const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
+        for (const int8Arithmetic of ['dot4', 'i32'] as const) {
+          const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic });
+          if (cmp!.differing > 0) failures.push(`${describeCase(c)} zw ${weightZp} (${int8Arithmetic}): ${cmp!.differing}/${cmp!.elements} differ, ${cmp!.firstDiff}`);
+        }
+      }
+      expect(failures).toEqual([]);
+    });
+
     it('pointwise convolutions (1×1, the micro-tile), per-channel int8 and legacy uint8, in every int8 arithmetic', async () => {
       const ctx = await testContext(dot4);
       const failures: string[] = [];

@@ -201,6 +201,35 @@ describe('GPU program runtime', () => {
     }
   });
 
+  it("times each dispatch by wall clock on any adapter (timing: 'wall'): the timestamp path's layers, positive times, a normal run's outputs and captures", async () => {
+    const ctx = await testContext();
+    const { graph } = flatteningFcGraph(mulberry32(4));
+    const chain = convChain(3);
+    for (const g of [graph, chain]) {
+      const program = await GpuProgram.build(ctx, g);
+      try {
+        const input = randomInput(mulberry32(6), g.tensors[0]!);
+        const capture = g === chain ? [4] : [];
+        const plain = await program.run([input], { capture });
+        const wall = await program.run([input], { capture, timing: 'wall' });
+        const dispatches = program.stepList().filter((s) => s.kind === 'dispatch');
+        expect(wall.layerTimes!.map((t) => t.label)).toEqual(dispatches.map((s) => s.label));
+        expect(wall.layerTimes!.map((t) => t.opIndex)).toEqual(dispatches.map((s) => program.gpuGraph.ops[s.opPosition]!.index));
+        for (const t of wall.layerTimes!) expect(t.ns).toBeGreaterThan(0);
+        expect(wall.outputs.map((o) => Array.from(o))).toEqual(plain.outputs.map((o) => Array.from(o)));
+        expect([...wall.captured.keys()]).toEqual([...plain.captured.keys()]);
+        for (const [id, v] of plain.captured) expect(Array.from(wall.captured.get(id)!)).toEqual(Array.from(v));
+        if (ctx.hasTimestamps) {
+          const stamped = await program.run([input], { timing: true });
+          const layers = (r: typeof wall) => r.layerTimes!.map(({ label, opIndex, origin }) => ({ label, opIndex, origin }));
+          expect(layers(wall)).toEqual(layers(stamped));
+        }
+      } finally {
+        program.dispose();
+      }
+    }
+  });
+
   it('rejects wrong inputs with typed errors and stays usable', async () => {
     const ctx = await testContext();
     const rng = mulberry32(3);

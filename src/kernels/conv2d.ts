@@ -1,4 +1,5 @@
-// CONV_2D and FULLY_CONNECTED lowering onto shaders/conv2d.wgsl (or the tiled GEMM for 1×1).
+// CONV_2D and FULLY_CONNECTED lowering onto shaders/conv2d.wgsl, or onto shaders/conv2d-shared.wgsl
+// where the context takes the workgroup-memory kernel (src/kernels/conv2d-shared.ts).
 import convSource from '../../shaders/conv2d.wgsl?raw';
 import depthwiseSource from '../../shaders/depthwise.wgsl?raw';
 import type { WindowGeometry } from '../model/conv-family.ts';
@@ -27,6 +28,7 @@ import {
 } from './lowering.ts';
 import { roundUp4 } from './layout.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES } from './tuned-tiles.ts';
+import { convShaderSource, lowerWorkgroupConv } from './conv2d-shared.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
 export function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
@@ -211,6 +213,30 @@ function f32WeightMatrices(w: Int8Array, weightZp: number, g: WindowGeometry, in
   return out;
 }
 
+/**
+ * One CONV_2D or FULLY_CONNECTED layer as both int8 conv kernels take it: geometry, weight words
+ * [outC padded][taps][inC / 4] (int8 domain), channel params and the epilogue's constants.
+ */
+export interface ConvLayer {
+  label: string;
+  input: number;
+  output: number;
+  g: WindowGeometry;
+  inC4: number;
+  outC4: number;
+  /** Weight words, [outC padded][taps · inC4], 4 int8 values each. */
+  packed: Int8Array;
+  channelParams: Int32Array;
+  inputZp: number;
+  outputZp: number;
+  weightZp: number;
+  actMin: number;
+  actMax: number;
+  lastWordMask: number;
+  ruyRequant: boolean;
+  exactSums: boolean;
+}
+
 function lowerConvLike(
   ctx: LoweringContext,
   label: string,
@@ -261,6 +287,12 @@ function lowerConvLike(
   const lastRealChannels = g.inC - (inC4 - 1) * 4;
   const lastWordMask = splatByte(1) >>> (8 * (4 - lastRealChannels));
   const bounds = productBounds(w, weightZp, g.outC, k);
+  const exactSums = sumsExactInF32(ctx, bounds, channelParams);
+  if (ctx.workgroupConv) {
+    return lowerWorkgroupConv(ctx, {
+      label, input: input.id, output: output.id, g, inC4, outC4: outCPadded / 4, packed, channelParams, inputZp, outputZp, weightZp, actMin, actMax, lastWordMask, ruyRequant, exactSums,
+    });
+  }
   const tile = convTile(ctx, g.outW, outCPadded / 4, f32ProductsExact(bounds));
   const strips = Math.ceil(g.outW / tile.pixels);
   const blocks = Math.ceil(outCPadded / 4 / tile.groups);
@@ -292,9 +324,8 @@ function lowerConvLike(
     ['u32', blocks],
   ]);
   const f32 = tile.arithmetic === 'f32';
-  const exactSums = sumsExactInF32(ctx, bounds, channelParams);
   const f32Epilogue = f32 && exactSums;
-  const shader = int8Shader(ctx, convSource, {
+  const shader = int8Shader(ctx, convShaderSource(convSource), {
     PIXELS: tile.pixels, GROUPS: tile.groups, RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, EXACT_SUMS: exactSums, ...convTileCode(tile, weightZp !== 0, f32Epilogue),
   });
   const weights = f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4);

@@ -89,9 +89,12 @@ const TK = {{TK}}u;
 const THREADS = {{THREADS}}u;
 const GX = {{GX}}u;
 const PX = {{PX}}u;
-// K words per A load (4 with VEC_A) and A loads per chunk row of a pixel.
+// K words per A load (4 with VEC_A), A loads per pixel per chunk, pixels loaded per pass of the
+// workgroup's invocations, and the passes that cover TM (the last one's rows past TM load nothing).
 const VA = {{VA}}u;
 const TKV = TK / VA;
+const A_ROWS = THREADS / TKV;
+const A_PASSES = (TM + A_ROWS - 1u) / A_ROWS;
 const A_STRIDE = TM + 1u;
 
 var<workgroup> a_tile: array<u32, TK * A_STRIDE>;
@@ -118,9 +121,19 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
   let pi = li / GX;
 
   // The pixels this invocation loads into a_tile, the same every chunk: their window origins once.
+  // (A loop over private arrays, not one named value a pass written out: SwiftShader did not finish
+  // compiling the written-out form past 4 passes.)
   let a_kq = li % TKV;
   let a_p = li / TKV;
-{{A_SETUP}}
+  var a_row: array<u32, A_PASSES>;
+  var a_y: array<i32, A_PASSES>;
+  var a_x: array<i32, A_PASSES>;
+  for (var j = 0u; j < A_PASSES; j++) {
+    let m = min(m0 + a_p + j * A_ROWS, params.pixels - 1u);
+    a_row[j] = m / (params.out_w * params.out_h) * params.in_h;
+    a_y[j] = i32(((m / params.out_w) % params.out_h) * params.stride_h) - params.pad_top;
+    a_x[j] = i32((m % params.out_w) * params.stride_w) - params.pad_left;
+  }
 {{DECLARE}}
   for (var c = 0u; c < params.k_chunks; c++) {
     // This invocation's K word(s) of the chunk: tap (ky, kx) and input channel word icw.
@@ -130,7 +143,24 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(num_workgroups) nwg: vec3
     let icw = k - tap * params.in_c4;
     let dy = i32((tap / params.k_w) * params.dil_h);
     let dx = i32((tap % params.k_w) * params.dil_w);
-{{A_LOAD}}
+    for (var j = 0u; j < A_PASSES; j++) {
+      let a_pixel = a_p + j * A_ROWS;
+      let iy = a_y[j] + dy;
+      let ix = a_x[j] + dx;
+      let inside = k_inside && iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w);
+      let at = ((a_row[j] + u32(clamp(iy, 0, i32(params.in_h) - 1))) * params.in_w + u32(clamp(ix, 0, i32(params.in_w) - 1))) * params.in_c4 + icw;
+      if (a_pixel < TM) {
+#if {{VEC_A}}
+        let v = select(vec4<u32>(params.input_zp_word), input[at / 4u], inside);
+        a_tile[(a_kq * 4u) * A_STRIDE + a_pixel] = v.x;
+        a_tile[(a_kq * 4u + 1u) * A_STRIDE + a_pixel] = v.y;
+        a_tile[(a_kq * 4u + 2u) * A_STRIDE + a_pixel] = v.z;
+        a_tile[(a_kq * 4u + 3u) * A_STRIDE + a_pixel] = v.w;
+#else
+        a_tile[a_kq * A_STRIDE + a_pixel] = select(params.input_zp_word, input[at], inside);
+#endif
+      }
+    }
     let b_base = (nb * params.k_chunks + c) * (TK * TN);
     for (var i = li; i < TK * TN; i += THREADS) {
       b_tile[i] = weights[b_base + i];

@@ -112,49 +112,17 @@ function range(n: number): number[] {
 }
 
 /**
- * The generated statements of shaders/conv2d-shared.wgsl: the A tile's loads (their window origins
- * once, then per chunk), the micro-tile's accumulators, its step over one K word, and the stores.
- * One named variable per accumulator and per load, as in convTileCode, so that every one stays a
- * register. `vecA`: the A tile loads vec4s of K words (in_c4 a multiple of 4).
+ * The generated statements of shaders/conv2d-shared.wgsl: the micro-tile's accumulators, its step
+ * over one K word, and its stores. One named variable per accumulator and per operand, as in
+ * convTileCode, so that every one stays a register.
  */
-export function workgroupConvCode(t: WorkgroupConvTile, arithmetic: 'dot4' | 'i32', weightZp: boolean, vecA: boolean): Record<'A_SETUP' | 'A_LOAD' | 'DECLARE' | 'COMPUTE' | 'STORE', string> {
+export function workgroupConvCode(t: WorkgroupConvTile, arithmetic: 'dot4' | 'i32', weightZp: boolean): Record<'DECLARE' | 'COMPUTE' | 'STORE', string> {
   const lines = (indent: string, xs: string[]) => xs.map((x) => indent + x).join('\n');
-  const invocations = workgroupConvInvocations(t);
-  const loadsPerPixel = t.k / (vecA ? 4 : 1);
-  const rowsPerPass = invocations / loadsPerPixel;
-  const passes = Math.ceil(t.pixels / rowsPerPass);
-  // The last pass's rows past TM exist where the rows per pass do not divide TM.
-  const partialPass = t.pixels % rowsPerPass !== 0;
   const px = t.pixels / t.microPixels;
   const gx = t.words / t.microWords;
   const ms = range(t.microPixels);
   const gs = range(t.microWords);
   const lanes = ['x', 'y', 'z', 'w'];
-
-  const setup = range(passes).flatMap((j) => [
-    `let a_pixel_${j} = a_p + ${j * rowsPerPass}u;`,
-    `let a_m_${j} = min(m0 + a_pixel_${j}, params.pixels - 1u);`,
-    `let a_row_${j} = a_m_${j} / (params.out_w * params.out_h) * params.in_h;`,
-    `let a_y_${j} = i32(((a_m_${j} / params.out_w) % params.out_h) * params.stride_h) - params.pad_top;`,
-    `let a_x_${j} = i32((a_m_${j} % params.out_w) * params.stride_w) - params.pad_left;`,
-  ]);
-  const load = range(passes).flatMap((j) => {
-    const store = vecA
-      ? [
-          `let v = select(vec4<u32>(params.input_zp_word), input[at / 4u], inside);`,
-          ...lanes.map((l, i) => `a_tile[(a_kq * 4u + ${i}u) * A_STRIDE + a_pixel_${j}] = v.${l};`),
-        ]
-      : [`a_tile[a_kq * A_STRIDE + a_pixel_${j}] = select(params.input_zp_word, input[at], inside);`];
-    return [
-      `{`,
-      `  let iy = a_y_${j} + dy;`,
-      `  let ix = a_x_${j} + dx;`,
-      `  let inside = k_inside && iy >= 0 && iy < i32(params.in_h) && ix >= 0 && ix < i32(params.in_w);`,
-      `  let at = ((a_row_${j} + u32(clamp(iy, 0, i32(params.in_h) - 1))) * params.in_w + u32(clamp(ix, 0, i32(params.in_w) - 1))) * params.in_c4 + icw;`,
-      ...(partialPass && j === passes - 1 ? [`  if (a_pixel_${j} < TM) {`, ...store.map((s) => `    ${s}`), `  }`] : store.map((s) => `  ${s}`)),
-      `}`,
-    ];
-  });
   const declare = [
     ...ms.flatMap((m) => gs.map((g) => `var acc_${m}_${g} = vec4<i32>(0);`)),
     ...(weightZp ? ms.map((m) => `var sum_${m} = 0;`) : []),
@@ -193,7 +161,7 @@ export function workgroupConvCode(t: WorkgroupConvTile, arithmetic: 'dot4' | 'i3
     `  }`,
     `}`,
   ];
-  return { A_SETUP: lines('  ', setup), A_LOAD: lines('    ', load), DECLARE: lines('  ', declare), COMPUTE: lines('      ', compute), STORE: lines('  ', store) };
+  return { DECLARE: lines('  ', declare), COMPUTE: lines('      ', compute), STORE: lines('  ', store) };
 }
 
 /**
@@ -218,13 +186,44 @@ export function workgroupWeights(packed: Int8Array, outC4: number, kWords: numbe
   return out;
 }
 
+/** WebGPU's guaranteed maxComputeWorkgroupStorageSize: a tile within it runs on every adapter. */
+const GUARANTEED_WORKGROUP_STORAGE = 16384;
+
+/**
+ * The tile of one layer of `pixels` output pixels and `outC4` channel words: the program's,
+ * reshaped at the same invocations where the layer fills only part of it. A layer with at most
+ * half the tile's channel words takes twice the pixels by half the words (MobileNet v2's first
+ * layers, 16-32 channels: a 64 × 16 tile would compute 8-12 of its 16 words for nothing), and one
+ * with at most half its pixels half the pixels by twice the words (a FULLY_CONNECTED of one row,
+ * MobileNet v2's 1×1 classifier over 1 pixel: 64 × 16 → 16 × 64, a quarter of the work), as often
+ * as that holds, neither side passing the layer's, with the workgroup memory within WebGPU's
+ * guaranteed 16 KiB (or the program tile's, which the adapter was checked to hold).
+ */
+export function layerWorkgroupConvTile(t: WorkgroupConvTile, pixels: number, outC4: number): WorkgroupConvTile {
+  const maxBytes = Math.max(GUARANTEED_WORKGROUP_STORAGE, workgroupConvBytes(t));
+  let tile = t;
+  const fits = (next: WorkgroupConvTile) => workgroupConvBytes(next) <= maxBytes;
+  while (tile.words / 2 >= outC4 && (tile.words / 2) % tile.microWords === 0 && tile.pixels < pixels) {
+    const taller = { ...tile, pixels: tile.pixels * 2, words: tile.words / 2 };
+    if (!fits(taller)) break;
+    tile = taller;
+  }
+  while (tile.pixels / 2 >= pixels && (tile.pixels / 2) % tile.microPixels === 0 && tile.words < outC4) {
+    const wider = { ...tile, pixels: tile.pixels / 2, words: tile.words * 2 };
+    if (!fits(wider)) break;
+    tile = wider;
+  }
+  return tile;
+}
+
 /** One layer on shaders/conv2d-shared.wgsl (the register kernel's preparation, src/kernels/conv2d.ts, shared). */
 export function lowerWorkgroupConv(ctx: LoweringContext, layer: ConvLayer): LoweredOp {
-  const t = ctx.tiles?.workgroupConv ?? DEFAULT_WORKGROUP_CONV_TILE;
-  checkWorkgroupConvTile(t);
+  const programTile = ctx.tiles?.workgroupConv ?? DEFAULT_WORKGROUP_CONV_TILE;
+  checkWorkgroupConvTile(programTile);
   const { g, inC4, outC4, label } = layer;
   const kWords = g.kH * g.kW * inC4;
   const pixels = g.batch * g.outH * g.outW;
+  const t = layerWorkgroupConvTile(programTile, pixels, outC4);
   const kChunks = Math.ceil(kWords / t.k);
   const blocks = Math.ceil(outC4 / t.words);
   const tiles = Math.ceil(pixels / t.pixels) * blocks;
@@ -273,7 +272,7 @@ export function lowerWorkgroupConv(ctx: LoweringContext, layer: ConvLayer): Lowe
     RUY_REQUANT: layer.ruyRequant,
     F32_EPILOGUE: false,
     EXACT_SUMS: layer.exactSums,
-    ...workgroupConvCode(t, arithmetic, weightZp, vecA),
+    ...workgroupConvCode(t, arithmetic, weightZp),
   });
   const x = Math.min(tiles, ctx.maxWorkgroupsPerDimension);
   const y = Math.ceil(tiles / x);

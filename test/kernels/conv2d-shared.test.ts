@@ -16,6 +16,7 @@ import { lowerOp } from '../../src/kernels/registry.ts';
 import {
   checkWorkgroupConvTile,
   DEFAULT_WORKGROUP_CONV_TILE,
+  layerWorkgroupConvTile,
   prefersWorkgroupTiles,
   workgroupConvBytes,
   workgroupConvCode,
@@ -105,11 +106,14 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
         { dtype: 'uint8', batch: 5, depth: 64, units: 10, perChannel: false, activation: 'RELU6' },
         { dtype: 'int8', batch: 70, depth: 48, units: 90, perChannel: true, activation: 'NONE' },
         { dtype: 'uint8', batch: 20, depth: 13, units: 16, perChannel: false, activation: 'RELU' },
+        // One row, many units: the default tile narrows to 16 pixels × 64 words (layerWorkgroupConvTile).
+        { dtype: 'int8', batch: 1, depth: 40, units: 300, perChannel: true, activation: 'RELU6' },
+        { dtype: 'uint8', batch: 2, depth: 24, units: 130, perChannel: false, activation: 'NONE' },
       ] as const;
       for (const [i, spec] of specs.entries()) {
         const graph = fullyConnectedGraph(rng, spec);
         const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
-        const tile = TEST_TILES[i % TEST_TILES.length]!;
+        const tile = spec.batch <= 2 && spec.units > 100 ? DEFAULT_WORKGROUP_CONV_TILE : TEST_TILES[i % TEST_TILES.length]!;
         for (const int8Arithmetic of ARITHMETICS) {
           const [cmp] = await gpuVersusReference(ctx, graph, [input], requantization, { int8Arithmetic, convKernel: 'workgroup', tiles: tilesOf(tile) });
           if (cmp!.differing > 0) failures.push(`${graph.name} tile ${describeTile(tile)} (${int8Arithmetic}): ${cmp!.differing} differ, ${cmp!.firstDiff}`);
@@ -119,6 +123,26 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
     });
   });
 }
+
+describe('workgroup conv kernel: every tuner candidate', () => {
+  // The tuner may pick any candidate (bench/tune-kernels.ts): each on word loads (3 input
+  // channels) and vec4 loads (32), with a weight zero point, where its A tile takes 1-16 passes.
+  it('each WORKGROUP_CONV_CANDIDATES tile equals the reference', async () => {
+    const ctx = await testContext();
+    const rng = mulberry32(41);
+    const failures: string[] = [];
+    for (const tile of WORKGROUP_CONV_CANDIDATES) {
+      for (const [inC, dtype] of [[3, 'uint8'], [32, 'int8']] as const) {
+        const c: ConvCase = { kind: 'conv', dtype, batch: 1, inH: 13, inW: 11, inC, outC: 70, k: 3, stride: 1, dilation: 1, padding: 'SAME', activation: 'RELU', depthMultiplier: 1, bias: true };
+        const graph = convGraph(rng, c);
+        const input = randomInput(rng, graph.tensors[graph.inputs[0]!]!);
+        const [cmp] = await gpuVersusReference(ctx, graph, [input], 'xnnpack', { convKernel: 'workgroup', tiles: tilesOf(tile) });
+        if (cmp!.differing > 0) failures.push(`${describeCase(c)} tile ${describeTile(tile)}: ${cmp!.differing}/${cmp!.elements} differ, ${cmp!.firstDiff}`);
+      }
+    }
+    expect(failures).toEqual([]);
+  });
+});
 
 describe('workgroup conv kernel: explicit padding (a PAD folded into the convolution)', () => {
   it('asymmetric and wide pads, stride 2, dilation 2, int8 and uint8, one dispatch equal to the unfused reference', async () => {
@@ -226,11 +250,35 @@ describe('workgroup conv kernel: selection and tiles', () => {
     await expect(GpuProgram.build(ctx, graph, { convKernel: 'workgroup', tiles: tilesOf(huge) })).rejects.toThrow(LoweringError);
   });
 
+  it('a layer filling half the tile or less takes it reshaped: as many invocations, within 16 KiB and the layer\'s sides', () => {
+    const t = DEFAULT_WORKGROUP_CONV_TILE;
+    // Few pixels: half the pixels by twice the words, while the words stay below the layer's.
+    expect(layerWorkgroupConvTile(t, 1, 251)).toEqual({ ...t, pixels: 16, words: 64 });
+    expect(layerWorkgroupConvTile(t, 2, 40)).toEqual({ ...t, pixels: 16, words: 64 });
+    expect(layerWorkgroupConvTile(t, 20, 251)).toEqual({ ...t, pixels: 32, words: 32 });
+    expect(layerWorkgroupConvTile(t, 1, 10)).toEqual(t);
+    // Few channel words: twice the pixels by half the words, while the pixels stay below the layer's.
+    expect(layerWorkgroupConvTile(t, 12544, 4)).toEqual({ ...t, pixels: 256, words: 4 });
+    expect(layerWorkgroupConvTile(t, 12544, 8)).toEqual({ ...t, pixels: 128, words: 8 });
+    expect(layerWorkgroupConvTile(t, 100, 2)).toEqual({ ...t, pixels: 128, words: 8 });
+    // A layer that fills the tile keeps it.
+    expect(layerWorkgroupConvTile(t, 64, 16)).toEqual(t);
+    expect(layerWorkgroupConvTile(t, 40, 12)).toEqual(t);
+    for (const c of WORKGROUP_CONV_CANDIDATES) {
+      for (const [pixels, words] of [[1, 1000], [100000, 1], [3, 5]] as const) {
+        const reshaped = layerWorkgroupConvTile(c, pixels, words);
+        expect(workgroupConvInvocations(reshaped)).toBe(workgroupConvInvocations(c));
+        expect(workgroupConvBytes(reshaped)).toBeLessThanOrEqual(16384);
+        expect(() => checkWorkgroupConvTile(reshaped)).not.toThrow();
+      }
+    }
+  });
+
   it('the micro-tile code: one accumulator per pixel and word, row sums only with a weight zero point', () => {
     const t = DEFAULT_WORKGROUP_CONV_TILE;
-    const code = workgroupConvCode(t, 'dot4', false, true);
+    const code = workgroupConvCode(t, 'dot4', false);
     expect(code.DECLARE.match(/var acc_/g)).toHaveLength(t.microPixels * t.microWords);
     expect(code.COMPUTE).not.toContain('ones');
-    expect(workgroupConvCode(t, 'i32', true, false).COMPUTE.match(/sum_\d \+= dot\(/g)).toHaveLength(t.microPixels);
+    expect(workgroupConvCode(t, 'i32', true).COMPUTE.match(/sum_\d \+= dot\(/g)).toHaveLength(t.microPixels);
   });
 });

@@ -11,7 +11,7 @@ import type { Activation, Padding } from '../../src/model/graph.ts';
 import { importTflite } from '../../src/model/import.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
 import { prepareReference, runReferenceAll } from '../../src/reference/run.ts';
-import type { CapabilityReport } from '../../src/gpu/capabilities.ts';
+import { describeAdapter, formatCapabilityReport, type CapabilityReport } from '../../src/gpu/capabilities.ts';
 import { lowerOp } from '../../src/kernels/registry.ts';
 import {
   checkWorkgroupConvTile,
@@ -272,6 +272,14 @@ describe('workgroup conv kernel: selection and tiles', () => {
         expect(() => checkWorkgroupConvTile(reshaped)).not.toThrow();
       }
     }
+  });
+
+  it('the capability report records the subgroup sizes an adapter reports, and none where it reports none', () => {
+    const adapter = (info: Record<string, unknown>) => ({ info: { vendor: 'nvidia', architecture: '', device: '', description: '', ...info }, features: new Set(['subgroups']), limits: { maxComputeWorkgroupStorageSize: 49152 } }) as unknown as GPUAdapter;
+    const report = describeAdapter(adapter({ subgroupMinSize: 32, subgroupMaxSize: 32 }), [], 'browser');
+    expect(report.adapter.subgroupSizes).toEqual({ min: 32, max: 32 });
+    expect(formatCapabilityReport(report)).toContain('(sizes 32-32)');
+    expect(describeAdapter(adapter({}), [], 'browser').adapter.subgroupSizes).toBeUndefined();
   });
 
   it('the micro-tile code: one accumulator per pixel and word, row sums only with a weight zero point', () => {

@@ -22,16 +22,18 @@
 // invocation li owns channel column gi = li % GX and pixel row pi = li / GX (GX = TN / MG); its
 // micro-tile is pixels pi + m·PX (PX = TM / MP) by words gi + g·GX, interleaved rather than
 // contiguous so that at each step neighbouring invocations read neighbouring words.
-// - a_tile is K-major, [kk][pixel] with a row stride of TM + 1 words. The micro-tile reads
-//   a_tile[kk][pi + m·PX]: invocations with distinct pi read consecutive words (distinct banks),
-//   those with equal pi one word (a broadcast). The cooperative store has consecutive
-//   invocations take consecutive K words of one pixel (consecutive words of storage: coalesced),
-//   writing word (kk, p) to bank (kk·(TM + 1) + p) mod 32 = (kk·TM + kk + p) mod 32. Without the
-//   pad word and with TM a multiple of 32 that is p mod 32 for every kk: the TK invocations
-//   storing one pixel's words would hit one bank (a TK-way conflict); with it they take banks
-//   kk + p, distinct for the TK ≤ 32 words of a pixel. (With vec4 loads, VEC_A, an invocation
-//   stores 4 rows kk..kk+3 of one pixel; neighbours sharing a bank then differ by 4 in kk and
-//   by 4 in p: at most 2-way on the store for the candidate tiles, never on the micro-tile's reads.)
+// - a_tile is K-major, [kk][pixel], with a row stride of TM + A_PAD words, A_PAD = 32 / TK (TK
+//   dividing 32, as every candidate's does; else 1). The micro-tile reads a_tile[kk][pi + m·PX]:
+//   invocations with distinct pi read consecutive words (distinct banks), those with equal pi one
+//   word (a broadcast), whatever the stride. The cooperative store has consecutive invocations
+//   take consecutive K words of one pixel (consecutive words of storage: coalesced), so a
+//   subgroup's 32 stores are TK words kk of 32 / TK pixels p, word (kk, p) at bank
+//   (kk·(TM + A_PAD) + p) mod 32 = (kk·TM + kk·A_PAD + p) mod 32. With TM a multiple of 32 and no
+//   pad that is p: all TK words of a pixel on one bank (TK-way conflicts); one pad word gives
+//   kk + p, which still collides across pixels ((kk, p + 1) and (kk + 1, p)); A_PAD = 32 / TK
+//   gives kk·32/TK + p, p < 32/TK: 32 distinct banks. With vec4 loads (VEC_A) an invocation
+//   stores words 4q + j of one pixel, one j per store: bank 4q·32/TK + j·32/TK + p over 128/TK
+//   pixels p and TK/4 quads q, again 32 distinct banks.
 // - b_tile is [kk][channel word], one vec4 per word: the weight words of its 4 output channels
 //   for input word kk. The micro-tile reads b_tile[kk][gi + g·GX]: invocations with distinct gi
 //   read consecutive vec4s (4 consecutive banks each; a 16-byte access is served 8 invocations
@@ -95,7 +97,7 @@ const VA = {{VA}}u;
 const TKV = TK / VA;
 const A_ROWS = THREADS / TKV;
 const A_PASSES = (TM + A_ROWS - 1u) / A_ROWS;
-const A_STRIDE = TM + 1u;
+const A_STRIDE = TM + {{A_PAD}}u;
 
 var<workgroup> a_tile: array<u32, TK * A_STRIDE>;
 var<workgroup> b_tile: array<vec4<u32>, TK * TN>;

@@ -50,9 +50,14 @@ export function workgroupConvInvocations(t: WorkgroupConvTile): number {
   return (t.pixels / t.microPixels) * (t.words / t.microWords);
 }
 
-/** Workgroup memory of the tile, in bytes: the A tile (rows of TM + 1 words), the B tile and the weight-zero-point masks. */
+/** Pad words after each A-tile row (shaders/conv2d-shared.wgsl: the bank arithmetic). */
+export function aTilePad(t: WorkgroupConvTile): number {
+  return t.k < 32 && 32 % t.k === 0 ? 32 / t.k : 1;
+}
+
+/** Workgroup memory of the tile, in bytes: the A tile (rows of TM + aTilePad words), the B tile and the weight-zero-point masks. */
 export function workgroupConvBytes(t: WorkgroupConvTile): number {
-  return 4 * (t.k * (t.pixels + 1) + t.k * t.words * 4 + t.k);
+  return 4 * (t.k * (t.pixels + aTilePad(t)) + t.k * t.words * 4 + t.k);
 }
 
 /** Refuses tiles the kernel cannot take (whatever the adapter). */
@@ -261,6 +266,7 @@ export function lowerWorkgroupConv(ctx: LoweringContext, layer: ConvLayer): Lowe
     TM: t.pixels,
     TN: t.words,
     TK: t.k,
+    A_PAD: aTilePad(t),
     MP: t.microPixels,
     MG: t.microWords,
     THREADS: workgroupConvInvocations(t),

@@ -11,6 +11,11 @@
 // round by round (each round starting at the next) so that each sees the same machine load. The figure per candidate is the sum
 // over dispatches of each dispatch's fastest round (timestamp-query), robust to a loaded
 // machine; without timestamps (llvmpipe), the sum over models of each model's fastest wall time.
+//
+// The int8 conv kernel: where the class takes the workgroup-memory kernel (prefersWorkgroupTiles,
+// a GPU), its tile is one more factor (WORKGROUP_CONV_CANDIDATES); elsewhere one candidate forces
+// that kernel with the current entry, measured for the record (the reason for the predicate) and
+// never chosen, nor counted in the noise.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GpuContext } from '../src/gpu/context.ts';
@@ -19,6 +24,7 @@ import { tensorElementCount, type Graph } from '../src/model/graph.ts';
 import type { TensorData } from '../src/kernels/layout.ts';
 import { adapterClass, formatTilesEntry, TUNED_TILES, type AdapterClass, type KernelTiles } from '../src/kernels/tuned-tiles.ts';
 import { GpuProgram } from '../src/runtime/gpu-program.ts';
+import { formatWorkgroupConvTile, prefersWorkgroupTiles, WORKGROUP_CONV_CANDIDATES, type ConvKernel } from '../src/kernels/conv2d-shared.ts';
 import { findAssetsDir } from '../src/assets-node.ts';
 import { log } from './common.ts';
 
@@ -44,11 +50,11 @@ const MIN_NOISE = 0.05;
 
 /** The parameters that change a scope's shaders or dispatches. */
 const SCOPE_PARAMETERS: Record<Scope, Array<keyof KernelTiles>> = {
-  conv: ['convPixels', 'convGroups', 'workgroupSize'],
+  conv: ['convPixels', 'convGroups', 'workgroupConv', 'workgroupSize'],
   floatConv: ['floatConvPixels', 'floatConvGroups', 'workgroupSize'],
   depthwise: ['depthwisePixels', 'workgroupSize'],
   floatDepthwise: ['floatDepthwisePixels', 'workgroupSize'],
-  all: ['convPixels', 'convGroups', 'floatConvPixels', 'floatConvGroups', 'depthwisePixels', 'floatDepthwisePixels', 'workgroupSize'],
+  all: ['convPixels', 'convGroups', 'floatConvPixels', 'floatConvGroups', 'depthwisePixels', 'floatDepthwisePixels', 'workgroupConv', 'workgroupSize'],
 };
 
 function scopeOf(label: string): Scope | undefined {
@@ -62,10 +68,12 @@ function scopeOf(label: string): Scope | undefined {
 interface Candidate {
   name: string;
   tiles: KernelTiles;
+  /** A kernel forced against the adapter's choice: measured, never chosen. */
+  convKernel?: ConvKernel;
 }
 
-/** The current entry (twice), then one factor changed at a time. */
-function candidatesFrom(base: KernelTiles): Candidate[] {
+/** The current entry (twice), then one factor changed at a time; `workgroupConv`: whether the class takes the workgroup-memory conv kernel. */
+function candidatesFrom(base: KernelTiles, workgroupConv: boolean): Candidate[] {
   const out: Candidate[] = [{ name: 'current', tiles: base }, { name: 'current again', tiles: base }];
   const seen = new Set([JSON.stringify(base)]);
   const add = (name: string, tiles: KernelTiles) => {
@@ -79,6 +87,11 @@ function candidatesFrom(base: KernelTiles): Candidate[] {
   }
   for (const pixels of [2, 4]) add(`depthwise ${pixels}`, { ...base, depthwisePixels: pixels, floatDepthwisePixels: pixels });
   for (const size of [32, 64, 128]) add(`workgroup ${size}`, { ...base, workgroupSize: size });
+  if (workgroupConv) {
+    for (const t of WORKGROUP_CONV_CANDIDATES) add(`workgroup conv ${formatWorkgroupConvTile(t)}`, { ...base, workgroupConv: t });
+  } else {
+    out.push({ name: 'workgroup conv kernel (forced)', tiles: base, convKernel: 'workgroup' });
+  }
   return out;
 }
 
@@ -129,7 +142,7 @@ function figure(m: Measured, scope: Scope, timestamps: boolean, models: Readonly
 export async function tuneKernels(ctx: GpuContext, options: { rounds: number; write?: string }): Promise<TuneKernelsResult> {
   const cls = adapterClass(ctx.caps);
   const base = TUNED_TILES[cls];
-  const candidates = candidatesFrom(base);
+  const candidates = candidatesFrom(base, prefersWorkgroupTiles(ctx.caps, base.workgroupConv, ctx.device.limits));
   const timestamps = ctx.hasTimestamps;
   const assets = findAssetsDir();
   const graphs = TUNE_MODELS.map((m) => ({ id: m.id, graph: importTflite(new Uint8Array(readFileSync(join(assets, m.path))), m.id) }));
@@ -140,7 +153,7 @@ export async function tuneKernels(ctx: GpuContext, options: { rounds: number; wr
   for (const c of candidates) {
     const t0 = performance.now();
     const built = [];
-    for (const { id, graph } of graphs) built.push({ id, program: await GpuProgram.build(ctx, graph, { tiles: c.tiles }), inputs: inputFor(graph) });
+    for (const { id, graph } of graphs) built.push({ id, program: await GpuProgram.build(ctx, graph, { tiles: c.tiles, ...(c.convKernel ? { convKernel: c.convKernel } : {}) }), inputs: inputFor(graph) });
     const loadMs = performance.now() - t0;
     programs.push(built);
     measured.push({ dispatchMin: new Map(), wallMin: new Map(), loadMs });
@@ -194,6 +207,7 @@ export async function tuneKernels(ctx: GpuContext, options: { rounds: number; wr
   const rows = candidates.map((c, i) => ({
     name: c.name,
     tiles: c.tiles,
+    forced: c.convKernel !== undefined,
     loadMs: measured[i]!.loadMs,
     ms: Object.fromEntries(SCOPES.map((s) => [s, figure(measured[i]!, s, timestamps, modelScopes)])) as Record<Scope, number>,
   }));
@@ -204,7 +218,7 @@ export async function tuneKernels(ctx: GpuContext, options: { rounds: number; wr
   const noise = Object.fromEntries(SCOPES.map((s) => {
     // Wall times are whole runs: there every parameter changes every scope's figure.
     const parameters = timestamps ? SCOPE_PARAMETERS[s] : SCOPE_PARAMETERS.all;
-    const same = rows.filter((r) => parameters.every((k) => r.tiles[k] === base[k])).map((r) => r.ms[s]);
+    const same = rows.filter((r) => !r.forced && parameters.every((k) => r.tiles[k] === base[k])).map((r) => r.ms[s]);
     const spread = (Math.max(...same) - Math.min(...same)) / Math.min(...same);
     return [s, Number.isFinite(spread) ? Math.max(MIN_NOISE, spread) : MIN_NOISE];
   })) as Record<Scope, number>;
@@ -212,7 +226,7 @@ export async function tuneKernels(ctx: GpuContext, options: { rounds: number; wr
 
   /** The fastest of the candidates varying `keys`, if it beats the current entry by more than the noise in `scope`; else the current value. */
   const choose = <K extends keyof KernelTiles>(keys: K[], scope: Scope, varying: (r: (typeof rows)[number]) => boolean): Pick<KernelTiles, K> => {
-    const pool = rows.filter(varying);
+    const pool = rows.filter((r) => !r.forced && varying(r));
     const best = pool.reduce((a, b) => (b.ms[scope] < a.ms[scope] ? b : a), current!);
     const pick = best.ms[scope] < currentMs(scope) * (1 - noise[scope]) ? best.tiles : base;
     return Object.fromEntries(keys.map((k) => [k, pick[k]])) as Pick<KernelTiles, K>;
@@ -224,6 +238,7 @@ export async function tuneKernels(ctx: GpuContext, options: { rounds: number; wr
     ...choose(['floatConvPixels', 'floatConvGroups'], 'floatConv', (r) => differs(r, ['floatConvPixels', 'floatConvGroups'])),
     ...choose(['depthwisePixels'], 'depthwise', (r) => differs(r, ['depthwisePixels'])),
     ...choose(['floatDepthwisePixels'], 'floatDepthwise', (r) => differs(r, ['floatDepthwisePixels'])),
+    ...choose(['workgroupConv'], 'conv', (r) => differs(r, ['workgroupConv'])),
     ...choose(['workgroupSize'], 'all', (r) => differs(r, ['workgroupSize'])),
   };
   const entry = formatTilesEntry(cls, chosen);
@@ -272,7 +287,7 @@ export function formatTuneKernels(r: TuneKernelsResult): string {
   const head = r.timing === 'timestamp-query'
     ? '| candidate | tiles | int8 conv ms | float conv ms | int8 depthwise ms | float depthwise ms | all ms | build s |'
     : '| candidate | tiles | int8 conv models ms | float conv models ms | int8 depthwise models ms | float depthwise models ms | all models ms | build s |';
-  const t = (k: KernelTiles) => `conv ${k.convPixels}×${k.convGroups} / ${k.floatConvPixels}×${k.floatConvGroups}, dw ${k.depthwisePixels} / ${k.floatDepthwisePixels}, wg ${k.workgroupSize}`;
+  const t = (k: KernelTiles) => `conv ${k.convPixels}×${k.convGroups} / ${k.floatConvPixels}×${k.floatConvGroups}, dw ${k.depthwisePixels} / ${k.floatDepthwisePixels}, wg ${k.workgroupSize}, workgroup conv ${formatWorkgroupConvTile(k.workgroupConv)}`;
   return [
     `Kernel tiles, class '${r.adapterClass}' (${r.timing === 'timestamp-query' ? "sum of each dispatch's fastest round" : "sum of each model's fastest wall time"}, ${r.rounds} rounds):`,
     '',

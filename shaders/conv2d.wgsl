@@ -73,6 +73,9 @@ struct Params {
 @group(0) @binding(6) var<uniform> add_quant: BinaryQuant;
 #endif
 
+// word_params and requantize_word, the requantization epilogue: shaders/conv-epilogue.wgsl (shared
+// with shaders/conv2d-shared.wgsl).
+
 // The word stored for requantized word `word`: itself, or with a fused ADD the ADD of it (clamped
 // by the convolution's activation, as the unfused ADD read it) and the residual's word with the ADD
 // kernel's add4, operands in the ADD's order: the same integers as the two ops. `own`: the word's

@@ -45,6 +45,7 @@ export { GpuContext, requestGpuContext, type GpuContextOptions } from './gpu/con
 export { describeAdapter, formatCapabilityReport, type CapabilityReport } from './gpu/capabilities.ts';
 export type { Int8Arithmetic } from './kernels/lowering.ts';
 export type { KernelTiles } from './kernels/tuned-tiles.ts';
+export type { ConvKernel, WorkgroupConvTile } from './kernels/conv2d-shared.ts';
 export { NoWebGPUError, GpuValidationError, DeviceLostError } from './gpu/errors.ts';
 export * from './model/index.ts';
 export {

@@ -10,6 +10,12 @@ export interface CapabilityReport {
     isFallbackAdapter: boolean;
     /** Which route found it: 'browser', 'dawn-default', 'dawn-swiftshader', 'dawn-llvmpipe-gles'. */
     backend: string;
+    /**
+     * The subgroup sizes the adapter reports (GPUAdapterInfo.subgroupMinSize/subgroupMaxSize),
+     * where it does. Recorded, not used: no kernel decision depends on them yet (the workgroup
+     * conv kernel's bank layout holds for any; see prefersWorkgroupTiles).
+     */
+    subgroupSizes?: { min: number; max: number };
   };
   features: string[];
   wgslLanguageFeatures: string[];
@@ -69,6 +75,10 @@ export function describeAdapter(
   backend: string,
 ): CapabilityReport {
   const info = adapter.info;
+  const subgroup = info as { subgroupMinSize?: number; subgroupMaxSize?: number } | undefined;
+  const subgroupSizes = typeof subgroup?.subgroupMinSize === 'number' && typeof subgroup.subgroupMaxSize === 'number' && subgroup.subgroupMaxSize > 0
+    ? { subgroupSizes: { min: subgroup.subgroupMinSize, max: subgroup.subgroupMaxSize } }
+    : {};
   const features = [...adapter.features].map(String).sort();
   const wgsl = [...(wgslLanguageFeatures ?? [])].map(String).sort();
   const limits: Record<string, number> = {};
@@ -85,6 +95,7 @@ export function describeAdapter(
       description: info?.description ?? '',
       isFallbackAdapter: Boolean((info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter),
       backend,
+      ...subgroupSizes,
     },
     features,
     wgslLanguageFeatures: wgsl,
@@ -107,7 +118,7 @@ export function formatCapabilityReport(r: CapabilityReport): string {
     `found via    ${r.adapter.backend}`,
     `dot4I8Packed ${yes(r.paths.dot4I8Packed)}   (packed_4x8_integer_dot_product; else the unpacking fallback kernel)`,
     `timestamps   ${yes(r.paths.timestampQuery)}   (per-layer GPU time; else wall time)`,
-    `subgroups    ${yes(r.paths.subgroups)}`,
+    `subgroups    ${yes(r.paths.subgroups)}${r.adapter.subgroupSizes ? `   (sizes ${r.adapter.subgroupSizes.min}-${r.adapter.subgroupSizes.max})` : ''}`,
     `shader-f16   ${yes(r.paths.shaderF16)}`,
     `software     ${yes(r.paths.softwareAdapter)}   (shaders run on the CPU: dot4 emulated; on SwiftShader int8 convolutions accumulate exactly in f32)`,
     'limits',

@@ -1,5 +1,6 @@
-// CONV_2D and FULLY_CONNECTED lowering onto shaders/conv2d.wgsl, or for one output row with a
-// long enough K onto the split-K GEMV of shaders/gemv.wgsl.
+// CONV_2D and FULLY_CONNECTED lowering onto shaders/conv2d.wgsl, for one output row with a long
+// enough K onto the split-K GEMV of shaders/gemv.wgsl, or onto shaders/conv2d-shared.wgsl where the
+// context takes the workgroup-memory kernel (src/kernels/conv2d-shared.ts).
 import convSource from '../../shaders/conv2d.wgsl?raw';
 import convEpilogueSource from '../../shaders/conv-epilogue.wgsl?raw';
 import gemvSource from '../../shaders/gemv.wgsl?raw';
@@ -35,6 +36,7 @@ import {
 import { roundUp4 } from './layout.ts';
 import { addQuantFields } from './pool-elementwise.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES, type KernelTiles } from './tuned-tiles.ts';
+import { lowerWorkgroupConv } from './conv2d-shared.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
 export function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
@@ -340,6 +342,30 @@ interface EpilogueAdd {
   residualFirst: boolean;
 }
 
+/**
+ * One CONV_2D or FULLY_CONNECTED layer as both int8 conv kernels take it: geometry, weight words
+ * [outC padded][taps][inC / 4] (int8 domain), channel params and the epilogue's constants.
+ */
+export interface ConvLayer {
+  label: string;
+  input: number;
+  output: number;
+  g: WindowGeometry;
+  inC4: number;
+  outC4: number;
+  /** Weight words, [outC padded][taps · inC4], 4 int8 values each. */
+  packed: Int8Array;
+  channelParams: Int32Array;
+  inputZp: number;
+  outputZp: number;
+  weightZp: number;
+  actMin: number;
+  actMax: number;
+  lastWordMask: number;
+  ruyRequant: boolean;
+  exactSums: boolean;
+}
+
 function lowerConvLike(
   ctx: LoweringContext,
   label: string,
@@ -433,6 +459,14 @@ function lowerConvLike(
     return singleDispatch(label, shader, constants(uniforms), bindings, workgroupsFor({ ...ctx, workgroupSize: words }, outCPadded / 4));
   }
 
+  // The workgroup-memory kernel where the context takes it (GPUs: prefersWorkgroupTiles in
+  // src/kernels/conv2d-shared.ts), for a plain convolution: it has no fused-ADD epilogue and writes
+  // its own rows only, so a fused or placed one keeps the micro-tile.
+  if (ctx.workgroupConv && !add && placement === undefined) {
+    return lowerWorkgroupConv(ctx, {
+      label, input: input.id, output: output.id, g, inC4, outC4: outCPadded / 4, packed, channelParams: wordMajorParams(channelParams), inputZp, outputZp, weightZp, actMin, actMax, lastWordMask, ruyRequant, exactSums,
+    });
+  }
   const strips = Math.ceil(g.outW / tile.pixels);
   const blocks = Math.ceil(outCPadded / 4 / tile.groups);
   const total = g.batch * g.outH * strips * blocks;

@@ -136,6 +136,12 @@ export interface LoweringContext {
    * preferredInt8Arithmetic). Default 'dot4'.
    */
   int8Arithmetic?: Int8Arithmetic;
+  /**
+   * CONV_2D and FULLY_CONNECTED take the workgroup-memory kernel (shaders/conv2d-shared.wgsl, with
+   * tiles.workgroupConv) rather than the register one (shaders/conv2d.wgsl): the program decides by
+   * prefersWorkgroupTiles (src/kernels/conv2d-shared.ts) or GpuProgramOptions.convKernel. Default false.
+   */
+  workgroupConv?: boolean;
 }
 
 /**

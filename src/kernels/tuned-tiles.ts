@@ -4,6 +4,7 @@
 // values in range (checkKernelTiles); the table only decides speed.
 import { isSwiftShader, type CapabilityReport } from '../gpu/capabilities.ts';
 import { LoweringError } from './lowering.ts';
+import { checkWorkgroupConvTile, formatWorkgroupConvTile, type WorkgroupConvTile } from './conv2d-shared.ts';
 
 export interface KernelTiles {
   /**
@@ -19,6 +20,12 @@ export interface KernelTiles {
   /** Output pixels along W per depthwise invocation, 1-4 (shaders/depthwise.wgsl, shaders/float-depthwise.wgsl). */
   depthwisePixels: number;
   floatDepthwisePixels: number;
+  /**
+   * The tile of the workgroup-memory int8 conv kernel (shaders/conv2d-shared.wgsl), where the
+   * adapter takes it (prefersWorkgroupTiles in src/kernels/conv2d-shared.ts) or
+   * GpuProgramOptions.convKernel forces it.
+   */
+  workgroupConv: WorkgroupConvTile;
   /** Invocations per workgroup of every 1-D dispatch (LoweringContext.workgroupSize). */
   workgroupSize: number;
   /**
@@ -80,7 +87,7 @@ export const TUNED_TILES: Readonly<Record<AdapterClass, Readonly<KernelTiles>>> 
   // 196.0 / 221.7. Workgroup 64 against 32 and 128, all dispatches: 481.3 / 480.6, 476.8;
   // 770.5 / 767.6, 785.5; 725.4 / 790.4, 727.2 (within the noise: kept). Float depthwise (4 ms
   // a run) within the noise.
-  swiftshader: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64, gemvMinWords: 2147483647, gemvSplit: 16 },
+  swiftshader: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupConv: { pixels: 64, words: 16, k: 8, microPixels: 4, microWords: 2 }, workgroupSize: 64, gemvMinWords: 2147483647, gemvSplit: 16 },
   // llvmpipe
   // `npm run bench -- --tune --backend llvmpipe` (2 runs of 8 rounds; no timestamp-query: sums of
   // each model's fastest wall time, ms, the int8 models for int8 kernels, float VWW for float
@@ -95,10 +102,13 @@ export const TUNED_TILES: Readonly<Record<AdapterClass, Readonly<KernelTiles>>> 
   // the A/B harness 38.9 → 27.6, run median 120 → 92, VWW and ResNet-8 unchanged (2.1, 1.7 → 1.5).
   // Its cost is compile time: MobileNet v2's conv pipelines 2.1 → 4.0 s on a first load without
   // Mesa's shader cache (8 × 8 took 47 s, 16 × 4 17 s).
-  llvmpipe: { convPixels: 8, convGroups: 4, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64, gemvMinWords: 2147483647, gemvSplit: 16 },
+  llvmpipe: { convPixels: 8, convGroups: 4, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupConv: { pixels: 64, words: 16, k: 8, microPixels: 4, microWords: 2 }, workgroupSize: 64, gemvMinWords: 2147483647, gemvSplit: 16 },
   // gpu
-  // No real GPU has measured these: SwiftShader's values, which a GPU run of --tune should replace.
-  gpu: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupSize: 64, gemvMinWords: 16, gemvSplit: 64 },
+  // No real GPU has measured these: SwiftShader's values, which a GPU run of --tune should replace;
+  // workgroupConv is WORKGROUP_CONV_CANDIDATES' first (src/kernels/conv2d-shared.ts), the kernel this
+  // class takes for CONV_2D and FULLY_CONNECTED, unmeasured too. The software classes never take it
+  // unless forced (prefersWorkgroupTiles): their entry only serves the forced runs.
+  gpu: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupConv: { pixels: 64, words: 16, k: 8, microPixels: 4, microWords: 2 }, workgroupSize: 64, gemvMinWords: 16, gemvSplit: 64 },
 };
 
 /** Near-equal parts of at most `max` each covering `n`: fewer wasted lanes than max-wide parts plus a remainder. */
@@ -111,15 +121,18 @@ export const DEFAULT_KERNEL_TILES: Readonly<KernelTiles> = TUNED_TILES.gpu;
 
 /** The tiles for this adapter: its class's entry of TUNED_TILES. */
 export function tunedTiles(caps: Pick<CapabilityReport, 'adapter' | 'paths'>): KernelTiles {
-  return { ...TUNED_TILES[adapterClass(caps)] };
+  const entry = TUNED_TILES[adapterClass(caps)];
+  return { ...entry, workgroupConv: { ...entry.workgroupConv } };
 }
 
 /**
  * Refuses tiles the kernels cannot take: the depthwise strips are written out for 1-4 pixels, the
- * conv tiles need at least one pixel and one word, and a workgroup must fit the adapter's limits.
+ * conv tiles need at least one pixel and one word, the workgroup conv tile must divide evenly
+ * (checkWorkgroupConvTile; whether the adapter holds it is decided where it is taken), and a
+ * workgroup must fit the adapter's limits.
  */
 export function checkKernelTiles(tiles: KernelTiles, limits: { maxComputeInvocationsPerWorkgroup: number; maxComputeWorkgroupSizeX: number }): void {
-  const positive = (name: keyof KernelTiles) => {
+  const positive = (name: Exclude<keyof KernelTiles, 'workgroupConv'>) => {
     if (!Number.isInteger(tiles[name]) || tiles[name] < 1) throw new LoweringError(`kernel tiles: ${name} must be a positive integer, got ${tiles[name]}`);
   };
   for (const name of ['convPixels', 'convGroups', 'floatConvPixels', 'floatConvGroups', 'depthwisePixels', 'floatDepthwisePixels', 'workgroupSize', 'gemvMinWords', 'gemvSplit'] as const) positive(name);
@@ -127,11 +140,12 @@ export function checkKernelTiles(tiles: KernelTiles, limits: { maxComputeInvocat
   for (const name of ['depthwisePixels', 'floatDepthwisePixels'] as const) {
     if (tiles[name] > 4) throw new LoweringError(`kernel tiles: ${name} must be 1-4 (the depthwise strip), got ${tiles[name]}`);
   }
+  checkWorkgroupConvTile(tiles.workgroupConv);
   const maxWorkgroup = Math.min(limits.maxComputeInvocationsPerWorkgroup, limits.maxComputeWorkgroupSizeX);
   if (tiles.workgroupSize > maxWorkgroup) throw new LoweringError(`kernel tiles: workgroupSize ${tiles.workgroupSize} is above this adapter's limit of ${maxWorkgroup}`);
 }
 
 /** One TUNED_TILES entry as TypeScript, as it is checked in. */
 export function formatTilesEntry(cls: AdapterClass, t: KernelTiles): string {
-  return `${cls}: { convPixels: ${t.convPixels}, convGroups: ${t.convGroups}, floatConvPixels: ${t.floatConvPixels}, floatConvGroups: ${t.floatConvGroups}, depthwisePixels: ${t.depthwisePixels}, floatDepthwisePixels: ${t.floatDepthwisePixels}, workgroupSize: ${t.workgroupSize}, gemvMinWords: ${t.gemvMinWords}, gemvSplit: ${t.gemvSplit} },`;
+  return `${cls}: { convPixels: ${t.convPixels}, convGroups: ${t.convGroups}, floatConvPixels: ${t.floatConvPixels}, floatConvGroups: ${t.floatConvGroups}, depthwisePixels: ${t.depthwisePixels}, floatDepthwisePixels: ${t.floatDepthwisePixels}, workgroupConv: ${formatWorkgroupConvTile(t.workgroupConv)}, workgroupSize: ${t.workgroupSize}, gemvMinWords: ${t.gemvMinWords}, gemvSplit: ${t.gemvSplit} },`;
 }

@@ -12,7 +12,8 @@ import { BUFFER_USAGE } from '../gpu/usage.ts';
 import { operatorName, tensorElementCount, type Graph, type TensorIR } from '../model/graph.ts';
 import { lowerOp } from '../kernels/registry.ts';
 import { checkKernelTiles, tunedTiles, type KernelTiles } from '../kernels/tuned-tiles.ts';
-import { preferredInt8Arithmetic, workgroupsFor, type Int8Arithmetic, type LoweringContext, type RequantizationMode, type StepSpec } from '../kernels/lowering.ts';
+import { formatWorkgroupConvTile, prefersWorkgroupTiles, workgroupConvMisfit, type ConvKernel } from '../kernels/conv2d-shared.ts';
+import { LoweringError, preferredInt8Arithmetic, workgroupsFor, type Int8Arithmetic, type LoweringContext, type RequantizationMode, type StepSpec } from '../kernels/lowering.ts';
 import { fromGpuLayout, gpuByteLength, isEightBit, roundUp4, toGpuLayout, type TensorData } from '../kernels/layout.ts';
 import { plainLayoutGather, type PlainDirection } from '../kernels/relayout.ts';
 import { planBuffers, type Plan } from './plan.ts';
@@ -136,6 +137,12 @@ export interface GpuProgramOptions {
   requantization?: RequantizationMode;
   /** Overrides the adapter's choice, preferredInt8Arithmetic (tests take every variant on one adapter). */
   int8Arithmetic?: Int8Arithmetic;
+  /**
+   * Overrides the adapter's int8 conv kernel, prefersWorkgroupTiles (src/kernels/conv2d-shared.ts):
+   * 'workgroup' forces shaders/conv2d-shared.wgsl (tests and the tuner run it on software
+   * adapters), 'registers' shaders/conv2d.wgsl.
+   */
+  convKernel?: ConvKernel;
 }
 
 export class GpuProgram {
@@ -189,7 +196,12 @@ export class GpuProgram {
       maxWorkgroupsPerDimension: device.limits.maxComputeWorkgroupsPerDimension,
       tiles,
       int8Arithmetic: options.int8Arithmetic ?? preferredInt8Arithmetic(ctx.caps, ctx.useDot4),
+      workgroupConv: options.convKernel === undefined ? prefersWorkgroupTiles(ctx.caps, tiles.workgroupConv, device.limits) : options.convKernel === 'workgroup',
     };
+    if (lowering.workgroupConv) {
+      const misfit = workgroupConvMisfit(tiles.workgroupConv, device.limits);
+      if (misfit) throw new LoweringError(`workgroup conv tile ${formatWorkgroupConvTile(tiles.workgroupConv)}: ${misfit}`);
+    }
     // Lower every op first: an unsupported op or a bad tensor is refused before any allocation.
     const lowered = gpuGraph.ops.map((op, position) => ({ op, position, lowered: lowerOp(lowering, op) }));
     const aliases = new Map<number, number>();

@@ -34,7 +34,7 @@ export async function gpuVersusReference(
   graph: Graph,
   inputs: TensorData[],
   requantization: RequantizationMode = 'tflite',
-  options: Pick<GpuProgramOptions, 'int8Arithmetic' | 'tiles'> = {},
+  options: Pick<GpuProgramOptions, 'int8Arithmetic' | 'tiles' | 'convKernel'> = {},
 ): Promise<Comparison[]> {
   const program = await GpuProgram.build(ctx, graph, { requantization, ...options });
   try {

@@ -22,6 +22,7 @@ import { describeFailures, floatConvGraph, floatFullyConnectedGraph, floatGpuVer
 import { CONV_TILE_SHAPES, convGraph, describeCase, fullyConnectedGraph, randomInput, type ConvCase } from '../helpers/graphs.ts';
 import { INT8_ARITHMETICS, testContext } from '../helpers/gpu.ts';
 import { mulberry32 } from '../helpers/rng.ts';
+import { WORKGROUP_CONV_CANDIDATES } from '../../src/kernels/conv2d-shared.ts';
 
 function caps(adapter: Partial<CapabilityReport['adapter']>, softwareAdapter: boolean): Pick<CapabilityReport, 'adapter' | 'paths'> {
   return {
@@ -32,9 +33,9 @@ function caps(adapter: Partial<CapabilityReport['adapter']>, softwareAdapter: bo
 
 /** Candidates unlike the table's 8 × 2 / 4 / 64: each conv shape, strip and workgroup size the tuner may pick, and a depthwise strip of 3. */
 const CANDIDATES: KernelTiles[] = [
-  { convPixels: 4, convGroups: 1, floatConvPixels: 2, floatConvGroups: 4, depthwisePixels: 1, floatDepthwisePixels: 3, workgroupSize: 32, gemvMinWords: 1, gemvSplit: 16 },
-  { convPixels: 2, convGroups: 4, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 2, floatDepthwisePixels: 1, workgroupSize: 128, gemvMinWords: 1, gemvSplit: 16 },
-  { convPixels: 8, convGroups: 2, floatConvPixels: 4, floatConvGroups: 1, depthwisePixels: 3, floatDepthwisePixels: 2, workgroupSize: 64, gemvMinWords: 1, gemvSplit: 16 },
+  { convPixels: 4, convGroups: 1, floatConvPixels: 2, floatConvGroups: 4, depthwisePixels: 1, floatDepthwisePixels: 3, workgroupConv: WORKGROUP_CONV_CANDIDATES[1]!, workgroupSize: 32, gemvMinWords: 1, gemvSplit: 16 },
+  { convPixels: 2, convGroups: 4, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 2, floatDepthwisePixels: 1, workgroupConv: WORKGROUP_CONV_CANDIDATES[2]!, workgroupSize: 128, gemvMinWords: 1, gemvSplit: 16 },
+  { convPixels: 8, convGroups: 2, floatConvPixels: 4, floatConvGroups: 1, depthwisePixels: 3, floatDepthwisePixels: 2, workgroupConv: WORKGROUP_CONV_CANDIDATES[0]!, workgroupSize: 64, gemvMinWords: 1, gemvSplit: 16 },
 ];
 
 const describeTiles = (t: KernelTiles) => `conv ${t.convPixels}×${t.convGroups}, float conv ${t.floatConvPixels}×${t.floatConvGroups}, depthwise ${t.depthwisePixels}/${t.floatDepthwisePixels}, workgroup ${t.workgroupSize}`;

@@ -21,6 +21,7 @@ import {
   uniformWords,
   workgroupsFor,
   singleDispatch,
+  spreadWorkgroups,
   type BindingRef,
   type ConstantSpec,
   type LoweredOp,
@@ -498,7 +499,9 @@ function lowerConvLike(
     ['u32', at.rowStride],
     ['u32', at.offset],
   ]);
-  const shader = int8Shader(ctx, `${convSource}\n${convEpilogueSource}`, {
+  // Small layers spread over more, smaller workgroups where the adapter's table says so.
+  const dispatch = spreadWorkgroups(ctx, total);
+  const shader = int8Shader(dispatch, `${convSource}\n${convEpilogueSource}`, {
     ...common, PIXELS: tile.pixels, GROUPS: tile.groups, FUSED_ADD: add !== undefined, RESIDUAL_FIRST: add?.residualFirst ?? false,
     ...convTileCode(tile, weightZp !== 0, f32Epilogue),
   });
@@ -507,7 +510,7 @@ function lowerConvLike(
     allConstants.push({ label: `${label} add quantization`, data: uniformWords(add.quant), usage: 'uniform' });
     bindings.push({ tensor: add.residual.id }, { constant: 3 });
   }
-  return singleDispatch(label, shader, allConstants, bindings, workgroupsFor(ctx, total));
+  return singleDispatch(label, shader, allConstants, bindings, workgroupsFor(dispatch, total));
 }
 
 export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredOp {
@@ -710,7 +713,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
   ]);
   const label = `depthwise#${op.index}`;
   const exactSums = sumsExactInF32(ctx, bounds, channelParams);
-  const shader = int8Shader(ctx, depthwiseSource, {
+  const dispatch = spreadWorkgroups(ctx, total);
+  const shader = int8Shader(dispatch, depthwiseSource, {
     F32: f32,
     F32_EPILOGUE: f32 && exactSums,
     EXACT_SUMS: exactSums,
@@ -728,5 +732,5 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
       { label: `${label} weights`, data: packed, usage: 'storage' },
       { label: `${label} channel params`, data: wordMajorParams(channelParams), usage: 'storage' },
       { label: `${label} params`, data: uniforms, usage: 'uniform' },
-    ], [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }], workgroupsFor(ctx, total));
+    ], [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }], workgroupsFor(dispatch, total));
 }

@@ -252,6 +252,19 @@ export function splatByte(v: number): number {
 }
 
 /** 1D work over `invocations` spread into a 2D grid that respects the per-dimension limit. */
+/**
+ * The context of one dispatch of `invocations` invocations: the adapter's workgroup size, halved
+ * (down to 8) while the dispatch would have fewer than `minWorkgroups` workgroups (KernelTiles).
+ * SwiftShader runs each workgroup on one thread, so a small layer in one workgroup leaves the other
+ * cores idle: ResNet-8's 8×8×64 convolutions are 64 invocations, one workgroup of 64.
+ */
+export function spreadWorkgroups(ctx: LoweringContext, invocations: number): LoweringContext {
+  const min = ctx.tiles?.minWorkgroups ?? 1;
+  let size = ctx.workgroupSize;
+  while (size > 8 && Math.ceil(invocations / size) < min) size /= 2;
+  return size === ctx.workgroupSize ? ctx : { ...ctx, workgroupSize: size };
+}
+
 export function workgroupsFor(ctx: LoweringContext, invocations: number): [number, number, number] {
   const groups = Math.max(1, Math.ceil(invocations / ctx.workgroupSize));
   const x = Math.min(groups, ctx.maxWorkgroupsPerDimension);

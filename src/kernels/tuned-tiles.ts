@@ -29,6 +29,11 @@ export interface KernelTiles {
   /** Invocations per workgroup of every 1-D dispatch (LoweringContext.workgroupSize). */
   workgroupSize: number;
   /**
+   * The fewest workgroups a convolution's dispatch is spread over: its workgroup size is halved
+   * (down to 8) until it has this many (spreadWorkgroups in src/kernels/lowering.ts). 1: never.
+   */
+  minWorkgroups?: number;
+  /**
    * Fewest input words (K / 4) for which an int8 layer with one output row takes the split-K GEMV
    * (shaders/gemv.wgsl) instead of the conv micro-tile: gemvApplies in src/kernels/conv2d.ts, with
    * the measurements behind each class's value. 2147483647, above any K the int8 path accepts
@@ -87,7 +92,13 @@ export const TUNED_TILES: Readonly<Record<AdapterClass, Readonly<KernelTiles>>> 
   // 196.0 / 221.7. Workgroup 64 against 32 and 128, all dispatches: 481.3 / 480.6, 476.8;
   // 770.5 / 767.6, 785.5; 725.4 / 790.4, 727.2 (within the noise: kept). Float depthwise (4 ms
   // a run) within the noise.
-  swiftshader: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupConv: { pixels: 64, words: 16, k: 8, microPixels: 4, microWords: 2 }, workgroupSize: 64, gemvMinWords: 2147483647, gemvSplit: 16 },
+  // minWorkgroups 2 (SwiftShader runs a workgroup on one thread, and this machine has 2 cores):
+  // ResNet-8's 8×8×64 convolutions, 64 invocations, one workgroup before, in headless Chromium
+  // (timestamp-query, one run each) conv2d#9 1.62 → 1.26 ms, conv2d#8 0.93 → 0.68. Alone in Node,
+  // 30 alternated runs: the fastest 1.51 → 0.79 ms, the median unchanged (1.57), Node's main
+  // thread polling the device on the other core. Whole-model wall medians of 4 alternated page
+  // runs stayed within their noise (ResNet-8 9.45, 9.90 against 9.60, 8.25 ms).
+  swiftshader: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupConv: { pixels: 64, words: 16, k: 8, microPixels: 4, microWords: 2 }, workgroupSize: 64, minWorkgroups: 2, gemvMinWords: 2147483647, gemvSplit: 16 },
   // llvmpipe
   // `npm run bench -- --tune --backend llvmpipe` (2 runs of 8 rounds; no timestamp-query: sums of
   // each model's fastest wall time, ms, the int8 models for int8 kernels, float VWW for float
@@ -132,10 +143,13 @@ export function tunedTiles(caps: Pick<CapabilityReport, 'adapter' | 'paths'>): K
  * workgroup must fit the adapter's limits.
  */
 export function checkKernelTiles(tiles: KernelTiles, limits: { maxComputeInvocationsPerWorkgroup: number; maxComputeWorkgroupSizeX: number }): void {
-  const positive = (name: Exclude<keyof KernelTiles, 'workgroupConv'>) => {
+  const positive = (name: Exclude<keyof KernelTiles, 'workgroupConv' | 'minWorkgroups'>) => {
     if (!Number.isInteger(tiles[name]) || tiles[name] < 1) throw new LoweringError(`kernel tiles: ${name} must be a positive integer, got ${tiles[name]}`);
   };
   for (const name of ['convPixels', 'convGroups', 'floatConvPixels', 'floatConvGroups', 'depthwisePixels', 'floatDepthwisePixels', 'workgroupSize', 'gemvMinWords', 'gemvSplit'] as const) positive(name);
+  if (tiles.minWorkgroups !== undefined && (!Number.isInteger(tiles.minWorkgroups) || tiles.minWorkgroups < 1)) {
+    throw new LoweringError(`kernel tiles: minWorkgroups must be a positive integer, got ${tiles.minWorkgroups}`);
+  }
   if ((tiles.gemvSplit & (tiles.gemvSplit - 1)) !== 0) throw new LoweringError(`kernel tiles: gemvSplit must be a power of two (the GEMV's tree reduction), got ${tiles.gemvSplit}`);
   for (const name of ['depthwisePixels', 'floatDepthwisePixels'] as const) {
     if (tiles[name] > 4) throw new LoweringError(`kernel tiles: ${name} must be 1-4 (the depthwise strip), got ${tiles[name]}`);
@@ -147,5 +161,5 @@ export function checkKernelTiles(tiles: KernelTiles, limits: { maxComputeInvocat
 
 /** One TUNED_TILES entry as TypeScript, as it is checked in. */
 export function formatTilesEntry(cls: AdapterClass, t: KernelTiles): string {
-  return `${cls}: { convPixels: ${t.convPixels}, convGroups: ${t.convGroups}, floatConvPixels: ${t.floatConvPixels}, floatConvGroups: ${t.floatConvGroups}, depthwisePixels: ${t.depthwisePixels}, floatDepthwisePixels: ${t.floatDepthwisePixels}, workgroupConv: ${formatWorkgroupConvTile(t.workgroupConv)}, workgroupSize: ${t.workgroupSize}, gemvMinWords: ${t.gemvMinWords}, gemvSplit: ${t.gemvSplit} },`;
+  return `${cls}: { convPixels: ${t.convPixels}, convGroups: ${t.convGroups}, floatConvPixels: ${t.floatConvPixels}, floatConvGroups: ${t.floatConvGroups}, depthwisePixels: ${t.depthwisePixels}, floatDepthwisePixels: ${t.floatDepthwisePixels}, workgroupConv: ${formatWorkgroupConvTile(t.workgroupConv)}, workgroupSize: ${t.workgroupSize}, ${t.minWorkgroups === undefined ? '' : `minWorkgroups: ${t.minWorkgroups}, `}gemvMinWords: ${t.gemvMinWords}, gemvSplit: ${t.gemvSplit} },`;
 }

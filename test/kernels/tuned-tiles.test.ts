@@ -13,7 +13,7 @@ import type { CapabilityReport } from '../../src/gpu/capabilities.ts';
 import type { Graph } from '../../src/model/graph.ts';
 import { convTile } from '../../src/kernels/conv2d.ts';
 import { floatConvTile } from '../../src/kernels/float/conv.ts';
-import { LoweringError } from '../../src/kernels/lowering.ts';
+import { LoweringError, spreadWorkgroups } from '../../src/kernels/lowering.ts';
 import { lowerOp } from '../../src/kernels/registry.ts';
 import { adapterClass, checkKernelTiles, DEFAULT_KERNEL_TILES, formatTilesEntry, TUNED_TILES, type KernelTiles } from '../../src/kernels/tuned-tiles.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
@@ -64,7 +64,7 @@ describe('adapterClass', () => {
   it('every class has an entry the kernels take, printed as it is checked in', () => {
     for (const [cls, tiles] of Object.entries(TUNED_TILES)) {
       expect(() => checkKernelTiles(tiles, { maxComputeInvocationsPerWorkgroup: 256, maxComputeWorkgroupSizeX: 256 })).not.toThrow();
-      expect(formatTilesEntry(cls as keyof typeof TUNED_TILES, tiles)).toMatch(new RegExp(`^${cls}: \\{ convPixels: ${tiles.convPixels}, .* workgroupSize: ${tiles.workgroupSize}, gemvMinWords: ${tiles.gemvMinWords}, gemvSplit: ${tiles.gemvSplit} \\},$`));
+      expect(formatTilesEntry(cls as keyof typeof TUNED_TILES, tiles)).toMatch(new RegExp(`^${cls}: \\{ convPixels: ${tiles.convPixels}, .* workgroupSize: ${tiles.workgroupSize}, ${tiles.minWorkgroups === undefined ? '' : `minWorkgroups: ${tiles.minWorkgroups}, `}gemvMinWords: ${tiles.gemvMinWords}, gemvSplit: ${tiles.gemvSplit} \\},$`));
     }
   });
 });
@@ -96,9 +96,27 @@ describe('kernel tiles', () => {
     expect(() => checkKernelTiles({ ...DEFAULT_KERNEL_TILES, workgroupSize: 512 }, limits)).toThrow(/above this adapter's limit of 256/);
     expect(() => checkKernelTiles({ ...DEFAULT_KERNEL_TILES, gemvSplit: 24 }, limits)).toThrow(/gemvSplit must be a power of two/);
     expect(() => checkKernelTiles({ ...DEFAULT_KERNEL_TILES, gemvMinWords: 0 }, limits)).toThrow(LoweringError);
+    expect(() => checkKernelTiles({ ...DEFAULT_KERNEL_TILES, minWorkgroups: 0 }, limits)).toThrow(/minWorkgroups must be a positive integer/);
     const ctx = await testContext();
     const graph = convGraph(mulberry32(1), { kind: 'depthwise', dtype: 'int8', batch: 1, inH: 5, inW: 5, inC: 4, outC: 4, k: 3, stride: 1, dilation: 1, padding: 'SAME', activation: 'NONE', depthMultiplier: 1, bias: true });
     await expect(GpuProgram.build(ctx, graph, { tiles: { floatDepthwisePixels: 8 } })).rejects.toThrow(/floatDepthwisePixels must be 1-4/);
+  });
+
+  it('minWorkgroups spreads a small dispatch over smaller workgroups, down to 8 invocations, and reaches the shader', () => {
+    // An 8×8 output of 4 channel words at 8 × 2: 8 rows × 1 strip × 2 blocks = 16 invocations.
+    const graph = convGraph(mulberry32(4), { kind: 'conv', dtype: 'int8', batch: 1, inH: 8, inW: 8, inC: 8, outC: 16, k: 3, stride: 1, dilation: 1, padding: 'SAME', activation: 'NONE', depthMultiplier: 1, bias: true });
+    const base = { graph, useDot4: false, requantization: 'xnnpack', workgroupSize: 64, maxWorkgroupsPerDimension: 65535 } as const;
+    const spread = (invocations: number, minWorkgroups?: number) => spreadWorkgroups({ ...base, tiles: { ...DEFAULT_KERNEL_TILES, ...(minWorkgroups === undefined ? {} : { minWorkgroups }) } }, invocations).workgroupSize;
+    expect(spread(64)).toBe(64);
+    expect(spread(64, 1)).toBe(64);
+    expect(spread(64, 2)).toBe(32);
+    expect(spread(65, 2)).toBe(64);
+    expect(spread(200, 4)).toBe(64);
+    expect(spread(10, 4)).toBe(8);
+    const tiles = { ...DEFAULT_KERNEL_TILES, convPixels: 8, convGroups: 2, minWorkgroups: 2 };
+    const step = lowerOp({ ...base, graph, int8Arithmetic: 'f32', tiles }, graph.ops[0]!).steps[0]!;
+    expect('dispatch' in step && step.dispatch.code).toContain('@workgroup_size(8)');
+    expect('dispatch' in step && step.dispatch.workgroups).toEqual([2, 1, 1]);
   });
 
   it('the forced tiles reach the shaders: register tile, depthwise strip, workgroup size', () => {

@@ -332,10 +332,14 @@ export async function compareModels<I extends ComparisonItem>(options: CompareOp
   const outputPairs = Math.min(int8.outputs.length, float.outputs.length);
   const outputStats = Array.from({ length: outputPairs }, () => new DiffStats());
 
-  const int8Model = await OctetModel.load(int8, { context: options.context, backend: int8Backend, requantization: options.requantization });
+  // Per-layer errors need every matched activation computed: the load passes that drop one
+  // (fused or folded ops, placed concatenation inputs) are then off, and the timings are of that program.
+  const keepActivations = captureInputs > 0 && matches.length > 0;
+  if (keepActivations && (int8Backend === 'gpu' || floatBackend === 'gpu')) notes.push('GPU programs built with every activation kept for the per-layer comparison (no fused or folded ops): their latency is of that program');
+  const int8Model = await OctetModel.load(int8, { context: options.context, backend: int8Backend, requantization: options.requantization, keepActivations });
   let floatModel: OctetModel | undefined;
   try {
-    floatModel = await OctetModel.load(float, { context: options.context, backend: floatBackend });
+    floatModel = await OctetModel.load(float, { context: options.context, backend: floatBackend, keepActivations });
     const models = { int8: int8Model, float: floatModel };
     const timestamps = !!options.context?.hasTimestamps;
     const gpuTimed = { int8: timestamps && int8Backend === 'gpu', float: timestamps && floatBackend === 'gpu' };

@@ -21,6 +21,12 @@ export interface PassContext {
 export interface GraphPass {
   /** Names the pass in the invariant check's message. */
   readonly name: string;
+  /**
+   * Whether the pass leaves a tensor of the model uncomputed, so a run cannot capture it (a
+   * folded PAD's output, a fused ADD's convolution output, a placed concatenation input).
+   * GpuProgramOptions.keepActivations skips these passes.
+   */
+  readonly dropsActivations?: boolean;
   run(graph: Graph, ctx: PassContext): Graph;
 }
 
@@ -58,9 +64,9 @@ export interface GraphPass {
 export const GPU_LOAD_PASSES: readonly GraphPass[] = [
   { name: 'fold-constants', run: (graph, ctx) => foldConstants(graph, { requantization: ctx.requantization }) },
   { name: 'canonicalize-for-gpu', run: (graph, ctx) => canonicalizeForGpu(graph, ctx.newOpIndex) },
-  { name: 'fold-pad', run: (graph) => foldPadIntoConvolution(graph) },
-  { name: 'fuse-add', run: (graph) => fuseAddIntoConvolution(graph) },
-  { name: 'place-concat', run: (graph) => placeConcatenationInputs(graph) },
+  { name: 'fold-pad', dropsActivations: true, run: (graph) => foldPadIntoConvolution(graph) },
+  { name: 'fuse-add', dropsActivations: true, run: (graph) => fuseAddIntoConvolution(graph) },
+  { name: 'place-concat', dropsActivations: true, run: (graph) => placeConcatenationInputs(graph) },
 ];
 
 /** `graph` after each of `passes` in order; throws when a pass leaves two ops with one index. */

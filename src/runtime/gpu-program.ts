@@ -75,7 +75,8 @@ export interface RunOptions {
    * convolution (src/passes/fold-pad.ts), the output of a CONV_2D whose only reader, an ADD, was
    * fused into it (src/passes/fuse-add.ts; the ADD's output is still computed), and a
    * convolution's output written in place into the channel concatenation that reads it
-   * (src/passes/place-concat.ts; the concatenation is still captured).
+   * (src/passes/place-concat.ts; the concatenation is still captured). A program built with
+   * keepActivations computes and captures them all.
    */
   capture?: number[];
   /**
@@ -143,6 +144,12 @@ export interface GpuProgramOptions {
    * adapters), 'registers' shaders/conv2d.wgsl.
    */
   convKernel?: ConvKernel;
+  /**
+   * Every activation of the model stays computed, so a run can capture any of them: the load
+   * passes that drop one (GraphPass.dropsActivations: fold-pad, fuse-add, place-concat) are
+   * skipped, at the cost of their dispatches and copies. Per-layer comparisons set it.
+   */
+  keepActivations?: boolean;
 }
 
 export class GpuProgram {
@@ -180,7 +187,8 @@ export class GpuProgram {
 
   static async build(ctx: GpuContext, modelGraph: Graph, options: GpuProgramOptions = {}): Promise<GpuProgram> {
     ctx.assertAlive();
-    const graph = runPasses(modelGraph, GPU_LOAD_PASSES, { requantization: options.requantization ?? DEFAULT_REQUANTIZATION });
+    const passes = options.keepActivations ? GPU_LOAD_PASSES.filter((p) => !p.dropsActivations) : GPU_LOAD_PASSES;
+    const graph = runPasses(modelGraph, passes, { requantization: options.requantization ?? DEFAULT_REQUANTIZATION });
     // Host ops (TFLite_Detection_PostProcess) run after the readback; the GPU runs the rest.
     const split = splitHostTail(graph, options.requantization ?? DEFAULT_REQUANTIZATION);
     const gpuGraph = split.gpu;

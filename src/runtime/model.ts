@@ -9,7 +9,7 @@ import { importTflite } from '../model/import.ts';
 import { inspectGraph, type ModelSummary } from '../model/inspect.ts';
 import type { Graph } from '../model/graph.ts';
 import { prepareReference, type PreparedReference, type RequantizationMode } from '../reference/run.ts';
-import { DisposedError, GpuProgram, InputError, isGpuBuffer, type GpuOutputRunOptions, type LayerTime, type ModelInput, type RunOptions } from './gpu-program.ts';
+import { DisposedError, GpuProgram, InputError, isGpuBuffer, type GpuOutputRunOptions, type GpuProgramOptions, type LayerTime, type ModelInput, type RunOptions } from './gpu-program.ts';
 import type { TensorData } from '../kernels/layout.ts';
 import { batchGraph } from '../passes/batch.ts';
 import { DEFAULT_REQUANTIZATION } from '../quant/requantization.ts';
@@ -34,6 +34,8 @@ export interface LoadOptions {
    * rebuilds pipelines and uploads the weights again. Without it, runs after a loss reject.
    */
   reacquire?: () => Promise<GpuContext>;
+  /** GPU backend: every activation stays computed and capturable (GpuProgramOptions.keepActivations). */
+  keepActivations?: boolean;
 }
 
 export interface ModelInfo extends ModelSummary {
@@ -108,7 +110,8 @@ class GpuExecutor implements Executor {
 
   constructor(
     private readonly graph: Graph,
-    private readonly requantization: RequantizationMode,
+    /** How the program was built; a rebuild after a device loss builds it alike. */
+    private readonly buildOptions: GpuProgramOptions,
     private program: GpuProgram,
     private context: GpuContext,
     private readonly reacquire: (() => Promise<GpuContext>) | undefined,
@@ -123,7 +126,7 @@ class GpuExecutor implements Executor {
   private recover(): Promise<void> {
     this.rebuilding ??= (async () => {
       const context = await this.reacquire!();
-      const program = await GpuProgram.build(context, this.graph, { requantization: this.requantization });
+      const program = await GpuProgram.build(context, this.graph, this.buildOptions);
       this.program.dispose();
       this.program = program;
       this.context = context;
@@ -172,8 +175,9 @@ export class OctetModel {
       return new OctetModel(graph, backend, requantization, new ReferenceExecutor(graph, prepareReference(graph, { requantization })), metadata);
     }
     if (!options.context) throw new InputError("the 'gpu' backend needs a GPU context (options.context)");
-    const program = await GpuProgram.build(options.context, graph, { requantization });
-    return new OctetModel(graph, backend, requantization, new GpuExecutor(graph, requantization, program, options.context, options.reacquire), metadata);
+    const buildOptions: GpuProgramOptions = { requantization, ...(options.keepActivations ? { keepActivations: true } : {}) };
+    const program = await GpuProgram.build(options.context, graph, buildOptions);
+    return new OctetModel(graph, backend, requantization, new GpuExecutor(graph, buildOptions, program, options.context, options.reacquire), metadata);
   }
 
   get inputs() {

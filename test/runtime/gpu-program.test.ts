@@ -17,6 +17,7 @@ import type { Graph } from '../../src/model/graph.ts';
 import { convGraph, GraphBuilder, quant, randomInput } from '../helpers/graphs.ts';
 import { testContext } from '../helpers/gpu.ts';
 import { flatteningFcGraph } from '../helpers/fc-flatten.ts';
+import { residualAcrossConvs } from '../helpers/conv-add-graphs.ts';
 import { mulberry32 } from '../helpers/rng.ts';
 
 /** A chain of `depth` 3x3 convolutions, 8 channels: each activation dies after the next layer. */
@@ -315,5 +316,32 @@ describe('adapter limits', () => {
     b.op({ type: 'RELU', inputs: [input], outputs: [output], options: {} });
     const graph = b.build([input], [output], 'huge');
     await expect(GpuProgram.build(ctx, graph)).rejects.toThrow(new RegExp(`tensor 'huge_input'.*above this adapter's maxStorageBufferBindingSize of ${limit}; nothing was allocated`));
+  });
+});
+
+// keepActivations: the passes that leave a tensor uncomputed (here fuse-add's) are off, so the
+// convolution output a fused ADD would swallow is computed and captured like every other.
+describe('GpuProgram keepActivations', () => {
+  it('computes and captures the activation a fused ADD drops, with the same outputs', async () => {
+    const ctx = await testContext();
+    const graph = residualAcrossConvs(mulberry32(9), 8);
+    const add = graph.ops.find((op) => op.type === 'ADD')!;
+    const swallowed = add.inputs.find((id) => graph.ops.some((op) => op.type === 'CONV_2D' && op.outputs[0] === id && id !== graph.inputs[0] && graph.ops.filter((o) => o.inputs.includes(id)).length === 1))!;
+    const x = randomInput(mulberry32(10), graph.tensors[graph.inputs[0]!]!);
+    const expected = runReferenceAll(graph, [x]);
+    const fused = await GpuProgram.build(ctx, graph);
+    const kept = await GpuProgram.build(ctx, graph, { keepActivations: true });
+    try {
+      expect(fused.stepList().length).toBe(graph.ops.length - 1);
+      expect(kept.stepList().length).toBe(graph.ops.length);
+      const a = await fused.run([x], { capture: [swallowed] });
+      const b = await kept.run([x], { capture: [swallowed] });
+      expect(a.captured.has(swallowed)).toBe(false);
+      expect(Array.from(b.captured.get(swallowed)!)).toEqual(Array.from(expected.get(swallowed)!));
+      expect(Array.from(b.outputs[0]!)).toEqual(Array.from(a.outputs[0]!));
+    } finally {
+      fused.dispose();
+      kept.dispose();
+    }
   });
 });

@@ -92,13 +92,16 @@ export const TUNED_TILES: Readonly<Record<AdapterClass, Readonly<KernelTiles>>> 
   // 196.0 / 221.7. Workgroup 64 against 32 and 128, all dispatches: 481.3 / 480.6, 476.8;
   // 770.5 / 767.6, 785.5; 725.4 / 790.4, 727.2 (within the noise: kept). Float depthwise (4 ms
   // a run) within the noise.
-  // minWorkgroups 2 (SwiftShader runs a workgroup on one thread, and this machine has 2 cores):
-  // ResNet-8's 8×8×64 convolutions, 64 invocations, one workgroup before, in headless Chromium
-  // (timestamp-query, one run each) conv2d#9 1.62 → 1.26 ms, conv2d#8 0.93 → 0.68. Alone in Node,
-  // 30 alternated runs: the fastest 1.51 → 0.79 ms, the median unchanged (1.57), Node's main
-  // thread polling the device on the other core. Whole-model wall medians of 4 alternated page
-  // runs stayed within their noise (ResNet-8 9.45, 9.90 against 9.60, 8.25 ms).
-  swiftshader: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupConv: { pixels: 64, words: 16, k: 8, microPixels: 4, microWords: 2 }, workgroupSize: 64, minWorkgroups: 2, gemvMinWords: 2147483647, gemvSplit: 16 },
+  // minWorkgroups 4 (SwiftShader runs a workgroup on one thread; this machine has 2 cores).
+  // ResNet-8's 8×8×64 convolutions, 64 invocations, were one workgroup: with 2, in headless
+  // Chromium (timestamp-query, one run each) conv2d#9 1.62 → 1.26 ms, conv2d#8 0.93 → 0.68; alone
+  // in Node, 30 alternated runs, the fastest 1.51 → 0.79 ms but the median unchanged (1.57), Node's
+  // main thread polling the device on the other core. Whole-model wall medians in the page (10
+  // rounds, quiet machine), 1 / 2 / 4 / 8: ResNet-8 9.45, 9.90 / 8.35, 8.10 / 8.25, 8.35, 9.15 /
+  // 8.30, 8.25 ms; VWW 12.0, 11.8 / 11.4, 11.3 / 10.5, 10.5, 10.8 / 10.9, 9.50. 4 over 8 for load
+  // time: each workgroup size is another pipeline to compile (VWW's first run 1.2 s at 2, 1.6-1.7 at
+  // 4, 1.9-2.3 at 8).
+  swiftshader: { convPixels: 8, convGroups: 2, floatConvPixels: 8, floatConvGroups: 2, depthwisePixels: 4, floatDepthwisePixels: 4, workgroupConv: { pixels: 64, words: 16, k: 8, microPixels: 4, microWords: 2 }, workgroupSize: 64, minWorkgroups: 4, gemvMinWords: 2147483647, gemvSplit: 16 },
   // llvmpipe
   // `npm run bench -- --tune --backend llvmpipe` (2 runs of 8 rounds; no timestamp-query: sums of
   // each model's fastest wall time, ms, the int8 models for int8 kernels, float VWW for float

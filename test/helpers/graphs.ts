@@ -2,7 +2,7 @@
 // kernel against the CPU reference byte for byte.
 import type { Activation, DType, Graph, OpIR, Padding, QuantParams, TensorIR } from '../../src/model/graph.ts';
 import { tensorElementCount } from '../../src/model/graph.ts';
-import { randInt } from './rng.ts';
+import { mulberry32, randInt } from './rng.ts';
 
 export function quant(scale: number | number[], zeroPoint: number | number[], axis = 0): QuantParams {
   const scales = Array.isArray(scale) ? scale : [scale];
@@ -187,4 +187,32 @@ export function chainGraphs(first: Graph, second: Graph): Graph {
   const tensors = [...first.tensors, ...second.tensors.map((t) => ({ ...t, id: t.id + offset }))];
   const ops = [...first.ops, ...second.ops.map((op, i) => ({ ...op, index: first.ops.length + i, inputs: op.inputs.map(id), outputs: op.outputs.map(id) }))];
   return { ...first, name: `${first.name} then ${second.name}`, tensors, ops, outputs: second.outputs.map(id) };
+}
+
+/**
+ * A one-row FULLY_CONNECTED whose partial sums grow monotonically: every weight ±127 with its
+ * input's sign, inputs of magnitude 100-128, so the sums reach 128·127·depth at worst. The bias
+ * cancels each unit's sum (output scale = input scale × weight scale), so an accumulator off by one
+ * changes the output. For the f32-arithmetic exactness bound (f32ProductsExact).
+ */
+export function saturatingFc(depth: number, units = 4): { graph: Graph; input: Int8Array } {
+  const rng = mulberry32(depth);
+  const b = new GraphBuilder();
+  const input = b.tensor('input', [1, depth], 'int8', quant(0.05, 0));
+  const x = Int8Array.from({ length: depth }, (_, i) => (i % 3 === 0 ? -1 : 1) * randInt(rng, 100, 127) - (i % 7 === 0 ? 1 : 0));
+  const w = new Int8Array(units * depth);
+  const bias = new Int32Array(units);
+  for (let u = 0; u < units; u++) {
+    let sum = 0;
+    for (let i = 0; i < depth; i++) {
+      w[u * depth + i] = Math.sign(x[i]!) * (127 - ((i + u) % 2));
+      sum += x[i]! * w[u * depth + i]!;
+    }
+    bias[u] = -sum + (u - units / 2) * 7;
+  }
+  const filter = b.tensor('weights', [units, depth], 'int8', quant([0.01], [0], 0), w);
+  const biasId = b.tensor('bias', [units], 'int32', quant([0.0005], [0]), bias);
+  const output = b.tensor('output', [1, units], 'int8', quant(0.0005, 0));
+  b.op({ type: 'FULLY_CONNECTED', inputs: [input, filter, biasId], outputs: [output], options: { activation: 'NONE', keepNumDims: false } });
+  return { graph: b.build([input], [output], `saturating fc 1x${depth}`), input: x };
 }

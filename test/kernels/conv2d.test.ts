@@ -7,7 +7,7 @@
 // and in the depthwise one (whose every variant also runs in each int8 arithmetic).
 import { describe, expect, it } from 'vitest';
 import type { Activation, Graph, Padding } from '../../src/model/graph.ts';
-import { chainGraphs, CONV_TILE_SHAPES, convGraph, describeCase, fullyConnectedGraph, GraphBuilder, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
+import { chainGraphs, CONV_TILE_SHAPES, convGraph, describeCase, fullyConnectedGraph, GraphBuilder, quant, randomInput, saturatingFc, type ConvCase } from '../helpers/graphs.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
 import { DOT4_MODES, INT8_ARITHMETICS, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { mulberry32, pick, randInt } from '../helpers/rng.ts';
@@ -259,28 +259,6 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
 // products rounds) and must take i32. The bias cancels the sum, so an accumulator off by one
 // changes the output (output scale = input scale × weight scale).
 describe('f32 accumulation: taken within its exactness bound, refused past it', () => {
-  function saturatingFc(depth: number): { graph: Graph; input: Int8Array } {
-    const rng = mulberry32(depth);
-    const b = new GraphBuilder();
-    const units = 4;
-    const input = b.tensor('input', [1, depth], 'int8', quant(0.05, 0));
-    const x = Int8Array.from({ length: depth }, (_, i) => (i % 3 === 0 ? -1 : 1) * randInt(rng, 100, 127) - (i % 7 === 0 ? 1 : 0));
-    const w = new Int8Array(units * depth);
-    const bias = new Int32Array(units);
-    for (let u = 0; u < units; u++) {
-      let sum = 0;
-      for (let i = 0; i < depth; i++) {
-        w[u * depth + i] = Math.sign(x[i]!) * (127 - ((i + u) % 2));
-        sum += x[i]! * w[u * depth + i]!;
-      }
-      bias[u] = -sum + (u - 2) * 7;
-    }
-    const filter = b.tensor('weights', [units, depth], 'int8', quant([0.01], [0], 0), w);
-    const biasId = b.tensor('bias', [units], 'int32', quant([0.0005], [0]), bias);
-    const output = b.tensor('output', [1, units], 'int8', quant(0.0005, 0));
-    b.op({ type: 'FULLY_CONNECTED', inputs: [input, filter, biasId], outputs: [output], options: { activation: 'NONE', keepNumDims: false } });
-    return { graph: b.build([input], [output], `saturating fc 1x${depth}`), input: x };
-  }
 
   for (const [depth, exact] of [[1024, true], [2048, false]] as const) {
     it(`depth ${depth}: ${exact ? 'f32' : 'i32'}, equal to the reference`, async () => {

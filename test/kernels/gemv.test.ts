@@ -8,7 +8,7 @@
 // point; and the selection (gemvApplies) takes one-row layers and leaves the others.
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
-import { chainGraphs, convGraph, describeCase, fullyConnectedGraph, GraphBuilder, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
+import { chainGraphs, convGraph, describeCase, fullyConnectedGraph, GraphBuilder, quant, randomInput, saturatingFc, type ConvCase } from '../helpers/graphs.ts';
 import { gpuVersusReference } from '../helpers/compare.ts';
 import { DOT4_MODES, INT8_ARITHMETICS, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { mulberry32, randInt } from '../helpers/rng.ts';
@@ -166,27 +166,7 @@ for (const [dot4, requantization] of DOT4_MODES.flatMap((d) => REQUANTIZATION_MO
 describe('GEMV in f32 arithmetic at the exactness bound', () => {
   it('depth 1024, every product positive: f32 weights, equal to the reference', async () => {
     const ctx = await testContext('auto');
-    const depth = 1024;
-    const units = 6;
-    const rng = mulberry32(depth);
-    const b = new GraphBuilder();
-    const input = b.tensor('input', [1, depth], 'int8', quant(0.05, 0));
-    const x = Int8Array.from({ length: depth }, (_, i) => (i % 3 === 0 ? -1 : 1) * randInt(rng, 100, 127) - (i % 7 === 0 ? 1 : 0));
-    const w = new Int8Array(units * depth);
-    const bias = new Int32Array(units);
-    for (let u = 0; u < units; u++) {
-      let sum = 0;
-      for (let i = 0; i < depth; i++) {
-        w[u * depth + i] = Math.sign(x[i]!) * (127 - ((i + u) % 2));
-        sum += x[i]! * w[u * depth + i]!;
-      }
-      bias[u] = -sum + (u - 3) * 7;
-    }
-    const filter = b.tensor('weights', [units, depth], 'int8', quant([0.01], [0], 0), w);
-    const biasId = b.tensor('bias', [units], 'int32', quant([0.0005], [0]), bias);
-    const output = b.tensor('output', [1, units], 'int8', quant(0.0005, 0));
-    b.op({ type: 'FULLY_CONNECTED', inputs: [input, filter, biasId], outputs: [output], options: { activation: 'NONE', keepNumDims: false } });
-    const graph = b.build([input], [output], 'saturating fc 1x1024');
+    const { graph, input: x } = saturatingFc(1024, 6);
     const code = loweredCode(graph, true, 'f32');
     expect(isGemv(code) && code.includes('array<mat4x4<f32>>'), 'the f32 GEMV').toBe(true);
     for (const requantization of REQUANTIZATION_MODES) {

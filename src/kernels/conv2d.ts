@@ -439,7 +439,7 @@ function lowerConvLike(
   const common = { RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, EXACT_SUMS: exactSums };
 
   const tiles = ctx.tiles ?? DEFAULT_KERNEL_TILES;
-  // The GEMV has no fused-ADD epilogue (fuse-add runs on GPUs, where a one-row layer may take it).
+  // The GEMV has no fused-ADD epilogue: a convolution with a fused ADD keeps the micro-tile.
   if (!add && gemvApplies(g, tiles)) {
     const kWords = taps * inC4;
     const { split, words } = gemvShape(kWords, { gemvSplit: tiles.gemvSplit, workgroupSize: ctx.workgroupSize });

@@ -428,9 +428,9 @@ function lowerConvLike(
   const f32 = tile.arithmetic === 'f32';
   const exactSums = sumsExactInF32(ctx, bounds, channelParams);
   const f32Epilogue = f32 && exactSums;
-  const weights = f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4);
+  // The register kernels' weights, built only on their paths (the workgroup kernel re-lays `packed` its own way).
   const constants = (params: Uint32Array): ConstantSpec[] => [
-    { label: `${label} weights`, data: weights, usage: 'storage' },
+    { label: `${label} weights`, data: f32 ? f32WeightMatrices(w, weightZp, g, inC4, outCPadded) : interleaveOutputChannels(packed, outCPadded, taps * inC4), usage: 'storage' },
     { label: `${label} channel params`, data: wordMajorParams(channelParams), usage: 'storage' },
     { label: `${label} params`, data: params, usage: 'uniform' },
   ];

@@ -12,6 +12,7 @@
 // pads with. Tensor ids stay; the PAD's output is no longer computed, so a run cannot capture it.
 import type { ExplicitPadding, Graph, OpIR, OpOf, TensorIR } from '../model/graph.ts';
 import { DTYPE_BYTES } from '../model/graph.ts';
+import { readersOf } from './tensor-uses.ts';
 
 type Convolution = OpOf<'CONV_2D'> | OpOf<'DEPTHWISE_CONV_2D'>;
 
@@ -54,15 +55,7 @@ const isValidConvolution = (op: OpIR): op is Convolution => (op.type === 'CONV_2
 
 /** One sweep: every PAD all of whose readers are VALID convolutions reading it as their input, folded into each. */
 function foldOnce(graph: Graph): Graph {
-  const readers = new Map<number, OpIR[]>();
-  for (const op of graph.ops) {
-    for (const id of new Set(op.inputs)) {
-      if (id < 0) continue;
-      const list = readers.get(id);
-      if (list) list.push(op);
-      else readers.set(id, [op]);
-    }
-  }
+  const readers = readersOf(graph);
   const outputs = new Set(graph.outputs);
   const folded = new Set<OpIR>();
   const replaced = new Map<OpIR, Convolution>();

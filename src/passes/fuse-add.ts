@@ -11,12 +11,13 @@
 // path adds in f32 and clamps as the ADD kernel does. Tensor ids stay; the intermediate tensor is
 // no longer computed, so a run cannot capture it.
 import type { Graph, OpIR, OpOf, TensorIR } from '../model/graph.ts';
+import { isEightBit } from '../kernels/layout.ts';
+import { producersOf, readersOf } from './tensor-uses.ts';
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
-const isEightBit = (t: TensorIR) => t.dtype === 'int8' || t.dtype === 'uint8';
 const perTensor = (t: TensorIR) => t.quant !== undefined && t.quant.scale.length === 1 && t.quant.zeroPoint.length === 1;
 
 /**
@@ -31,7 +32,7 @@ function fusable(conv: OpOf<'CONV_2D'>, intermediate: TensorIR, residual: Tensor
   if (!sameShape(intermediate.shape, sum.shape) || !sameShape(residual.shape, sum.shape)) return false;
   if (intermediate.dtype !== sum.dtype || residual.dtype !== sum.dtype) return false;
   if (sum.dtype === 'float32') return convInput.dtype === 'float32';
-  return isEightBit(sum) && isEightBit(convInput) && [intermediate, residual, sum].every(perTensor);
+  return isEightBit(sum.dtype) && isEightBit(convInput.dtype) && [intermediate, residual, sum].every(perTensor);
 }
 
 /**
@@ -45,12 +46,8 @@ function fusable(conv: OpOf<'CONV_2D'>, intermediate: TensorIR, residual: Tensor
  * of this graph, so no convolution takes two ADDs.
  */
 export function fuseAddIntoConvolution(graph: Graph): Graph {
-  const producer = new Map<number, { op: OpIR; position: number }>();
-  const readers = new Map<number, number>();
-  graph.ops.forEach((op, position) => {
-    for (const id of op.outputs) producer.set(id, { op, position });
-    for (const id of op.inputs) if (id >= 0) readers.set(id, (readers.get(id) ?? 0) + 1);
-  });
+  const producer = producersOf(graph);
+  const readers = readersOf(graph);
   const outputs = new Set(graph.outputs);
   const fusedConvs = new Set<OpIR>();
   const replaced = new Map<OpIR, OpOf<'CONV_2D'>>();
@@ -62,7 +59,8 @@ export function fuseAddIntoConvolution(graph: Graph): Graph {
       const intermediate = add.inputs[slot]!;
       const made = producer.get(intermediate);
       if (!made || made.op.type !== 'CONV_2D' || made.op.options.fusedAdd || fusedConvs.has(made.op)) return [];
-      if (readers.get(intermediate) !== 1 || outputs.has(intermediate)) return [];
+      // Its one reader is the ADD, which reads it once (its operands differ).
+      if (readers.get(intermediate)?.length !== 1 || outputs.has(intermediate)) return [];
       const residual = graph.tensors[add.inputs[1 - slot]!];
       if (!residual || !fusable(made.op, graph.tensors[intermediate]!, residual, sum, graph)) return [];
       return [{ slot, conv: made.op, position: made.position }];

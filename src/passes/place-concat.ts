@@ -23,13 +23,13 @@
 // tests' expectations); the GPU runs this one. Tensor ids stay; a placed producer's output has no
 // bytes of its own, so a run cannot capture it.
 import type { Graph, OpIR, OpOf, TensorIR } from '../model/graph.ts';
+import { isEightBit } from '../kernels/layout.ts';
 import { sameQuantization } from './fold-pad.ts';
+import { producersOf, readersOf } from './tensor-uses.ts';
 
 type Producer = OpOf<'CONV_2D'> | OpOf<'DEPTHWISE_CONV_2D'> | OpOf<'FULLY_CONNECTED'>;
 
 const PRODUCERS: ReadonlySet<string> = new Set(['CONV_2D', 'DEPTHWISE_CONV_2D', 'FULLY_CONNECTED']);
-
-const isEightBitDtype = (t: TensorIR): boolean => t.dtype === 'int8' || t.dtype === 'uint8';
 
 /** The op is one whose GPU kernels write at a placement, on the path of `output` (float32 or 8-bit in and out). */
 function placeableProducer(graph: Graph, op: OpIR | undefined, output: TensorIR): op is Producer {
@@ -42,7 +42,7 @@ function placeableProducer(graph: Graph, op: OpIR | undefined, output: TensorIR)
   const produced = graph.tensors[op.outputs[0]!];
   if (!input || !produced) return false;
   if (output.dtype === 'float32') return input.dtype === 'float32' && produced.dtype === 'float32';
-  return isEightBitDtype(input) && isEightBitDtype(produced);
+  return isEightBit(input.dtype) && isEightBit(produced.dtype);
 }
 
 /**
@@ -51,22 +51,18 @@ function placeableProducer(graph: Graph, op: OpIR | undefined, output: TensorIR)
  * qualifies.
  */
 export function placeConcatenationInputs(graph: Graph): Graph {
-  const readers = new Map<number, number>();
-  const producerOf = new Map<number, OpIR>();
-  for (const op of graph.ops) {
-    for (const id of new Set(op.inputs)) if (id >= 0) readers.set(id, (readers.get(id) ?? 0) + 1);
-    for (const id of op.outputs) producerOf.set(id, op);
-  }
+  const readers = readersOf(graph);
+  const producers = producersOf(graph);
   const outputs = new Set(graph.outputs);
   const replaced = new Map<OpIR, OpIR>();
   for (const concat of graph.ops) {
     if (concat.type !== 'CONCATENATION' || concat.options.activation !== 'NONE') continue;
     const output = graph.tensors[concat.outputs[0]!];
-    if (!output || output.data || (output.dtype !== 'float32' && !isEightBitDtype(output))) continue;
+    if (!output || output.data || (output.dtype !== 'float32' && !isEightBit(output.dtype))) continue;
     const rank = output.shape.length;
     const axis = concat.options.axis < 0 ? concat.options.axis + rank : concat.options.axis;
     if (rank === 0 || axis !== rank - 1) continue;
-    const eightBit = isEightBitDtype(output);
+    const eightBit = isEightBit(output.dtype);
     const placed: number[] = [];
     let offset = 0;
     concat.inputs.forEach((id, k) => {
@@ -75,8 +71,8 @@ export function placeConcatenationInputs(graph: Graph): Graph {
       const at = offset;
       offset += channels;
       if (!input || input.data || input.shape.length !== rank || outputs.has(id)) return;
-      if (readers.get(id) !== 1 || concat.inputs.indexOf(id) !== concat.inputs.lastIndexOf(id)) return;
-      const producer = producerOf.get(id);
+      if (readers.get(id)?.length !== 1 || concat.inputs.indexOf(id) !== concat.inputs.lastIndexOf(id)) return;
+      const producer = producers.get(id)?.op;
       if (!placeableProducer(graph, producer, output) || replaced.has(producer)) return;
       if (eightBit && (!sameQuantization(input, output) || at % 4 !== 0 || (channels % 4 !== 0 && k !== concat.inputs.length - 1))) return;
       replaced.set(producer, { ...producer, options: { ...producer.options, placement: { into: output.id, channelOffset: at } } } as Producer);
@@ -84,7 +80,7 @@ export function placeConcatenationInputs(graph: Graph): Graph {
     });
     if (offset !== output.shape[axis]) {
       // A malformed concatenation (its lowering refuses it): nothing placed.
-      for (const k of placed) replaced.delete(producerOf.get(concat.inputs[k]!)!);
+      for (const k of placed) replaced.delete(producers.get(concat.inputs[k]!)!.op);
       continue;
     }
     if (placed.length > 0) replaced.set(concat, { ...concat, options: { ...concat.options, placedInputs: placed } } as OpOf<'CONCATENATION'>);

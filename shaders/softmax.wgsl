@@ -1,12 +1,12 @@
-// SOFTMAX and LOGISTIC, int8 (legacy uint8 runs in the int8 domain: both ops have fixed output
-// params, and clamp(u, 0, 255) - 128 == clamp(u - 128, -128, 127), so one code path serves both).
+// SOFTMAX, int8 (legacy uint8 runs in the int8 domain: the op has fixed output params, and
+// clamp(u, 0, 255) - 128 == clamp(u - 128, -128, 127), so one code path serves both). (8-bit
+// LOGISTIC is a 256-entry table, src/quant/softmax.ts logisticTable, applied by shaders/unary.wgsl.)
 // gemmlowp's fixed-point exp and reciprocal, ported from src/reference/gemmlowp.ts line for line:
 // i32 additions wrap as the C++ int32 operators do, products go through fixed_mul.
 //
-// SOFTMAX ({{LOGISTIC}} off): one workgroup per row (the innermost dimension). The row maximum
-// and the sum of exponentials are reduced through workgroup memory; the sum wraps at 32 bits,
-// which is associative, so the reduction order cannot change it.
-// LOGISTIC ({{LOGISTIC}} on): one invocation per packed word.
+// One workgroup per row (the innermost dimension). The row maximum and the sum of exponentials
+// are reduced through workgroup memory; the sum wraps at 32 bits, which is associative, so the
+// reduction order cannot change it.
 //
 // Compile time: SwiftShader (the software adapter) fully unrolls loops with constant trip counts
 // and its compile time grows with the inlined code, so a shader that holds the exp/reciprocal
@@ -22,10 +22,6 @@ struct Params {
   left_shift: u32,
   // SOFTMAX: the smallest x - max whose exponential is kept (-input radius).
   diff_min: i32,
-  // LOGISTIC: input zero point (int8 domain) and the saturation radius.
-  input_zp: i32,
-  radius: i32,
-  total: u32,
   lanes: u32,
   opaque_zero: i32,
 #if {{SOFTMAX_TABLE}}
@@ -126,52 +122,12 @@ fn one_over_one_plus_x_for_x_in_01(a: i32) -> i32 {
   return rescale(x, 1, 0);
 }
 
-// 1 / (1 + exp(-a)) for a in Q(integer_bits); result Q0.31.
-fn logistic(a: i32, integer_bits: i32) -> i32 {
-  if (a == 0) {
-    return 1 << 30u;
-  }
-  let abs_a = select(-a, a, a > 0);
-  let result_if_positive = one_over_one_plus_x_for_x_in_01(exp_on_negative_values(-abs_a, integer_bits));
-  return select(INT32_MAX - result_if_positive, result_if_positive, a > 0);
-}
-
 // MultiplyByQuantizedMultiplierGreaterThanOne: the left shift wraps like int32 in C++.
 fn multiply_greater_than_one(x: i32) -> i32 {
   return fixed_mul(x << params.left_shift, params.multiplier);
 }
 
-#if {{LOGISTIC}}
-
-fn logistic_q(v: i32) -> i32 {
-  let centered = v - params.input_zp;
-  if (centered <= -params.radius) {
-    return -128;
-  }
-  if (centered >= params.radius) {
-    return 127;
-  }
-  // Q0.31 -> Q23.8; exactly 1.0 (256) becomes the largest output, as TFLite's uint8 kernel does
-  // and as the int8 clamp does.
-  let q23 = rounding_divide_by_pot(logistic(multiply_greater_than_one(centered), 4), 23u);
-  return min(q23, 255) - 128;
-}
-
-@compute @workgroup_size({{WORKGROUP_SIZE}})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let index = linear_index(gid, nwg);
-  if (index >= params.total) {
-    return;
-  }
-  let v = unpack_i8x4(input[index]);
-  var result = vec4<i32>(0);
-  for (var b = 0u; b < params.lanes; b++) {
-    result[b] = logistic_q(v[b]);
-  }
-  output[index] = pack_i8x4(result);
-}
-
-#elif {{SOFTMAX_TABLE}}
+#if {{SOFTMAX_TABLE}}
 
 // SOFTMAX as the TFLite runtime's optimized 8-bit kernel computes it (optimized_ops::Softmax with
 // the float lookup table; src/reference/ops/softmax.ts softmaxLookupTable): float32 throughout, so

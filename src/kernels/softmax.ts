@@ -1,12 +1,12 @@
-// SOFTMAX and LOGISTIC (int8 and legacy uint8) lowering onto shaders/softmax.wgsl: gemmlowp
-// fixed point ('tflite'), or for SOFTMAX under 'xnnpack' the TFLite runtime's float32 lookup-table
-// kernel; byte for byte with src/reference/ops/softmax.ts.
+// SOFTMAX (int8 and legacy uint8) lowering onto shaders/softmax.wgsl: gemmlowp fixed point
+// ('tflite'), or under 'xnnpack' the TFLite runtime's float32 lookup-table kernel; LOGISTIC onto
+// the unary table kernel with its 256-entry table; byte for byte with src/reference/ops/softmax.ts.
 import softmaxSource from '../../shaders/softmax.wgsl?raw';
 import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
-import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { innerDim, outerCount, roundUp4 } from './layout.ts';
 import { int8Shader } from './common.ts';
-import { softmaxTable } from '../quant/softmax.ts';
+import { inputRadius, logisticTable, multiplierGreaterThanOne as greaterThanOne, softmaxTable } from '../quant/softmax.ts';
+import { tableLookup } from './unary.ts';
 import {
   int8ZeroPoint,
   LoweringError,
@@ -33,14 +33,9 @@ function checkFixedOutput(label: string, input: TensorIR, output: TensorIR): voi
 
 /** QuantizeMultiplierGreaterThanOne: the shift must come out as a left shift. */
 function multiplierGreaterThanOne(label: string, real: number): { multiplier: number; leftShift: number } {
-  const q = quantizeMultiplier(real);
-  if (q.shift < 0) throw new LoweringError(`${label}: input scale gives a multiplier ${real} below 1`);
-  return { multiplier: q.multiplier, leftShift: q.shift };
-}
-
-/** CalculateInputRadius: the largest |x − zp| the rescaled input can represent. */
-function inputRadius(integerBits: number, leftShift: number): number {
-  return Math.floor(((2 ** integerBits - 1) * 2 ** (31 - integerBits)) / 2 ** leftShift);
+  const m = greaterThanOne(real);
+  if (!m) throw new LoweringError(`${label}: input scale gives a multiplier ${real} below 1`);
+  return m;
 }
 
 /** Enough workgroups for one per row, folded into 2D when rows exceed the per-dimension limit. */
@@ -61,11 +56,11 @@ export function lowerSoftmax(ctx: LoweringContext, op: OpOf<'SOFTMAX'>): Lowered
   if (ctx.requantization === 'xnnpack') {
     // The TFLite runtime's optimized kernel: a float32 lookup table, one invocation per row.
     const table = softmaxTable(scaleOf(input), op.options.beta);
-    // Params: eleven scalars, then the table at the next 16-byte boundary (word 12).
-    const words = new Uint32Array(12 + 256);
-    words.set([rows, depth, roundUp4(depth) / 4, 0, 0, 0, 0, 0, 0, 4, 0]);
-    words.set(new Uint32Array(table.buffer), 12);
-    const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: false, SOFTMAX_TABLE: true });
+    // Params: eight scalars, then the table at the next 16-byte boundary (word 8).
+    const words = new Uint32Array(8 + 256);
+    words.set([rows, depth, roundUp4(depth) / 4, 0, 0, 0, 4, 0]);
+    words.set(new Uint32Array(table.buffer), 8);
+    const shader = int8Shader(ctx, softmaxSource, { SOFTMAX_TABLE: true });
     return singleDispatch(label, shader, [{ label: `${label} params`, data: words, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, rows));
   }
   const scaledDiffIntegerBits = 5;
@@ -78,38 +73,22 @@ export function lowerSoftmax(ctx: LoweringContext, op: OpOf<'SOFTMAX'>): Lowered
     ['i32', multiplier],
     ['u32', leftShift],
     ['i32', -inputRadius(scaledDiffIntegerBits, leftShift)],
-    ['i32', 0],
-    ['i32', 0],
-    ['u32', 0],
     ['u32', 4],
     ['i32', 0],
   ]);
-  const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: false, SOFTMAX_TABLE: false });
+  const shader = int8Shader(ctx, softmaxSource, { SOFTMAX_TABLE: false });
   return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupPerRow(ctx, rows));
 }
 
+/** LOGISTIC, 8 bits: its table (logisticTable, the CPU reference's) through the unary table kernel. */
 export function lowerLogistic(ctx: LoweringContext, op: OpOf<'LOGISTIC'>): LoweredOp {
   const label = `logistic#${op.index}`;
   const input = tensorOf(ctx, op.inputs[0]!);
   const output = tensorOf(ctx, op.outputs[0]!);
   checkFixedOutput(label, input, output);
-  const inputIntegerBits = 4;
-  const { multiplier, leftShift } = multiplierGreaterThanOne(label, scaleOf(input) * 2 ** (31 - inputIntegerBits));
-  const words = (outerCount(input.shape) * roundUp4(innerDim(input.shape))) / 4;
-  if (tensorElementCount(input.shape) !== tensorElementCount(output.shape)) throw new LoweringError(`${label}: input and output sizes differ`);
-  const uniforms = uniformWords([
-    ['u32', outerCount(input.shape)],
-    ['u32', innerDim(input.shape)],
-    ['u32', roundUp4(innerDim(input.shape)) / 4],
-    ['i32', multiplier],
-    ['u32', leftShift],
-    ['i32', 0],
-    ['i32', int8ZeroPoint(input)],
-    ['i32', inputRadius(inputIntegerBits, leftShift)],
-    ['u32', words],
-    ['u32', 4],
-    ['i32', 0],
-  ]);
-  const shader = int8Shader(ctx, softmaxSource, { LOGISTIC: true, SOFTMAX_TABLE: false });
-  return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupsFor(ctx, words));
+  if (tensorElementCount(input.shape) !== tensorElementCount(output.shape) || innerDim(input.shape) !== innerDim(output.shape)) {
+    throw new LoweringError(`${label}: input [${input.shape.join(', ')}] and output [${output.shape.join(', ')}] differ`);
+  }
+  const table = logisticTable(input.dtype as 'int8' | 'uint8', scaleOf(input), input.quant!.zeroPoint[0]!, (m) => new LoweringError(`${label}: ${m}`));
+  return tableLookup(ctx, label, input, output, table);
 }

@@ -1,5 +1,6 @@
 // Unary activations and math on the int8 path: every 8-bit op is its 256-entry table (built by
-// src/quant/unary.ts, the very table the CPU reference uses) applied by shaders/unary.wgsl; PRELU
+// src/quant/unary.ts, the very table the CPU reference uses) applied by shaders/unary.wgsl
+// (tableLookup, which LOGISTIC's lowering takes too, src/kernels/softmax.ts); PRELU
 // (input and alpha) runs shaders/prelu.wgsl, the reference's two-multiplier arithmetic. int32 ops
 // (ABS, NEG) share the float path's elementwise shader (src/kernels/float/unary.ts).
 import unarySource from '../../shaders/unary.wgsl?raw';
@@ -70,6 +71,16 @@ export function lowerUnary(ctx: LoweringContext, op: OpOf<UnaryOpType>): Lowered
     if (e instanceof UnaryOpError) throw new LoweringError(`${label}: ${e.message}`);
     throw e;
   }
+  return tableLookup(ctx, label, input, output, table);
+}
+
+/**
+ * One dispatch of shaders/unary.wgsl: `output` is `table` (entry b: the output's stored byte for
+ * the input's stored byte b, both in the model's dtype) applied to every byte of `input`, which
+ * has the output's shape and dtype. Every 8-bit op whose output is a function of one input byte
+ * runs this way (the unary ops, LOGISTIC).
+ */
+export function tableLookup(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR, table: Uint8Array): LoweredOp {
   const total = packedWords(output.shape);
   const shader = int8Shader(ctx, unarySource, {});
   return singleDispatch(

@@ -3,17 +3,16 @@
 // kernels do (reference_ops::Softmax quantized, reference_integer_ops::Logistic and
 // reference_ops::Logistic uint8). Under 'xnnpack' requantization (what the TFLite runtime
 // outputs) 8-bit SOFTMAX instead follows the runtime's optimized float lookup-table kernel.
-import { quantizeMultiplier, rescale } from '../../quant/fixedpoint.ts';
-import { softmaxTable } from '../../quant/softmax.ts';
+import { rescale } from '../../quant/fixedpoint.ts';
+import { inputRadius, logisticTable, multiplierGreaterThanOne as greaterThanOne, softmaxTable } from '../../quant/softmax.ts';
 import type { OpOf, TensorIR } from '../../model/graph.ts';
 import { elementCount, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
 import {
   expOnNegativeValues,
   fixedMul,
-  logistic,
   oneOverOnePlusXForXIn01,
   roundingDivideByPOT,
-} from '../gemmlowp.ts';
+} from '../../quant/gemmlowp.ts';
 
 /** Checks the fixed output params TFLite's Prepare insists on for 8-bit SOFTMAX / LOGISTIC. */
 function checkFixedOutput(ctx: PrepareContext, input: TensorIR, output: TensorIR): void {
@@ -25,20 +24,11 @@ function checkFixedOutput(ctx: PrepareContext, input: TensorIR, output: TensorIR
   }
 }
 
-/**
- * QuantizeMultiplierGreaterThanOne: QuantizeMultiplier of a real > 1, so the shift is a left
- * shift (≥ 0).
- */
+/** QuantizeMultiplierGreaterThanOne, or the reference's error for a multiplier below 1. */
 function multiplierGreaterThanOne(ctx: PrepareContext, real: number): { multiplier: number; leftShift: number } {
-  const q = quantizeMultiplier(real);
-  if (q.shift < 0) throw ctx.error(`input scale gives a multiplier ${real} below 1`);
-  return { multiplier: q.multiplier, leftShift: q.shift };
-}
-
-/** CalculateInputRadius: the largest |input − zp| the rescaled input can represent. */
-function inputRadius(integerBits: number, leftShift: number): number {
-  const maxInputRescaled = ((2 ** integerBits - 1) * 2 ** (31 - integerBits)) / 2 ** leftShift;
-  return Math.floor(maxInputRescaled);
+  const m = greaterThanOne(real);
+  if (!m) throw ctx.error(`input scale gives a multiplier ${real} below 1`);
+  return m;
 }
 
 /** MultiplyByQuantizedMultiplierGreaterThanOne: SRDHM(x · 2^left, m), the shift wrapping as int32. */
@@ -171,9 +161,9 @@ function softmaxLookupTable(input: TensorIR, output: TensorIR, inputScale: numbe
 }
 
 /**
- * LOGISTIC. Quantized: x − zp is scaled into Q4.27 by QuantizeMultiplierGreaterThanOne(scale ·
- * 2^27); inputs beyond the representable radius saturate to the output's ends; the rest go
- * through gemmlowp::logistic and are rounded from Q0.31 to Q23.8 (1/256 steps).
+ * LOGISTIC. Quantized: a function of the input byte alone (the output's params are fixed), so
+ * every element goes through logisticTable (src/quant/softmax.ts), gemmlowp's fixed-point
+ * logistic evaluated once per byte, the table the GPU applies too.
  */
 export function prepareLogistic(_op: OpOf<'LOGISTIC'>, ctx: PrepareContext): Kernel {
   const input = ctx.input(0);
@@ -191,34 +181,14 @@ export function prepareLogistic(_op: OpOf<'LOGISTIC'>, ctx: PrepareContext): Ker
   if (input.dtype !== 'int8' && input.dtype !== 'uint8') throw ctx.unsupported(`${input.dtype} input`);
   checkFixedOutput(ctx, input, output);
   const qi = ctx.perTensorQuant(input, 'input');
-  const inputIntegerBits = 4;
-  const { multiplier, leftShift } = multiplierGreaterThanOne(ctx, qi.scale * 2 ** (31 - inputIntegerBits));
-  const radius = inputRadius(inputIntegerBits, leftShift);
+  const table = logisticTable(input.dtype, qi.scale, qi.zeroPoint, (m) => ctx.error(m));
   const isInt8 = input.dtype === 'int8';
-  const outputMin = isInt8 ? -128 : 0;
-  const outputMax = isInt8 ? 127 : 255;
 
   return (values) => {
     const x = values[input.id] as QuantizedData;
     const out = isInt8 ? new Int8Array(count) : new Uint8Array(count);
-    for (let i = 0; i < count; i++) {
-      const centered = x[i] - qi.zeroPoint;
-      if (centered <= -radius) {
-        out[i] = outputMin;
-      } else if (centered >= radius) {
-        out[i] = outputMax;
-      } else {
-        const inQ4 = multiplyGreaterThanOne(centered, multiplier, leftShift);
-        const q23 = roundingDivideByPOT(logistic(inQ4, inputIntegerBits), 23);
-        if (isInt8) {
-          const v = q23 + outputMin;
-          out[i] = v < outputMin ? outputMin : v > outputMax ? outputMax : v;
-        } else {
-          // reference_ops::Logistic (uint8) maps exactly 1.0 (256) to 255.
-          out[i] = q23 === 256 ? 255 : q23;
-        }
-      }
-    }
+    // Int8Array stores the table's byte back as its signed value.
+    for (let i = 0; i < count; i++) out[i] = table[x[i] & 0xff]!;
     values[output.id] = out;
   };
 }

@@ -5,7 +5,7 @@
 // and the integer-bit count I travels as an argument where the C++ template carried it.
 // Addition and subtraction wrap at 32 bits (`| 0`) as the C++ int32 operators do; products
 // go through SaturatingRoundingDoublingHighMul, whose integer bits add up.
-import { rescale, roundingDivideByPOT, saturatingRoundingDoublingHighMul, saturatingRoundingMultiplyByPOT } from '../quant/fixedpoint.ts';
+import { rescale, roundingDivideByPOT, saturatingRoundingDoublingHighMul, saturatingRoundingMultiplyByPOT } from './fixedpoint.ts';
 
 export const INT32_MAX = 2147483647;
 export const INT32_MIN = -2147483648;

@@ -2,7 +2,7 @@
 // domains. The tolerances are gemmlowp's own accuracy (a few units in 2^−31 scaled), far below
 // what would survive into an 8-bit output; a wrong constant or shift is off by orders more.
 import { describe, expect, it } from 'vitest';
-import { expOnNegativeValues, fixedOne, logistic, oneOverOnePlusXForXIn01, roundingHalfSum } from '../../src/reference/gemmlowp.ts';
+import { expOnNegativeValues, fixedOne, logistic, oneOverOnePlusXForXIn01, roundingHalfSum } from '../../src/quant/gemmlowp.ts';
 import { saturatingRoundingMultiplyByPOT } from '../../src/quant/fixedpoint.ts';
 
 const Q31 = 2 ** 31;

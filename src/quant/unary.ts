@@ -240,3 +240,50 @@ export function preluMultipliers(inputScale: number, alphaScale: number, outputS
     alpha: quantizeMultiplier(f(f(f(inputScale) * f(alphaScale)) / f(outputScale))),
   };
 }
+
+/** The quantization of an 8-bit PRELU's three tensors (zero points as stored, in the model's dtype). */
+export interface PreluQuant {
+  dtype: 'int8' | 'uint8';
+  inputScale: number;
+  inputZeroPoint: number;
+  alphaScale: number;
+  alphaZeroPoint: number;
+  outputScale: number;
+  outputZeroPoint: number;
+}
+
+/**
+ * 8-bit PRELU per element (reference_ops::BroadcastPrelu4DSlow, both dtypes): the output's stored
+ * value for stored input x and stored alpha a. x − zp ≥ 0 → MultiplyByQuantizedMultiplier(x − zp,
+ * identity); else MultiplyByQuantizedMultiplier((x − zp)·(a − zp_alpha), alpha multiplier); + zp_out,
+ * clamped. The CPU reference runs it on every element; preluChannelTables tabulates it.
+ */
+export function preluFunction(q: PreluQuant): (x: number, a: number) => number {
+  const m = preluMultipliers(q.inputScale, q.alphaScale, q.outputScale);
+  const [lo, hi] = q.dtype === 'int8' ? [-128, 127] : [0, 255];
+  return (x, a) => {
+    const v = x - q.inputZeroPoint;
+    const r =
+      v >= 0
+        ? multiplyByQuantizedMultiplier(v, m.identity.multiplier, m.identity.shift)
+        : multiplyByQuantizedMultiplier(v * (a - q.alphaZeroPoint), m.alpha.multiplier, m.alpha.shift);
+    const out = r + q.outputZeroPoint;
+    return out < lo ? lo : out > hi ? hi : out;
+  };
+}
+
+/**
+ * PRELU with constant alpha as one 256-entry table per alpha element: entry k·256 + b (b = the
+ * input's stored byte, q & 0xff) is the output's stored byte for input byte b and alpha element
+ * k, computed by preluFunction. Where alpha varies along the channels only, output element
+ * (…, c) is table c applied to its input: exact against the reference by construction.
+ */
+export function preluChannelTables(q: PreluQuant, alpha: ArrayLike<number>): Uint8Array {
+  const perElement = preluFunction(q);
+  const [lo, hi] = q.dtype === 'int8' ? [-128, 127] : [0, 255];
+  const tables = new Uint8Array(alpha.length * 256);
+  for (let k = 0; k < alpha.length; k++) {
+    for (let x = lo; x <= hi; x++) tables[k * 256 + (x & 0xff)] = perElement(x, alpha[k]!) & 0xff;
+  }
+  return tables;
+}

@@ -1,9 +1,9 @@
 // Unary activations and math and PRELU on the GPU equal the CPU reference byte for byte: every
 // 8-bit op TFLite takes, int8 and legacy uint8, every input byte, an odd innermost dimension (the
 // packed layout's padding lanes), several quantizations, both requantization modes (LEAKY_RELU
-// and ELU round differently under 'xnnpack'). PRELU: constant per-channel alpha, broadcast
-// alpha in the middle dimensions, a computed alpha, ranks 1 to 4. int32 ABS and NEG. dot4 plays
-// no part in these kernels.
+// and ELU round differently under 'xnnpack'). PRELU: constant per-channel alpha (its tables, every
+// byte in every channel), broadcast alpha in the middle dimensions, a computed alpha, ranks 1 to
+// 4. int32 ABS and NEG. dot4 plays no part in these kernels.
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
 import { UNARY_OP_TYPES, type UnaryOpType } from '../../src/quant/unary.ts';
@@ -91,6 +91,23 @@ describe('PRELU on the GPU equals the reference', () => {
       expect(failures).toEqual([]);
     });
   }
+
+  it('per-channel tables: every input byte in every channel, int8 and uint8, a partial last word', async () => {
+    // Channel c of pixel p holds byte (p + 37c) mod 256, so each channel sees all 256 values.
+    const failures: string[] = [];
+    for (const [i, [dtype, channels]] of ([['int8', 6], ['uint8', 9]] as const).entries()) {
+      const offset = dtype === 'uint8' ? 128 : 0;
+      const c: PreluCase = {
+        dtype, shape: [1, 16, 16, channels], alphaShape: [channels], constantAlpha: true,
+        inputQuant: [0.05, 7 + offset], alphaQuant: [0.02, -20 + offset], outputQuant: [0.04, -9 + offset],
+      };
+      const alpha = randomBytes(mulberry32(400 + i), channels, dtype);
+      const x = dtype === 'int8' ? new Int8Array(256 * channels) : new Uint8Array(256 * channels);
+      for (let p = 0; p < 256; p++) for (let ch = 0; ch < channels; ch++) x[p * channels + ch] = (p + 37 * ch) & 0xff;
+      for (const mode of REQUANTIZATION_MODES) failures.push(...(await failuresOf(preluGraph(c, alpha), [x], mode)));
+    }
+    expect(failures).toEqual([]);
+  });
 });
 
 describe('int32 unary ops (ABS, NEG: the table\'s entries with an int32 form) on the GPU equal the reference', () => {

@@ -3,8 +3,7 @@
 // lookup per element; the GPU applies the same table. PRELU (input and alpha) follows
 // reference_ops::BroadcastPrelu4DSlow: two output multipliers, identity and input × alpha.
 import type { OpOf, TensorIR } from '../../model/graph.ts';
-import { multiplyByQuantizedMultiplier } from '../../quant/fixedpoint.ts';
-import { PRELU_MAX_RANK, UnaryOpError, preluMultipliers, unaryFloatFunction, unaryOptionsOf, unaryTable, type UnaryOpType } from '../../quant/unary.ts';
+import { PRELU_MAX_RANK, UnaryOpError, preluFunction, unaryFloatFunction, unaryOptionsOf, unaryTable, type UnaryOpType } from '../../quant/unary.ts';
 import { UNARY_OP_TYPES, unaryOpDef } from '../../ops/unary.ts';
 import { allocate, elementCount, stridesOf, type Kernel, type PrepareContext, type QuantizedData } from '../common.ts';
 
@@ -103,9 +102,8 @@ export function preluAlphaIndex(inputShape: readonly number[], alphaShape: reado
 }
 
 /**
- * PRELU: x ≥ 0 ? x : x · alpha. Quantized (reference_ops::BroadcastPrelu4DSlow, both dtypes):
- * x − zp ≥ 0 → MultiplyByQuantizedMultiplier(x − zp, identity); else MultiplyByQuantizedMultiplier((x −
- * zp)·(alpha − zp_alpha), alpha multiplier); + zp_out, clamped.
+ * PRELU: x ≥ 0 ? x : x · alpha. Quantized: preluFunction (src/quant/unary.ts) on every element,
+ * alpha broadcast to the input's shape.
  */
 export function preparePrelu(op: OpOf<'PRELU'>, ctx: PrepareContext): Kernel {
   if (op.inputs.length !== 2) throw ctx.error(`takes 2 inputs (input, alpha), got ${op.inputs.length}`);
@@ -131,21 +129,14 @@ export function preparePrelu(op: OpOf<'PRELU'>, ctx: PrepareContext): Kernel {
   const qi = ctx.perTensorQuant(input, 'input');
   const qa = ctx.perTensorQuant(alpha, 'alpha');
   const qo = ctx.perTensorQuant(output, 'output');
-  const m = preluMultipliers(qi.scale, qa.scale, qo.scale);
-  const [lo, hi] = input.dtype === 'int8' ? [-128, 127] : [0, 255];
+  const prelu = preluFunction({
+    dtype: input.dtype, inputScale: qi.scale, inputZeroPoint: qi.zeroPoint, alphaScale: qa.scale, alphaZeroPoint: qa.zeroPoint, outputScale: qo.scale, outputZeroPoint: qo.zeroPoint,
+  });
   return (values) => {
     const x = values[input.id] as QuantizedData;
     const a = values[alpha.id] as QuantizedData;
     const out = allocate(output.dtype, count) as QuantizedData;
-    for (let i = 0; i < count; i++) {
-      const v = x[i]! - qi.zeroPoint;
-      const r =
-        v >= 0
-          ? multiplyByQuantizedMultiplier(v, m.identity.multiplier, m.identity.shift)
-          : multiplyByQuantizedMultiplier(v * (a[alphaIndex[i]!]! - qa.zeroPoint), m.alpha.multiplier, m.alpha.shift);
-      const q = r + qo.zeroPoint;
-      out[i] = q < lo ? lo : q > hi ? hi : q;
-    }
+    for (let i = 0; i < count; i++) out[i] = prelu(x[i]!, a[alphaIndex[i]!]!);
     values[output.id] = out;
   };
 }

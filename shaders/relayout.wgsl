@@ -7,8 +7,9 @@
 // Input elements are logical row-major indices; the packed layout (innermost dimension padded to
 // a multiple of 4, 4 bytes a word) is resolved when reading.
 //
-// One invocation per output word. {{WORD_COPY}}: the innermost dimension maps onto itself (same
-// size, no padding, stride 1), so a whole word moves at once. {{KEEP}}: outside the input, the
+// One invocation per output word. {{WORD_COPY}}: the innermost dimension maps onto itself word
+// for word (stride 1, an offset of whole words, no input word cut by the output's end), so a whole
+// word moves at once, its source found once rather than once a byte. {{KEEP}}: outside the input, the
 // output keeps what it holds (CONCATENATION: the other inputs' dispatches fill those elements);
 // otherwise it takes the fill byte (PAD: the zero point). {{RESCALE}}: each value is requantized
 // in float32 as TFLite's ConcatenationWithScaling does. {{FLIP}}: one side holds uint8 values as
@@ -98,7 +99,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   let out_outer = index / params.out_c4;
   let jw = index % params.out_c4;
 #if {{WORD_COPY}}
-  let e = source_element(out_outer, 0u);
+  let e = source_element(out_outer, jw * 4u);
   if (e < 0) {
 #if {{KEEP}}
     return;
@@ -107,7 +108,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     return;
 #endif
   }
-  let in_word = (u32(e) / params.in_inner) * params.in_c4 + jw;
+  let in_word = (u32(e) / params.in_inner) * params.in_c4 + (u32(e) % params.in_inner) / 4u;
 #if {{RESCALE}}
   let v = unpack_i8x4(input[in_word]);
   output[index] = pack_i8x4(vec4<i32>(convert(v.x), convert(v.y), convert(v.z), convert(v.w)));

@@ -86,7 +86,12 @@ function gather(
   const inInner = innerDim(input.shape);
   const outInner = innerDim(output.shape);
   const last = dims[dims.length - 1]!;
-  const wordCopy = !options.plain && last.outDim === outInner && last.inDim === inInner && outInner === inInner && last.padBefore === 0 && last.inStride === 1;
+  // Whole words move where the innermost dimension maps onto itself word for word: stride 1, an
+  // offset of whole words (PAD or CONCATENATION along the channels at a multiple of 4), and either
+  // whole input words or an input that ends where the output does (its last word's padding lanes
+  // are then the output's). Each output word is then all input or all fill.
+  const wordCopy =
+    !options.plain && last.inDim === inInner && last.inStride === 1 && last.padBefore % 4 === 0 && (inInner % 4 === 0 || last.padBefore + inInner === outInner);
   const outC4 = roundUp4(outInner) / 4;
   const total = outerCount(output.shape) * outC4;
   const r = options.rescale;

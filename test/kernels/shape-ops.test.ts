@@ -172,13 +172,19 @@ describe('RESHAPE and SQUEEZE equal the reference', () => {
 });
 
 describe('PAD and TRANSPOSE equal the reference', () => {
-  it('PAD: spatial (word copies), every dimension (bytes), int32 and int64 paddings', async () => {
+  it('PAD: spatial and whole channel words (word copies), every dimension (bytes), int32 and int64 paddings', async () => {
     const rng = mulberry32(303);
     const specs: Array<[Int8Type, number[], Array<[number, number]>, 'int32' | 'int64']> = [
       ['int8', [1, 5, 5, 3], [[0, 0], [1, 1], [1, 1], [0, 0]], 'int64'],
       ['uint8', [2, 3, 4, 5], [[0, 1], [1, 0], [2, 1], [1, 2]], 'int32'],
       ['int8', [1, 7], [[0, 0], [3, 2]], 'int32'],
       ['uint8', [1, 3, 3, 8], [[0, 0], [0, 2], [1, 0], [0, 0]], 'int64'],
+      // Channels padded by whole words (BlazeFace's widened shortcuts): before and after 8
+      // channels; before 6, the input's cut last word ending the output's; with spatial pads.
+      ['int8', [1, 3, 3, 8], [[0, 0], [0, 0], [0, 0], [4, 8]], 'int32'],
+      ['uint8', [1, 2, 5, 6], [[0, 0], [0, 0], [0, 0], [8, 0]], 'int64'],
+      ['int8', [1, 3, 4, 8], [[0, 0], [1, 0], [0, 2], [0, 8]], 'int32'],
+      ['int8', [1, 3, 4, 6], [[0, 0], [0, 0], [0, 0], [0, 6]], 'int32'],
     ];
     const cases = specs.map(([dtype, shape, pads, type]) => withRandomInputs(rng, padGraph(dtype, shape, pads, randomQuant(rng, dtype), type), 2));
     expect(await failuresOf(cases)).toEqual([]);
@@ -206,6 +212,9 @@ describe('CONCATENATION equals the reference', () => {
       ['uint8', [[2, 3, 5], [2, 1, 5]], 1, true],
       ['int8', [[1, 3], [2, 3]], 0, true],
       ['uint8', [[2, 2, 3], [2, 2, 6]], 2, true],
+      // Channel offsets of whole words (word copies), the last input's cut word ending the output's.
+      ['int8', [[1, 2, 3, 4], [1, 2, 3, 6]], -1, false],
+      ['uint8', [[2, 8], [2, 4], [2, 3]], 1, true],
     ];
     const cases = specs.map(([dtype, shapes, axis, rescaled]) => {
       const outQuant = randomQuant(rng, dtype);

@@ -12,7 +12,9 @@
 // word moves at once, its source found once rather than once a byte. {{KEEP}}: outside the input, the
 // output keeps what it holds (CONCATENATION: the other inputs' dispatches fill those elements);
 // otherwise it takes the fill byte (PAD: the zero point). {{RESCALE}}: each value is requantized
-// in float32 as TFLite's ConcatenationWithScaling does. {{FLIP}}: one side holds uint8 values as
+// in float32 as TFLite's ConcatenationWithScaling does. {{SLAB}}: one invocation per input word
+// instead, copied into its place in the output (a CONCATENATION input that is a contiguous run of
+// words per output chunk, src/kernels/relayout.ts concatSlab). {{FLIP}}: one side holds uint8 values as
 // plain bytes (a caller's GPUBuffer), the other in the int8 domain.
 
 struct Params {
@@ -28,6 +30,10 @@ struct Params {
   rescale_scale: f32,
   rescale_bias: f32,
   rescale_zp: i32,
+  // {{SLAB}}: input word i goes to output word (i / chunk_in) * chunk_out + slab_offset + i % chunk_in.
+  chunk_in: u32,
+  chunk_out: u32,
+  slab_offset: u32,
   _pad: u32,
   // Per output dimension: (out_dim, in_dim, pad_before, in_stride).
   dims: array<vec4<i32>, {{MAX_RANK}}>,
@@ -96,6 +102,15 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   if (index >= params.total) {
     return;
   }
+#if {{SLAB}}
+  let at = (index / params.chunk_in) * params.chunk_out + params.slab_offset + index % params.chunk_in;
+#if {{RESCALE}}
+  let v = unpack_i8x4(input[index]);
+  output[at] = pack_i8x4(vec4<i32>(convert(v.x), convert(v.y), convert(v.z), convert(v.w)));
+#else
+  output[at] = input[index];
+#endif
+#else
   let out_outer = index / params.out_c4;
   let jw = index % params.out_c4;
 #if {{WORD_COPY}}
@@ -136,5 +151,6 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
     word = (word & ~(0xFFu << (8u * b))) | (byte << (8u * b));
   }
   output[index] = word;
+#endif
 #endif
 }

@@ -26,6 +26,15 @@ export function innerDim(shape: readonly number[]): number {
   return shape.length === 0 ? 1 : shape[shape.length - 1]!;
 }
 
+/**
+ * Whether two shapes of one element order (a reshape) have the same 8-bit packed bytes: the same
+ * innermost dimension, or innermost dimensions that are both whole words, where the packed layout
+ * has no padding and is the plain row-major bytes (SSD heads' [1, H, W, A·4] → [1, H·W·A, 4]).
+ */
+export function samePackedBytes(a: readonly number[], b: readonly number[]): boolean {
+  return innerDim(a) === innerDim(b) || (innerDim(a) % 4 === 0 && innerDim(b) % 4 === 0);
+}
+
 export function outerCount(shape: readonly number[]): number {
   let n = 1;
   for (let i = 0; i < shape.length - 1; i++) n *= shape[i]!;

@@ -11,7 +11,7 @@ import type { OpIR, OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
 import { sliceRanges, stridedSliceRanges } from '../model/slice-ranges.ts';
-import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
+import { innerDim, isEightBit, outerCount, roundUp4, samePackedBytes, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
 import {
   aliasOf,
@@ -190,7 +190,7 @@ function inDims(shape: readonly number[], offsets?: readonly number[]): InDim[] 
 function sameOrder(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR): LoweredOp {
   const bits = checkMove(label, input, output);
   const count = tensorElementCount(output.shape);
-  if (!input.data && (bits === 32 || innerDim(input.shape) === innerDim(output.shape))) return aliasOf(input, output);
+  if (!input.data && (bits === 32 || samePackedBytes(input.shape, output.shape))) return aliasOf(input, output);
   return single(ctx, label, input, output, { out: [{ size: count, target: 0, coef: 1 }], in: [{ size: count, offset: 0, stride: 1 }] });
 }
 

@@ -1,11 +1,11 @@
 // RESHAPE, SQUEEZE, PAD, TRANSPOSE and CONCATENATION on 8-bit tensors. RESHAPE/SQUEEZE that keep
-// the innermost dimension keep the packed layout too and lower to a buffer alias; everything else
-// lowers onto the general gather in shaders/relayout.wgsl.
+// the packed bytes (samePackedBytes) lower to a buffer alias; everything else lowers onto the
+// general gather in shaders/relayout.wgsl.
 import relayoutSource from '../../shaders/relayout.wgsl?raw';
 import type { OpOf, TensorIR } from '../model/graph.ts';
 import { tensorElementCount } from '../model/graph.ts';
 import { constantData } from '../quant/tensor.ts';
-import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
+import { innerDim, isEightBit, outerCount, roundUp4, samePackedBytes, toGpuLayout, type TensorData } from './layout.ts';
 import { lowerFloatConcatenation } from './float/shape.ts';
 import { int8Shader } from './common.ts';
 import {
@@ -51,6 +51,37 @@ interface GatherOptions {
    * copied into padding), and uint8 values cross between their plain bytes and the int8 domain.
    */
   plain?: boolean;
+  /**
+   * The input is one contiguous run of words per chunk of the output (ConcatSlab): one invocation
+   * per input word, written at its place, the rest of the output untouched; `dims` are unused.
+   */
+  slab?: ConcatSlab;
+}
+
+/**
+ * Where a CONCATENATION input's packed words go in the output: chunk c's run of chunkIn words
+ * (the input's words from its axis on) starts at output word c · chunkOut + offset. Along an outer
+ * axis the rows below it are whole and alike in input and output; along the channels the input
+ * must start on a word and fill whole words or end the output (src/passes/place-concat.ts asks
+ * the same of a placed producer). Undefined where it does not.
+ */
+export interface ConcatSlab {
+  chunkIn: number;
+  chunkOut: number;
+  offset: number;
+}
+
+export function concatSlab(inShape: readonly number[], outShape: readonly number[], axis: number, offset: number): ConcatSlab | undefined {
+  const last = outShape.length - 1;
+  const words = (inner: number) => roundUp4(inner) / 4;
+  if (axis === last) {
+    const inInner = inShape[last]!;
+    if (offset % 4 !== 0 || (inInner % 4 !== 0 && offset + inInner !== outShape[last])) return undefined;
+    return { chunkIn: words(inInner), chunkOut: words(outShape[last]!), offset: offset / 4 };
+  }
+  let below = words(outShape[last]!);
+  for (let d = axis + 1; d < last; d++) below *= outShape[d]!;
+  return { chunkIn: inShape[axis]! * below, chunkOut: outShape[axis]! * below, offset: offset * below };
 }
 
 function rowMajorStrides(shape: readonly number[]): number[] {
@@ -93,7 +124,8 @@ function gather(
   const wordCopy =
     !options.plain && last.inDim === inInner && last.inStride === 1 && last.padBefore % 4 === 0 && (inInner % 4 === 0 || last.padBefore + inInner === outInner);
   const outC4 = roundUp4(outInner) / 4;
-  const total = outerCount(output.shape) * outC4;
+  const slab = options.slab;
+  const total = slab ? outerCount(input.shape) * (roundUp4(inInner) / 4) : outerCount(output.shape) * outC4;
   const r = options.rescale;
   const header = uniformWords([
     ['u32', dims.length],
@@ -107,6 +139,9 @@ function gather(
     ['u32', r ? f32Bits(r.scale) : 0],
     ['u32', r ? f32Bits(r.bias) : 0],
     ['i32', r ? r.zeroPoint : 0],
+    ['u32', slab?.chunkIn ?? 0],
+    ['u32', slab?.chunkOut ?? 0],
+    ['u32', slab?.offset ?? 0],
     ['u32', 0],
   ]);
   const dimWords = new Int32Array(MAX_RANK * 4);
@@ -116,6 +151,7 @@ function gather(
   data.set(new Uint32Array(dimWords.buffer), header.length);
   const shader = int8Shader(ctx, relayoutSource, {
     MAX_RANK,
+    SLAB: !!slab,
     WORD_COPY: wordCopy,
     KEEP: options.keep,
     RESCALE: !!r,
@@ -185,9 +221,9 @@ function sameQuantization(a: TensorIR, b: TensorIR): boolean {
 }
 
 /**
- * RESHAPE and SQUEEZE keep the row-major element order. With the same innermost dimension the
- * packed bytes are identical, so the output aliases the input's buffer; otherwise output element
- * i reads input element i.
+ * RESHAPE and SQUEEZE keep the row-major element order. Where the packed bytes are identical too
+ * (samePackedBytes: the same innermost dimension, or both whole words) the output aliases the
+ * input's buffer; otherwise output element i reads input element i.
  */
 export function lowerReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | OpOf<'SQUEEZE'>): LoweredOp {
   const label = `${op.type.toLowerCase()}#${op.index}`;
@@ -203,7 +239,7 @@ export function lowerReshape(ctx: LoweringContext, op: OpOf<'RESHAPE'> | OpOf<'S
   if (tensorElementCount(input.shape) !== tensorElementCount(output.shape)) {
     throw new LoweringError(`${label}: cannot reshape [${input.shape.join(', ')}] to [${output.shape.join(', ')}]`);
   }
-  if (innerDim(input.shape) === innerDim(output.shape) && !input.data) return aliasOf(input, output);
+  if (samePackedBytes(input.shape, output.shape) && !input.data) return aliasOf(input, output);
   // The output seen as [rows, inner]: its logical index is the input's.
   const inner = innerDim(output.shape);
   const rows = outerCount(output.shape);
@@ -263,8 +299,8 @@ export function lowerTranspose(ctx: LoweringContext, op: OpOf<'TRANSPOSE'>): Low
 }
 
 /**
- * CONCATENATION: one gather per input, each writing its slab of the output along the axis and
- * keeping the rest. Inputs quantized unlike the output are rescaled as
+ * CONCATENATION: one dispatch per input, each writing its slab of the output along the axis: a
+ * copy of its words into place (concatSlab), or a gather over the whole output keeping the rest. Inputs quantized unlike the output are rescaled as
  * reference_ops::ConcatenationWithScaling does (float32 scale and bias, round half away).
  */
 export function lowerConcatenation(ctx: LoweringContext, op: OpOf<'CONCATENATION'>): LoweredOp {
@@ -315,7 +351,10 @@ export function lowerConcatenation(ctx: LoweringContext, op: OpOf<'CONCATENATION
       constants.push({ label: `${label} input ${k} data`, data: toGpuLayout(input, constantData(input) as TensorData), usage: 'storage' });
       inputBinding = { constant: constants.length - 1 };
     }
-    const { constant, step } = gather(ctx, `${label} input ${k}`, input, output, dims, { fillByte: 0, keep: true, rescale }, constants.length, inputBinding);
+    // Inputs that are contiguous runs of words (outer axes; channels on word boundaries) are
+    // copied word for word into place; others gather over the whole output, keeping the rest.
+    const slab = concatSlab(input.shape, output.shape, axis, offset);
+    const { constant, step } = gather(ctx, `${label} input ${k}`, input, output, dims, { fillByte: 0, keep: true, rescale, ...(slab ? { slab } : {}) }, constants.length, inputBinding);
     constants.push(constant);
     steps.push(step);
     offset += input.shape[axis]!;

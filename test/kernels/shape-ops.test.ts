@@ -212,9 +212,11 @@ describe('CONCATENATION equals the reference', () => {
       ['uint8', [[2, 3, 5], [2, 1, 5]], 1, true],
       ['int8', [[1, 3], [2, 3]], 0, true],
       ['uint8', [[2, 2, 3], [2, 2, 6]], 2, true],
-      // Channel offsets of whole words (word copies), the last input's cut word ending the output's.
+      // Copied word for word into place: channel offsets of whole words (the last input's cut
+      // word ending the output's), an outer axis with rows of several words below it.
       ['int8', [[1, 2, 3, 4], [1, 2, 3, 6]], -1, false],
       ['uint8', [[2, 8], [2, 4], [2, 3]], 1, true],
+      ['int8', [[2, 3, 4, 5], [2, 1, 4, 5], [2, 2, 4, 5]], 1, true],
     ];
     const cases = specs.map(([dtype, shapes, axis, rescaled]) => {
       const outQuant = randomQuant(rng, dtype);

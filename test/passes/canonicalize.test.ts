@@ -10,7 +10,7 @@ import { flatteningFcGraph } from '../helpers/fc-flatten.ts';
 import { mulberry32 } from '../helpers/rng.ts';
 
 describe('canonicalizeForGpu', () => {
-  it('flattens [1, 25, 20, 8] into weights [4, 4000] with an inserted RESHAPE: fresh index, origin the FC', () => {
+  it('flattens [1, 25, 20, 5] into weights [4, 2500] with an inserted RESHAPE: fresh index, origin the FC', () => {
     const { graph, fcIndex } = flatteningFcGraph(mulberry32(1));
     const before = structuredClone(graph);
     const c = canonicalizeForGpu(graph);
@@ -22,7 +22,7 @@ describe('canonicalizeForGpu', () => {
     const [, reshape, fc] = c.ops;
     const flat = c.tensors[reshape!.outputs[0]!]!;
     expect(flat.id).toBe(graph.tensors.length); // appended: the model's tensor ids stay valid
-    expect(flat.shape).toEqual([1, 4000]);
+    expect(flat.shape).toEqual([1, 2500]);
     expect(flat.data).toBeUndefined();
     expect(reshape!.inputs).toEqual([graph.ops[1]!.inputs[0]]);
     expect(fc!.inputs).toEqual([flat.id, ...graph.ops[1]!.inputs.slice(1)]);

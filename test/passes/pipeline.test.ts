@@ -29,7 +29,7 @@ describe('GPU load passes', () => {
     expect(GPU_LOAD_PASSES.map((p) => p.name)).toEqual(['fold-constants', 'canonicalize-for-gpu', 'fold-pad', 'fuse-add', 'place-concat']);
   });
 
-  it('give the RESHAPE inserted before FULLY_CONNECTED [1,25,20,8]→[4,4000] a fresh index and the FC as origin', () => {
+  it('give the RESHAPE inserted before FULLY_CONNECTED [1,25,20,5]→[4,2500] a fresh index and the FC as origin', () => {
     const { graph, fcIndex } = flatteningFcGraph(mulberry32(1));
     const g = runPasses(graph, GPU_LOAD_PASSES, OPTIONS);
     expect(g.ops.map((op) => [op.type, op.index, op.origin])).toEqual([

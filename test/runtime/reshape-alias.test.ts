@@ -1,5 +1,5 @@
-// RESHAPE, SQUEEZE and EXPAND_DIMS that keep the GPU bytes, and a CAST to its own type, are buffer
-// aliases: no step, the output sharing its input's buffer for the union of their live ranges. The plan keeps every group's bytes intact
+// RESHAPE, SQUEEZE and EXPAND_DIMS that keep the GPU bytes (the innermost dimension, or whole
+// words on both sides), and a CAST to its own type, are buffer aliases: no step, the output sharing its input's buffer for the union of their live ranges. The plan keeps every group's bytes intact
 // while any member is read; graphs with reshape chains, a reshape feeding two consumers, at the
 // graph's input and output, and captured, equal the CPU reference (int8 byte for byte, float
 // within the float kernels' tolerance and, for the reshaped tensors, bit for bit their sources).
@@ -186,6 +186,34 @@ describe('reshape aliases on the GPU', () => {
       const { outputs, captured } = await program.run([x], { capture: [output] });
       expect(Array.from(outputs[0]!)).toEqual(Array.from(x));
       expect(Array.from(captured.get(output)!)).toEqual(Array.from(x));
+    } finally {
+      program.dispose();
+    }
+  });
+
+  it('a reshape between innermost dimensions of whole words aliases (an SSD head); one to a cut word gathers', async () => {
+    const ctx = await testContext();
+    const b = new GraphBuilder();
+    const q = quant(0.1, -4);
+    const shapeOf = (shape: number[]) => b.tensor(`shape [${shape}]`, [shape.length], 'int32', undefined, Int32Array.from(shape));
+    const input = b.tensor('input', [1, 3, 5, 8], 'int8', q);
+    const boxes = b.tensor('boxes', [1, 30, 4], 'int8', q);
+    b.op({ type: 'RESHAPE', inputs: [input, shapeOf([1, 30, 4])], outputs: [boxes], options: { newShape: [1, 30, 4] } });
+    const wide = b.tensor('wide', [3, 40], 'int8', q);
+    b.op({ type: 'RESHAPE', inputs: [boxes, shapeOf([3, 40])], outputs: [wide], options: { newShape: [3, 40] } });
+    // 40 → 6: a cut last word, a different packing.
+    const cut = b.tensor('cut', [1, 20, 6], 'int8', q);
+    b.op({ type: 'RESHAPE', inputs: [wide, shapeOf([1, 20, 6])], outputs: [cut], options: { newShape: [1, 20, 6] } });
+    const graph = b.build([input], [boxes, wide, cut], 'whole-word reshapes');
+    const program = await GpuProgram.build(ctx, graph);
+    try {
+      expect(program.stepList().map((s) => s.label)).toEqual([expect.stringContaining('reshape#2')]);
+      expect(program.plan.slotOf.get(boxes)).toBe(program.plan.slotOf.get(input));
+      expect(program.plan.slotOf.get(wide)).toBe(program.plan.slotOf.get(input));
+      const x = randomInput(mulberry32(8), graph.tensors[input]!);
+      const { outputs } = await program.run([x]);
+      const reference = runReferenceAll(graph, [x]);
+      graph.outputs.forEach((id, i) => expect(Array.from(outputs[i]!), graph.tensors[id]!.name).toEqual(Array.from(reference.get(id)!)));
     } finally {
       program.dispose();
     }

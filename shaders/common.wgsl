@@ -180,3 +180,19 @@ fn add4(x: vec4<i32>, y: vec4<i32>, q: BinaryQuant) -> vec4<i32> {
 #endif
   return clamp(v + vec4<i32>(q.out_zp), vec4<i32>(q.act_min), vec4<i32>(q.act_max));
 }
+
+#if {{BYTE_TABLE}}
+// A byte table (src/kernels/unary.ts byteTable, moved to the int8 domain by gpuTable): entry b
+// (b = stored byte, int8 domain) is the stored output byte, one u32 each. One load a byte: packed 4
+// to a u32, the byte's word and shift cost more than the load on SwiftShader. The kernel that sets
+// BYTE_TABLE declares `byte_table` (array<u32, 256>, or consecutive tables of 256): the table
+// kernel, or a convolution whose epilogue applies a fused table op (src/passes/fuse-table.ts).
+fn table_byte(b: u32) -> u32 {
+  return byte_table[b];
+}
+
+// Each of the 4 bytes of `w` through the table.
+fn table_word(w: u32) -> u32 {
+  return table_byte(w & 0xFFu) | (table_byte((w >> 8u) & 0xFFu) << 8u) | (table_byte((w >> 16u) & 0xFFu) << 16u) | (table_byte(w >> 24u) << 24u);
+}
+#endif

@@ -72,6 +72,10 @@ struct Params {
 @group(0) @binding(5) var<storage, read> residual: array<u32>;
 @group(0) @binding(6) var<uniform> add_quant: BinaryQuant;
 #endif
+#if {{BYTE_TABLE}}
+// A fused table op's table (src/passes/fuse-table.ts; table_word in shaders/common.wgsl).
+@group(0) @binding(5) var<storage, read> byte_table: array<u32, 256>;
+#endif
 
 // word_params and requantize_word, the requantization epilogue: shaders/conv-epilogue.wgsl (shared
 // with shaders/conv2d-shared.wgsl).
@@ -80,6 +84,7 @@ struct Params {
 // by the convolution's activation, as the unfused ADD read it) and the residual's word with the ADD
 // kernel's add4, operands in the ADD's order: the same integers as the two ops. `own`: the word's
 // index in the convolution's own layout, the residual's (same shape), wherever the output is placed.
+// With a fused table op, the word through its table.
 fn output_word(word: u32, own: u32) -> u32 {
 #if {{FUSED_ADD}}
 #if {{RESIDUAL_FIRST}}
@@ -87,6 +92,8 @@ fn output_word(word: u32, own: u32) -> u32 {
 #else
   return pack_i8x4(add4(unpack_i8x4(word), unpack_i8x4(residual[own]), add_quant));
 #endif
+#elif {{BYTE_TABLE}}
+  return table_word(word);
 #else
   return word;
 #endif

@@ -80,6 +80,11 @@ fn lane_sums(a: Lane) -> vec4<i32> {
   return vec4<i32>(a);
 }
 
+#if {{BYTE_TABLE}}
+// A fused table op's table (src/passes/fuse-table.ts), in both variants.
+@group(0) @binding(5) var<storage, read> byte_table: array<u32, 256>;
+#endif
+
 #if {{VEC}}
 // Four channel words (16 channels) per invocation, each operand read as one vec4 per tap. Depth
 // multiplier 1 only; params.in_c4 and params.out_c4 count vec4s.
@@ -266,7 +271,7 @@ fn requantize_lane(sum: Lane, bias: vec4<i32>, scale: vec4<f32>) -> u32 {
 
 // Word `word` of each strip pixel's output (its 4 channels requantized and packed) from the
 // pixels' accumulators of that word: each channel's params are loaded once for the whole strip.
-fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u32> {
+fn requantize_strip(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u32> {
 #if {{FLOAT_REQUANT}}
   // 4 channels at once (a loop over lanes indexed the results dynamically): the word's biases and
   // scales, one load each (channel params word-major, wordMajorParams in src/kernels/conv2d.ts).
@@ -307,6 +312,27 @@ fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u
 #endif
   }
   return vec4<u32>(pack_i8x4(r0), pack_i8x4(r1), pack_i8x4(r2), pack_i8x4(r3));
+#endif
+}
+
+// The words stored for requantize_strip's: themselves, or with a fused table op (src/passes/
+// fuse-table.ts) each strip pixel's word through its table (table_word, shaders/common.wgsl).
+fn requantize_words(word: u32, s0: Lane, s1: Lane, s2: Lane, s3: Lane) -> vec4<u32> {
+#if {{BYTE_TABLE}}
+  var words = requantize_strip(word, s0, s1, s2, s3);
+  words.x = table_word(words.x);
+#if {{PIXELS_2}}
+  words.y = table_word(words.y);
+#endif
+#if {{PIXELS_3}}
+  words.z = table_word(words.z);
+#endif
+#if {{PIXELS_4}}
+  words.w = table_word(words.w);
+#endif
+  return words;
+#else
+  return requantize_strip(word, s0, s1, s2, s3);
 #endif
 }
 

@@ -3,44 +3,8 @@
 // identity multiplier; else (x − zp)·(alpha − zp_alpha) by the alpha multiplier; + zp_out, clamp.
 // One invocation per packed output word. Shapes are padded to rank 4 at the front; alpha
 // broadcasts where its dimension is 1 (stretch flags), and is read from its own packed layout.
-//
-// CHANNEL_TABLES: alpha is a constant that varies along the channels only, so channel c's outputs
-// are a function of the input byte: table c (src/quant/unary.ts preluChannelTables, in the int8
-// domain), 256 bytes packed 4 to a u32, one lookup a byte and no arithmetic. Padding lanes of the
-// last word are written 0, as the arithmetic form writes them.
-
-#if {{CHANNEL_TABLES}}
-
-struct Params {
-  total: u32,
-  inner: u32,
-  c4: u32,
-};
-
-@group(0) @binding(0) var<storage, read> input: array<u32>;
-@group(0) @binding(1) var<storage, read> tables: array<u32>;
-@group(0) @binding(2) var<storage, read_write> output: array<u32>;
-@group(0) @binding(3) var<uniform> params: Params;
-
-// Byte `lane` of input word `x`, through channel c's table; 0 past the channels.
-fn lookup(x: u32, lane: u32, c: u32) -> u32 {
-  let b = (x >> (8u * lane)) & 0xFFu;
-  let word = tables[min(c, params.inner - 1u) * 64u + (b >> 2u)];
-  return select(0u, ((word >> (8u * (b & 3u))) & 0xFFu) << (8u * lane), c < params.inner);
-}
-
-@compute @workgroup_size({{WORKGROUP_SIZE}})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let index = linear_index(gid, nwg);
-  if (index >= params.total) {
-    return;
-  }
-  let c = (index % params.c4) * 4u;
-  let x = input[index];
-  output[index] = lookup(x, 0u, c) | lookup(x, 1u, c + 1u) | lookup(x, 2u, c + 2u) | lookup(x, 3u, c + 3u);
-}
-
-#else
+// (A constant alpha that varies along the channels only takes channel tables instead:
+// src/kernels/unary.ts channelTableLookup, shaders/unary.wgsl.)
 
 struct Params {
   total: u32,
@@ -103,5 +67,3 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   }
   output[index] = pack_i8x4(result);
 }
-
-#endif

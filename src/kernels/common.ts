@@ -14,6 +14,8 @@ export function int8Shader(ctx: LoweringContext, opSource: string, params: Shade
     RUY_REQUANT: false,
     // The conv family's load-time bound (sumsExactInF32 in conv2d.ts); off for every other kernel.
     EXACT_SUMS: false,
+    // A byte_table binding and table_word (shaders/common.wgsl): the unary table kernel and a conv epilogue's fused table op.
+    BYTE_TABLE: false,
     ...params,
   };
   const code = [indexingSource, wideIntSource, commonSource, opSource].map((source) => renderShader(source, all)).join('\n');

@@ -6,7 +6,7 @@ import convEpilogueSource from '../../shaders/conv-epilogue.wgsl?raw';
 import gemvSource from '../../shaders/gemv.wgsl?raw';
 import depthwiseSource from '../../shaders/depthwise.wgsl?raw';
 import type { WindowGeometry } from '../model/conv-family.ts';
-import type { OpOf, OutputPlacement, TensorIR } from '../model/graph.ts';
+import type { FusedTable, OpOf, OutputPlacement, TensorIR } from '../model/graph.ts';
 import { quantizeMultiplier } from '../quant/fixedpoint.ts';
 import { constantData } from '../quant/tensor.ts';
 import { roundHalfEven } from '../rounding.ts';
@@ -38,6 +38,7 @@ import { roundUp4 } from './layout.ts';
 import { addQuantFields } from './pool-elementwise.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES, type KernelTiles } from './tuned-tiles.ts';
 import { lowerWorkgroupConv } from './conv2d-shared.ts';
+import { byteTable, gpuByteTable } from './unary.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
 export function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
@@ -344,6 +345,24 @@ interface EpilogueAdd {
 }
 
 /**
+ * A byte-table op computed in the producer's epilogue (ConvolutionOptions.fusedTable): the
+ * producer requantizes to its own output's quantization as before, then maps each byte through
+ * the table (byteTable, in the GPU's int8 domain) and writes the op's output.
+ */
+interface EpilogueTable {
+  /** The table op's output, which the dispatch writes instead of the producer's. */
+  written: TensorIR;
+  /** gpuByteTable of its byteTable: 256 entries, one u32 each. */
+  words: Uint32Array;
+}
+
+/** The fused table of `fused` (from the producer's `intermediate` to the op's `written`), or undefined. */
+function epilogueTable(ctx: LoweringContext, label: string, fused: FusedTable | undefined, intermediate: TensorIR, written: TensorIR): EpilogueTable | undefined {
+  if (!fused) return undefined;
+  return { written, words: gpuByteTable(byteTable(ctx, label, fused.op, intermediate, written), intermediate.dtype as 'int8' | 'uint8') };
+}
+
+/**
  * One CONV_2D or FULLY_CONNECTED layer as both int8 conv kernels take it: geometry, weight words
  * [outC padded][taps][inC / 4] (int8 domain), channel params and the epilogue's constants.
  */
@@ -378,7 +397,9 @@ function lowerConvLike(
   activation: Parameters<typeof int8ActivationRange>[0],
   placement: OutputPlacement | undefined,
   add?: EpilogueAdd,
+  table?: EpilogueTable,
 ): LoweredOp {
+  if (add && table) throw new LoweringError(`${label}: a fused ADD and a fused table op together (one epilogue at a time)`);
   const { values: modelWeights, zeroPoint: weightZp } = int8Weights(filter);
   // Its own rows, or the concatenation's it is placed in (src/passes/place-concat.ts).
   const at = outputPlacementOf(ctx, label, output, g.outC, placement);
@@ -435,12 +456,12 @@ function lowerConvLike(
     { label: `${label} params`, data: params, usage: 'uniform' },
   ];
   // With a fused ADD the dispatch writes the ADD's output.
-  const bindings: BindingRef[] = [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: (add?.sum ?? output).id }, { constant: 2 }];
+  const bindings: BindingRef[] = [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: (add?.sum ?? table?.written ?? output).id }, { constant: 2 }];
   const common = { RUY_REQUANT: ruyRequant, F32: f32, F32_EPILOGUE: f32Epilogue, EXACT_SUMS: exactSums };
 
   const tiles = ctx.tiles ?? DEFAULT_KERNEL_TILES;
-  // The GEMV has no fused-ADD epilogue: a convolution with a fused ADD keeps the micro-tile.
-  if (!add && gemvApplies(g, tiles)) {
+  // The GEMV has no fused-ADD or table epilogue: a layer with either keeps the micro-tile.
+  if (!add && !table && gemvApplies(g, tiles)) {
     const kWords = taps * inC4;
     const { split, words } = gemvShape(kWords, { gemvSplit: tiles.gemvSplit, workgroupSize: ctx.workgroupSize });
     const uniforms = uniformWords([
@@ -463,7 +484,7 @@ function lowerConvLike(
   // The workgroup-memory kernel where the context takes it (GPUs: prefersWorkgroupTiles in
   // src/kernels/conv2d-shared.ts), for a plain convolution: it has no fused-ADD epilogue and writes
   // its own rows only, so a fused or placed one keeps the micro-tile.
-  if (ctx.workgroupConv && !add && placement === undefined) {
+  if (ctx.workgroupConv && !add && !table && placement === undefined) {
     return lowerWorkgroupConv(ctx, {
       label, input: input.id, output: output.id, g, inC4, outC4: outCPadded / 4, packed, channelParams: wordMajorParams(channelParams), inputZp, outputZp, weightZp, actMin, actMax, lastWordMask, ruyRequant, exactSums,
     });
@@ -502,13 +523,17 @@ function lowerConvLike(
   // Small layers spread over more, smaller workgroups where the adapter's table says so.
   const dispatch = spreadWorkgroups(ctx, total);
   const shader = int8Shader(dispatch, `${convSource}\n${convEpilogueSource}`, {
-    ...common, PIXELS: tile.pixels, GROUPS: tile.groups, FUSED_ADD: add !== undefined, RESIDUAL_FIRST: add?.residualFirst ?? false,
+    ...common, PIXELS: tile.pixels, GROUPS: tile.groups, FUSED_ADD: add !== undefined, RESIDUAL_FIRST: add?.residualFirst ?? false, BYTE_TABLE: table !== undefined,
     ...convTileCode(tile, weightZp !== 0, f32Epilogue),
   });
   const allConstants = constants(uniforms);
   if (add) {
     allConstants.push({ label: `${label} add quantization`, data: uniformWords(add.quant), usage: 'uniform' });
     bindings.push({ tensor: add.residual.id }, { constant: 3 });
+  }
+  if (table) {
+    allConstants.push({ label: `${label} table`, data: table.words, usage: 'storage' });
+    bindings.push({ constant: allConstants.length - 1 });
   }
   return singleDispatch(label, shader, allConstants, bindings, workgroupsFor(dispatch, total));
 }
@@ -525,6 +550,14 @@ export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredO
   if (filterC !== inC) throw new LoweringError(`CONV_2D at operator ${op.index}: filter has ${filterC} input channels, input has ${inC} (grouped convolution is not supported)`);
   const o = op.options;
   const fused = o.fusedAdd;
+  if (o.fusedTable) {
+    // The convolution computes its own output (the table op's input) as before; the dispatch writes the op's.
+    const label = `conv2d+${o.fusedTable.op.type.toLowerCase()}#${op.index}`;
+    const intermediate = tensorOf(ctx, o.fusedTable.intermediate);
+    if (fused) throw new LoweringError(`${label}: a fused ADD and a fused table op together (one epilogue at a time)`);
+    const table = epilogueTable(ctx, label, o.fusedTable, intermediate, output);
+    return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, intermediate, windowGeometryOf(label, input, intermediate, o, kH, kW), o.activation, o.placement, undefined, table);
+  }
   if (!fused) {
     const label = `conv2d#${op.index}`;
     return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, output, windowGeometryOf(label, input, output, o, kH, kW), o.activation, o.placement);
@@ -551,12 +584,17 @@ export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNEC
     // The packed layout pads the innermost dimension; a flattening FC needs a relayout first.
     throw new LoweringError(`FULLY_CONNECTED at operator ${op.index}: input innermost dimension ${input.shape[input.shape.length - 1]} differs from depth ${depth}`);
   }
+  // With a fused table op the FC computes its own output (the op's input) as before and the
+  // dispatch writes the op's.
+  const fused = op.options.fusedTable;
+  const label = fused ? `fc+${fused.op.type.toLowerCase()}#${op.index}` : `fc#${op.index}`;
+  const computed = fused ? tensorOf(ctx, fused.intermediate) : output;
   // The rows as one 1×rows image (the same packed layout as rows 1×1 images): the conv kernel's
   // strips then share each weight load across rows.
-  return lowerConvLike(ctx, `fc#${op.index}`, input, filter, op.inputs[2] ?? -1, output, {
+  return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, computed, {
     batch: 1, inH: 1, inW: batch, inC: depth, outH: 1, outW: batch, outC, kH: 1, kW: 1,
     strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0,
-  }, op.options.activation, op.options.placement);
+  }, op.options.activation, op.options.placement, undefined, epilogueTable(ctx, label, fused, computed, output));
 }
 
 /**
@@ -628,7 +666,11 @@ function channelRows(w: Int8Array, taps: number, outC: number): Int8Array {
 export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_CONV_2D'>): LoweredOp {
   const input = tensorOf(ctx, op.inputs[0]!);
   const filter = tensorOf(ctx, op.inputs[1]!);
-  const output = tensorOf(ctx, op.outputs[0]!);
+  // With a fused table op (src/passes/fuse-table.ts) the layer computes its own output (the op's
+  // input: its quantization) as before, and the dispatch writes the op's output.
+  const fusedTable = op.options.fusedTable;
+  const written = tensorOf(ctx, op.outputs[0]!);
+  const output = fusedTable ? tensorOf(ctx, fusedTable.intermediate) : written;
   if (input.shape.length !== 4 || filter.shape.length !== 4 || output.shape.length !== 4) {
     throw new LoweringError(`DEPTHWISE_CONV_2D at operator ${op.index} needs 4-D input, filter and output`);
   }
@@ -711,7 +753,8 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     ['u32', at.rowStride / words],
     ['u32', at.offset / words],
   ]);
-  const label = `depthwise#${op.index}`;
+  const label = fusedTable ? `depthwise+${fusedTable.op.type.toLowerCase()}#${op.index}` : `depthwise#${op.index}`;
+  const table = epilogueTable(ctx, label, fusedTable, output, written);
   const exactSums = sumsExactInF32(ctx, bounds, channelParams);
   const dispatch = spreadWorkgroups(ctx, total);
   const shader = int8Shader(dispatch, depthwiseSource, {
@@ -727,10 +770,17 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     PIXELS_3: pixels >= 3,
     PIXELS_4: pixels >= 4,
     SHIFT_ONE: order.shiftOne,
+    BYTE_TABLE: table !== undefined,
   });
-  return singleDispatch(label, shader, [
-      { label: `${label} weights`, data: packed, usage: 'storage' },
-      { label: `${label} channel params`, data: wordMajorParams(channelParams), usage: 'storage' },
-      { label: `${label} params`, data: uniforms, usage: 'uniform' },
-    ], [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: output.id }, { constant: 2 }], workgroupsFor(dispatch, total));
+  const constants: ConstantSpec[] = [
+    { label: `${label} weights`, data: packed, usage: 'storage' },
+    { label: `${label} channel params`, data: wordMajorParams(channelParams), usage: 'storage' },
+    { label: `${label} params`, data: uniforms, usage: 'uniform' },
+  ];
+  const bindings: BindingRef[] = [{ tensor: input.id }, { constant: 0 }, { constant: 1 }, { tensor: written.id }, { constant: 2 }];
+  if (table) {
+    constants.push({ label: `${label} table`, data: table.words, usage: 'storage' });
+    bindings.push({ constant: 3 });
+  }
+  return singleDispatch(label, shader, constants, bindings, workgroupsFor(dispatch, total));
 }

@@ -3,14 +3,15 @@
 // is what the registry spreads in.
 import { lowerDequantize, lowerQuantize, lowerRelu } from './quantize.ts';
 import { lowerConcatenation, lowerPad, lowerReshape, lowerTranspose } from './relayout.ts';
-import { lowerLogistic, lowerSoftmax } from './softmax.ts';
+import { lowerSoftmax } from './softmax.ts';
+import { lowerUnary } from './unary.ts';
 import { MOVE_LOWERINGS } from './move.ts';
 import { UNARY_LOWERINGS } from './unary.ts';
 import { RESIZE_ARG_CAST_LOWERINGS } from './resize.ts';
 
 export const SHAPE_AND_ACTIVATION_LOWERINGS = {
   SOFTMAX: lowerSoftmax,
-  LOGISTIC: lowerLogistic,
+  LOGISTIC: lowerUnary,
   RESHAPE: lowerReshape,
   SQUEEZE: lowerReshape,
   PAD: lowerPad,

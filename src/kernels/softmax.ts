@@ -1,12 +1,11 @@
 // SOFTMAX (int8 and legacy uint8) lowering onto shaders/softmax.wgsl: gemmlowp fixed point
-// ('tflite'), or under 'xnnpack' the TFLite runtime's float32 lookup-table kernel; LOGISTIC onto
-// the unary table kernel with its 256-entry table; byte for byte with src/reference/ops/softmax.ts.
+// ('tflite'), or under 'xnnpack' the TFLite runtime's float32 lookup-table kernel; byte for byte
+// with src/reference/ops/softmax.ts. (8-bit LOGISTIC is a byte table: src/kernels/unary.ts.)
 import softmaxSource from '../../shaders/softmax.wgsl?raw';
-import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
+import type { OpOf, TensorIR } from '../model/graph.ts';
 import { innerDim, outerCount, roundUp4 } from './layout.ts';
 import { int8Shader } from './common.ts';
-import { inputRadius, logisticTable, multiplierGreaterThanOne as greaterThanOne, softmaxTable } from '../quant/softmax.ts';
-import { tableLookup } from './unary.ts';
+import { inputRadius, multiplierGreaterThanOne as greaterThanOne, softmaxTable } from '../quant/softmax.ts';
 import {
   int8ZeroPoint,
   LoweringError,
@@ -20,7 +19,7 @@ import {
 } from './lowering.ts';
 
 /** TFLite's Prepare fixes 8-bit SOFTMAX/LOGISTIC outputs at scale 1/256, zero point −128 (int8) or 0 (uint8). */
-function checkFixedOutput(label: string, input: TensorIR, output: TensorIR): void {
+export function checkFixedOutput(label: string, input: TensorIR, output: TensorIR): void {
   if (input.dtype !== 'int8' && input.dtype !== 'uint8') throw new LoweringError(`${label}: ${input.dtype} input is not 8-bit`);
   if (output.dtype !== input.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
   if ((input.quant?.scale.length ?? 0) !== 1 || (output.quant?.scale.length ?? 0) !== 1) {
@@ -78,17 +77,4 @@ export function lowerSoftmax(ctx: LoweringContext, op: OpOf<'SOFTMAX'>): Lowered
   ]);
   const shader = int8Shader(ctx, softmaxSource, { SOFTMAX_TABLE: false });
   return singleDispatch(label, shader, [{ label: `${label} params`, data: uniforms, usage: 'uniform' }], [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }], workgroupPerRow(ctx, rows));
-}
-
-/** LOGISTIC, 8 bits: its table (logisticTable, the CPU reference's) through the unary table kernel. */
-export function lowerLogistic(ctx: LoweringContext, op: OpOf<'LOGISTIC'>): LoweredOp {
-  const label = `logistic#${op.index}`;
-  const input = tensorOf(ctx, op.inputs[0]!);
-  const output = tensorOf(ctx, op.outputs[0]!);
-  checkFixedOutput(label, input, output);
-  if (tensorElementCount(input.shape) !== tensorElementCount(output.shape) || innerDim(input.shape) !== innerDim(output.shape)) {
-    throw new LoweringError(`${label}: input [${input.shape.join(', ')}] and output [${output.shape.join(', ')}] differ`);
-  }
-  const table = logisticTable(input.dtype as 'int8' | 'uint8', scaleOf(input), input.quant!.zeroPoint[0]!, (m) => new LoweringError(`${label}: ${m}`));
-  return tableLookup(ctx, label, input, output, table);
 }

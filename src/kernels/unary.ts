@@ -1,11 +1,13 @@
 // Unary activations and math on the int8 path: every 8-bit op is its 256-entry table (built by
 // src/quant/unary.ts, the very table the CPU reference uses) applied by shaders/unary.wgsl
-// (tableLookup, which LOGISTIC's lowering takes too, src/kernels/softmax.ts); PRELU runs
+// (tableLookup; LOGISTIC's table is its gemmlowp function over the 256 bytes); PRELU runs
 // shaders/prelu.wgsl: a table per channel where alpha is a constant that varies along the
 // channels only, else the reference's two-multiplier arithmetic. int32 ops (ABS, NEG) share the float path's elementwise shader (src/kernels/float/unary.ts).
 import unarySource from '../../shaders/unary.wgsl?raw';
 import preluSource from '../../shaders/prelu.wgsl?raw';
-import { tensorElementCount, type OpOf, type TensorIR } from '../model/graph.ts';
+import { tensorElementCount, type OpIR, type OpOf, type TensorIR } from '../model/graph.ts';
+import { logisticTable } from '../quant/softmax.ts';
+import { checkFixedOutput } from './softmax.ts';
 import { PRELU_MAX_RANK, UNARY_OP_TYPES, UnaryOpError, preluChannelTables, preluMultipliers, unaryOptionsOf, unaryTable, type UnaryOpType } from '../quant/unary.ts';
 import { constantData } from '../quant/tensor.ts';
 import { innerDim, isEightBit, outerCount, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
@@ -47,27 +49,36 @@ export function gpuTable(table: Uint8Array, dtype: 'int8' | 'uint8'): Uint32Arra
   return new Uint32Array(bytes.buffer);
 }
 
+/** 256-entry tables (one, or one per channel) as table_byte reads them (shaders/common.wgsl): gpuTable's bytes, one u32 each. */
+export function gpuByteTable(tables: Uint8Array, dtype: 'int8' | 'uint8'): Uint32Array {
+  if (tables.length === 0 || tables.length % 256 !== 0) throw new LoweringError(`byte tables have 256 entries each, got ${tables.length}`);
+  return Uint32Array.from(new Uint8Array(gpuTable(tables, dtype).buffer));
+}
+
 /**
- * The most alpha elements PRELU tabulates (preluChannelTables, 256 bytes each: 1 MiB); a layer
+ * The most alpha elements PRELU tabulates (preluChannelTables, 256 entries of a u32 each: 4 MiB); a layer
  * with more channels keeps the arithmetic kernel.
  */
 export const PRELU_MAX_TABLES = 4096;
 
-export function lowerUnary(ctx: LoweringContext, op: OpOf<UnaryOpType>): LoweredOp {
-  const label = `${op.type.toLowerCase()}#${op.index}`;
-  const input = tensorOf(ctx, op.inputs[0]!);
-  const output = tensorOf(ctx, op.outputs[0]!);
-  if (input.dtype === 'int32' && output.dtype === 'int32') return lowerInt32Unary(ctx, op);
+/**
+ * The 256-entry table of an 8-bit op whose output is a function of one input byte (a unary op,
+ * LOGISTIC) from `input` to `output`: entry b is the output's stored byte for the input's stored
+ * byte b, the very table the CPU reference applies (src/quant/unary.ts unaryTable, src/quant/softmax.ts
+ * logisticTable). Its own kernel (tableLookup) and a producer's fused epilogue
+ * (src/passes/fuse-table.ts) both apply it. Refusals are LoweringErrors named by `label`.
+ */
+export function byteTable(ctx: LoweringContext, label: string, op: OpIR, input: TensorIR, output: TensorIR): Uint8Array {
   if (!isEightBit(input.dtype) || output.dtype !== input.dtype) throw new LoweringError(`${label}: ${input.dtype} input and ${output.dtype} output`);
   perTensor(label, input);
   perTensor(label, output);
-  // Same packed layout in and out: the word-for-word lookup needs equal innermost dimensions.
-  if (tensorElementCount(input.shape) !== tensorElementCount(output.shape) || innerDim(input.shape) !== innerDim(output.shape)) {
-    throw new LoweringError(`${label}: input [${input.shape.join(', ')}] and output [${output.shape.join(', ')}] differ`);
+  if (op.type === 'LOGISTIC') {
+    checkFixedOutput(label, input, output);
+    return logisticTable(input.dtype as 'int8' | 'uint8', scaleOf(input), input.quant!.zeroPoint[0]!, (m) => new LoweringError(`${label}: ${m}`));
   }
-  let table: Uint8Array;
+  if (!(UNARY_OP_TYPES as readonly string[]).includes(op.type)) throw new LoweringError(`${label}: ${op.type} has no byte table`);
   try {
-    table = unaryTable(op.type, unaryOptionsOf(op), {
+    return unaryTable(op.type as UnaryOpType, unaryOptionsOf(op as OpOf<UnaryOpType>), {
       dtype: input.dtype as 'int8' | 'uint8',
       inputScale: scaleOf(input),
       inputZeroPoint: input.quant!.zeroPoint[0]!,
@@ -80,6 +91,19 @@ export function lowerUnary(ctx: LoweringContext, op: OpOf<UnaryOpType>): Lowered
     if (e instanceof UnaryOpError) throw new LoweringError(`${label}: ${e.message}`);
     throw e;
   }
+}
+
+/** A unary op (or LOGISTIC) alone: its table through shaders/unary.wgsl; int32 ABS and NEG on the float path's kernel. */
+export function lowerUnary(ctx: LoweringContext, op: OpOf<UnaryOpType> | OpOf<'LOGISTIC'>): LoweredOp {
+  const label = `${op.type.toLowerCase()}#${op.index}`;
+  const input = tensorOf(ctx, op.inputs[0]!);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  if (input.dtype === 'int32' && output.dtype === 'int32' && op.type !== 'LOGISTIC') return lowerInt32Unary(ctx, op);
+  const table = byteTable(ctx, label, op, input, output);
+  // Same packed layout in and out: the word-for-word lookup needs equal innermost dimensions.
+  if (tensorElementCount(input.shape) !== tensorElementCount(output.shape) || innerDim(input.shape) !== innerDim(output.shape)) {
+    throw new LoweringError(`${label}: input [${input.shape.join(', ')}] and output [${output.shape.join(', ')}] differ`);
+  }
   return tableLookup(ctx, label, input, output, table);
 }
 
@@ -91,13 +115,32 @@ export function lowerUnary(ctx: LoweringContext, op: OpOf<UnaryOpType>): Lowered
  */
 export function tableLookup(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR, table: Uint8Array): LoweredOp {
   const total = packedWords(output.shape);
-  const shader = int8Shader(ctx, unarySource, {});
   return singleDispatch(
     label,
-    shader,
+    int8Shader(ctx, unarySource, { BYTE_TABLE: true, CHANNEL_TABLES: false }),
     [
-      { label: `${label} table`, data: gpuTable(table, input.dtype as 'int8' | 'uint8'), usage: 'uniform' },
+      { label: `${label} table`, data: gpuByteTable(table, input.dtype as 'int8' | 'uint8'), usage: 'storage' },
       { label: `${label} params`, data: uniformWords([['u32', total]]), usage: 'uniform' },
+    ],
+    [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }, { constant: 1 }],
+    workgroupsFor(ctx, total),
+  );
+}
+
+/**
+ * `tables` (channels × 256, table c at c · 256: channel c's output byte for each input byte) applied
+ * to `input` of the same packed layout as `output`, channels its innermost dimension.
+ */
+export function channelTableLookup(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR, tables: Uint8Array): LoweredOp {
+  const channels = innerDim(output.shape);
+  if (tables.length !== channels * 256) throw new LoweringError(`${label}: ${tables.length / 256} tables for ${channels} channels`);
+  const total = packedWords(output.shape);
+  return singleDispatch(
+    label,
+    int8Shader(ctx, unarySource, { BYTE_TABLE: true, CHANNEL_TABLES: true }),
+    [
+      { label: `${label} tables`, data: gpuByteTable(tables, input.dtype as 'int8' | 'uint8'), usage: 'storage' },
+      { label: `${label} params`, data: uniformWords([['u32', total], ['u32', channels], ['u32', roundUp4(channels) / 4]]), usage: 'uniform' },
     ],
     [{ tensor: input.id }, { tensor: output.id }, { constant: 0 }, { constant: 1 }],
     workgroupsFor(ctx, total),
@@ -143,22 +186,7 @@ export function lowerPrelu(ctx: LoweringContext, op: OpOf<'PRELU'>): LoweredOp {
       },
       constantData(alpha) as ArrayLike<number>,
     );
-    if (alpha4[3] === 1) return tableLookup(ctx, label, input, output, tables);
-    const uniforms = uniformWords([
-      ['u32', total],
-      ['u32', shape4[3]!],
-      ['u32', roundUp4(shape4[3]!) / 4],
-    ]);
-    return singleDispatch(
-      label,
-      int8Shader(ctx, preluSource, { CHANNEL_TABLES: true }),
-      [
-        { label: `${label} tables`, data: gpuTable(tables, input.dtype as 'int8' | 'uint8'), usage: 'storage' },
-        { label: `${label} params`, data: uniforms, usage: 'uniform' },
-      ],
-      [{ tensor: input.id }, { constant: 0 }, { tensor: output.id }, { constant: 1 }],
-      workgroupsFor(ctx, total),
-    );
+    return alpha4[3] === 1 ? tableLookup(ctx, label, input, output, tables) : channelTableLookup(ctx, label, input, output, tables);
   }
   const m = preluMultipliers(scaleOf(input), scaleOf(alpha), scaleOf(output));
   const uniforms = uniformWords([
@@ -191,7 +219,7 @@ export function lowerPrelu(ctx: LoweringContext, op: OpOf<'PRELU'>): LoweredOp {
     alphaBinding = { constant: 0 };
   }
   constants.push({ label: `${label} params`, data: uniforms, usage: 'uniform' });
-  const shader = int8Shader(ctx, preluSource, { CHANNEL_TABLES: false });
+  const shader = int8Shader(ctx, preluSource, {});
   return singleDispatch(label, shader, constants, [{ tensor: input.id }, alphaBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
 }
 

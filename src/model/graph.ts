@@ -66,6 +66,21 @@ export interface ConvolutionOptions {
    * pass and ignores it.
    */
   placement?: OutputPlacement;
+  /** As FullyConnectedOptions.fusedTable (src/passes/fuse-table.ts). */
+  fusedTable?: FusedTable;
+}
+
+/**
+ * An 8-bit op whose output is a function of one input byte (a unary activation or math op,
+ * LOGISTIC) computed in the epilogue of the convolution or FULLY_CONNECTED producing its input
+ * (src/passes/fuse-table.ts): the producer requantizes to `intermediate`, as before, then maps
+ * each byte through the op's 256-entry table and writes the op's output, its own op output.
+ */
+export interface FusedTable {
+  /** The fused op as it was (its type, options and operator index). */
+  op: OpIR;
+  /** The producer's own output, no longer computed: its quantization is the op's input's. */
+  intermediate: number;
 }
 
 /**
@@ -113,6 +128,12 @@ export interface FullyConnectedOptions {
   keepNumDims: boolean;
   /** As Conv2DOptions.placement (src/passes/place-concat.ts). */
   placement?: OutputPlacement;
+  /**
+   * Never imported: set by the GPU load pass that fuses the table op reading this op's output
+   * (src/passes/fuse-table.ts), on CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED. Only the GPU
+   * lowerings compute it; the CPU reference and the TFLite writer refuse it.
+   */
+  fusedTable?: FusedTable;
 }
 
 // Convolution family additions: TRANSPOSE_CONV and BATCH_MATMUL.

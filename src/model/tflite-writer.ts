@@ -212,6 +212,10 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
     // Only the GPU load passes set it (an ADD fused in); writing the op without it would drop the ADD.
     throw new ModelFormatError(`operator ${op.index}`, 'a fused ADD (src/passes/fuse-add.ts) has no TFLite encoding; write the graph from before the load passes');
   }
+  if ((op.type === 'CONV_2D' || op.type === 'DEPTHWISE_CONV_2D' || op.type === 'FULLY_CONNECTED') && op.options.fusedTable) {
+    // Only the GPU load passes set it (a table op fused in); writing the op without it would drop the op.
+    throw new ModelFormatError(`operator ${op.index}`, `a fused ${op.options.fusedTable.op.type} (src/passes/fuse-table.ts) has no TFLite encoding; write the graph from before the load passes`);
+  }
   switch (op.type) {
     case 'CONV_2D': {
       const o = op.options;

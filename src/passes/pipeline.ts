@@ -8,6 +8,7 @@ import { canonicalizeForGpu } from './canonicalize.ts';
 import { foldConstants } from './fold-constants.ts';
 import { foldPadIntoConvolution } from './fold-pad.ts';
 import { fuseAddIntoConvolution } from './fuse-add.ts';
+import { fuseTableIntoProducer } from './fuse-table.ts';
 import { checkOpIndices, opIndexAllocator } from './op-indices.ts';
 import { placeConcatenationInputs } from './place-concat.ts';
 
@@ -45,11 +46,17 @@ export interface GraphPass {
  *     shape becomes the convolution's epilogue (one dispatch less). After fold-pad, which it
  *     neither needs nor disturbs (it changes a convolution's output, fold-pad its input); its
  *     fused convolution (Conv2DOptions.fusedAdd) is the GPU's own.
- *  5. place-concat: a channel CONCATENATION's convolution inputs written in place by their
+ *  5. fuse-table: an 8-bit op that is a table of its input byte (a unary op, LOGISTIC) after a
+ *     CONV_2D, DEPTHWISE_CONV_2D or FULLY_CONNECTED whose output nothing else reads becomes that
+ *     producer's epilogue (ConvolutionOptions.fusedTable; one dispatch and one activation less).
+ *     After fuse-add: a convolution with a fused ADD keeps its one epilogue, and a table op after
+ *     an ADD has no convolution producer to fuse into.
+ *  6. place-concat: a channel CONCATENATION's convolution inputs written in place by their
  *     producers (OutputPlacement; one activation and one copy dispatch less each). Last: it
  *     decides on the final producers and readers (a PAD folded away no longer reads a tensor, an
- *     ADD fused away no longer writes one; a convolution with a fused ADD is not placed), and its
- *     options, like fold-pad's, are the GPU kernels' own.
+ *     ADD or a table op fused away no longer writes one; a convolution with a fused ADD is not
+ *     placed, one with a fused table op writes the op's output in place), and its options, like
+ *     fold-pad's, are the GPU kernels' own.
  *
  * Not in the list, on purpose:
  *  - batchGraph (batch.ts, LoadOptions.batch) stays explicit in OctetModel.load: it changes the
@@ -66,6 +73,7 @@ export const GPU_LOAD_PASSES: readonly GraphPass[] = [
   { name: 'canonicalize-for-gpu', run: (graph, ctx) => canonicalizeForGpu(graph, ctx.newOpIndex) },
   { name: 'fold-pad', dropsActivations: true, run: (graph) => foldPadIntoConvolution(graph) },
   { name: 'fuse-add', dropsActivations: true, run: (graph) => fuseAddIntoConvolution(graph) },
+  { name: 'fuse-table', dropsActivations: true, run: (graph) => fuseTableIntoProducer(graph) },
   { name: 'place-concat', dropsActivations: true, run: (graph) => placeConcatenationInputs(graph) },
 ];
 

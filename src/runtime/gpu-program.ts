@@ -73,7 +73,9 @@ export interface RunOptions {
    * Tensor ids to read back as well (each copied right after its producer). A tensor a load pass
    * no longer computes is left out of `captured`: the output of a PAD folded into its
    * convolution (src/passes/fold-pad.ts), the output of a CONV_2D whose only reader, an ADD, was
-   * fused into it (src/passes/fuse-add.ts; the ADD's output is still computed), and a
+   * fused into it (src/passes/fuse-add.ts; the ADD's output is still computed), the output of a
+   * convolution or FULLY_CONNECTED whose only reader, a table op such as HARD_SWISH, became its
+   * epilogue (src/passes/fuse-table.ts; the op's output is still computed), and a
    * convolution's output written in place into the channel concatenation that reads it
    * (src/passes/place-concat.ts; the concatenation is still captured). A program built with
    * keepActivations computes and captures them all.
@@ -146,7 +148,7 @@ export interface GpuProgramOptions {
   convKernel?: ConvKernel;
   /**
    * Every activation of the model stays computed, so a run can capture any of them: the load
-   * passes that drop one (GraphPass.dropsActivations: fold-pad, fuse-add, place-concat) are
+   * passes that drop one (GraphPass.dropsActivations: fold-pad, fuse-add, fuse-table, place-concat) are
    * skipped, at the cost of their dispatches and copies. Per-layer comparisons set it.
    */
   keepActivations?: boolean;

@@ -57,3 +57,24 @@ export function everyByte(dtype: 'int8' | 'uint8', count: number): Int8Array | U
   for (let i = 0; i < count; i++) out[i] = (i * 37 + 11) & 0xff;
   return out;
 }
+
+/** An op whose 8-bit output is a table of its input byte, as src/passes/fuse-table.ts fuses one. */
+export type TableOpType = 'HARD_SWISH' | 'LOGISTIC' | 'TANH' | 'LEAKY_RELU' | 'RELU_N1_TO_1';
+
+/**
+ * `graph` (one producer, its output the graph output) with that output read by a `type` op, whose
+ * output, of its shape and dtype, becomes the graph's. LOGISTIC and TANH get TFLite's fixed output
+ * quantization (1/256 and 1/128), the others one near the input's.
+ */
+export function withTableOp(rng: () => number, graph: Graph, type: TableOpType): Graph {
+  const x = graph.tensors[graph.outputs[0]!]!;
+  const dtype = x.dtype as 'int8' | 'uint8';
+  const offset = dtype === 'uint8' ? 128 : 0;
+  const scale = x.quant!.scale[0]!;
+  const q = type === 'LOGISTIC' ? quant(1 / 256, offset - 128)
+    : type === 'TANH' ? quant(1 / 128, offset)
+    : quant(scale * (0.6 + rng() * 0.8), offset + Math.round(rng() * 40 - 20));
+  const y = { ...x, id: graph.tensors.length, name: type.toLowerCase(), quant: q, data: undefined };
+  const op = { type, index: graph.ops.length, version: 1, inputs: [x.id], outputs: [y.id], options: unaryOptionsFor(type) } as never;
+  return { ...graph, name: `${graph.name} then ${type}`, tensors: [...graph.tensors, y], ops: [...graph.ops, op], outputs: [y.id] };
+}

@@ -218,9 +218,15 @@ function validTaps(g: WindowGeometry, n: number, oy: number, ox: number, inputBa
   return count;
 }
 
+/** A fused table op is the GPU's own form (src/passes/fuse-table.ts); the reference runs the graph from before the load passes. */
+function refuseFusedTable(op: OpOf<'CONV_2D'> | OpOf<'DEPTHWISE_CONV_2D'> | OpOf<'FULLY_CONNECTED'>, ctx: PrepareContext): void {
+  if (op.options.fusedTable) throw ctx.unsupported(`a fused ${op.options.fusedTable.op.type} (run the reference on the unfused graph)`);
+}
+
 export function prepareConv2D(op: OpOf<'CONV_2D'>, ctx: PrepareContext): Kernel {
   // The GPU's own form (src/passes/fuse-add.ts); the reference runs the graph from before the load passes.
   if (op.options.fusedAdd) throw ctx.unsupported('a convolution with a fused ADD (run the reference on the unfused graph)');
+  refuseFusedTable(op, ctx);
   const input = ctx.input(0);
   const filter = ctx.input(1);
   const output = ctx.output();
@@ -293,6 +299,7 @@ export function prepareConv2D(op: OpOf<'CONV_2D'>, ctx: PrepareContext): Kernel 
 }
 
 export function prepareDepthwiseConv2D(op: OpOf<'DEPTHWISE_CONV_2D'>, ctx: PrepareContext): Kernel {
+  refuseFusedTable(op, ctx);
   const input = ctx.input(0);
   const filter = ctx.input(1);
   const output = ctx.output();
@@ -387,6 +394,7 @@ export function prepareDepthwiseConv2D(op: OpOf<'DEPTHWISE_CONV_2D'>, ctx: Prepa
  * which the graph already carries.
  */
 export function prepareFullyConnected(op: OpOf<'FULLY_CONNECTED'>, ctx: PrepareContext): Kernel {
+  refuseFusedTable(op, ctx);
   const input = ctx.input(0);
   const filter = ctx.input(1);
   const output = ctx.output();

@@ -20,6 +20,34 @@
 // packed 4 to a word along the innermost dimension (padded to a multiple of 4), one invocation
 // per output word; the fill is a byte.
 
+// {{SLAB}}: an 8-bit slice that is one contiguous run of input words per chunk of the output
+// (src/kernels/move.ts sliceSlab: a channel slice at a word offset, or a slice of an outer axis):
+// output word w is input word (w / chunk_out) · chunk_in + offset + w % chunk_out, one load and
+// one store, no index map.
+#if {{SLAB}}
+
+struct Params {
+  total: u32,
+  chunk_in: u32,
+  chunk_out: u32,
+  offset: u32,
+};
+
+@group(0) @binding(0) var<storage, read> input: array<u32>;
+@group(0) @binding(1) var<storage, read_write> output: array<u32>;
+@group(0) @binding(2) var<uniform> params: Params;
+
+@compute @workgroup_size({{WORKGROUP_SIZE}})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let index = linear_index(gid, nwg);
+  if (index >= params.total) {
+    return;
+  }
+  output[index] = input[(index / params.chunk_out) * params.chunk_in + params.offset + index % params.chunk_out];
+}
+
+#else
+
 struct Params {
   total: u32,
   out_rank: u32,
@@ -140,3 +168,5 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) 
   output[index] = word;
 #endif
 }
+
+#endif

@@ -163,10 +163,51 @@ function moveStep(
     words.set([d.size, d.offset, d.stride, flags], 12 + MAX_RANK * 8 + k * 4);
   });
   constants.push({ label: `${label} params`, data: new Uint32Array(words.buffer), usage: 'uniform' });
-  const shader = int8Shader(ctx, moveSource, { MAX_RANK, ELEM32: bits === 32, KEEP: !!map.keep, INDEXED: !!indices });
+  const shader = int8Shader(ctx, moveSource, { SLAB: false, MAX_RANK, ELEM32: bits === 32, KEEP: !!map.keep, INDEXED: !!indices });
   const bindings: BindingRef[] = [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }];
   if (indices) bindings.push(indices.binding);
   return { dispatch: { label, shaderKey: shader.key, code: shader.code, bindings, workgroups: workgroupsFor(ctx, total) } };
+}
+
+/**
+ * Where an 8-bit slice with unit strides (`begins` and `sizes` per axis of `shape`, the input's
+ * element order, unit axes inserted allowed) is one contiguous run of packed words per chunk of
+ * the output: every axis but one taken whole, and that one an outer axis, or the innermost at a
+ * word offset filling whole words or ending the input (its last word's padding lanes are then the
+ * output's, as the gather's word copy takes them). Output word w is input word
+ * (w / chunkOut) · chunkIn + offset + w % chunkOut. Undefined where the slice is no such run or
+ * the output's innermost dimension is not the slice's.
+ */
+export function sliceSlab(shape: readonly number[], begins: readonly number[], sizes: readonly number[], output: TensorIR): { chunkIn: number; chunkOut: number; offset: number } | undefined {
+  const last = shape.length - 1;
+  if (last < 0 || !isEightBit(output.dtype) || innerDim(output.shape) !== sizes[last] || tensorElementCount(output.shape) !== sizes.reduce((a, d) => a * d, 1)) return undefined;
+  const cut = shape.map((d, k) => k).filter((k) => begins[k] !== 0 || sizes[k] !== shape[k]);
+  if (cut.length > 1) return undefined;
+  const words = (inner: number) => roundUp4(inner) / 4;
+  const a = cut[0] ?? last;
+  if (a === last) {
+    const begin = begins[last]!;
+    if (begin % 4 !== 0 || (sizes[last]! % 4 !== 0 && begin + sizes[last]! !== shape[last])) return undefined;
+    return { chunkIn: words(shape[last]!), chunkOut: words(sizes[last]!), offset: begin / 4 };
+  }
+  let below = words(shape[last]!);
+  for (let d = a + 1; d < last; d++) below *= shape[d]!;
+  return { chunkIn: shape[a]! * below, chunkOut: sizes[a]! * below, offset: begins[a]! * below };
+}
+
+/** One dispatch copying sliceSlab's runs of words from `input` into `output`. */
+function slabStep(ctx: LoweringContext, label: string, inputBinding: BindingRef, output: TensorIR, slab: { chunkIn: number; chunkOut: number; offset: number }, constants: ConstantSpec[]): StepSpec | null {
+  const total = outerCount(output.shape) * (roundUp4(innerDim(output.shape)) / 4);
+  if (tensorElementCount(output.shape) === 0) return null;
+  constants.push({ label: `${label} params`, data: Uint32Array.of(total, slab.chunkIn, slab.chunkOut, slab.offset), usage: 'uniform' });
+  const shader = int8Shader(ctx, moveSource, { SLAB: true, MAX_RANK, ELEM32: false, KEEP: false, INDEXED: false });
+  return { dispatch: { label, shaderKey: shader.key, code: shader.code, bindings: [inputBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroups: workgroupsFor(ctx, total) } };
+}
+
+function slabbed(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR, slab: { chunkIn: number; chunkOut: number; offset: number }): LoweredOp {
+  const constants: ConstantSpec[] = [];
+  const step = slabStep(ctx, label, dataOperand(label, input, constants), output, slab, constants);
+  return { constants, steps: step ? [step] : [] };
 }
 
 function single(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR, map: MoveMap): LoweredOp {
@@ -210,6 +251,11 @@ export function lowerStridedSlice(ctx: LoweringContext, op: OpOf<'STRIDED_SLICE'
     (p) => new LoweringError(`${label}: ${p}`),
   );
   checkShape(label, output, outShape);
+  // Unit strides over the input's own innermost dimension: perhaps one run of words per chunk.
+  if (isEightBit(input.dtype) && ranges.every((r) => r.stride === 1) && effectiveShape.at(-1) === input.shape.at(-1)) {
+    const slab = sliceSlab(effectiveShape, ranges.map((r) => r.begin), ranges.map((r) => r.size), output);
+    if (slab) return slabbed(ctx, label, input, output, slab);
+  }
   const strides = rowMajorStrides(effectiveShape);
   return single(ctx, label, input, output, {
     out: ranges.map((r, d) => ({ size: r.size, target: d, coef: r.stride })),
@@ -229,6 +275,8 @@ export function lowerSlice(ctx: LoweringContext, op: OpOf<'SLICE'>): LoweredOp {
     (p) => new LoweringError(`${label}: ${p}`),
   );
   checkShape(label, output, ranges.map((r) => r.size));
+  const slab = isEightBit(input.dtype) ? sliceSlab(input.shape, ranges.map((r) => r.begin), ranges.map((r) => r.size), output) : undefined;
+  if (slab) return slabbed(ctx, label, input, output, slab);
   return single(ctx, label, input, output, { out: identityOut(output.shape), in: inDims(input.shape, ranges.map((r) => r.begin)) });
 }
 
@@ -246,7 +294,10 @@ function lowerSlabs(ctx: LoweringContext, label: string, input: TensorIR, output
     if (squeeze) expected.splice(axis, 1);
     checkShape(`${label} output ${k}`, output, expected);
     const offsets = input.shape.map((_, d) => (d === axis ? start : 0));
-    const step = moveStep(ctx, `${label} output ${k}`, input, binding, output, { out: identityOut(shape), in: inDims(input.shape, offsets) }, constants);
+    const slab = isEightBit(input.dtype) ? sliceSlab(input.shape, offsets, shape, output) : undefined;
+    const step = slab
+      ? slabStep(ctx, `${label} output ${k}`, binding, output, slab, constants)
+      : moveStep(ctx, `${label} output ${k}`, input, binding, output, { out: identityOut(shape), in: inDims(input.shape, offsets) }, constants);
     if (step) steps.push(step);
     start += sizes[k]!;
   });
@@ -350,6 +401,15 @@ export function lowerGather(ctx: LoweringContext, op: OpOf<'GATHER'>): LoweredOp
   }
   const idxShape = indices.shape.slice(batchDims);
   checkShape(label, output, [...params.shape.slice(0, axis), ...idxShape, ...params.shape.slice(axis + 1)]);
+  // Constant indices i0, i0 + 1, … along one axis (a channel split exported as GATHER): a slice.
+  if (isEightBit(params.dtype) && indices.data && indices.shape.length === 1 && batchDims === 0) {
+    const values = constantInts(label, indices, 'indices');
+    const [first] = values;
+    if (first !== undefined && first >= 0 && first + values.length <= params.shape[axis]! && values.every((v, i) => v === first + i)) {
+      const slab = sliceSlab(params.shape, params.shape.map((_, d) => (d === axis ? first : 0)), params.shape.map((dim, d) => (d === axis ? values.length : dim)), output);
+      if (slab) return slabbed(ctx, label, params, output, slab);
+    }
+  }
   const idxStrides = rowMajorStrides(indices.shape);
   const constants: ConstantSpec[] = [];
   const binding = dataOperand(label, params, constants);

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Graph } from '../../src/model/graph.ts';
 import { GpuProgram } from '../../src/runtime/gpu-program.ts';
+import { lowerOp } from '../../src/kernels/registry.ts';
 import type { TensorData } from '../../src/kernels/layout.ts';
 import { runReference, ReferenceRunError } from '../../src/reference/run.ts';
 import { compareTensors } from '../helpers/compare.ts';
@@ -228,6 +229,54 @@ describe('SHAPE as a graph output, GATHER from constant params (an embedding tab
       const values = moveInputs(mulberry32(9), { ...e, inputs: [params.id] })[0]!;
       params.data = new Uint8Array(values.buffer.slice(0));
       runs.push({ graph: { ...e, inputs: e.inputs.slice(1) }, indexValues: [5, 0, 2, 2] });
+    }
+    expect(await failuresOf(runs)).toEqual([]);
+  });
+});
+
+describe('8-bit slices that are runs of whole words (sliceSlab)', () => {
+  // [case, takes the word copy]: channel slices at word offsets (yolov8n's C2f halves), a last
+  // part that ends the input mid-word, outer-axis slices below which rows are whole, SPLIT and
+  // SPLIT_V along the channels; a misaligned channel offset, a strided slice and two cut axes gather.
+  const cases = (d: 'int8' | 'uint8'): Array<[MoveCase, boolean]> => [
+    [stridedSliceCase(d, [1, 12, 12, 32], [0, 0, 0, 0], [1, 12, 12, 16], [1, 1, 1, 1], { beginMask: 7, endMask: 7 }), true],
+    [stridedSliceCase(d, [1, 12, 12, 32], [0, 0, 0, 16], [1, 12, 12, 32], [1, 1, 1, 1], { beginMask: 15, endMask: 7 }), true],
+    [stridedSliceCase(d, [2, 5, 7, 10], [0, 0, 0, 8], [2, 5, 7, 10], [1, 1, 1, 1]), true],
+    [stridedSliceCase(d, [2, 9, 7, 6], [0, 3, 0, 0], [2, 8, 7, 6], [1, 1, 1, 1]), true],
+    [sliceCase(d, [3, 6, 5], [1, 0, 0], [2, -1, -1]), true],
+    [splitCase(d, [1, 6, 6, 24], 3, 3), true],
+    [splitVCase(d, [1, 5, 4, 25], [8, 12, -1], 3), true],
+    [stridedSliceCase(d, [1, 6, 6, 32], [0, 0, 0, 2], [1, 6, 6, 18], [1, 1, 1, 1]), false],
+    [stridedSliceCase(d, [1, 6, 6, 32], [0, 0, 0, 0], [1, 6, 6, 32], [1, 2, 1, 1]), false],
+    [stridedSliceCase(d, [1, 6, 6, 32], [0, 1, 0, 0], [1, 5, 6, 16], [1, 1, 1, 1]), false],
+  ];
+
+  it('take one load and one store a word where the slice allows, and equal the reference', async () => {
+    const runs: Run[] = [];
+    for (const d of ['int8', 'uint8'] as const) {
+      for (const [c, slab] of cases(d)) {
+        const graph = moveGraph(c);
+        const lowered = lowerOp({ graph, useDot4: false, requantization: 'xnnpack', workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
+        const codes = lowered.steps.map((s) => ('dispatch' in s ? s.dispatch.code : ''));
+        expect(codes.every((code) => code.includes('params.chunk_out')), graph.name).toBe(slab);
+        runs.push({ graph });
+      }
+    }
+    expect(await failuresOf(runs)).toEqual([]);
+  });
+});
+
+describe('GATHER of consecutive constant indices', () => {
+  it('is a slice: the word copy along the channels at a word offset (yolov10’s channel halves), the gather elsewhere; equal the reference', async () => {
+    const runs: Run[] = [];
+    for (const d of ['int8', 'uint8'] as const) {
+      for (const [values, slab] of [[[16, 17, 18, 19, 20, 21, 22, 23], true], [[0, 1, 2, 3, 4, 5, 6, 7], true], [[2, 3, 4, 5], false], [[8, 9, 11, 12], false]] as const) {
+        const graph = moveGraph(gatherCase(d, [1, 6, 5, 24], { values: [...values], dtype: 'int64', shape: [values.length] }, -1));
+        const lowered = lowerOp({ graph, useDot4: false, requantization: 'xnnpack', workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
+        const code = 'dispatch' in lowered.steps[0]! ? lowered.steps[0].dispatch.code : '';
+        expect(code.includes('params.chunk_out'), graph.name).toBe(slab);
+        runs.push({ graph });
+      }
     }
     expect(await failuresOf(runs)).toEqual([]);
   });

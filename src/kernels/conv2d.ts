@@ -38,7 +38,8 @@ import { roundUp4 } from './layout.ts';
 import { addQuantFields } from './pool-elementwise.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES, type KernelTiles } from './tuned-tiles.ts';
 import { lowerWorkgroupConv } from './conv2d-shared.ts';
-import { byteTable, gpuByteTable } from './unary.ts';
+import { gpuByteTable } from './unary.ts';
+import { evaluateByteFunction } from './byte-function.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
 export function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
@@ -345,21 +346,27 @@ interface EpilogueAdd {
 }
 
 /**
- * A byte-table op computed in the producer's epilogue (ConvolutionOptions.fusedTable): the
+ * Byte-function ops computed in the producer's epilogue (ConvolutionOptions.fusedTable): the
  * producer requantizes to its own output's quantization as before, then maps each byte through
- * the table (byteTable, in the GPU's int8 domain) and writes the op's output.
+ * the ops' table (in the GPU's int8 domain) and writes the last op's output.
  */
 interface EpilogueTable {
-  /** The table op's output, which the dispatch writes instead of the producer's. */
+  /** The last fused op's output, which the dispatch writes instead of the producer's. */
   written: TensorIR;
-  /** gpuByteTable of its byteTable: 256 entries, one u32 each. */
+  /** gpuByteTable of the ops' table: 256 entries, one u32 each. */
   words: Uint32Array;
 }
 
-/** The fused table of `fused` (from the producer's `intermediate` to the op's `written`), or undefined. */
+/** The label of a producer `kind` (conv2d, depthwise, fc) with `fused` ops: conv2d+logistic+mul#3. */
+function fusedLabel(kind: string, index: number, fused: FusedTable | undefined): string {
+  return `${kind}${fused ? fused.ops.map((op) => `+${op.type.toLowerCase()}`).join('') : ''}#${index}`;
+}
+
+/** The fused table of `fused` (from the producer's `intermediate` to the last op's `written`), or undefined. */
 function epilogueTable(ctx: LoweringContext, label: string, fused: FusedTable | undefined, intermediate: TensorIR, written: TensorIR): EpilogueTable | undefined {
   if (!fused) return undefined;
-  return { written, words: gpuByteTable(byteTable(ctx, label, fused.op, intermediate, written), intermediate.dtype as 'int8' | 'uint8') };
+  if (written.dtype !== intermediate.dtype) throw new LoweringError(`${label}: ${intermediate.dtype} in and ${written.dtype} out of the fused ops`);
+  return { written, words: gpuByteTable(evaluateByteFunction(ctx, label, fused.ops, intermediate, written, 1), intermediate.dtype as 'int8' | 'uint8') };
 }
 
 /**
@@ -552,7 +559,7 @@ export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredO
   const fused = o.fusedAdd;
   if (o.fusedTable) {
     // The convolution computes its own output (the table op's input) as before; the dispatch writes the op's.
-    const label = `conv2d+${o.fusedTable.op.type.toLowerCase()}#${op.index}`;
+    const label = fusedLabel('conv2d', op.index, o.fusedTable);
     const intermediate = tensorOf(ctx, o.fusedTable.intermediate);
     if (fused) throw new LoweringError(`${label}: a fused ADD and a fused table op together (one epilogue at a time)`);
     const table = epilogueTable(ctx, label, o.fusedTable, intermediate, output);
@@ -587,7 +594,7 @@ export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNEC
   // With a fused table op the FC computes its own output (the op's input) as before and the
   // dispatch writes the op's.
   const fused = op.options.fusedTable;
-  const label = fused ? `fc+${fused.op.type.toLowerCase()}#${op.index}` : `fc#${op.index}`;
+  const label = fusedLabel('fc', op.index, fused);
   const computed = fused ? tensorOf(ctx, fused.intermediate) : output;
   // The rows as one 1×rows image (the same packed layout as rows 1×1 images): the conv kernel's
   // strips then share each weight load across rows.
@@ -753,7 +760,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     ['u32', at.rowStride / words],
     ['u32', at.offset / words],
   ]);
-  const label = fusedTable ? `depthwise+${fusedTable.op.type.toLowerCase()}#${op.index}` : `depthwise#${op.index}`;
+  const label = fusedLabel('depthwise', op.index, fusedTable);
   const table = epilogueTable(ctx, label, fusedTable, output, written);
   const exactSums = sumsExactInF32(ctx, bounds, channelParams);
   const dispatch = spreadWorkgroups(ctx, total);

@@ -71,15 +71,16 @@ export interface ConvolutionOptions {
 }
 
 /**
- * An 8-bit op whose output is a function of one input byte (a unary activation or math op,
- * LOGISTIC) computed in the epilogue of the convolution or FULLY_CONNECTED producing its input
- * (src/passes/fuse-table.ts): the producer requantizes to `intermediate`, as before, then maps
- * each byte through the op's 256-entry table and writes the op's output, its own op output.
+ * 8-bit ops whose output is a function of one input byte (a unary activation or math op, LOGISTIC,
+ * a binary op of those bytes or of them and a single constant value: SiLU's MUL(x, LOGISTIC(x)))
+ * computed in the epilogue of the convolution or FULLY_CONNECTED producing their input
+ * (src/passes/fuse-table.ts): the producer requantizes to `intermediate`, as before, then maps each
+ * byte through the ops' 256-entry table and writes the last op's output, its own op output.
  */
 export interface FusedTable {
-  /** The fused op as it was (its type, options and operator index). */
-  op: OpIR;
-  /** The producer's own output, no longer computed: its quantization is the op's input's. */
+  /** The fused ops as they were (types, options, operator indices), in graph order; the last writes the output. */
+  ops: OpIR[];
+  /** The producer's own output, no longer computed: its quantization is the ops' input's. */
   intermediate: number;
 }
 

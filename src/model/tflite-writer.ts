@@ -214,7 +214,7 @@ function writeOptions(b: Builder, op: OpIR): { tag: number; table: number } {
   }
   if ((op.type === 'CONV_2D' || op.type === 'DEPTHWISE_CONV_2D' || op.type === 'FULLY_CONNECTED') && op.options.fusedTable) {
     // Only the GPU load passes set it (a table op fused in); writing the op without it would drop the op.
-    throw new ModelFormatError(`operator ${op.index}`, `a fused ${op.options.fusedTable.op.type} (src/passes/fuse-table.ts) has no TFLite encoding; write the graph from before the load passes`);
+    throw new ModelFormatError(`operator ${op.index}`, `a fused ${op.options.fusedTable.ops.map((o) => o.type).join(' + ')} (src/passes/fuse-table.ts) has no TFLite encoding; write the graph from before the load passes`);
   }
   switch (op.type) {
     case 'CONV_2D': {

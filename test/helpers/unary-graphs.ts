@@ -78,3 +78,30 @@ export function withTableOp(rng: () => number, graph: Graph, type: TableOpType):
   const op = { type, index: graph.ops.length, version: 1, inputs: [x.id], outputs: [y.id], options: unaryOptionsFor(type) } as never;
   return { ...graph, name: `${graph.name} then ${type}`, tensors: [...graph.tensors, y], ops: [...graph.ops, op], outputs: [y.id] };
 }
+
+/** `graph` (its output x 8-bit) then SiLU as yolov8 exports it: MUL(x, LOGISTIC(x)) (`swap`: MUL(LOGISTIC(x), x)). */
+export function withSilu(rng: () => number, graph: Graph, swap = false): Graph {
+  const withLogistic = withTableOp(rng, graph, 'LOGISTIC');
+  const x = graph.tensors[graph.outputs[0]!]!;
+  const s = withLogistic.outputs[0]!;
+  const offset = x.dtype === 'uint8' ? 128 : 0;
+  const y = { ...x, id: withLogistic.tensors.length, name: 'silu', quant: quant(x.quant!.scale[0]! * (0.5 + rng() * 0.4), offset + Math.round(rng() * 20 - 10)), data: undefined };
+  const op = { type: 'MUL', index: withLogistic.ops.length, version: 1, inputs: swap ? [s, x.id] : [x.id, s], outputs: [y.id], options: { activation: 'NONE' } } as never;
+  return { ...withLogistic, name: `${graph.name} then SiLU`, tensors: [...withLogistic.tensors, y], ops: [...withLogistic.ops, op], outputs: [y.id] };
+}
+
+/**
+ * `graph` (its output x 8-bit) then a hard-swish gate as SSD MobileNet v3 exports it: g = ADD(x, 3)
+ * with RELU6, then MUL(x, g), 3 a single constant of its own quantization.
+ */
+export function withHardSwishGate(rng: () => number, graph: Graph): Graph {
+  const x = graph.tensors[graph.outputs[0]!]!;
+  const offset = x.dtype === 'uint8' ? 128 : 0;
+  const base = graph.tensors.length;
+  const three = { id: base, name: 'three', shape: [], dtype: x.dtype, quant: quant(0.0236, offset - 128), data: new Uint8Array([(offset - 1) & 0xff]) };
+  const gate = { ...x, id: base + 1, name: 'gate', quant: quant(6 / 255, offset - 128), data: undefined };
+  const y = { ...x, id: base + 2, name: 'gated', quant: quant(x.quant!.scale[0]! * (2 + rng() * 2), offset + Math.round(rng() * 20 - 10)), data: undefined };
+  const add = { type: 'ADD', index: graph.ops.length, version: 1, inputs: [x.id, three.id], outputs: [gate.id], options: { activation: 'RELU6' } } as never;
+  const mul = { type: 'MUL', index: graph.ops.length + 1, version: 1, inputs: [x.id, gate.id], outputs: [y.id], options: { activation: 'NONE' } } as never;
+  return { ...graph, name: `${graph.name} then a hard-swish gate`, tensors: [...graph.tensors, three, gate, y], ops: [...graph.ops, add, mul], outputs: [y.id] };
+}

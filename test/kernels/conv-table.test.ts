@@ -1,4 +1,5 @@
-// A table op (HARD_SWISH, LOGISTIC, TANH, LEAKY_RELU, RELU_N1_TO_1) fused into the CONV_2D,
+// A table op (HARD_SWISH, LOGISTIC, TANH, LEAKY_RELU, RELU_N1_TO_1), or a run of byte functions
+// (SiLU's MUL(x, LOGISTIC(x)), a hard-swish gate's ADD(x, 3) RELU6 then MUL), fused into the CONV_2D,
 // DEPTHWISE_CONV_2D or FULLY_CONNECTED producing its input (src/passes/fuse-table.ts) runs as one
 // dispatch and equals the CPU reference of the unfused graph byte for byte: int8 per-channel and
 // legacy uint8 weights, channels not a multiple of 4, stride 2, dilation 2, a clamping activation
@@ -15,11 +16,12 @@ import { GEMV_TILES, isConcatStep } from '../helpers/concat-graphs.ts';
 import { convGraph, describeCase, fullyConnectedGraph, GraphBuilder, quant, randomBytes, randomInput, type ConvCase } from '../helpers/graphs.ts';
 import { DOT4_MODES, INT8_ARITHMETICS, REQUANTIZATION_MODES, testContext } from '../helpers/gpu.ts';
 import { mulberry32, randInt } from '../helpers/rng.ts';
-import { withTableOp, type TableOpType } from '../helpers/unary-graphs.ts';
+import { withHardSwishGate, withSilu, withTableOp, type TableOpType } from '../helpers/unary-graphs.ts';
 
 interface TableCase {
   producer: Omit<ConvCase, 'bias'> | { kind: 'fc'; dtype: 'int8' | 'uint8'; batch: number; depth: number; units: number; gemv?: boolean };
-  table: TableOpType;
+  /** One table op, or a run: SiLU (MUL(x, LOGISTIC(x)), `swap`ped operands too) or a hard-swish gate (ADD(x, 3) RELU6, MUL). */
+  table: TableOpType | 'SILU' | 'SILU_SWAPPED' | 'GATE';
   /** The step label the fused dispatch takes. */
   label: string;
 }
@@ -40,17 +42,27 @@ const CASES: TableCase[] = [
   { producer: conv({ kind: 'depthwise', inC: 16, outC: 16, k: 3, inW: 13 }), table: 'LOGISTIC', label: 'depthwise+logistic#0' },
   { producer: { kind: 'fc', dtype: 'int8', batch: 3, depth: 20, units: 11 }, table: 'RELU_N1_TO_1', label: 'fc+relu_n1_to_1#0' },
   { producer: { kind: 'fc', dtype: 'uint8', batch: 1, depth: 64, units: 9, gemv: true }, table: 'LOGISTIC', label: 'fc+logistic#0' },
+  { producer: conv({ k: 3, outC: 10 }), table: 'SILU', label: 'conv2d+logistic+mul#0' },
+  { producer: conv({ dtype: 'uint8', outC: 16, stride: 2 }), table: 'SILU_SWAPPED', label: 'conv2d+logistic+mul#0' },
+  { producer: conv({ kind: 'depthwise', inC: 16, outC: 16, k: 3 }), table: 'GATE', label: 'depthwise+add+mul#0' },
+  { producer: conv({ dtype: 'uint8', inC: 6, outC: 7, k: 1 }), table: 'GATE', label: 'conv2d+add+mul#0' },
 ];
+
+function withTables(rng: () => number, graph: Graph, table: TableCase['table']): Graph {
+  if (table === 'SILU' || table === 'SILU_SWAPPED') return withSilu(rng, graph, table === 'SILU_SWAPPED');
+  if (table === 'GATE') return withHardSwishGate(rng, graph);
+  return withTableOp(rng, graph, table);
+}
 
 function caseGraph(c: TableCase, seed: number): { graph: Graph; what: string; tiles?: typeof GEMV_TILES } {
   const rng = mulberry32(seed);
   const p = c.producer;
   if (p.kind === 'fc') {
     const fc = fullyConnectedGraph(rng, { dtype: p.dtype, batch: p.batch, depth: p.depth, units: p.units, perChannel: p.dtype === 'int8', activation: 'NONE' });
-    return { graph: withTableOp(rng, fc, c.table), what: `${fc.name} then ${c.table}`, ...(p.gemv ? { tiles: GEMV_TILES } : {}) };
+    return { graph: withTables(rng, fc, c.table), what: `${fc.name} then ${c.table}`, ...(p.gemv ? { tiles: GEMV_TILES } : {}) };
   }
   const cc: ConvCase = { ...p, bias: seed % 3 !== 2 };
-  return { graph: withTableOp(rng, convGraph(rng, cc), c.table), what: `${describeCase(cc)} then ${c.table}` };
+  return { graph: withTables(rng, convGraph(rng, cc), c.table), what: `${describeCase(cc)} then ${c.table}` };
 }
 
 for (const dot4 of DOT4_MODES) {

@@ -1,25 +1,26 @@
 // fuseTableIntoProducer: an 8-bit table op (a unary op, LOGISTIC) reading a CONV_2D,
 // DEPTHWISE_CONV_2D or FULLY_CONNECTED output that nothing else reads becomes the producer's
-// epilogue (the GPU equality is test/kernels/conv-table.test.ts). The fused producer keeps its
-// index and inputs and writes the op's output; a table op that does not qualify (a second reader
-// of the producer's output, a graph output, a float producer, a producer with a fused ADD, a
-// producer that is no convolution) stays; the CPU reference and the TFLite writer refuse the
-// fused form; keepActivations skips the pass; the corpus models' table ops fuse.
+// epilogue (the GPU equality is test/kernels/conv-table.test.ts), and so do runs of them and of
+// binary ops of their bytes (SiLU). The fused producer keeps its index and inputs and writes the
+// run's output; a table op that does not qualify (a second reader of the producer's output, a
+// graph output, a float producer, a producer with a fused ADD, a producer that is no
+// convolution, a MUL by another activation) stays; the CPU reference and the TFLite writer refuse
+// the fused form; keepActivations skips the pass; the corpus models' runs fuse.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assetPath } from '../../src/assets-node.ts';
 import { importTflite } from '../../src/model/import.ts';
-import type { Graph, OpIR } from '../../src/model/graph.ts';
+import type { FusedTable, Graph, OpIR } from '../../src/model/graph.ts';
 import { exportTflite } from '../../src/model/tflite-writer.ts';
 import { fuseAddIntoConvolution } from '../../src/passes/fuse-add.ts';
-import { fuseTableIntoProducer, TABLE_OP_TYPES } from '../../src/passes/fuse-table.ts';
+import { fuseTableIntoProducer } from '../../src/passes/fuse-table.ts';
 import { GPU_LOAD_PASSES, runPasses } from '../../src/passes/pipeline.ts';
 import { runReference } from '../../src/reference/run.ts';
 import { liveRanges } from '../../src/runtime/plan.ts';
 import { convGraph, fullyConnectedGraph, quant, type ConvCase } from '../helpers/graphs.ts';
 import { floatConvGraph } from '../helpers/float-graphs.ts';
 import { withResidualAdd } from '../helpers/conv-add-graphs.ts';
-import { withTableOp, unaryFanGraph, type TableOpType } from '../helpers/unary-graphs.ts';
+import { withSilu, withTableOp, unaryFanGraph, type TableOpType } from '../helpers/unary-graphs.ts';
 import { mulberry32 } from '../helpers/rng.ts';
 
 function int8Case(over: Partial<ConvCase>): ConvCase {
@@ -31,6 +32,19 @@ function tableGraph(type: TableOpType = 'HARD_SWISH', over: Partial<ConvCase> = 
   return withTableOp(rng, convGraph(rng, int8Case(over)), type);
 }
 
+/** conv → LOGISTIC → MUL(conv, logistic) (`swap`: MUL(logistic, conv)), yolov8's SiLU. */
+const siluGraph = (rng: () => number, swap: boolean) => withSilu(rng, convGraph(rng, int8Case({ activation: 'NONE' })), swap);
+
+/** conv → MUL by a constant of `count` values (1, or the 6 channels). */
+function scaledGraph(rng: () => number, count: number): Graph {
+  const graph = convGraph(rng, int8Case({ activation: 'NONE' }));
+  const x = graph.tensors[graph.outputs[0]!]!;
+  const k = { id: graph.tensors.length, name: 'scale', shape: [count], dtype: 'int8' as const, quant: quant(0.01, 0), data: new Uint8Array(count).fill(50) };
+  const y = { ...x, id: k.id + 1, name: 'scaled', quant: quant(x.quant!.scale[0]! * 0.5, -4) };
+  const mul = { type: 'MUL', index: 1, version: 1, inputs: [x.id, k.id], outputs: [y.id], options: { activation: 'NONE' } } as OpIR;
+  return { ...graph, tensors: [...graph.tensors, k, y], ops: [...graph.ops, mul], outputs: [y.id] };
+}
+
 const fusedOf = (g: Graph) => g.ops.filter((op) => (op.options as { fusedTable?: unknown }).fusedTable !== undefined);
 
 describe('fuseTableIntoProducer', () => {
@@ -40,7 +54,7 @@ describe('fuseTableIntoProducer', () => {
       const before = structuredClone(graph);
       const [producer, table] = graph.ops as [OpIR, OpIR];
       const fused = fuseTableIntoProducer(graph);
-      expect(fused.ops).toEqual([{ ...producer, outputs: table.outputs, options: { ...producer.options, fusedTable: { op: table, intermediate: producer.outputs[0] } } }]);
+      expect(fused.ops).toEqual([{ ...producer, outputs: table.outputs, options: { ...producer.options, fusedTable: { ops: [table], intermediate: producer.outputs[0] } } }]);
       expect(fused.tensors).toBe(graph.tensors);
       expect(fused.inputs).toEqual(graph.inputs);
       expect(fused.outputs).toEqual(graph.outputs);
@@ -91,15 +105,42 @@ describe('fuseTableIntoProducer', () => {
     for (const [why, g] of unchanged) expect(fuseTableIntoProducer(g), why).toBe(g);
   });
 
-  it('a convolution with a fused ADD keeps its one epilogue; a table op after a fused one stays', () => {
+  it('a convolution with a fused ADD keeps its one epilogue; table ops one after another fuse as one run', () => {
     const rng = mulberry32(4);
     const withAdd = fuseAddIntoConvolution(withTableOp(rng, withResidualAdd(rng, convGraph(rng, int8Case({ k: 1 })), { activation: 'NONE', residualFirst: false, scaleRatio: 1 }), 'HARD_SWISH'));
     expect(withAdd.ops.map((op) => op.type)).toEqual(['CONV_2D', 'HARD_SWISH']);
     expect(fuseTableIntoProducer(withAdd)).toBe(withAdd);
     const twice = withTableOp(mulberry32(5), tableGraph('HARD_SWISH'), 'TANH');
     const fused = fuseTableIntoProducer(twice);
-    expect(fused.ops.map((op) => op.type)).toEqual(['CONV_2D', 'TANH']);
+    expect(fused.ops.map((op) => op.type)).toEqual(['CONV_2D']);
+    expect((fused.ops[0]!.options as { fusedTable: FusedTable }).fusedTable.ops.map((op) => op.type)).toEqual(['HARD_SWISH', 'TANH']);
+    expect(fused.outputs).toEqual(twice.outputs);
     expect(fuseTableIntoProducer(fused)).toBe(fused);
+  });
+
+  it('fuses SiLU, MUL(x, LOGISTIC(x)), in either operand order, and a MUL by a single constant; stops at an op of another activation', () => {
+    for (const swap of [false, true]) {
+      const graph = siluGraph(mulberry32(swap ? 6 : 7), swap);
+      const fused = fuseTableIntoProducer(graph);
+      expect(fused.ops.map((op) => op.type), `swap ${swap}`).toEqual(['CONV_2D']);
+      expect((fused.ops[0]!.options as { fusedTable: FusedTable }).fusedTable.ops.map((op) => op.type)).toEqual(['LOGISTIC', 'MUL']);
+      expect(fused.ops[0]!.outputs).toEqual(graph.outputs);
+    }
+    // SiLU with its output also read by a graph output in the middle: only what leaves one tensor fuses.
+    const leaky = siluGraph(mulberry32(8), false);
+    const logisticOut = leaky.ops[1]!.outputs[0]!;
+    const partial: Graph = { ...leaky, outputs: [...leaky.outputs, logisticOut] };
+    expect(fuseTableIntoProducer(partial)).toBe(partial);
+    // x · a single constant fuses; x · a per-channel constant (its own tables, src/kernels/byte-function.ts) does not.
+    for (const [count, fuses] of [[1, true], [6, false]] as const) {
+      const g = scaledGraph(mulberry32(9), count);
+      expect(fuseTableIntoProducer(g).ops.length, `${count} constant values`).toBe(fuses ? 1 : 2);
+    }
+    // x · y with y another activation: no function of x's byte.
+    const g = scaledGraph(mulberry32(10), 1);
+    const k = g.ops[1]!.inputs[1]!;
+    const other: Graph = { ...g, tensors: g.tensors.map((t) => (t.id === k ? { ...t, data: undefined } : t)), inputs: [...g.inputs, k] };
+    expect(fuseTableIntoProducer(other)).toBe(other);
   });
 
   it('a fused graph is the GPU\'s own: the CPU reference and the TFLite writer refuse it', () => {
@@ -113,21 +154,27 @@ describe('fuseTableIntoProducer', () => {
     expect(GPU_LOAD_PASSES.find((p) => p.name === 'fuse-table')?.dropsActivations).toBe(true);
   });
 
-  it('fuses the corpus models\' table ops that follow a convolution read by nothing else', () => {
-    // [file, table ops, of them fused]: SSD MobileNet v3's 18 HARD_SWISHes (its LOGISTIC reads a
-    // CONCATENATION), the id model's LEAKY_RELUs, MoveNet's 2 LOGISTICs (its SQRT is float).
-    const models: Array<[string, number, number]> = [
-      ['armzoo_ssd_mobilenet_v3_int8.tflite', 19, 18],
-      ['tflm_pr1341_id_model.tflite', 42, 42],
-      ['coral_movenet_single_pose_lightning_ptq.tflite', 3, 2],
+  it('fuses the corpus models\' runs of byte functions after a convolution', () => {
+    // [file, fused runs by producer + ops]: SSD MobileNet v3's HARD_SWISH ops and its hard-swish
+    // gates written as ADD(x, 3) with RELU6 then MUL by x (its LOGISTIC reads a CONCATENATION),
+    // yolov8n's SiLUs (one reads no convolution), the id model's LEAKY_RELUs, MoveNet's LOGISTICs.
+    const models: Array<[string, Record<string, number>]> = [
+      ['armzoo_ssd_mobilenet_v3_int8.tflite', { 'CONV_2D+HARD_SWISH': 10, 'CONV_2D+ADD+MUL': 9, 'DEPTHWISE_CONV_2D+HARD_SWISH': 8 }],
+      ['openmv_yolov8n_192.tflite', { 'CONV_2D+LOGISTIC+MUL': 57 }],
+      ['tflm_pr1341_id_model.tflite', { 'CONV_2D+LEAKY_RELU': 24, 'DEPTHWISE_CONV_2D+LEAKY_RELU': 18 }],
+      ['coral_movenet_single_pose_lightning_ptq.tflite', { 'CONV_2D+LOGISTIC': 2 }],
     ];
-    for (const [file, tables, expected] of models) {
+    for (const [file, expected] of models) {
       const graph = importTflite(new Uint8Array(readFileSync(assetPath('models', 'corpus', file))), file);
       const loaded = runPasses(graph, GPU_LOAD_PASSES, { requantization: 'xnnpack' });
-      const isTable = (op: OpIR) => TABLE_OP_TYPES.has(op.type);
-      expect(graph.ops.filter(isTable), file).toHaveLength(tables);
-      expect(fusedOf(loaded), file).toHaveLength(expected);
-      expect(loaded.ops.filter(isTable), file).toHaveLength(tables - expected);
+      const runs: Record<string, number> = {};
+      for (const op of fusedOf(loaded)) {
+        const key = [op.type, ...(op.options as { fusedTable: FusedTable }).fusedTable.ops.map((o) => o.type)].join('+');
+        runs[key] = (runs[key] ?? 0) + 1;
+      }
+      expect(runs, file).toEqual(expected);
+      const fusedOps = Object.entries(expected).reduce((n, [key, count]) => n + (key.split('+').length - 1) * count, 0);
+      expect(loaded.ops.length, file).toBe(runPasses(graph, GPU_LOAD_PASSES.filter((p) => p.name !== 'fuse-table'), { requantization: 'xnnpack' }).ops.length - fusedOps);
     }
   });
 });

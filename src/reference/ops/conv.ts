@@ -220,7 +220,7 @@ function validTaps(g: WindowGeometry, n: number, oy: number, ox: number, inputBa
 
 /** A fused table op is the GPU's own form (src/passes/fuse-table.ts); the reference runs the graph from before the load passes. */
 function refuseFusedTable(op: OpOf<'CONV_2D'> | OpOf<'DEPTHWISE_CONV_2D'> | OpOf<'FULLY_CONNECTED'>, ctx: PrepareContext): void {
-  if (op.options.fusedTable) throw ctx.unsupported(`a fused ${op.options.fusedTable.op.type} (run the reference on the unfused graph)`);
+  if (op.options.fusedTable) throw ctx.unsupported(`a fused ${op.options.fusedTable.ops.map((o) => o.type).join(' + ')} (run the reference on the unfused graph)`);
 }
 
 export function prepareConv2D(op: OpOf<'CONV_2D'>, ctx: PrepareContext): Kernel {

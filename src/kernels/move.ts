@@ -13,6 +13,7 @@ import { constantData } from '../quant/tensor.ts';
 import { sliceRanges, stridedSliceRanges } from '../model/slice-ranges.ts';
 import { innerDim, isEightBit, outerCount, roundUp4, samePackedBytes, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
+import { concatSlab, slabCopy } from './relayout.ts';
 import {
   aliasOf,
   int8ZeroPoint,
@@ -360,6 +361,13 @@ export function lowerPack(ctx: LoweringContext, op: OpOf<'PACK'>): LoweredOp {
       throw new LoweringError(`${label}: input '${input.name}' is quantized unlike the output (PACK copies bytes)`);
     }
     const binding = dataOperand(`${label} input ${k}`, input, constants);
+    // Along an outer axis each input is one run of words per chunk of the output (a CONCATENATION
+    // of the inputs with a unit axis there): copied a word an invocation into place.
+    const slab = isEightBit(output.dtype) && axis < outShape.length - 1 ? concatSlab(inShape, outShape, axis, k) : undefined;
+    if (slab) {
+      if (tensorElementCount(shape) > 0) steps.push(slabCopy(ctx, `${label} input ${k}`, input, output, slab, binding, constants));
+      return;
+    }
     const offsets = inShape.map((_, d) => (d === axis ? -k : 0));
     const step = moveStep(ctx, `${label} input ${k}`, input, binding, output, { out: identityOut(outShape), in: inDims(inShape, offsets), keep: true }, constants);
     if (step) steps.push(step);

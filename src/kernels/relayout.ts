@@ -299,6 +299,19 @@ export function lowerTranspose(ctx: LoweringContext, op: OpOf<'TRANSPOSE'>): Low
 }
 
 /**
+ * One dispatch copying `input`'s words into their place in `output` along concatSlab's runs, the
+ * rest of the output kept (CONCATENATION's inputs, PACK's along an outer axis). Its uniform goes
+ * into `constants`.
+ */
+export function slabCopy(ctx: LoweringContext, label: string, input: TensorIR, output: TensorIR, slab: ConcatSlab, inputBinding: BindingRef, constants: ConstantSpec[]): StepSpec {
+  // The gather's dimensions play no part in a slab copy.
+  const dims: MappedDim[] = [{ outDim: 1, inDim: 1, padBefore: 0, inStride: 1 }];
+  const { constant, step } = gather(ctx, label, input, output, dims, { fillByte: 0, keep: true, slab }, constants.length, inputBinding);
+  constants.push(constant);
+  return step;
+}
+
+/**
  * CONCATENATION: one dispatch per input, each writing its slab of the output along the axis: a
  * copy of its words into place (concatSlab), or a gather over the whole output keeping the rest. Inputs quantized unlike the output are rescaled as
  * reference_ops::ConcatenationWithScaling does (float32 scale and bias, round half away).

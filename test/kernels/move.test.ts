@@ -281,3 +281,20 @@ describe('GATHER of consecutive constant indices', () => {
     expect(await failuresOf(runs)).toEqual([]);
   });
 });
+
+describe('8-bit PACK along an outer axis', () => {
+  it('copies each input a word an invocation into place (yolov10\u2019s PACKs), along the innermost axis it gathers; equal the reference', async () => {
+    const runs: Run[] = [];
+    for (const d of ['int8', 'uint8'] as const) {
+      for (const [shape, n, axis, slab] of [[[1, 4, 4, 10], 2, 3, true], [[1, 4, 2, 3, 6], 3, 2, true], [[3, 5], 4, 0, true], [[2, 3, 7], 2, 3, false]] as const) {
+        const graph = moveGraph(packCase(d, [...shape], n, axis));
+        const lowered = lowerOp({ graph, useDot4: false, requantization: 'xnnpack', workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
+        const codes = lowered.steps.map((s) => ('dispatch' in s ? s.dispatch.code : ''));
+        expect(codes.length, graph.name).toBe(n);
+        expect(codes.every((code) => code.includes('params.slab_offset')), graph.name).toBe(slab);
+        runs.push({ graph });
+      }
+    }
+    expect(await failuresOf(runs)).toEqual([]);
+  });
+});

@@ -15,7 +15,7 @@ import { constantData } from '../quant/tensor.ts';
 import { binaryOperandProblem, type BinaryArithOp } from '../model/binary-ops.ts';
 import { innerDim, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
-import { lowerAsByteTables } from './byte-function.ts';
+import { lowerByteTables } from './unary.ts';
 import { floatShader, floatUniforms, type UniformField } from './float/common.ts';
 import {
   int8ActivationRange,
@@ -224,7 +224,7 @@ export function lowerBinaryArith(ctx: LoweringContext, op: BinaryArithOp): Lower
   const b = tensorOf(ctx, op.inputs[1]!);
   const output = tensorOf(ctx, op.outputs[0]!);
   checkBinaryOperands(op, a, b, output);
-  if (a.dtype === 'int8' || a.dtype === 'uint8') return lowerAsByteTables(ctx, op) ?? lowerEightBit(ctx, op, a, b, output);
+  if (a.dtype === 'int8' || a.dtype === 'uint8') return lowerByteTables(ctx, op) ?? lowerEightBit(ctx, op, a, b, output);
   if (a.dtype !== 'int32') throw new LoweringError(`${op.type} at operator ${op.index}: ${a.dtype} operands belong to the float path`);
   const constants: ConstantSpec[] = [];
   const label = `${op.type.toLowerCase()}#${op.index}`;

@@ -39,7 +39,6 @@ import { addQuantFields } from './pool-elementwise.ts';
 import { balancedPart, DEFAULT_KERNEL_TILES, type KernelTiles } from './tuned-tiles.ts';
 import { lowerWorkgroupConv } from './conv2d-shared.ts';
 import { gpuByteTable } from './unary.ts';
-import { evaluateByteFunction } from './byte-function.ts';
 
 /** XNNPACK's requantization scale, input × weight / output, each step in float32, as int bits. */
 export function float32ScaleBits(inScale: number, weightScale: number, outScale: number): number {
@@ -362,11 +361,11 @@ function fusedLabel(kind: string, index: number, fused: FusedTable | undefined):
   return `${kind}${fused ? fused.ops.map((op) => `+${op.type.toLowerCase()}`).join('') : ''}#${index}`;
 }
 
-/** The fused table of `fused` (from the producer's `intermediate` to the last op's `written`), or undefined. */
-function epilogueTable(ctx: LoweringContext, label: string, fused: FusedTable | undefined, intermediate: TensorIR, written: TensorIR): EpilogueTable | undefined {
+/** The fused table of `fused` (from the producer's `intermediate` to the last op's `written`, computed by the load pass), or undefined. */
+function epilogueTable(label: string, fused: FusedTable | undefined, intermediate: TensorIR, written: TensorIR): EpilogueTable | undefined {
   if (!fused) return undefined;
   if (written.dtype !== intermediate.dtype) throw new LoweringError(`${label}: ${intermediate.dtype} in and ${written.dtype} out of the fused ops`);
-  return { written, words: gpuByteTable(evaluateByteFunction(ctx, label, fused.ops, intermediate, written, 1), intermediate.dtype as 'int8' | 'uint8') };
+  return { written, words: gpuByteTable(fused.table, intermediate.dtype as 'int8' | 'uint8') };
 }
 
 /**
@@ -562,7 +561,7 @@ export function lowerConv2D(ctx: LoweringContext, op: OpOf<'CONV_2D'>): LoweredO
     const label = fusedLabel('conv2d', op.index, o.fusedTable);
     const intermediate = tensorOf(ctx, o.fusedTable.intermediate);
     if (fused) throw new LoweringError(`${label}: a fused ADD and a fused table op together (one epilogue at a time)`);
-    const table = epilogueTable(ctx, label, o.fusedTable, intermediate, output);
+    const table = epilogueTable(label, o.fusedTable, intermediate, output);
     return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, intermediate, windowGeometryOf(label, input, intermediate, o, kH, kW), o.activation, o.placement, undefined, table);
   }
   if (!fused) {
@@ -601,7 +600,7 @@ export function lowerFullyConnected(ctx: LoweringContext, op: OpOf<'FULLY_CONNEC
   return lowerConvLike(ctx, label, input, filter, op.inputs[2] ?? -1, computed, {
     batch: 1, inH: 1, inW: batch, inC: depth, outH: 1, outW: batch, outC, kH: 1, kW: 1,
     strideH: 1, strideW: 1, dilH: 1, dilW: 1, padTop: 0, padLeft: 0,
-  }, op.options.activation, op.options.placement, undefined, epilogueTable(ctx, label, fused, computed, output));
+  }, op.options.activation, op.options.placement, undefined, epilogueTable(label, fused, computed, output));
 }
 
 /**
@@ -761,7 +760,7 @@ export function lowerDepthwiseConv2D(ctx: LoweringContext, op: OpOf<'DEPTHWISE_C
     ['u32', at.offset / words],
   ]);
   const label = fusedLabel('depthwise', op.index, fusedTable);
-  const table = epilogueTable(ctx, label, fusedTable, output, written);
+  const table = epilogueTable(label, fusedTable, output, written);
   const exactSums = sumsExactInF32(ctx, bounds, channelParams);
   const dispatch = spreadWorkgroups(ctx, total);
   const shader = int8Shader(dispatch, depthwiseSource, {

@@ -14,7 +14,7 @@ import { roundHalfEven } from '../rounding.ts';
 import { innerDim, roundUp4, toGpuLayout, type TensorData } from './layout.ts';
 import { int8Shader } from './common.ts';
 import { lowerBinaryArith } from './binary.ts';
-import { lowerAsByteTables } from './byte-function.ts';
+import { lowerByteTables } from './unary.ts';
 import {
   int8ActivationRange,
   int8ZeroPoint,
@@ -174,8 +174,8 @@ function lowerBinary(ctx: LoweringContext, op: OpOf<'ADD'> | OpOf<'MUL'>): Lower
   checkEightBitPerTensor(b, 'second input', op);
   checkEightBitPerTensor(output, 'output', op);
   checkSameDtype(op, a, b, output);
-  // A constant operand of the innermost dimension at most: each output byte a table of the input's.
-  const tabled = lowerAsByteTables(ctx, op);
+  // Tables from the load pass (a constant operand of the innermost dimension at most): one lookup a byte.
+  const tabled = lowerByteTables(ctx, op);
   if (tabled) return tabled;
   const label = `${op.type.toLowerCase()}#${op.index}`;
   const isMul = op.type === 'MUL';

@@ -5,7 +5,7 @@
 // channels only, else the reference's two-multiplier arithmetic. int32 ops (ABS, NEG) share the float path's elementwise shader (src/kernels/float/unary.ts).
 import unarySource from '../../shaders/unary.wgsl?raw';
 import preluSource from '../../shaders/prelu.wgsl?raw';
-import { tensorElementCount, type OpIR, type OpOf, type TensorIR } from '../model/graph.ts';
+import { tensorElementCount, type ByteTableOptions, type OpIR, type OpOf, type TensorIR } from '../model/graph.ts';
 import { logisticTable } from '../quant/softmax.ts';
 import { checkFixedOutput } from './softmax.ts';
 import { PRELU_MAX_RANK, UNARY_OP_TYPES, UnaryOpError, preluChannelTables, preluMultipliers, unaryOptionsOf, unaryTable, type UnaryOpType } from '../quant/unary.ts';
@@ -221,6 +221,25 @@ export function lowerPrelu(ctx: LoweringContext, op: OpOf<'PRELU'>): LoweredOp {
   constants.push({ label: `${label} params`, data: uniforms, usage: 'uniform' });
   const shader = int8Shader(ctx, preluSource, {});
   return singleDispatch(label, shader, constants, [{ tensor: input.id }, alphaBinding, { tensor: output.id }, { constant: constants.length - 1 }], workgroupsFor(ctx, total));
+}
+
+/**
+ * An 8-bit binary op that the load pass tabulate-byte-ops gave its tables (ByteTables,
+ * src/passes/byte-tables.ts: the reference's op on every byte of every channel) as those tables
+ * through the table kernel, one lookup a byte; undefined for an op without.
+ */
+export function lowerByteTables(ctx: LoweringContext, op: OpIR): LoweredOp | undefined {
+  const byteTables = (op.options as ByteTableOptions).byteTables;
+  if (!byteTables) return undefined;
+  const label = `${op.type.toLowerCase()}#${op.index}`;
+  const input = tensorOf(ctx, byteTables.input);
+  const output = tensorOf(ctx, op.outputs[0]!);
+  if (!op.inputs.includes(input.id) || input.dtype !== output.dtype || input.shape.length !== output.shape.length || input.shape.some((d, i) => d !== output.shape[i])) {
+    throw new LoweringError(`${label}: its tables read '${input.name}' [${input.shape.join(', ')}], not an operand of the output's shape [${output.shape.join(', ')}]`);
+  }
+  const { channels, tables } = byteTables;
+  if (tables.length !== channels * 256 || (channels !== 1 && channels !== innerDim(output.shape))) throw new LoweringError(`${label}: ${tables.length} table entries for ${channels} channels of [${output.shape.join(', ')}]`);
+  return channels === 1 ? tableLookup(ctx, label, input, output, tables) : channelTableLookup(ctx, label, input, output, tables);
 }
 
 export const UNARY_LOWERINGS = {

@@ -82,6 +82,29 @@ export interface FusedTable {
   ops: OpIR[];
   /** The producer's own output, no longer computed: its quantization is the ops' input's. */
   intermediate: number;
+  /** Entry b: the last op's stored output byte for stored intermediate byte b (the CPU reference's ops on every byte). */
+  table: Uint8Array;
+}
+
+/**
+ * Never imported: set by the GPU load pass tabulate-byte-ops (src/passes/byte-tables.ts) on an
+ * 8-bit binary op with a constant operand that varies along the innermost dimension at most: its
+ * output as tables of its other operand's byte, computed at load by the CPU reference's own op on
+ * every byte of every channel. The op is the same op with or without it (the reference ignores
+ * it); the GPU applies the tables instead of the arithmetic.
+ */
+export interface ByteTables {
+  /** The operand the tables read: an activation of the output's shape. */
+  input: number;
+  /** 1 (one table for every element) or the innermost dimension (one per channel). */
+  channels: number;
+  /** channels × 256 stored output bytes, table c at c · 256, entry b for stored input byte b. */
+  tables: Uint8Array;
+}
+
+/** Options of the 8-bit binary ops that tabulate-byte-ops may annotate. */
+export interface ByteTableOptions {
+  byteTables?: ByteTables;
 }
 
 /**
@@ -290,14 +313,14 @@ export const OP_OPTIONS = {
   // Convolution family additions.
   TRANSPOSE_CONV: options<TransposeConvOptions>(),
   BATCH_MATMUL: options<BatchMatMulOptions>(),
-  ADD: options<ActivationOptions>(),
-  MUL: options<ActivationOptions>(),
+  ADD: options<ActivationOptions & ByteTableOptions>(),
+  MUL: options<ActivationOptions & ByteTableOptions>(),
   // binary arithmetic with broadcasting (src/reference/ops/binary.ts)
-  SUB: options<ActivationOptions>(),
+  SUB: options<ActivationOptions & ByteTableOptions>(),
   DIV: options<ActivationOptions>(),
-  MAXIMUM: options<Record<string, never>>(),
-  MINIMUM: options<Record<string, never>>(),
-  SQUARED_DIFFERENCE: options<Record<string, never>>(),
+  MAXIMUM: options<ByteTableOptions>(),
+  MINIMUM: options<ByteTableOptions>(),
+  SQUARED_DIFFERENCE: options<ByteTableOptions>(),
   POW: options<Record<string, never>>(),
   FLOOR_DIV: options<Record<string, never>>(),
   FLOOR_MOD: options<Record<string, never>>(),

@@ -8,11 +8,14 @@
 //
 // The CPU reference keeps running the unfused graph; the GPU runs this one. Both compute the same
 // bytes: the producer requantizes to the intermediate tensor as before, and the table is the
-// reference's own ops evaluated on every byte (src/kernels/byte-function.ts evaluateByteFunction).
+// reference's own ops evaluated on every byte (src/passes/byte-tables.ts evaluateByteFunction).
 // Tensor ids stay; the fused tensors are no longer computed, so a run cannot capture them.
-import type { Graph, OpIR, TensorIR } from '../model/graph.ts';
+import type { FusedTable, Graph, OpIR, TensorIR } from '../model/graph.ts';
 import { isEightBit } from '../kernels/layout.ts';
 import { UNARY_OP_TYPES } from '../ops/unary.ts';
+import type { ReferenceOptions } from '../reference/common.ts';
+import { ReferenceRunError } from '../reference/run.ts';
+import { evaluateByteFunction } from './byte-tables.ts';
 import { readersOf } from './tensor-uses.ts';
 
 /** The ops whose 8-bit output is a table of their one input byte. */
@@ -79,9 +82,11 @@ function chainFrom(graph: Graph, x: TensorIR, after: number, readers: Map<number
  * `graph` with each run of byte-function ops fused into the producer of their input, where that
  * input is an 8-bit activation (per-tensor quantized, as the table needs) of a producer that takes
  * the epilogue, and the run leaves one tensor of the input's shape and dtype; the same graph when
- * none is. The fused producer keeps its place, index and inputs, and writes the run's output.
+ * none is. The fused producer keeps its place, index and inputs, and writes the run's output; its
+ * table is the run evaluated by the CPU reference with `options` (a run the reference refuses is
+ * left to its own lowerings, which name the problem).
  */
-export function fuseTableIntoProducer(graph: Graph): Graph {
+export function fuseTableIntoProducer(graph: Graph, options: ReferenceOptions): Graph {
   const readers = readersOf(graph);
   const outputs = new Set(graph.outputs);
   const fused = new Map<OpIR, OpIR>();
@@ -92,7 +97,16 @@ export function fuseTableIntoProducer(graph: Graph): Graph {
     if (!x || x.data || !isEightBit(x.dtype) || !perTensor(x) || outputs.has(x.id)) return;
     const chain = chainFrom(graph, x, position, readers, outputs);
     if (chain.length === 0 || chain.some((c) => removed.has(c) || fused.has(c))) return;
-    fused.set(op, { ...op, outputs: [chain.at(-1)!.outputs[0]!], options: { ...op.options, fusedTable: { ops: chain, intermediate: x.id } } } as OpIR);
+    const written = graph.tensors[chain.at(-1)!.outputs[0]!]!;
+    let table: Uint8Array;
+    try {
+      table = evaluateByteFunction(graph, chain, x, written, 1, options);
+    } catch (e) {
+      if (e instanceof ReferenceRunError) return;
+      throw e;
+    }
+    const fusedTable: FusedTable = { ops: chain, intermediate: x.id, table };
+    fused.set(op, { ...op, outputs: [written.id], options: { ...op.options, fusedTable } } as OpIR);
     for (const c of chain) removed.add(c);
   });
   if (fused.size === 0) return graph;

@@ -9,12 +9,20 @@ import { foldConstants } from './fold-constants.ts';
 import { foldPadIntoConvolution } from './fold-pad.ts';
 import { fuseAddIntoConvolution } from './fuse-add.ts';
 import { fuseTableIntoProducer } from './fuse-table.ts';
+import { tabulateConstantOperands } from './byte-tables.ts';
+import { xnnpackDelegateApplies } from '../model/tflite-delegation.ts';
 import { checkOpIndices, opIndexAllocator } from './op-indices.ts';
 import { placeConcatenationInputs } from './place-concat.ts';
 
 export interface PassContext {
   /** The requantization the program computes with: folded ops compute what it would. */
   readonly requantization: RequantizationMode;
+  /**
+   * Under 'xnnpack': whether the TFLite runtime runs the model through its XNNPACK delegate,
+   * decided on the graph runPasses was given (src/model/tflite-delegation.ts), as the GPU
+   * program's lowerings take it: tables the passes compute with the reference follow it.
+   */
+  readonly xnnpackDelegate: boolean;
   /** A fresh index for each op a pass inserts, past every index of the graph runPasses was given. */
   readonly newOpIndex: () => number;
 }
@@ -51,7 +59,11 @@ export interface GraphPass {
  *     producer's epilogue (ConvolutionOptions.fusedTable; one dispatch and one activation less).
  *     After fuse-add: a convolution with a fused ADD keeps its one epilogue, and a table op after
  *     an ADD has no convolution producer to fuse into.
- *  6. place-concat: a channel CONCATENATION's convolution inputs written in place by their
+ *  6. tabulate-byte-ops: an 8-bit binary op with a constant operand varying along the channels at
+ *     most gets its tables (ByteTables, src/passes/byte-tables.ts), so the GPU applies them
+ *     instead of the arithmetic. After fuse-table, so that the ops fused away are not tabulated;
+ *     it drops nothing (the op stays, its output computed).
+ *  7. place-concat: a channel CONCATENATION's convolution inputs written in place by their
  *     producers (OutputPlacement; one activation and one copy dispatch less each). Last: it
  *     decides on the final producers and readers (a PAD folded away no longer reads a tensor, an
  *     ADD or a table op fused away no longer writes one; a convolution with a fused ADD is not
@@ -73,13 +85,19 @@ export const GPU_LOAD_PASSES: readonly GraphPass[] = [
   { name: 'canonicalize-for-gpu', run: (graph, ctx) => canonicalizeForGpu(graph, ctx.newOpIndex) },
   { name: 'fold-pad', dropsActivations: true, run: (graph) => foldPadIntoConvolution(graph) },
   { name: 'fuse-add', dropsActivations: true, run: (graph) => fuseAddIntoConvolution(graph) },
-  { name: 'fuse-table', dropsActivations: true, run: (graph) => fuseTableIntoProducer(graph) },
+  { name: 'fuse-table', dropsActivations: true, run: (graph, ctx) => fuseTableIntoProducer(graph, referenceOptions(ctx)) },
+  { name: 'tabulate-byte-ops', run: (graph, ctx) => tabulateConstantOperands(graph, referenceOptions(ctx)) },
   { name: 'place-concat', dropsActivations: true, run: (graph) => placeConcatenationInputs(graph) },
 ];
 
+/** What a pass evaluating ops with the CPU reference passes it: the program's requantization and delegation. */
+function referenceOptions(ctx: PassContext): { requantization: RequantizationMode; xnnpackDelegate: boolean } {
+  return { requantization: ctx.requantization, xnnpackDelegate: ctx.xnnpackDelegate };
+}
+
 /** `graph` after each of `passes` in order; throws when a pass leaves two ops with one index. */
 export function runPasses(graph: Graph, passes: readonly GraphPass[], options: { requantization: RequantizationMode }): Graph {
-  const ctx: PassContext = { requantization: options.requantization, newOpIndex: opIndexAllocator(graph) };
+  const ctx: PassContext = { requantization: options.requantization, xnnpackDelegate: xnnpackDelegateApplies(graph), newOpIndex: opIndexAllocator(graph) };
   let current = graph;
   for (const pass of passes) {
     current = pass.run(current, ctx);

@@ -4,7 +4,7 @@
 import type { Activation, Graph } from '../../src/model/graph.ts';
 import type { TensorData } from '../../src/kernels/layout.ts';
 import { GraphBuilder, quant, randomBytes } from './graphs.ts';
-import { randInt } from './rng.ts';
+import { mulberry32, randInt } from './rng.ts';
 
 export type ArithOp = 'ADD' | 'MUL' | 'SUB' | 'DIV' | 'MAXIMUM' | 'MINIMUM' | 'SQUARED_DIFFERENCE' | 'POW' | 'FLOOR_DIV' | 'FLOOR_MOD';
 export type ArithDType = 'int8' | 'uint8' | 'int32' | 'float32';
@@ -96,4 +96,42 @@ export function arithInputs(rng: () => number, c: ArithCase): TensorData[] {
   const inputs = [arithValues(rng, c, count(c.aShape), false)];
   if (!c.constantB) inputs.push(arithValues(rng, c, count(c.bShape), true));
   return inputs;
+}
+
+export type ConstantOperandOp = 'ADD' | 'SUB' | 'MUL' | 'MAXIMUM' | 'MINIMUM' | 'SQUARED_DIFFERENCE';
+
+export interface ConstantOperandCase {
+  op: ConstantOperandOp;
+  dtype: 'int8' | 'uint8';
+  /** The activation's shape; the constant's. */
+  shape: number[];
+  constantShape: number[];
+  constantFirst: boolean;
+  activation: Activation;
+}
+
+/** An 8-bit binary op of an activation x and a constant operand (tabulate-byte-ops' case, src/passes/byte-tables.ts). */
+export function constantOperandGraph(c: ConstantOperandCase, seed: number): Graph {
+  const rng = mulberry32(seed);
+  const offset = c.dtype === 'uint8' ? 128 : 0;
+  const b = new GraphBuilder();
+  const sx = 0.02 + rng() * 0.04;
+  const sk = sx * (0.3 + rng() * 2);
+  const x = b.tensor('x', c.shape, c.dtype, quant(sx, offset + randInt(rng, -20, 20)));
+  const count = c.constantShape.reduce((a, d) => a * d, 1);
+  const k = b.tensor('constant', c.constantShape, c.dtype, quant(sk, offset + randInt(rng, -20, 20)), randomBytes(rng, count, c.dtype));
+  const so = c.op === 'MUL' ? sx * sk * (40 + rng() * 60) : c.op === 'SQUARED_DIFFERENCE' ? (sx + sk) ** 2 * (30 + rng() * 60) : (sx + sk) * (0.6 + rng() * 0.8);
+  const y = b.tensor('y', c.shape, c.dtype, quant(so, offset + randInt(rng, -20, 20)));
+  const options = ['ADD', 'SUB', 'MUL'].includes(c.op) ? { activation: c.activation } : {};
+  b.op({ type: c.op, inputs: c.constantFirst ? [k, x] : [x, k], outputs: [y], options } as never);
+  return b.build([x], [y], `${c.op} ${c.dtype} [${c.shape}] ${c.constantFirst ? `const [${c.constantShape}] first` : `const [${c.constantShape}] second`} ${c.activation}`);
+}
+
+/** Every byte in every channel: element (p, c) of the flattened rows holds (p + 37c) mod 256. */
+export function everyByteInput(c: ConstantOperandCase): Int8Array | Uint8Array {
+  const channels = c.shape.at(-1) ?? 1;
+  const count = c.shape.reduce((a, d) => a * d, 1);
+  const x = c.dtype === 'int8' ? new Int8Array(count) : new Uint8Array(count);
+  for (let i = 0; i < count; i++) x[i] = (Math.floor(i / channels) + 37 * (i % channels)) & 0xff;
+  return x;
 }

@@ -31,7 +31,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 async function runCases(cases: Int32Array): Promise<Int32Array> {
   const ctx = await testContext();
   const { device } = ctx;
-  const code = wideIntSource + renderShader(commonSource, { DOT4: ctx.useDot4, WORKGROUP_SIZE: 64, FLOAT_REQUANT: false, RUY_REQUANT: false, EXACT_SUMS: false }) + KERNEL;
+  const code = wideIntSource + renderShader(commonSource, { DOT4: ctx.useDot4, WORKGROUP_SIZE: 64, FLOAT_REQUANT: false, RUY_REQUANT: false, EXACT_SUMS: false, BYTE_TABLE: false }) + KERNEL;
   const pipeline = device.createComputePipeline({ layout: 'auto', compute: { module: device.createShaderModule({ code }), entryPoint: 'main' } });
   const input = device.createBuffer({ size: cases.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
   device.queue.writeBuffer(input, 0, cases as Int32Array<ArrayBuffer>);

@@ -15,9 +15,9 @@ import { exportTflite } from '../../src/model/tflite-writer.ts';
 import { fuseAddIntoConvolution } from '../../src/passes/fuse-add.ts';
 import { fuseTableIntoProducer } from '../../src/passes/fuse-table.ts';
 import { GPU_LOAD_PASSES, runPasses } from '../../src/passes/pipeline.ts';
-import { runReference } from '../../src/reference/run.ts';
+import { runReference, runReferenceAll } from '../../src/reference/run.ts';
 import { liveRanges } from '../../src/runtime/plan.ts';
-import { convGraph, fullyConnectedGraph, quant, type ConvCase } from '../helpers/graphs.ts';
+import { convGraph, fullyConnectedGraph, quant, randomInput, type ConvCase } from '../helpers/graphs.ts';
 import { floatConvGraph } from '../helpers/float-graphs.ts';
 import { withResidualAdd } from '../helpers/conv-add-graphs.ts';
 import { withSilu, withTableOp, unaryFanGraph, type TableOpType } from '../helpers/unary-graphs.ts';
@@ -45,6 +45,9 @@ function scaledGraph(rng: () => number, count: number): Graph {
   return { ...graph, tensors: [...graph.tensors, k, y], ops: [...graph.ops, mul], outputs: [y.id] };
 }
 
+/** The pass with the program's default options. */
+const fuse = (g: Graph) => fuseTableIntoProducer(g, { requantization: 'xnnpack', xnnpackDelegate: true });
+
 const fusedOf = (g: Graph) => g.ops.filter((op) => (op.options as { fusedTable?: unknown }).fusedTable !== undefined);
 
 describe('fuseTableIntoProducer', () => {
@@ -53,8 +56,8 @@ describe('fuseTableIntoProducer', () => {
       const graph = tableGraph(type, { kind, ...(kind === 'depthwise' ? { outC: 4 } : {}) });
       const before = structuredClone(graph);
       const [producer, table] = graph.ops as [OpIR, OpIR];
-      const fused = fuseTableIntoProducer(graph);
-      expect(fused.ops).toEqual([{ ...producer, outputs: table.outputs, options: { ...producer.options, fusedTable: { ops: [table], intermediate: producer.outputs[0] } } }]);
+      const fused = fuse(graph);
+      expect(fused.ops).toEqual([{ ...producer, outputs: table.outputs, options: { ...producer.options, fusedTable: { ops: [table], intermediate: producer.outputs[0], table: expect.any(Uint8Array) } } }]);
       expect(fused.tensors).toBe(graph.tensors);
       expect(fused.inputs).toEqual(graph.inputs);
       expect(fused.outputs).toEqual(graph.outputs);
@@ -68,7 +71,7 @@ describe('fuseTableIntoProducer', () => {
     for (const dtype of ['int8', 'uint8'] as const) {
       const rng = mulberry32(2);
       const graph = withTableOp(rng, fullyConnectedGraph(rng, { dtype, batch: 2, depth: 12, units: 5, perChannel: false, activation: 'NONE' }), 'LOGISTIC');
-      expect(fusedOf(fuseTableIntoProducer(graph)).map((op) => [op.type, op.index]), dtype).toEqual([['FULLY_CONNECTED', 0]]);
+      expect(fusedOf(fuse(graph)).map((op) => [op.type, op.index]), dtype).toEqual([['FULLY_CONNECTED', 0]]);
     }
   });
 
@@ -102,26 +105,26 @@ describe('fuseTableIntoProducer', () => {
     const perChannel = tableGraph();
     const pc = perChannel.ops[0]!.outputs[0]!;
     unchanged.push(['per-channel intermediate', { ...perChannel, tensors: perChannel.tensors.map((t) => (t.id === pc ? { ...t, quant: quant(new Array(6).fill(0.1), new Array(6).fill(0), 3) } : t)) }]);
-    for (const [why, g] of unchanged) expect(fuseTableIntoProducer(g), why).toBe(g);
+    for (const [why, g] of unchanged) expect(fuse(g), why).toBe(g);
   });
 
   it('a convolution with a fused ADD keeps its one epilogue; table ops one after another fuse as one run', () => {
     const rng = mulberry32(4);
     const withAdd = fuseAddIntoConvolution(withTableOp(rng, withResidualAdd(rng, convGraph(rng, int8Case({ k: 1 })), { activation: 'NONE', residualFirst: false, scaleRatio: 1 }), 'HARD_SWISH'));
     expect(withAdd.ops.map((op) => op.type)).toEqual(['CONV_2D', 'HARD_SWISH']);
-    expect(fuseTableIntoProducer(withAdd)).toBe(withAdd);
+    expect(fuse(withAdd)).toBe(withAdd);
     const twice = withTableOp(mulberry32(5), tableGraph('HARD_SWISH'), 'TANH');
-    const fused = fuseTableIntoProducer(twice);
+    const fused = fuse(twice);
     expect(fused.ops.map((op) => op.type)).toEqual(['CONV_2D']);
     expect((fused.ops[0]!.options as { fusedTable: FusedTable }).fusedTable.ops.map((op) => op.type)).toEqual(['HARD_SWISH', 'TANH']);
     expect(fused.outputs).toEqual(twice.outputs);
-    expect(fuseTableIntoProducer(fused)).toBe(fused);
+    expect(fuse(fused)).toBe(fused);
   });
 
   it('fuses SiLU, MUL(x, LOGISTIC(x)), in either operand order, and a MUL by a single constant; stops at an op of another activation', () => {
     for (const swap of [false, true]) {
       const graph = siluGraph(mulberry32(swap ? 6 : 7), swap);
-      const fused = fuseTableIntoProducer(graph);
+      const fused = fuse(graph);
       expect(fused.ops.map((op) => op.type), `swap ${swap}`).toEqual(['CONV_2D']);
       expect((fused.ops[0]!.options as { fusedTable: FusedTable }).fusedTable.ops.map((op) => op.type)).toEqual(['LOGISTIC', 'MUL']);
       expect(fused.ops[0]!.outputs).toEqual(graph.outputs);
@@ -130,21 +133,37 @@ describe('fuseTableIntoProducer', () => {
     const leaky = siluGraph(mulberry32(8), false);
     const logisticOut = leaky.ops[1]!.outputs[0]!;
     const partial: Graph = { ...leaky, outputs: [...leaky.outputs, logisticOut] };
-    expect(fuseTableIntoProducer(partial)).toBe(partial);
-    // x · a single constant fuses; x · a per-channel constant (its own tables, src/kernels/byte-function.ts) does not.
+    expect(fuse(partial)).toBe(partial);
+    // x · a single constant fuses; x · a per-channel constant (its own tables, src/passes/byte-tables.ts) does not.
     for (const [count, fuses] of [[1, true], [6, false]] as const) {
       const g = scaledGraph(mulberry32(9), count);
-      expect(fuseTableIntoProducer(g).ops.length, `${count} constant values`).toBe(fuses ? 1 : 2);
+      expect(fuse(g).ops.length, `${count} constant values`).toBe(fuses ? 1 : 2);
     }
     // x · y with y another activation: no function of x's byte.
     const g = scaledGraph(mulberry32(10), 1);
     const k = g.ops[1]!.inputs[1]!;
     const other: Graph = { ...g, tensors: g.tensors.map((t) => (t.id === k ? { ...t, data: undefined } : t)), inputs: [...g.inputs, k] };
-    expect(fuseTableIntoProducer(other)).toBe(other);
+    expect(fuse(other)).toBe(other);
+  });
+
+  it('the fused table maps each intermediate byte to the byte the reference computes from it, in both requantizations', () => {
+    for (const [name, graph] of [['SiLU', siluGraph(mulberry32(11), false)], ['HARD_SWISH', tableGraph('HARD_SWISH', {}, 12)], ['TANH uint8', tableGraph('TANH', { dtype: 'uint8' }, 13)]] as const) {
+      for (const requantization of ['tflite', 'xnnpack'] as const) {
+        const fused = fuseTableIntoProducer(graph, { requantization, xnnpackDelegate: true });
+        const { table, intermediate } = (fused.ops[0]!.options as { fusedTable: FusedTable }).fusedTable;
+        const input = randomInput(mulberry32(3), graph.tensors[graph.inputs[0]!]!);
+        const values = runReferenceAll(graph, [input], { requantization });
+        const x = values.get(intermediate)! as Int8Array | Uint8Array;
+        const y = values.get(graph.outputs[0]!)! as Int8Array | Uint8Array;
+        let mismatches = 0;
+        for (let e = 0; e < x.length; e++) if (table[x[e]! & 0xff] !== (y[e]! & 0xff)) mismatches++;
+        expect(mismatches, `${name} (${requantization})`).toBe(0);
+      }
+    }
   });
 
   it('a fused graph is the GPU\'s own: the CPU reference and the TFLite writer refuse it', () => {
-    const fused = fuseTableIntoProducer(tableGraph());
+    const fused = fuse(tableGraph());
     const inputs = fused.inputs.map((id) => new Int8Array(fused.tensors[id]!.shape.reduce((a, b) => a * b, 1)));
     expect(() => runReference(fused, inputs)).toThrow(/fused HARD_SWISH/);
     expect(() => exportTflite(fused)).toThrow(/fused HARD_SWISH .* has no TFLite encoding/);

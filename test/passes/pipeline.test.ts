@@ -26,7 +26,7 @@ function withTrailingFoldedOp(graph: Graph): Graph {
 
 describe('GPU load passes', () => {
   it('run in order: constants folded, canonicalized for the GPU, PADs folded into convolutions, ADDs fused into them, then channel concatenations placed', () => {
-    expect(GPU_LOAD_PASSES.map((p) => p.name)).toEqual(['fold-constants', 'canonicalize-for-gpu', 'fold-pad', 'fuse-add', 'fuse-table', 'place-concat']);
+    expect(GPU_LOAD_PASSES.map((p) => p.name)).toEqual(['fold-constants', 'canonicalize-for-gpu', 'fold-pad', 'fuse-add', 'fuse-table', 'tabulate-byte-ops', 'place-concat']);
   });
 
   it('give the RESHAPE inserted before FULLY_CONNECTED [1,25,20,5]→[4,2500] a fresh index and the FC as origin', () => {

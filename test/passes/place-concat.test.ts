@@ -39,7 +39,7 @@ describe('placeConcatenationInputs', () => {
     }
   });
 
-  it('places the corpus models\' convolution concatenations: YOLOv8n\'s three box + class heads, DeepLab v3\'s ASPP convolution (not its QUANTIZE input), the person-id model\'s three FULLY_CONNECTED rows', () => {
+  it('places the corpus models\' convolution concatenations: YOLOv8n\'s three box + class heads and its C2f blocks\' SiLU convolutions, DeepLab v3\'s ASPP convolution (not its QUANTIZE input), the person-id model\'s three FULLY_CONNECTED rows', () => {
     const placedIn = (path: string) => {
       const graph = runPasses(importTflite(modelBytes(`models/corpus/${path}`), path), GPU_LOAD_PASSES, { requantization: 'xnnpack' });
       return graph.ops.filter((op) => op.type === 'CONCATENATION').flatMap((op) => {
@@ -47,8 +47,10 @@ describe('placeConcatenationInputs', () => {
         return placed.length > 0 ? [`${placed.length}/${op.inputs.length}`] : [];
       });
     };
-    // Its other 15 concatenations read STRIDED_SLICE, MUL, ADD, MAX_POOL_2D, RESIZE or RESHAPE outputs.
-    expect(placedIn('openmv_yolov8n_192.tflite')).toEqual(['2/2', '2/2', '2/2']);
+    // Its C2f blocks concatenate split halves and the SiLU convolutions after them (each fused
+    // into its convolution by fuse-table, so the convolution writes the SiLU's output in place);
+    // its other 9 concatenations read STRIDED_SLICE, ADD, MAX_POOL_2D, RESIZE or RESHAPE outputs.
+    expect(placedIn('openmv_yolov8n_192.tflite')).toEqual(['1/3', '1/3', '1/2', '1/3', '1/2', '1/3', '2/2', '2/2', '2/2']);
     expect(placedIn('coral_deeplabv3_mnv2_pascal_quant.tflite')).toEqual(['1/2']);
     expect(placedIn('tflm_pr1341_id_model.tflite')).toEqual(['3/3']);
   });

@@ -234,6 +234,12 @@ describe('SHAPE as a graph output, GATHER from constant params (an embedding tab
   });
 });
 
+/** The shader of each dispatch the graph's one op lowers to. */
+function loweredCodes(graph: Graph): string[] {
+  const lowered = lowerOp({ graph, useDot4: false, requantization: 'xnnpack', workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
+  return lowered.steps.map((s) => ('dispatch' in s ? s.dispatch.code : ''));
+}
+
 describe('8-bit slices that are runs of whole words (sliceSlab)', () => {
   // [case, takes the word copy]: channel slices at word offsets (yolov8n's C2f halves), a last
   // part that ends the input mid-word, outer-axis slices below which rows are whole, SPLIT and
@@ -256,9 +262,7 @@ describe('8-bit slices that are runs of whole words (sliceSlab)', () => {
     for (const d of ['int8', 'uint8'] as const) {
       for (const [c, slab] of cases(d)) {
         const graph = moveGraph(c);
-        const lowered = lowerOp({ graph, useDot4: false, requantization: 'xnnpack', workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
-        const codes = lowered.steps.map((s) => ('dispatch' in s ? s.dispatch.code : ''));
-        expect(codes.every((code) => code.includes('params.chunk_out')), graph.name).toBe(slab);
+        expect(loweredCodes(graph).every((code) => code.includes('params.chunk_out')), graph.name).toBe(slab);
         runs.push({ graph });
       }
     }
@@ -272,9 +276,7 @@ describe('GATHER of consecutive constant indices', () => {
     for (const d of ['int8', 'uint8'] as const) {
       for (const [values, slab] of [[[16, 17, 18, 19, 20, 21, 22, 23], true], [[0, 1, 2, 3, 4, 5, 6, 7], true], [[2, 3, 4, 5], false], [[8, 9, 11, 12], false]] as const) {
         const graph = moveGraph(gatherCase(d, [1, 6, 5, 24], { values: [...values], dtype: 'int64', shape: [values.length] }, -1));
-        const lowered = lowerOp({ graph, useDot4: false, requantization: 'xnnpack', workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
-        const code = 'dispatch' in lowered.steps[0]! ? lowered.steps[0].dispatch.code : '';
-        expect(code.includes('params.chunk_out'), graph.name).toBe(slab);
+        expect(loweredCodes(graph)[0]!.includes('params.chunk_out'), graph.name).toBe(slab);
         runs.push({ graph });
       }
     }
@@ -288,8 +290,7 @@ describe('8-bit PACK along an outer axis', () => {
     for (const d of ['int8', 'uint8'] as const) {
       for (const [shape, n, axis, slab] of [[[1, 4, 4, 10], 2, 3, true], [[1, 4, 2, 3, 6], 3, 2, true], [[3, 5], 4, 0, true], [[2, 3, 7], 2, 3, false]] as const) {
         const graph = moveGraph(packCase(d, [...shape], n, axis));
-        const lowered = lowerOp({ graph, useDot4: false, requantization: 'xnnpack', workgroupSize: 64, maxWorkgroupsPerDimension: 65535 }, graph.ops[0]!);
-        const codes = lowered.steps.map((s) => ('dispatch' in s ? s.dispatch.code : ''));
+        const codes = loweredCodes(graph);
         expect(codes.length, graph.name).toBe(n);
         expect(codes.every((code) => code.includes('params.slab_offset')), graph.name).toBe(slab);
         runs.push({ graph });
